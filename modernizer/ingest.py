@@ -1,0 +1,213 @@
+"""Reads a directory or git work tree into a Snapshot, never failing on one bad file.
+
+This is one of the two I/O edges of the tool. Every file it does not take is recorded with its
+reason, so the report can say exactly what was analysed and what was not.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, Field
+
+from modernizer.errors import InputError
+from modernizer.languages import (
+    BINARY_EXTENSIONS,
+    EXCLUDED_DIRS,
+    GENERATED_MARKERS,
+    LOCKFILES,
+    is_minified_name,
+    language_of,
+)
+from modernizer.snapshot import GitInfo, SkippedFile, Snapshot, SourceFile
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+_SNIFF = 8192
+
+
+class IngestOptions(BaseModel):
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    exclude: list[str] = Field(default_factory=list, description="extra glob patterns, matched on the relative path")
+    include_ignored: bool = False
+    use_git: bool = True
+
+
+def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Snapshot:
+    """Load ``path`` (a directory, or a git work tree) into a Snapshot."""
+    opts = options or IngestOptions()
+    root = Path(path)
+    if not root.exists():
+        raise InputError(f"{path}: no such file or directory", "give the path of the repository to analyse")
+    if not root.is_dir():
+        raise InputError(f"{path}: not a directory", "modernize analyses a directory or a git work tree, not a single file")
+    root = root.resolve()
+    try:
+        os.listdir(root)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the directory ({exc.strerror})", "check its permissions") from exc
+
+    git_info, candidates, ignored = _git_listing(root) if opts.use_git else (None, None, [])
+    if candidates is None:
+        candidates = _walk(root)
+    files: list[SourceFile] = []
+    skipped: list[SkippedFile] = [SkippedFile(path=p, reason="gitignored") for p in ignored] if opts.include_ignored is False else []
+    for rel in sorted(set(candidates)):
+        result = _read_one(root, rel, opts)
+        (files if isinstance(result, SourceFile) else skipped).append(result)
+    skipped.sort(key=lambda s: s.path)
+    return Snapshot(root=str(root), name=root.name, git=git_info, files=files, skipped=skipped)
+
+
+def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str]]:
+    """Tracked plus untracked-but-not-ignored files, when ``root`` is (inside) a git work tree."""
+    try:
+        import git
+    except ImportError:  # pragma: no cover - gitpython is a hard dependency
+        return None, None, []
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None, None, []
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = root.relative_to(top).as_posix() if root != top else ""
+    try:
+        commit = repo.head.commit.hexsha
+    except ValueError:  # a repository with no commits yet
+        commit = None
+    try:
+        branch = repo.active_branch.name
+    except TypeError:  # detached HEAD
+        branch = None
+    pathspec = [prefix] if prefix else []
+    listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z", "--", *pathspec)
+    ignored_raw = repo.git.ls_files("--others", "--ignored", "--exclude-standard", "--directory", "-z", "--", *pathspec)
+    info = GitInfo(commit=commit, branch=branch, dirty=repo.is_dirty(untracked_files=True, path=prefix or None))
+
+    def rel(p: str) -> str:
+        return p[len(prefix) + 1:] if prefix else p
+
+    paths = [rel(p) for p in listed.split("\0") if p]
+    ignored = [rel(p).rstrip("/") for p in ignored_raw.split("\0") if p]
+    # ls-files lists deleted-but-tracked files too; only what is on disk can be read.
+    paths = [p for p in paths if os.path.lexists(root / p)]
+    return info, paths, [p for p in ignored if PurePosixPath(p).parts[:1] and PurePosixPath(p).parts[0] not in EXCLUDED_DIRS]
+
+
+def _walk(root: Path) -> list[str]:
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        keep = []
+        for d in dirnames:
+            full = here / d
+            if d in EXCLUDED_DIRS:
+                # Listed once as the directory: a .git or node_modules would otherwise flood the manifest.
+                out.append(full.relative_to(root).as_posix() + "/")
+            elif full.is_symlink():
+                # Directory links are listed as files so they get a recorded verdict, never a walk.
+                out.append(full.relative_to(root).as_posix())
+            else:
+                keep.append(d)
+        dirnames[:] = sorted(keep)
+        out.extend((here / f).relative_to(root).as_posix() for f in filenames)
+    return out
+
+
+def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
+    if rel.endswith("/"):
+        return SkippedFile(path=rel, reason="excluded-dir", detail="vendored, build or tool directory")
+    p = PurePosixPath(rel)
+    for part in p.parts[:-1]:
+        if part in EXCLUDED_DIRS:
+            return SkippedFile(path=rel, reason="excluded-dir", detail=part)
+    for pattern in opts.exclude:
+        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(p.name, pattern):
+            return SkippedFile(path=rel, reason="excluded-pattern", detail=pattern)
+    if p.name in LOCKFILES:
+        return SkippedFile(path=rel, reason="lockfile")
+    if p.suffix.lower() in BINARY_EXTENSIONS:
+        return SkippedFile(path=rel, reason="binary", detail=f"{p.suffix} file")
+    if is_minified_name(rel):
+        return SkippedFile(path=rel, reason="minified")
+    return None
+
+
+def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | SkippedFile:
+    verdict = _excluded_reason(rel, opts)
+    if verdict:
+        return verdict
+    full = root / rel
+    try:
+        st = full.lstat()
+    except OSError as exc:
+        return SkippedFile(path=rel, reason="unreadable", detail=exc.strerror or str(exc))
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = full.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return SkippedFile(path=rel, reason="symlink-loop", detail="link is broken or loops")
+        if not target.is_relative_to(root):
+            return SkippedFile(path=rel, reason="symlink-outside-repo", detail=f"points outside the repository")
+        if target.is_dir():
+            return SkippedFile(path=rel, reason="not-regular-file", detail="link to a directory inside the repository (its files are read where they are)")
+        st = target.stat()
+        full = target
+    if not stat.S_ISREG(st.st_mode):
+        return SkippedFile(path=rel, reason="not-regular-file")
+    if st.st_size > opts.max_file_bytes:
+        return SkippedFile(path=rel, reason="too-large", detail=f"{st.st_size} bytes > cap {opts.max_file_bytes}")
+    try:
+        data = full.read_bytes()
+    except OSError as exc:
+        return SkippedFile(path=rel, reason="unreadable", detail=exc.strerror or str(exc))
+    if _looks_binary(data):
+        return SkippedFile(path=rel, reason="binary", detail="contains NUL bytes or mostly non-text bytes")
+    text, encoding, note = decode(data)
+    if _looks_minified(text, rel):
+        return SkippedFile(path=rel, reason="minified", detail="very long lines")
+    head = text[:2000]
+    if any(marker in head for marker in GENERATED_MARKERS):
+        return SkippedFile(path=rel, reason="generated", detail="generated-file marker in its header")
+    return SourceFile(
+        path=rel, language=language_of(rel), text=text, sha256=hashlib.sha256(data).hexdigest(),
+        lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1), size_bytes=len(data),
+        encoding=encoding, decode_note=note,
+    )
+
+
+def _looks_binary(data: bytes) -> bool:
+    chunk = data[:_SNIFF]
+    if b"\0" in chunk:
+        # UTF-16 text has NULs too; a BOM says it is text.
+        return not chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not chunk:
+        return False
+    control = sum(1 for b in chunk if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(chunk) > 0.1
+
+
+def _looks_minified(text: str, rel: str) -> bool:
+    if language_of(rel) not in {"javascript", "css", "json"} or len(text) < 5000:
+        return False
+    lines = text.count("\n") + 1
+    return len(text) / lines > 500
+
+
+def decode(data: bytes) -> tuple[str, str, str | None]:
+    """UTF-8 first; legacy code is often cp1252/latin-1, which we accept but note."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16", "decoded as UTF-16 (byte-order mark)"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8", None
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return data.decode("cp1252"), "cp1252", f"not valid UTF-8 (first bad byte at offset {first_bad}); decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1", f"not valid UTF-8 (first bad byte at offset {first_bad}); decoded as latin-1"

@@ -1,0 +1,122 @@
+"""What each agent must answer: bounded pydantic models, sent to vLLM as JSON schemas.
+
+Bounds (maxItems, maxLength) are the contract that keeps long-context answers short: every token
+an agent writes while holding a whole codebase in context is slow (see VLLM-NOTES), so these
+answers carry ids, locations and one-line reasons, and anything long is asked for afterwards in
+short-context follow-ups (``PlanDetail``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+
+
+def Text(n: int) -> Any:
+    """A string type with a length bound, for list items (Field() bounds the list itself)."""
+    return Annotated[str, Field(max_length=n)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Finding(_Strict):
+    id: str = Field(max_length=6, pattern=r"^[A-Z]{1,2}[0-9]{1,3}$", description="A1, A2... for analyzer, S1, S2... for security")
+    title: str = Field(max_length=90)
+    category: str = Field(max_length=40, description="e.g. sql-injection, xss, hardcoded-secret, deprecated-api, circular-dependency")
+    cwe: str = Field(max_length=9, pattern=r"^(CWE-[0-9]{1,4})?$", description="CWE id, or empty")
+    severity: Severity
+    file: str = Field(max_length=200, description="repository-relative path exactly as in the FILE header")
+    line_start: int = Field(ge=1, le=10_000_000)
+    line_end: int = Field(ge=1, le=10_000_000)
+    snippet: str = Field(max_length=160, description="exact text copied from one of the cited lines, without the line-number prefix")
+    reason: str = Field(max_length=200)
+
+
+class Component(_Strict):
+    name: str = Field(max_length=60)
+    paths: list[Text(200)] = Field(max_length=4, description="directories or files")
+    role: str = Field(max_length=160)
+
+
+class AnalyzerOutput(_Strict):
+    summary: str = Field(max_length=600)
+    tech_stack: list[Text(40)] = Field(max_length=12)
+    components: list[Component] = Field(max_length=10)
+    findings: list[Finding] = Field(max_length=15, description="quality, deprecated APIs, architecture problems")
+
+
+class SecurityOutput(_Strict):
+    findings: list[Finding] = Field(max_length=20)
+
+
+class PlanItem(_Strict):
+    id: str = Field(max_length=4, pattern=r"^P[0-9]{1,2}$")
+    title: str = Field(max_length=90)
+    phase: Literal["quick-win", "medium-term", "long-term"]
+    effort: Literal["S", "M", "L", "XL"]
+    addresses: list[Text(6)] = Field(max_length=8, description="finding ids this item fixes")
+    files: list[Text(200)] = Field(max_length=5)
+    rationale: str = Field(max_length=240)
+
+
+class ModernizationOutput(_Strict):
+    items: list[PlanItem] = Field(max_length=12)
+
+
+class Verdict(_Strict):
+    finding_id: str = Field(max_length=6)
+    verdict: Literal["confirmed", "false-positive", "uncertain"]
+    note: str = Field(max_length=160)
+
+
+class PlanRisk(_Strict):
+    plan_id: str = Field(max_length=4)
+    level: Literal["high", "medium", "low"]
+    risk: str = Field(max_length=200)
+
+
+class ValidatorOutput(_Strict):
+    verdicts: list[Verdict] = Field(max_length=35)
+    plan_risks: list[PlanRisk] = Field(max_length=12)
+
+
+class PlanDetail(_Strict):
+    steps: list[Text(200)] = Field(max_length=8)
+    code_example: str = Field(max_length=1500)
+    tests: list[Text(160)] = Field(max_length=5)
+
+
+OUTPUT_MODELS: dict[str, type[BaseModel]] = {
+    m.__name__: m for m in (AnalyzerOutput, SecurityOutput, ModernizationOutput, ValidatorOutput, PlanDetail)
+}
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with every $ref inlined and every property required.
+
+    Guided-decoding backends differ in $ref support; an inlined schema works on all of them.
+    """
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return walk(copy.deepcopy(defs[node["$ref"].split("/")[-1]]))
+            out = {k: walk(v) for k, v in node.items() if k not in ("title",) or not isinstance(v, str)}
+            if out.get("type") == "object" and "properties" in out:
+                out["required"] = list(out["properties"])
+                out["additionalProperties"] = False
+            return out
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        return node
+
+    return walk(schema)

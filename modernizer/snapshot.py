@@ -1,0 +1,69 @@
+"""The repository as the rest of the tool sees it: decoded text plus a record of what was left out.
+
+A Snapshot is plain data, built once by ``ingest`` and passed everywhere else, so that every later
+step (facts, context, grounding) reads the same bytes and nothing touches the disk again.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SkipReason = Literal[
+    "excluded-dir",
+    "excluded-pattern",
+    "lockfile",
+    "minified",
+    "generated",
+    "binary",
+    "too-large",
+    "unreadable",
+    "symlink-outside-repo",
+    "symlink-loop",
+    "not-regular-file",
+    "gitignored",
+]
+
+
+class SourceFile(BaseModel):
+    path: str = Field(description="POSIX path relative to the repository root")
+    language: str
+    text: str
+    sha256: str
+    lines: int
+    size_bytes: int
+    encoding: str = "utf-8"
+    decode_note: str | None = Field(
+        default=None, description="set when the bytes were not clean UTF-8 and a fallback was used"
+    )
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: SkipReason
+    detail: str = ""
+
+
+class GitInfo(BaseModel):
+    commit: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+
+
+class Snapshot(BaseModel):
+    root: str
+    name: str
+    git: GitInfo | None = None
+    files: list[SourceFile] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+
+    def file(self, path: str) -> SourceFile | None:
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+    @property
+    def total_lines(self) -> int:
+        return sum(f.lines for f in self.files)

@@ -1,0 +1,53 @@
+"""A scripted stand-in for vLLM, for failure paths a real server cannot be made to produce:
+HTTP 500s, hangs, and truncated or invalid JSON answers. Everything else uses the real server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+
+Chat = Callable[[dict, int], httpx.Response]
+
+
+def sse(text: str, finish: str = "stop", prompt_tokens: int = 100, cached: int = 0) -> httpx.Response:
+    chunks = [
+        {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "tiny",
+         "choices": [{"index": 0, "delta": {"role": "assistant", "content": text}, "finish_reason": None}]},
+        {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "tiny",
+         "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]},
+        {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "tiny", "choices": [],
+         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 7, "total_tokens": prompt_tokens + 7,
+                   "prompt_tokens_details": {"cached_tokens": cached}}},
+    ]
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body.encode())
+
+
+class ScriptedServer:
+    """An httpx transport: /v1/models, /tokenize and /metrics answer normally; chat runs ``chat``."""
+
+    def __init__(self, chat: Chat, window: int = 65536) -> None:
+        self.chat = chat
+        self.window = window
+        self.chat_calls: list[dict] = []
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/v1/models"):
+            return httpx.Response(200, json={"object": "list", "data": [{"id": "tiny", "max_model_len": self.window}]})
+        if path == "/tokenize":
+            body = json.loads(request.content)
+            text = body.get("prompt") or "".join(m["content"] for m in body.get("messages", []))
+            return httpx.Response(200, json={"count": max(1, len(text) // 4), "max_model_len": self.window, "tokens": []})
+        if path == "/metrics":
+            return httpx.Response(200, text="vllm:prefix_cache_queries_total 0\nvllm:prefix_cache_hits_total 0\n")
+        if path.endswith("/chat/completions"):
+            body = json.loads(request.content)
+            self.chat_calls.append(body)
+            return self.chat(body, len(self.chat_calls))
+        return httpx.Response(404)
