@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from modernizer import __version__
-from modernizer.analysis import AnalyzeOptions, analyze, plan_tokens, prepare
+from modernizer import analysis
+from modernizer.analysis import AnalyzeOptions, plan_tokens, prepare
 from modernizer.agents import load_agents
 from modernizer.client import DEFAULT_BASE_URL, Endpoint, LLMClient
 from modernizer.errors import ModernizerError
@@ -26,7 +27,7 @@ app = typer.Typer(
     name="modernize",
     help="Analyse a legacy codebase with a locally served model (vLLM): facts, findings checked against the code, a plan.\n\n"
          "Nothing leaves this machine: the model server must be on localhost unless you pass --allow-remote.",
-    no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode="rich",
 )
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -87,7 +88,7 @@ def analyze(
         if plan:
             asyncio.run(_print_plan(path, opts, say))
             return
-        report = asyncio.run(analyze(path, opts, progress=say))
+        report = asyncio.run(analysis.analyze(path, opts, progress=say))
     except ModernizerError as exc:
         raise _fail(exc) from None
     for p in write_reports(report, output_dir, formats):

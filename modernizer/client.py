@@ -246,6 +246,9 @@ class LLMClient:
                 if exc.status_code < 500 and exc.status_code != 429:
                     raise ServerError(f"the server refused the request (HTTP {exc.status_code}): {text[:300]}") from exc
                 last = f"HTTP {exc.status_code}: {text[:200]}"
+            except openai.APIError as exc:
+                # An error event inside the stream (vLLM reports bad schemas this way): not transient.
+                raise ServerError(f"the server rejected the request: {exc.message}") from exc
             await asyncio.sleep(min(0.5 * 2**attempt, 8))
         raise ServerError(f"chat request to {self.endpoint.base_url} failed {self.endpoint.retries} times ({last})",
                           "the server is overloaded or failing; check its log, then run again (finished work is kept)")

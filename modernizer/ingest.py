@@ -32,7 +32,6 @@ _SNIFF = 8192
 class IngestOptions(BaseModel):
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     exclude: list[str] = Field(default_factory=list, description="extra glob patterns, matched on the relative path")
-    include_ignored: bool = False
     use_git: bool = True
 
 
@@ -54,12 +53,31 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
     if candidates is None:
         candidates = _walk(root)
     files: list[SourceFile] = []
-    skipped: list[SkippedFile] = [SkippedFile(path=p, reason="gitignored") for p in ignored] if opts.include_ignored is False else []
+    skipped: list[SkippedFile] = [SkippedFile(path=p, reason="gitignored") for p in ignored]
+    opts = opts.model_copy(update={"exclude": opts.exclude + read_ignore_file(root)})
     for rel in sorted(set(candidates)):
         result = _read_one(root, rel, opts)
         (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
     return Snapshot(root=str(root), name=root.name, git=git_info, files=files, skipped=skipped)
+
+
+IGNORE_FILE = ".modernizeignore"
+
+
+def read_ignore_file(root: Path) -> list[str]:
+    """Glob patterns from the analysed repo's .modernizeignore: what its owners never want sent to a model
+    (fixtures with answers, data dumps), one per line, # for comments, a trailing / for a directory."""
+    try:
+        text = (root / IGNORE_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line.rstrip("/") + "/*" if line.endswith("/") else line)
+    return out
 
 
 def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str]]:

@@ -148,9 +148,12 @@ async def run_pipeline(client: LLMClient, specs: dict[str, AgentSpec], system: s
         if i == 0 and rest:
             warmed = asyncio.Event()
             lead_task = asyncio.create_task(ask(client, specs[leader], task_for(leader), seed=seed, on_first_token=warmed.set))
-            await warmed.wait()
-            others = await asyncio.gather(*(ask(client, specs[n], task_for(n), seed=seed) for n in rest))
-            results = [await lead_task, *others]
+            try:
+                await warmed.wait()
+                others = await asyncio.gather(*(ask(client, specs[n], task_for(n), seed=seed) for n in rest))
+                results = [await lead_task, *others]
+            finally:
+                lead_task.cancel() if not lead_task.done() else None
         else:
             extra = []
             if i == len(waves) - 1:

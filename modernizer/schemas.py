@@ -111,6 +111,9 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
             if "$ref" in node:
                 return walk(copy.deepcopy(defs[node["$ref"].split("/")[-1]]))
             out = {k: walk(v) for k, v in node.items() if k not in ("title",) or not isinstance(v, str)}
+            if "pattern" in out:
+                # xgrammar rejects pattern+maxLength together; our patterns are anchored and bounded.
+                out.pop("maxLength", None)
             if out.get("type") == "object" and "properties" in out:
                 out["required"] = list(out["properties"])
                 out["additionalProperties"] = False

@@ -25,7 +25,9 @@ def test_every_string_and_array_in_every_output_schema_is_bounded():
         schema = json_schema(model)
         for path, node in walk(schema):
             if node.get("type") == "string" and "enum" not in node:
-                assert "maxLength" in node, (name, path)
+                bounded_pattern = node.get("pattern", "").endswith("$") and "*" not in node.get("pattern", "") and "+" not in node.get("pattern", "")
+                assert "maxLength" in node or bounded_pattern, (name, path)
+                assert not ("maxLength" in node and "pattern" in node), "xgrammar rejects pattern with maxLength"
             if node.get("type") == "array":
                 assert "maxItems" in node, (name, path)
             if node.get("type") == "object":

@@ -160,3 +160,14 @@ def test_not_a_directory_and_missing_path(tmp_path):
 def test_empty_directory_gives_an_empty_snapshot(tmp_path):
     snap = load_snapshot(tmp_path)
     assert snap.files == [] and snap.skipped == []
+
+
+def test_modernizeignore_in_the_repo_excludes_files_and_directories(tmp_path):
+    write(tmp_path, ".modernizeignore", "# answers\nEXPECTED.json\nfixtures/\n")
+    write(tmp_path, "a.py", "x = 1\n")
+    write(tmp_path, "EXPECTED.json", "{}")
+    write(tmp_path, "fixtures/dump.sql", "insert into t values (1);\n")
+    snap = load_snapshot(tmp_path)
+    s = skipped(snap)
+    assert s["EXPECTED.json"] == "excluded-pattern" and s["fixtures/dump.sql"] == "excluded-pattern"
+    assert {f.path for f in snap.files} == {".modernizeignore", "a.py"}

@@ -16,7 +16,6 @@ import com.grandhotel.dao.RoomDao;
 import com.grandhotel.model.Booking;
 import com.grandhotel.model.Guest;
 import com.grandhotel.service.BookingService;
-import com.grandhotel.service.BookingService.BookingException;
 import com.grandhotel.util.DateUtil;
 import com.grandhotel.web.form.BookingForm;
 
@@ -58,7 +57,7 @@ public class BookRoomAction extends BaseAction {
 
         try {
             bookingService.book(booking);
-        } catch (BookingException e) {
+        } catch (BookingService.BookingException e) {
             addError(request, e.getMessage());
             return mapping.getInputForward();
         }

@@ -19,6 +19,7 @@ import com.grandhotel.web.form.LoginForm;
 
 /**
  * /login.do : authenticates and sends the user back where he came from.
+ * /logout.do (parameter=logout) : ends the session.
  */
 public class LoginAction extends BaseAction {
 
@@ -28,6 +29,10 @@ public class LoginAction extends BaseAction {
 
     public ActionForward execute(ActionMapping mapping, ActionForm form,
             HttpServletRequest request, HttpServletResponse response) throws Exception {
+        if ("logout".equals(mapping.getParameter())) {
+            request.getSession().invalidate();
+            return mapping.findForward("home");
+        }
         LoginForm lf = (LoginForm) form;
         User user = authenticator.login(lf.getUsername(), lf.getPassword());
         if (user == null) {
