@@ -33,7 +33,7 @@ class AgentSpec(BaseModel):
     max_tokens: int = Field(ge=16, le=32768)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     needs: list[str] = Field(default_factory=list)
-    context: Literal["codebase", "cited"] = "codebase"
+    context: Literal["codebase", "cited", "digest"] = "codebase"
 
     @field_validator("output")
     @classmethod

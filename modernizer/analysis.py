@@ -6,7 +6,9 @@ decide where the network is; the functions in between are pure.
 
 from __future__ import annotations
 
+import hashlib
 import time
+from typing import Literal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,9 +20,14 @@ from modernizer.context import TokenPlan, check_fits, directory_tree, make_budge
 from modernizer.errors import InputError
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
+from modernizer.hierarchy import run_hierarchy
+from modernizer.modules import plan_modules
 from modernizer.pipeline import run_pipeline
-from modernizer.report import LLMInfo, Report, build_report
+from modernizer.resultcache import ResultCache, default_cache_dir
+from modernizer.report import LLMInfo, ModuleRun, Report, build_report
 from modernizer.snapshot import Snapshot
+from modernizer.suppressions import load_suppressions
+from modernizer.baseline import compare, present_in
 from modernizer.tokens import TiktokenCounter, TokenSource
 
 
@@ -31,6 +38,10 @@ class AnalyzeOptions(BaseModel):
     seed: int | None = 0
     max_details: int = 8
     window: int | None = Field(default=None, description="override the window (for --plan without a server)")
+    mode: Literal["auto", "single", "modules"] = "auto"
+    concurrency: int = Field(default=4, ge=1, description="modules analysed at once in chunked mode")
+    cache_dir: Path | None = None
+    use_cache: bool = True
 
 
 class Prepared(BaseModel):
@@ -92,12 +103,48 @@ async def plan_tokens(prep: Prepared, client: LLMClient | None, info: ServerInfo
     return TokenPlan(budget=budget, total_tokens=codebase_tokens, by_directory=directory_tree(by_file), by_file=by_file)
 
 
+MODULE_CONTEXT_ALLOWANCE = 800  # tokens for a module's computed context block (imports, users, cycles)
+
+
+def module_budget(window: int, specs: dict[str, agentdefs.AgentSpec], task_tokens: int) -> tuple[int, int]:
+    """(tokens of code per module, prompt overhead per module request) for chunked mode.
+
+    The output reserve is capped at a quarter of the window so that small windows still leave room
+    for code; each request's max_tokens is then clamped to what its module leaves free.
+    """
+    map_specs = [s for s in specs.values() if s.context == "codebase" and not s.needs]
+    reserve = min(max(s.max_tokens for s in map_specs), window // 4)
+    overhead = task_tokens + MODULE_CONTEXT_ALLOWANCE
+    return int((window - reserve - overhead) * 0.9), overhead
+
+
+def open_cache(options: AnalyzeOptions, snapshot: Snapshot) -> ResultCache | None:
+    if not options.use_cache:
+        return None
+    directory = options.cache_dir or default_cache_dir(snapshot.root)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        marker = directory.parent / ".gitignore"
+        if directory.parent.name == ".modernize" and not marker.exists():
+            marker.write_text("# modernizer's result cache: local, never committed\n*\n")
+    except OSError:
+        # A read-only checkout: keep the cache in the user's cache directory instead.
+        digest = hashlib.sha256(snapshot.root.encode()).hexdigest()[:16]
+        directory = Path.home() / ".cache" / "modernizer" / "results" / digest
+        directory.mkdir(parents=True, exist_ok=True)
+    return ResultCache(directory)
+
+
 async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress | None = None,
-                  client_factory: Callable[[Endpoint], LLMClient] = LLMClient) -> Report:
+                  client_factory: Callable[[Endpoint], LLMClient] = LLMClient,
+                  baseline: Report | None = None, baseline_source: str = "") -> Report:
+    """``baseline``: an earlier report to mark findings new/unchanged against and list the fixed
+    ones (see baseline.py); the repo's modernize-suppressions.toml is read and applied."""
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prep = prepare(path, options)
+    suppressions = load_suppressions(prep.snapshot.root)  # a broken file stops the run before any model call
     timings["ingest_and_facts_s"] = round(time.perf_counter() - t0, 3)
     say(f"loaded {prep.facts.files_analysed} files ({prep.facts.total_lines:,} lines), skipped {prep.facts.files_skipped}; "
         f"{len(prep.facts.graph.files.cycles)} file cycles")
@@ -106,19 +153,42 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
         t1 = time.perf_counter()
         tokens = await plan_tokens(prep, None, None, specs, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
-        return build_report(prep.snapshot, prep.facts, tokens, None, None, timings)
+        report = build_report(prep.snapshot, prep.facts, tokens, None, None, timings)
+        if baseline is not None:
+            report.notes.append("--baseline was not applied: with --no-llm there are no findings to compare.")
+        return report
+    modules: ModuleRun | None = None
     async with client_factory(options.endpoint) as client:
         info = await client.probe()
+        cache = open_cache(options, prep.snapshot)  # only once a server answers: a failed run leaves nothing behind
         say(f"server {info.base_url}: model {info.model}, window {info.max_model_len:,} tokens")
         t1 = time.perf_counter()
         tokens = await plan_tokens(prep, client, info, specs, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
-        check_fits(tokens)
-        say(f"codebase prompt: {tokens.total_tokens:,} tokens (exact), fits the window")
+        fits = tokens.budget is not None and tokens.budget.fits
+        chunked = options.mode == "modules" or (options.mode == "auto" and not fits)
         t2 = time.perf_counter()
-        result = await run_pipeline(client, specs, prep.system, prep.shared_head, prep.snapshot, seed=options.seed,
-                                    progress=say, max_details=options.max_details)
+        if not chunked:
+            check_fits(tokens)
+            say(f"codebase prompt: {tokens.total_tokens:,} tokens (exact), fits the window: one shared context")
+            result = await run_pipeline(client, specs, prep.system, prep.shared_head, prep.snapshot, seed=options.seed,
+                                        progress=say, max_details=options.max_details, cache=cache)
+        else:
+            window = tokens.budget.window
+            task_tokens = tokens.budget.overhead - _reserve(specs)[1]
+            budget, overhead = module_budget(window, specs, task_tokens)
+            plan = plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, budget)
+            say(f"codebase prompt: {tokens.total_tokens:,} tokens, over the {window:,}-token window: "
+                f"{len(plan.modules)} modules of at most {budget:,} tokens, {len(plan.cross_edges)} cross-module edges")
+            result, module_results = await run_hierarchy(
+                client, specs, prep.system, prep.snapshot, prep.facts, plan, window=window, overhead=overhead,
+                seed=options.seed, concurrency=options.concurrency, progress=say, cache=cache, max_details=options.max_details)
+            modules = ModuleRun(plan=plan, results=module_results)
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)
-    return build_report(prep.snapshot, prep.facts, tokens, result, llm, timings)
+    report = build_report(prep.snapshot, prep.facts, tokens, result, llm, timings, modules=modules,
+                          cache=cache.stats if cache else None, suppressions=suppressions)
+    if baseline is not None:
+        report = compare(report, baseline, baseline_source, present=present_in(prep.snapshot))
+    return report

@@ -16,11 +16,13 @@ from rich.table import Table
 from modernizer import __version__
 from modernizer import analysis
 from modernizer.analysis import AnalyzeOptions, plan_tokens, prepare
+from modernizer.baseline import EXIT_FINDINGS, FAIL_ON_CHOICES, compare, gating_findings, load_report
 from modernizer.agents import load_agents
 from modernizer.client import DEFAULT_BASE_URL, Endpoint, LLMClient
 from modernizer.errors import ModernizerError
 from modernizer.ingest import DEFAULT_MAX_FILE_BYTES, IngestOptions
 from modernizer.render import RENDERERS
+from modernizer.render.markdown import render_markdown
 from modernizer.report import Report
 
 app = typer.Typer(
@@ -32,7 +34,9 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
-EXIT_CODES = """Exit codes: 0 done; 2 bad input (path, options); 3 model server unreachable or failing; 4 codebase does not fit the window."""
+EXIT_CODES = (f"Exit codes: 0 done; {EXIT_FINDINGS} findings at or above --fail-on (with --baseline: new ones only); "
+              "2 bad input (path, options, baseline, suppressions file); 3 model server unreachable or failing; "
+              "4 codebase does not fit the window.")
 
 
 def _fail(exc: ModernizerError) -> typer.Exit:
@@ -61,13 +65,21 @@ def analyze(
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Facts only (languages, graph, cycles, tokens); no model calls.")] = False,
     plan: Annotated[bool, typer.Option("--plan", help="Print the token tree and the budget, then exit before any model call.")] = False,
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Where reports are written.")] = Path("reports"),
-    formats: Annotated[list[str], typer.Option("--format", "-f", help="Report formats to write (repeatable): json, html.")] = ["json", "html"],
+    formats: Annotated[list[str], typer.Option("--format", "-f", help="Report formats to write (repeatable): json, html, sarif, md.")] = ["json", "html"],
+    sarif: Annotated[bool, typer.Option("--sarif", help="Also write SARIF 2.1.0 (<repo>-<time>.sarif), for code scanning.")] = False,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier JSON report: mark findings new or unchanged and list the fixed ones.")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 if a finding at or above this severity is open (with --baseline: new): critical, high, medium, low or never.")] = "never",
+    link_base: Annotated[str, typer.Option("--link-base", help="URL prefix for file links in the Markdown report (e.g. https://github.com/OWNER/REPO/blob/SHA); default: repository-relative links.")] = "",
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
     max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
     allow_remote: Annotated[list[str], typer.Option("--allow-remote", help="Allow sending code to this non-local host (repeatable).")] = [],
     timeout: Annotated[float, typer.Option(help="Seconds one model request may take.")] = 900.0,
     window: Annotated[Optional[int], typer.Option(help="Context window to plan for when no server is asked (with --plan/--no-llm).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable runs.")] = 0,
+    mode: Annotated[str, typer.Option(help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
+    concurrency: Annotated[int, typer.Option(help="Modules analysed at once in chunked mode (match the server's --max-num-seqs budget).")] = 4,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Result cache and checkpoint directory (default: PATH/.modernize/cache).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model for everything again; keep no checkpoint.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report paths.")] = False,
 ) -> None:
     """Analyse PATH and write reports/<repo>-<time>.json and .html.
@@ -75,26 +87,56 @@ def analyze(
     Runs the analyzer, security, modernization and validator agents over one shared, cached
     codebase prompt, checks every finding against the code, and writes the reports.
     """
+    if mode not in ("auto", "single", "modules"):
+        err.print(f"[bold red]error:[/] --mode must be auto, single or modules, not {mode!r}")
+        raise typer.Exit(2)
     bad = [f for f in formats if f not in RENDERERS]
     if bad:
         err.print(f"[bold red]error:[/] unknown format {', '.join(bad)}; choose from {', '.join(RENDERERS)}")
         raise typer.Exit(2)
+    formats = list(dict.fromkeys([*formats, *(["sarif"] if sarif else [])]))
+    _check_fail_on(fail_on)
+    try:
+        base = load_report(baseline) if baseline is not None else None
+    except ModernizerError as exc:
+        raise _fail(exc) from None
     opts = AnalyzeOptions(
         endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
         ingest=IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude), no_llm=no_llm, seed=seed, window=window,
+        mode=mode, concurrency=concurrency, cache_dir=cache_dir, use_cache=not no_cache,
     )
     say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {m}", soft_wrap=True))
     try:
         if plan:
             asyncio.run(_print_plan(path, opts, say))
             return
-        report = asyncio.run(analysis.analyze(path, opts, progress=say))
+        report = asyncio.run(analysis.analyze(path, opts, progress=say, baseline=base,
+                                              baseline_source=baseline.name if baseline else ""))
     except ModernizerError as exc:
         raise _fail(exc) from None
-    for p in write_reports(report, output_dir, formats):
+    for p in write_reports(report, output_dir, formats, link_base=link_base):
         out.print(str(p))
     if not quiet:
         _print_summary(report)
+    raise typer.Exit(_gate(report, fail_on))
+
+
+def _check_fail_on(fail_on: str) -> None:
+    if fail_on not in FAIL_ON_CHOICES:
+        err.print(f"[bold red]error:[/] --fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+        raise typer.Exit(2)
+
+
+def _gate(report: Report, fail_on: str) -> int:
+    """The exit code --fail-on asks for, with a line saying why."""
+    gating = gating_findings(report, fail_on)
+    if not gating:
+        return 0
+    which = "new " if report.baseline is not None else ""
+    err.print(f"[bold red]fail-on {fail_on}:[/] {len(gating)} {which}finding(s) at or above {fail_on}: "
+              + ", ".join(f"{f.id} {f.severity} {f.file}:{f.line_start}" for f in gating[:10])
+              + (" ..." if len(gating) > 10 else ""), soft_wrap=True)
+    return EXIT_FINDINGS
 
 
 async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
@@ -122,14 +164,18 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
               f"- overhead {b.overhead:,} = {b.available:,} available: {'[green]fits[/]' if b.fits else '[red]does not fit[/]'}")
 
 
-def write_reports(report: Report, output_dir: Path, formats: list[str]) -> list[Path]:
+def render(report: Report, fmt: str, link_base: str = "") -> str:
+    return render_markdown(report, link_base) if fmt == "md" else RENDERERS[fmt](report)
+
+
+def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "") -> list[Path]:
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.fromisoformat(report.generated_at).astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
     paths = []
     for fmt in formats:
         p = output_dir / f"{report.repo.name}-{stamp}.{fmt}"
         tmp = p.with_suffix(p.suffix + ".tmp")
-        tmp.write_text(RENDERERS[fmt](report), encoding="utf-8")
+        tmp.write_text(render(report, fmt, link_base), encoding="utf-8")
         os.replace(tmp, p)
         paths.append(p)
     return paths
@@ -140,17 +186,31 @@ def _print_summary(report: Report) -> None:
     sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n) or "none"
     err.print(f"findings: {s['findings']} ({sev}); grounding: {s['by_grounding']}; cycles: {s['cycles']}; "
               f"agents ok {s['agents_ok']}, failed {s['agents_failed']}", soft_wrap=True)
+    if s.get("suppressed"):
+        err.print(f"suppressed: {s['suppressed']} (modernize-suppressions.toml)", soft_wrap=True)
+    if s.get("baseline") is not None:
+        b = s["baseline"]
+        err.print(f"against the baseline: {b['new']} new, {b['unchanged']} unchanged, {b['fixed']} fixed"
+                  + (f", {b['not_reported']} not reported (code unchanged)" if b["not_reported"] else ""), soft_wrap=True)
     for n in report.notes:
         err.print(f"[yellow]note:[/] {n}", soft_wrap=True)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def report(
     json_report: Annotated[Path, typer.Argument(help="A report written by `modernize analyze` (.json).")],
-    formats: Annotated[list[str], typer.Option("--format", "-f", help="Formats to render (repeatable).")] = ["html"],
+    formats: Annotated[list[str], typer.Option("--format", "-f", help="Formats to render (repeatable): json, html, sarif, md.")] = ["html"],
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Default: next to the JSON report.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier JSON report to compare with (new / unchanged / fixed).")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 if a finding at or above this severity is open (with --baseline: new): critical, high, medium, low or never.")] = "never",
+    link_base: Annotated[str, typer.Option("--link-base", help="URL prefix for file links in the Markdown report.")] = "",
 ) -> None:
-    """Re-render a JSON report in other formats, without running anything again."""
+    """Re-render a JSON report in other formats, without running anything again.
+
+    With --baseline the report is compared with an earlier one first (a finding absent now counts
+    as fixed: no code is read, so "not reported" cannot be told apart here); --fail-on gates on it.
+    """
+    _check_fail_on(fail_on)
     try:
         data = json_report.read_text(encoding="utf-8")
     except OSError as exc:
@@ -162,6 +222,11 @@ def report(
     except ValidationError as exc:
         err.print(f"[bold red]error:[/] {json_report} is not a modernizer report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})")
         raise typer.Exit(2) from None
+    if baseline is not None:
+        try:
+            rep = compare(rep, load_report(baseline), baseline.name)
+        except ModernizerError as exc:
+            raise _fail(exc) from None
     target = output_dir or json_report.parent
     target.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
@@ -169,8 +234,71 @@ def report(
             err.print(f"[bold red]error:[/] unknown format {fmt}")
             raise typer.Exit(2)
         p = target / (json_report.stem + "." + fmt)
-        p.write_text(RENDERERS[fmt](rep), encoding="utf-8")
+        p.write_text(render(rep, fmt, link_base), encoding="utf-8")
         out.print(str(p))
+    raise typer.Exit(_gate(rep, fail_on))
+
+
+REVIEW_KEYS = """Keys: [f]ix (ask the model) · [e]dit (write the fix yourself) · [a]pply · [s]kip · [p] false positive · [u]ndo · [n]ext · [b]ack · [q]uit (resume later)."""
+
+
+@app.command(epilog=REVIEW_KEYS + "\n\n" + EXIT_CODES)
+def review(
+    json_report: Annotated[Path, typer.Argument(help="A report written by `modernize analyze` (.json).")],
+    endpoint: Annotated[str, typer.Option("--endpoint", "-e", envvar="MODERNIZE_ENDPOINT", help="OpenAI-compatible base URL of the vLLM server that writes fixes.")] = DEFAULT_BASE_URL,
+    model: Annotated[Optional[str], typer.Option(help="Served model name (default: the first the server lists).")] = None,
+    severity: Annotated[Optional[str], typer.Option("--severity", help="Review only findings at this severity or above: critical, high, medium, low, info.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="No questions: ask for a fix to every finding (see --severity) and apply each one that places cleanly.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --apply: print the patches, change nothing.")] = False,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Write fixes to the work tree (originals kept in .modernize/review/ for undo) instead of commits on a new branch.")] = False,
+    test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Your project's test command, run in the repository after each fix; pass/fail is reported per fix.")] = None,
+    test_timeout: Annotated[float, typer.Option(help="Seconds --test-cmd may run.")] = 600.0,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Who decides false positives (default: git user.email, or your login).")] = None,
+    restart: Annotated[bool, typer.Option("--restart", help="Start over instead of resuming the saved session.")] = False,
+    allow_remote: Annotated[list[str], typer.Option("--allow-remote", help="Allow sending code to this non-local host (repeatable).")] = [],
+    timeout: Annotated[float, typer.Option(help="Seconds one model request may take.")] = 900.0,
+    seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable fixes.")] = 0,
+) -> None:
+    """Walk a report's findings, most severe first: see the code, get a fix, apply it, or mark a false positive.
+
+    Fixes come from a short request (the finding and the lines around it) as search/replace edits;
+    an edit whose search text is not in the file exactly once is rejected. Applied fixes are commits
+    on a new branch modernize/review-<time> (one per fix), checked again against the code and by your
+    --test-cmd. False positives go to modernize-suppressions.toml in the repository, with your reason,
+    and the next `modernize analyze` honours them. The session is saved next to the report
+    (<report>.review.json) after every change: quit any time, run the same command to resume.
+    """
+    from modernizer.review.session import ModelFixer, ReviewOptions, Session, open_state
+    from modernizer.review.terminal import TerminalUI
+    from modernizer.schemas import SEVERITIES
+
+    if severity is not None and severity not in SEVERITIES:
+        err.print(f"[bold red]error:[/] unknown severity {severity}; choose from {', '.join(SEVERITIES)}")
+        raise typer.Exit(2)
+    if dry_run and not apply:
+        err.print("[bold red]error:[/] --dry-run goes with --apply (the interactive session never changes anything without asking)")
+        raise typer.Exit(2)
+    opts = ReviewOptions(endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
+                         severity=severity, use_git=not no_git, test_cmd=test_cmd, test_timeout=test_timeout, owner=owner,
+                         restart=restart or dry_run, seed=seed)
+    try:
+        from modernizer.client import check_endpoint_allowed
+
+        check_endpoint_allowed(opts.endpoint.base_url, opts.endpoint.allow_remote)
+        state, _report, resumed = open_state(json_report, opts)
+        if apply:
+            ui = TerminalUI(console=out, compact=True)
+            session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed),
+                              persist=not dry_run, fail_on_server=True)
+            counts = session.run_batch(apply=not dry_run)
+            done = f"{counts['applied']} applied, {counts['failed']} failed to apply" if not dry_run else "dry run: nothing changed"
+            err.print(f"{len(state.order)} findings: {counts['proposed']} fixes proposed, {counts['rejected']} rejected; {done}", soft_wrap=True)
+            if not dry_run and state.mode == "git" and session.state.base_commit:
+                err.print(f"fixes are on branch {session.state.branch}", soft_wrap=True)
+            return
+        Session(state, json_report, opts, TerminalUI(console=out)).run(resumed)
+    except ModernizerError as exc:
+        raise _fail(exc) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

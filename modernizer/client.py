@@ -207,6 +207,22 @@ class LLMClient:
             return None
         return parse_prefix_metrics(resp.text)
 
+    async def metrics_text(self) -> str | None:
+        """vLLM's raw Prometheus ``/metrics`` (doctor reads ``vllm:cache_config_info``); None when absent."""
+        try:
+            resp = await self._get(self.root + "/metrics")
+        except ServerError:
+            return None
+        return resp.text if resp.status_code == 200 else None
+
+    async def server_version(self) -> str | None:
+        """vLLM's ``GET /version``; None from servers that do not have it."""
+        try:
+            resp = await self._get(self.root + "/version")
+            return str(resp.json()["version"]) if resp.status_code == 200 else None
+        except (ServerError, ValueError, KeyError, TypeError):
+            return None
+
     # -- chat ------------------------------------------------------------------------------
     async def chat(
         self,

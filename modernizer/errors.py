@@ -44,3 +44,13 @@ class ContextOverflow(ModernizerError):
 
 class RemoteEndpointRefused(ModernizerError):
     """The endpoint is not on this machine and the user did not allow it."""
+
+
+class ProfileError(ModernizerError):
+    """A serve profile cannot be used as asked: unknown name, missing GPUs, does not fit the memory."""
+
+
+class ServerStartFailed(ModernizerError):
+    """The managed vLLM server exited while starting, or did not become healthy in time."""
+
+    exit_code = 3

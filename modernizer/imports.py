@@ -25,6 +25,8 @@ __all__ = ["Edge", "dependency_edges", "module_of"]
 # A file larger than this is read only up to here: imports sit at the top, and the scan stays linear.
 MAX_SCAN_CHARS = 4_000_000
 # When two kinds of edge join the same pair of files, the stronger (lower) one is kept.
+# Qualified names longer than this are not names (keeps every lookup linear on hostile input).
+MAX_NAME_PARTS = 32
 KIND_PRIORITY: dict[str, int] = {"import": 0, "include": 1, "use": 2, "config": 3, "reference": 4}
 
 WEBROOT_NAMES = frozenset({"webapp", "webcontent", "web", "webroot"})
@@ -168,9 +170,9 @@ def _scan_types(code: str, decl: re.Pattern[str], base_ns: str = "") -> list[tup
 # --------------------------------------------------------------------------------------------
 # Per-language patterns
 
-_JAVA_PACKAGE = re.compile(r"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*;")
+_JAVA_PACKAGE = re.compile(r"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*){0,%d})\s*;" % MAX_NAME_PARTS)
 _JAVA_IMPORT = re.compile(
-    r"\bimport\s+(static\s+)?([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)(\s*\.\s*\*)?\s*;"
+    r"\bimport\s+(static\s+)?([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*){0,%d})(\s*\.\s*\*)?\s*;" % MAX_NAME_PARTS
 )
 _WS = re.compile(r"\s+")
 
@@ -492,7 +494,7 @@ class _Repo:
 
     def java_resolve(self, name: str) -> list[str]:
         """Files declaring the class ``name`` (a.b.C), or its outer class for a.b.C.Inner / a.b.C.member."""
-        parts = name.split(".")
+        parts = name.split(".")[:MAX_NAME_PARTS]
         for i in range(len(parts), 0, -1):
             hits = self.java_types.get(".".join(parts[:i]))
             if hits:
@@ -1066,7 +1068,7 @@ def _qualified_pattern(packages: set[str]) -> re.Pattern[str] | None:
     if not firsts:
         return None
     head = "|".join(re.escape(s) for s in firsts) if len(firsts) <= 500 else r"[A-Za-z_$][\w$]*"
-    return re.compile(r"(?<![\w$.])(?:" + head + r")(?![\w$])(?:\s*\.\s*[A-Za-z_$][\w$]*)+")
+    return re.compile(r"(?<![\w$.])(?:" + head + r")(?![\w$])(?:\s*\.\s*[A-Za-z_$][\w$]*){1,%d}" % MAX_NAME_PARTS)
 
 
 def _qualified_refs(

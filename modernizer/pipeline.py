@@ -22,6 +22,7 @@ from modernizer.agents import AgentSpec
 from modernizer.client import LLMClient, PrefixCacheCounters
 from modernizer.context import render_file
 from modernizer.errors import ModernizerError
+from modernizer.resultcache import ResultCache, request_key
 from modernizer.schemas import ModernizationOutput, json_schema
 from modernizer.snapshot import Snapshot
 
@@ -50,6 +51,7 @@ class AgentRun(BaseModel):
     ttft_s: float | None = None
     template_hash: str = ""
     subject: str | None = Field(default=None, description="for follow-ups: the plan item they elaborate")
+    from_cache: bool = Field(default=False, description="taken from the result cache: no request was made this run")
 
 
 class PipelineResult(BaseModel):
@@ -66,16 +68,35 @@ Progress = Callable[[str], None]
 
 
 async def ask(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], *, seed: int | None,
-              on_first_token: Callable[[], None] | None = None, subject: str | None = None) -> AgentRun:
-    """One agent's answer, validated, with one re-ask on an invalid answer."""
+              on_first_token: Callable[[], None] | None = None, subject: str | None = None,
+              cache: ResultCache | None = None, max_tokens: int | None = None) -> AgentRun:
+    """One agent's answer, validated, with one re-ask on an invalid answer; cached when it succeeds."""
     model = spec.output_model
     schema = json_schema(model)
+    limit = min(spec.max_tokens, max_tokens) if max_tokens else spec.max_tokens
+    key = request_key(client.model or "", {"messages": msgs, "schema": schema, "max_tokens": limit,
+                                            "temperature": spec.temperature, "seed": seed, "subject": subject})
+    if cache is not None:
+        hit = cache.get(key, AgentRun)
+        if hit is not None:
+            if on_first_token:
+                on_first_token()
+            return hit.model_copy(update={"from_cache": True, "requests": 0})
+    run = await _ask_model(client, spec, msgs, schema, limit, seed, on_first_token, subject)
+    if cache is not None and run.status == "ok":
+        cache.put(key, run)
+    return run
+
+
+async def _ask_model(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any], limit: int,
+                     seed: int | None, on_first_token: Callable[[], None] | None, subject: str | None) -> AgentRun:
+    model = spec.output_model
     run = AgentRun(agent=spec.name, status="failed", template_hash=agentdefs.template_hash(spec), subject=subject)
     t0 = time.perf_counter()
     convo = list(msgs)
     for attempt in range(2):
         try:
-            comp = await client.chat(convo, max_tokens=spec.max_tokens, temperature=spec.temperature, seed=seed,
+            comp = await client.chat(convo, max_tokens=limit, temperature=spec.temperature, seed=seed,
                                      schema=schema, schema_name=spec.output,
                                      on_first_token=on_first_token if attempt == 0 else None)
         except ModernizerError as exc:
@@ -129,36 +150,29 @@ def prior_outputs(done: dict[str, AgentRun], needs: list[str]) -> dict[str, str]
 
 async def run_pipeline(client: LLMClient, specs: dict[str, AgentSpec], system: str, shared_head: str,
                        snapshot: Snapshot, *, seed: int | None = 0, progress: Progress | None = None,
-                       max_details: int = MAX_DETAILS) -> PipelineResult:
+                       max_details: int = MAX_DETAILS, cache: ResultCache | None = None) -> PipelineResult:
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     before = await client.prefix_cache()
     done: dict[str, AgentRun] = {}
     details: list[AgentRun] = []
     waves = agentdefs.topo_order(specs)
-    followups = [s for s in specs.values() if s.context == "cited"]
+    # plan_detail-style follow-ups elaborate plan items; other cited agents (fix) run at review time
+    followups = [s for s in specs.values() if s.context == "cited" and "modernization" in s.needs]
     for i, wave in enumerate(waves):
         def task_for(name: str) -> list[dict[str, str]]:
             spec = specs[name]
             task = agentdefs.render(spec.template, outputs=prior_outputs(done, spec.needs))
             return agentdefs.messages(system, shared_head, task)
 
-        leader, rest = wave[0], wave[1:]
         say(f"agents: {', '.join(wave)}")
-        if i == 0 and rest:
-            warmed = asyncio.Event()
-            lead_task = asyncio.create_task(ask(client, specs[leader], task_for(leader), seed=seed, on_first_token=warmed.set))
-            try:
-                await warmed.wait()
-                others = await asyncio.gather(*(ask(client, specs[n], task_for(n), seed=seed) for n in rest))
-                results = [await lead_task, *others]
-            finally:
-                lead_task.cancel() if not lead_task.done() else None
+        if i == 0:
+            results = await shared_prefix_wave(client, [(specs[n], task_for(n)) for n in wave], seed=seed, cache=cache)
         else:
             extra = []
             if i == len(waves) - 1:
-                extra = _detail_jobs(client, followups, done, snapshot, seed, system, max_details)
-            results_all = await asyncio.gather(*(ask(client, specs[n], task_for(n), seed=seed) for n in wave), *extra)
+                extra = detail_jobs(client, followups, done, snapshot, seed, system, max_details, cache)
+            results_all = await asyncio.gather(*(ask(client, specs[n], task_for(n), seed=seed, cache=cache) for n in wave), *extra)
             results = list(results_all[: len(wave)])
             details = list(results_all[len(wave):])
             if details:
@@ -174,8 +188,24 @@ async def run_pipeline(client: LLMClient, specs: dict[str, AgentSpec], system: s
     return result
 
 
-def _detail_jobs(client: LLMClient, followups: list[AgentSpec], done: dict[str, AgentRun], snapshot: Snapshot,
-                 seed: int | None, system: str, max_details: int) -> list:
+async def shared_prefix_wave(client: LLMClient, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], *, seed: int | None,
+                            cache: ResultCache | None = None, max_tokens: int | None = None) -> list[AgentRun]:
+    """Requests sharing one prefix: the first goes alone until its first token (the prefix is then
+    prefilled and cached by vLLM), the others start then and read the prefix from cache."""
+    (lead_spec, lead_msgs), rest = jobs[0], jobs[1:]
+    warmed = asyncio.Event()
+    lead = asyncio.create_task(ask(client, lead_spec, lead_msgs, seed=seed, on_first_token=warmed.set, cache=cache, max_tokens=max_tokens))
+    try:
+        await warmed.wait()
+        others = await asyncio.gather(*(ask(client, sp, m, seed=seed, cache=cache, max_tokens=max_tokens) for sp, m in rest))
+        return [await lead, *others]
+    finally:
+        if not lead.done():
+            lead.cancel()
+
+
+def detail_jobs(client: LLMClient, followups: list[AgentSpec], done: dict[str, AgentRun], snapshot: Snapshot,
+                seed: int | None, system: str, max_details: int, cache: ResultCache | None = None) -> list:
     plan = done.get("modernization")
     if not followups or plan is None or plan.output is None:
         return []
@@ -189,7 +219,7 @@ def _detail_jobs(client: LLMClient, followups: list[AgentSpec], done: dict[str, 
         excerpts = cited_excerpts(snapshot, cited, item.files)
         task = agentdefs.render(spec.template, item=item, findings=cited, excerpts=excerpts)
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": task}]
-        jobs.append(ask(client, spec, msgs, seed=seed, subject=item.id))
+        jobs.append(ask(client, spec, msgs, seed=seed, subject=item.id, cache=cache))
     return jobs
 
 

@@ -17,6 +17,8 @@ _PATTERNS: list[tuple[re.Pattern[str], int]] = [
     # name=value (properties, ini, env, connection strings)
     (re.compile(rf"(^\s*[\w.\-]*{_NAME}[\w.\-]*\s*[=:]\s*)(\S[^\n;]{{2,}})()", re.I | re.M), 2),
     (re.compile(rf"(;\s*{_NAME}\s*=\s*)([^;\"'\n]{{3,}})()", re.I), 2),
+    # SQL: CREATE USER / GRANT ... IDENTIFIED BY 'password'
+    (re.compile(r"(\bidentified\s+by\s+(?:password\s+)?[\"'])([^\"'\n]{3,})([\"'])", re.I), 2),
     # user:password@host in URLs
     (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^:/\s@]+:)([^@/\s]{3,})(@)", re.I), 2),
 ]
@@ -29,15 +31,16 @@ _TOKENS = [
 ]
 
 
-def _mask(value: str) -> str:
-    return (value[:2] if len(value) > 8 else "") + MARK
+def _mask(value: str, keep: bool = True) -> str:
+    return (value[:2] if keep and len(value) > 8 else "") + MARK
 
 
-def redact(text: str) -> str:
+def redact(text: str, keep_prefix: bool = True) -> str:
+    """``keep_prefix=False`` masks whole values (for fingerprints, which must not depend on them)."""
     if not text:
         return text
     for pattern, group in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + _mask(m.group(group)) + m.group(3), text)
+        text = pattern.sub(lambda m: m.group(1) + _mask(m.group(group), keep_prefix) + m.group(3), text)
     for pattern in _TOKENS:
-        text = pattern.sub(lambda m: _mask(m.group(0)), text)
+        text = pattern.sub(lambda m: _mask(m.group(0), keep_prefix), text)
     return text

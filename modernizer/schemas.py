@@ -93,8 +93,21 @@ class PlanDetail(_Strict):
     tests: list[Text(160)] = Field(max_length=5)
 
 
+class FixEdit(_Strict):
+    file: str = Field(max_length=200, description="repository-relative path exactly as in the FILE header")
+    search: str = Field(max_length=1200, description="lines copied exactly from the file, without the line-number prefix; must occur exactly once")
+    replace: str = Field(max_length=1600, description="the text that takes the place of search")
+
+
+class FixProposal(_Strict):
+    """A review-time fix for one finding: anchored edits; their line numbers are computed by code."""
+
+    explanation: str = Field(max_length=300)
+    edits: list[FixEdit] = Field(max_length=4)
+
+
 OUTPUT_MODELS: dict[str, type[BaseModel]] = {
-    m.__name__: m for m in (AnalyzerOutput, SecurityOutput, ModernizationOutput, ValidatorOutput, PlanDetail)
+    m.__name__: m for m in (AnalyzerOutput, SecurityOutput, ModernizationOutput, ValidatorOutput, PlanDetail, FixProposal)
 }
 
 

@@ -92,9 +92,25 @@ def vllm_server(tiny_model: Path):
     stop_server(proc)
 
 
+@pytest.fixture(scope="session")
+def vllm_small(tiny_model: Path):
+    """A second server whose real window is small (8192), so the hotel sample must be chunked."""
+    proc, server = start_server(tiny_model, 8192, "small")
+    yield server
+    stop_server(proc)
+
+
 @pytest.fixture()
 def hotel_copy(tmp_path: Path) -> Path:
     """A private copy of the sample, so a test may change it."""
     dest = tmp_path / "legacy-hotel"
     shutil.copytree(HOTEL, dest)
     return dest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def samples_stay_clean():
+    """Tests read sample_repos/; none may leave a cache or report behind in it."""
+    yield
+    leftovers = sorted(str(p.relative_to(ROOT)) for p in SAMPLES.rglob(".modernize"))
+    assert not leftovers, f"a test wrote into sample_repos: {leftovers}"

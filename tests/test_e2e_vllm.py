@@ -22,7 +22,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def hotel_report(vllm_server, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", vllm_server.base_url, "-o", str(out)])
+    res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", vllm_server.base_url, "-o", str(out),
+                              "--cache-dir", str(out / "cache")])
     assert res.exit_code == 0, res.output
     data = json.loads(next(out.glob("*.json")).read_text())
     html = next(out.glob("*.html")).read_text()
@@ -68,7 +69,8 @@ def test_plan_with_exact_server_counts(vllm_server):
 
 
 def test_context_overflow_names_the_overage_and_largest_directories(vllm_server, tmp_path):
-    res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", vllm_server.base_url, "--window", "3000", "-o", str(tmp_path)])
+    res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", vllm_server.base_url, "--window", "3000", "--mode", "single",
+                              "-o", str(tmp_path), "--cache-dir", str(tmp_path / "cache")])
     assert res.exit_code == 4, res.output
     assert "tokens over" in res.output and "(exact)" in res.output and "src (" in res.output
-    assert not list(tmp_path.iterdir())
+    assert not list(tmp_path.glob("*.json"))

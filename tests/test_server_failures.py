@@ -37,7 +37,8 @@ def closed_port() -> int:
 
 
 def run_scripted(server: ScriptedServer, tmp_path, retries: int = 2, timeout: float = 30.0):
-    opts = AnalyzeOptions(endpoint=Endpoint(base_url="http://127.0.0.1:9/v1", retries=retries, request_timeout=timeout))
+    opts = AnalyzeOptions(endpoint=Endpoint(base_url="http://127.0.0.1:9/v1", retries=retries, request_timeout=timeout),
+                          cache_dir=tmp_path / "cache")
     factory = lambda ep: LLMClient(ep, transport=server.transport())  # noqa: E731
     return asyncio.run(analyze(HOTEL, opts, client_factory=factory))
 

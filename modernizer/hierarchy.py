@@ -1,0 +1,192 @@
+"""Hierarchical analysis for codebases larger than the window: map over modules, then reduce.
+
+Map: each module is rendered as its own shared prefix (its code plus a computed summary of how it
+connects to the rest), and the analyzer and security agents share that prefix, modules running
+concurrently up to ``concurrency`` so the server's continuous batching stays busy. Reduce: the
+synthesis agent reads a digest (global facts + every module's findings, never the code) and gives
+the system-level view; modernization and validator then run on that digest. Findings keep the
+file and lines the module reviewers cited; ids are renumbered once, globally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from modernizer import agents as agentdefs
+from modernizer.agents import AgentSpec
+from modernizer.client import LLMClient
+from modernizer.context import render_file
+from modernizer.facts import Facts
+from modernizer.modules import Module, ModulePlan
+from modernizer.pipeline import AgentRun, PipelineResult, ask, detail_jobs, prior_outputs, shared_prefix_wave
+from modernizer.resultcache import ResultCache
+from modernizer.schemas import SEVERITIES
+from modernizer.snapshot import Snapshot
+
+DIGEST_MAX_FINDINGS = 150
+MIN_OUTPUT_TOKENS = 256
+
+
+class ModuleResult(BaseModel):
+    id: str
+    name: str
+    files: list[str]
+    tokens: int
+    runs: list[AgentRun] = Field(default_factory=list)
+
+
+def render_module(snapshot: Snapshot, module: Module) -> str:
+    parts = []
+    for p in module.parts:
+        f = snapshot.file(p.path)
+        if f is not None:
+            parts.append(render_file(f, p.start, p.end or f.lines))
+    return f"REPOSITORY: {snapshot.name}, MODULE {module.id}: {module.name}\n\n" + "\n".join(parts)
+
+
+def module_context(plan: ModulePlan, module: Module, facts: Facts) -> str:
+    owner: dict[str, str] = {}
+    for m in plan.modules:
+        for p in m.parts:
+            owner.setdefault(p.path, m.id)
+    mine = set(module.files)
+    names = {m.id: f"{m.id} {m.name}" for m in plan.modules}
+    imports: dict[str, set[str]] = defaultdict(set)
+    imported_by: dict[str, set[str]] = defaultdict(set)
+    for e in facts.graph.edges:
+        if e.source in mine and e.target not in mine and e.target in owner:
+            imports[names[owner[e.target]]].add(e.target.rsplit("/", 1)[-1])
+        if e.target in mine and e.source not in mine and e.source in owner:
+            imported_by[names[owner[e.source]]].add(e.source.rsplit("/", 1)[-1])
+    cycles = [c for c in facts.graph.files.cycles if mine & set(c)][:10]
+    cap = lambda d: [(k, sorted(v)[:8]) for k, v in sorted(d.items())][:12]  # noqa: E731
+    return agentdefs.render("module_context.j2", module=module, total=len(plan.modules), facts=facts,
+                            imports=cap(imports), imported_by=cap(imported_by), cycles=cycles,
+                            split=any(p.end is not None for p in module.parts))
+
+
+def merge_findings(results: list[ModuleResult], agent: str, prefix: str) -> list[dict[str, Any]]:
+    """Every module's findings for one agent, ids renumbered globally, locations untouched."""
+    out = []
+    for r in results:
+        run = next((x for x in r.runs if x.agent == agent), None)
+        if run is None or run.output is None:
+            continue
+        for f in run.output.get("findings", []):
+            out.append({**f, "id": f"{prefix}{len(out) + 1}", "module": r.id})
+    return out
+
+
+def _combined_run(agent: str, results: list[ModuleResult], output: dict[str, Any] | None) -> AgentRun:
+    runs = [x for r in results for x in r.runs if x.agent == agent]
+    failed = [r.id for r in results for x in r.runs if x.agent == agent and x.status != "ok"]
+    cached = [x.cached_tokens for x in runs if x.cached_tokens is not None]
+    return AgentRun(
+        agent=agent, status="ok" if output is not None and not failed else "failed",
+        output=output, error=f"failed in modules {', '.join(failed)}" if failed else None,
+        requests=sum(x.requests for x in runs), prompt_tokens=sum(x.prompt_tokens for x in runs),
+        cached_tokens=sum(cached) if cached else None, completion_tokens=sum(x.completion_tokens for x in runs),
+        wall_s=round(max((x.wall_s for x in runs), default=0.0), 3),
+    )  # an aggregate, never "from cache" itself: the modules' own entries say which were
+
+
+async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: str, snapshot: Snapshot, facts: Facts,
+                        plan: ModulePlan, *, window: int, overhead: int, seed: int | None = 0, concurrency: int = 4,
+                        progress: Callable[[str], None] | None = None, cache: ResultCache | None = None,
+                        max_details: int = 8) -> tuple[PipelineResult, list[ModuleResult]]:
+    say = progress or (lambda _m: None)
+    t0 = time.perf_counter()
+    before = await client.prefix_cache()
+    map_agents = [s for s in specs.values() if s.context == "codebase" and not s.needs]
+    reduce_agents = [s for s in specs.values() if s.context == "codebase" and s.needs]
+    sem = asyncio.Semaphore(max(1, concurrency))
+    done_count = 0
+
+    async def one(module: Module) -> ModuleResult:
+        nonlocal done_count
+        head = render_module(snapshot, module) + module_context(plan, module, facts)
+        room = max(MIN_OUTPUT_TOKENS, window - module.tokens - overhead)
+        jobs = [(s, agentdefs.messages(system, head, agentdefs.render(s.template, outputs={}))) for s in map_agents]
+        async with sem:
+            runs = await shared_prefix_wave(client, jobs, seed=seed, cache=cache, max_tokens=room)
+        done_count += 1
+        hits = sum(r.from_cache for r in runs)
+        say(f"module {done_count}/{len(plan.modules)} {module.id} {module.name}: "
+            + ", ".join(f"{r.agent} {r.status}" + (" (cached)" if r.from_cache else
+                        f" {r.completion_tokens / max(r.wall_s, 1e-3):.0f} tok/s") for r in runs)
+            + (f"; {hits} from cache" if hits else ""))
+        return ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, runs=runs)
+
+    results = list(await asyncio.gather(*(one(m) for m in plan.modules)))
+
+    security = merge_findings(results, "security", "S")
+    module_analyzer = merge_findings(results, "analyzer", "A")
+    digest = _digest(snapshot, facts, plan, results, security + module_analyzer)
+    say("synthesis over the module results")
+    synth_spec = next(s for s in specs.values() if s.context == "digest")
+    synth = await ask(client, synth_spec, agentdefs.messages(system, digest, agentdefs.render(synth_spec.template)),
+                      seed=seed, cache=cache)
+    synth_out = synth.output or {"summary": "", "tech_stack": [], "components": [], "findings": []}
+    cross = [{**f, "id": f"X{i}", "module": "system"} for i, f in enumerate(synth_out.get("findings", []), 1)]
+    done: dict[str, AgentRun] = {
+        "analyzer": _combined_run("analyzer", results, {**synth_out, "findings": module_analyzer + cross}),
+        "security": _combined_run("security", results, {"findings": security}),
+    }
+    details: list[AgentRun] = []
+    ordered = sorted(reduce_agents, key=lambda s: len(s.needs))  # modernization, then validator
+    followups = [s for s in specs.values() if s.context == "cited"]
+    for spec in ordered:
+        say(f"agents: {spec.name}")
+        task = agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs))
+        msgs = agentdefs.messages(system, digest, task)
+        # plan details need the plan; they run beside the last agent, as in single-context mode
+        extra = detail_jobs(client, followups, done, snapshot, seed, system, max_details, cache) if spec is ordered[-1] else []
+        res = await asyncio.gather(ask(client, spec, msgs, seed=seed, cache=cache), *extra)
+        done[spec.name] = res[0]
+        details.extend(res[1:])
+    after = await client.prefix_cache()
+    order = [s.name for s in map_agents] + [s.name for s in ordered]
+    result = PipelineResult(runs=[synth] + [done[n] for n in order], details=details, wall_s=round(time.perf_counter() - t0, 3))
+    if before is not None and after is not None:
+        result.prefix_cache = after.minus(before)
+    return result, results
+
+
+def _compact_outputs(done: dict[str, AgentRun], needs: list[str]) -> dict[str, str]:
+    """Earlier outputs for the reduce agents, with finding lists cut to the most severe, so the
+    prompt stays bounded however many modules there are."""
+    trimmed = {}
+    for name in needs:
+        run = done.get(name)
+        if run and run.output and "findings" in run.output:
+            out = dict(run.output)
+            out["findings"] = [{k: f[k] for k in ("id", "severity", "category", "file", "line_start", "title")}
+                               for f in _by_severity(out["findings"])[:60]]
+            trimmed[name] = run.model_copy(update={"output": out})
+        elif run:
+            trimmed[name] = run
+    return prior_outputs(trimmed, needs)
+
+
+def _by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: (order.get(f["severity"], 9), f["id"]))
+
+
+def _digest(snapshot: Snapshot, facts: Facts, plan: ModulePlan, results: list[ModuleResult], findings: list[dict[str, Any]]) -> str:
+    summaries = []
+    for r, m in zip(results, plan.modules):
+        run = next((x for x in r.runs if x.agent == "analyzer"), None)
+        summary = (run.output or {}).get("summary", "") if run else ""
+        summaries.append({"id": m.id, "name": m.name, "files": len(m.files), "tokens": m.tokens, "summary": summary[:300]})
+    ranked = _by_severity(findings)
+    shown = ranked[:DIGEST_MAX_FINDINGS]
+    return agentdefs.render("digest.j2", name=snapshot.name, facts=facts, facts_text=agentdefs.render("facts.j2", facts=facts),
+                            modules=summaries, findings=shown, omitted=len(ranked) - len(shown))
+

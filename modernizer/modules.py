@@ -1,0 +1,214 @@
+"""Module planning: cut a codebase too large for one window into modules that each fit.
+
+Pure and deterministic (same tree, same plan): directories are the first cut, strongly connected
+components are kept together where they fit (a cycle split across modules is invisible to every
+module), siblings are merged by how much they depend on each other (graph communities, cheaply),
+and a single file larger than a module is split by line ranges with a small overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+import networkx as nx
+from pydantic import BaseModel, Field
+
+from modernizer.imports import Edge
+
+SPLIT_OVERLAP_LINES = 20
+
+
+class FilePart(BaseModel):
+    path: str
+    start: int = 1
+    end: int | None = Field(default=None, description="last line, inclusive; None for the whole file")
+
+
+class Module(BaseModel):
+    id: str
+    name: str
+    parts: list[FilePart]
+    tokens: int
+
+    @property
+    def files(self) -> list[str]:
+        return sorted({p.path for p in self.parts})
+
+
+class CrossEdge(BaseModel):
+    source: str
+    target: str
+    count: int
+
+
+class ModulePlan(BaseModel):
+    budget: int
+    modules: list[Module]
+    cross_edges: list[CrossEdge] = Field(default_factory=list)
+    split_files: list[str] = Field(default_factory=list)
+
+    def module_of_file(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for m in self.modules:
+            for p in m.parts:
+                if m.id not in out[p.path]:
+                    out[p.path].append(m.id)
+        return dict(out)
+
+
+class _Unit(BaseModel):
+    """Files that must stay together (one file, or a strongly connected component that fits)."""
+
+    files: list[str]
+    tokens: int
+    home: str  # the directory the unit belongs to: the common parent of its files
+
+
+def _parent(path: str) -> str:
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def _common_dir(paths: list[str]) -> str:
+    parts = [PurePosixPath(_parent(p)).parts if _parent(p) else () for p in paths]
+    common: list[str] = []
+    for level in zip(*parts):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return "/".join(common)
+
+
+def plan_modules(file_tokens: dict[str, int], file_lines: dict[str, int], edges: list[Edge], budget: int) -> ModulePlan:
+    if budget < 64:
+        raise ValueError(f"module budget {budget} is too small to hold any code")
+    g = nx.DiGraph()
+    g.add_nodes_from(file_tokens)
+    g.add_edges_from((e.source, e.target) for e in edges if e.source in file_tokens and e.target in file_tokens)
+
+    units: list[_Unit] = []
+    taken: set[str] = set()
+    for comp in sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1)):
+        total = sum(file_tokens[f] for f in comp)
+        if total <= budget:
+            units.append(_Unit(files=comp, tokens=total, home=_common_dir(comp)))
+            taken.update(comp)
+    oversized: list[str] = []
+    for f in sorted(file_tokens):
+        if f in taken:
+            continue
+        if file_tokens[f] > budget:
+            oversized.append(f)
+        else:
+            units.append(_Unit(files=[f], tokens=file_tokens[f], home=_parent(f)))
+
+    groups = _pack_tree(units, g, budget)
+    modules: list[Module] = []
+    for files, tokens in groups:
+        modules.append(Module(id="", name=_name(files), parts=[FilePart(path=f) for f in sorted(files)], tokens=tokens))
+    for f in oversized:
+        modules.extend(_split_file(f, file_tokens[f], file_lines.get(f, 1), budget))
+    modules.sort(key=lambda m: (m.name, m.parts[0].path, m.parts[0].start))
+    width = len(str(len(modules)))
+    for i, m in enumerate(modules, 1):
+        m.id = f"m{i:0{width}d}"
+    return ModulePlan(budget=budget, modules=modules, cross_edges=_cross_edges(modules, g), split_files=oversized)
+
+
+def _pack_tree(units: list[_Unit], g: nx.DiGraph, budget: int) -> list[tuple[list[str], int]]:
+    """Bottom-up over the directory tree: a directory that fits is one group, else its children's
+    groups are merged pairwise, most inter-dependent first, while they fit."""
+    by_dir: dict[str, list[_Unit]] = defaultdict(list)
+    dirs: set[str] = {""}
+    for u in units:
+        by_dir[u.home].append(u)
+        p = PurePosixPath(u.home) if u.home else None
+        while p is not None and str(p) not in ("", "."):
+            dirs.add(str(p))
+            p = p.parent
+    children: dict[str, list[str]] = defaultdict(list)
+    for d in sorted(dirs):
+        if d:
+            children[_parent(d)].append(d)
+
+    def groups_of(d: str) -> list[tuple[list[str], int]]:
+        pieces = [(list(u.files), u.tokens) for u in sorted(by_dir.get(d, []), key=lambda u: u.files)]
+        for c in sorted(children.get(d, [])):
+            pieces.extend(groups_of(c))
+        total = sum(t for _, t in pieces)
+        if total <= budget:
+            return [([f for fs, _ in pieces for f in fs], total)] if pieces else []
+        return _merge(pieces, g, budget)
+
+    return groups_of("")
+
+
+def _merge(pieces: list[tuple[list[str], int]], g: nx.DiGraph, budget: int) -> list[tuple[list[str], int]]:
+    groups = [(sorted(fs), t) for fs, t in pieces]
+
+    def weight(a: list[str], b: list[str]) -> int:
+        sa, sb = set(a), set(b)
+        return sum(1 for x in sa for y in g.successors(x) if y in sb) + sum(1 for x in sb for y in g.successors(x) if y in sa)
+
+    while True:
+        best = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if groups[i][1] + groups[j][1] > budget:
+                    continue
+                w = weight(groups[i][0], groups[j][0])
+                # most edges first; then the smallest pair (keeps modules balanced); then order, for determinism
+                key = (-w, groups[i][1] + groups[j][1], i, j)
+                if best is None or key < best[0]:
+                    best = (key, i, j)
+        if best is None:
+            return groups
+        _, i, j = best
+        merged = (sorted(groups[i][0] + groups[j][0]), groups[i][1] + groups[j][1])
+        groups = [x for k, x in enumerate(groups) if k not in (i, j)]
+        groups.insert(i, merged)
+
+
+def _split_file(path: str, tokens: int, lines: int, budget: int) -> list[Module]:
+    """Line ranges of at most ~90% of the budget each, overlapping a little so that code crossing
+    a cut is seen whole by one of the two modules."""
+    fit = max(1, int(lines * budget * 0.9 / max(tokens, 1)))  # lines that fit one module
+    overlap = min(SPLIT_OVERLAP_LINES, fit // 4)
+    step = max(1, fit - overlap)
+    out = []
+    start = 1
+    while True:
+        end = min(lines, start + fit - 1)
+        share = math.ceil(tokens * (end - start + 1) / max(lines, 1))
+        out.append(Module(id="", name=f"{path} (lines {start}-{end})", parts=[FilePart(path=path, start=start, end=end)], tokens=share))
+        if end >= lines:
+            return out
+        start += step
+
+
+def _name(files: list[str]) -> str:
+    """The common directory, plus the sub-directories it draws on when there are several."""
+    if len(files) == 1:
+        return files[0]
+    common = _common_dir(files)
+    cut = len(common) + 1 if common else 0
+    subs = sorted({_parent(f)[cut:].split("/")[0] or "." for f in files})
+    label = common or "."
+    if len(subs) > 1:
+        label += "/{" + ",".join(subs[:4]) + (",…" if len(subs) > 4 else "") + "}"
+    return label
+
+
+def _cross_edges(modules: list[Module], g: nx.DiGraph) -> list[CrossEdge]:
+    owner: dict[str, str] = {}
+    for m in modules:
+        for p in m.parts:
+            owner.setdefault(p.path, m.id)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for a, b in g.edges:
+        ma, mb = owner.get(a), owner.get(b)
+        if ma and mb and ma != mb:
+            counts[(ma, mb)] += 1
+    return [CrossEdge(source=a, target=b, count=n) for (a, b), n in sorted(counts.items())]

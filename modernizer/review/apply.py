@@ -1,0 +1,381 @@
+"""Applying and undoing fixes: the file-system and git half of the review session.
+
+Git mode: the first fix creates the branch ``modernize/review-<stamp>`` from HEAD and checks it
+out; each fix is one commit of only the files it changed (``git commit --only``), so the user's
+other work is never swept in. Undo of the last fix commit moves the branch back one commit and
+restores only that fix's files; an older fix is undone with ``git revert``.
+
+Work-tree mode (``--no-git``): the original files are copied to ``.modernize/review/<stamp>/`` in
+the analysed repository (a directory the ingest never reads) and copied back on undo.
+
+After a fix: the flagged lines are looked for again in the changed file (the grounding re-check),
+and the user's own ``--test-cmd`` runs, if given. Nothing else from the analysed repository is
+ever run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from modernizer.errors import InputError, ModernizerError
+from modernizer.grounding import ground
+from modernizer.ingest import decode
+from modernizer.languages import language_of
+from modernizer.redact import MARK, redact
+from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
+from modernizer.review.state import AppliedFix, FindingRef, Proposal, Recheck, TestRun
+from modernizer.snapshot import Snapshot, SourceFile
+from modernizer.suppressions import FILENAME, Suppression, add_suppression, dumps, load_suppressions
+
+TEST_TAIL_LINES = 15
+BACKUP_DIR = ".modernize/review"
+_BOM = b"\xef\xbb\xbf"
+
+
+class ApplyError(ModernizerError):
+    """A fix cannot be applied or undone; the message says why and what to do."""
+
+
+# -- files --------------------------------------------------------------------------------------
+
+def safe_path(root: Path, rel: str) -> Path:
+    """``rel`` inside ``root``, or InputError: edits never reach outside the analysed repository."""
+    rel = rel.strip().replace("\\", "/").removeprefix("./")
+    full = (root / rel).resolve()
+    if not full.is_relative_to(root.resolve()) or rel.startswith("/"):
+        raise InputError(f"{rel}: outside the repository", "edits may only change files of the analysed repository")
+    return full
+
+
+class TextFile:
+    """A file's text as ingest decodes it, and how to write it back in the same encoding."""
+
+    def __init__(self, root: Path, rel: str) -> None:
+        self.rel, self.path = rel, safe_path(root, rel)
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{rel}: cannot read the file ({exc.strerror or exc})", "is it still in the repository?") from exc
+        self.bom = data.startswith(_BOM)
+        self.text, self.encoding, _ = decode(data)
+        self.sha256 = hashlib.sha256(data).hexdigest()
+
+    def encode(self, text: str) -> bytes:
+        enc = "utf-8" if self.encoding == "utf-8" else self.encoding
+        return (_BOM if self.bom else b"") + text.encode(enc)
+
+    def source(self, text: str | None = None) -> SourceFile:
+        t = self.text if text is None else text
+        data = self.encode(t)
+        return SourceFile(path=self.rel, language=language_of(self.rel), text=t, sha256=hashlib.sha256(data).hexdigest(),
+                          lines=t.count("\n") + (0 if t.endswith("\n") or not t else 1), size_bytes=len(data))
+
+
+def snapshot_of(root: Path, sources: list[SourceFile]) -> Snapshot:
+    return Snapshot(root=str(root), name=root.name, files=sources)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".modernize-tmp")
+    tmp.write_bytes(data)
+    try:
+        shutil.copymode(path, tmp)
+    except OSError:
+        pass
+    os.replace(tmp, path)
+
+
+def check_edits(root: Path, proposal_edits: list[Edit]) -> list[FileChange]:
+    """Place the edits on the files as they are on disk now (exactly-once rule). Raises EditRejected/InputError."""
+    texts: dict[str, str] = {}
+    for e in proposal_edits:
+        if e.file not in texts:
+            try:
+                texts[e.file] = TextFile(root, e.file).text
+            except InputError:
+                continue  # plan_changes names the missing file with its edit number
+    return plan_changes(texts, proposal_edits)
+
+
+def locate_finding(root: Path, ref: FindingRef) -> tuple[TextFile, int, int, str]:
+    """The finding's file and lines as they are now (lines move as earlier fixes land)."""
+    tf = TextFile(root, ref.file)
+    g = ground(snapshot_of(root, [tf.source()]), ref.file, ref.line_start, ref.line_end, ref.snippet)
+    lines = tf.text.splitlines()
+    if g.status == "verified" and g.line_start:
+        a, b = g.line_start, g.line_end or g.line_start
+        note = "snippet found" + (f" ({g.note})" if g.note else "")
+    else:
+        a, b = max(1, min(ref.line_start, len(lines))), max(1, min(ref.line_end, len(lines)))
+        note = ("the report's snippet is redacted; showing the reported lines" if MARK in ref.snippet
+                else "snippet not found in the file now; showing the reported lines")
+    return tf, a, b, note
+
+
+# -- the re-check and the tests -----------------------------------------------------------------
+
+def _source(rel: str, text: str) -> SourceFile:
+    return SourceFile(path=rel, language=language_of(rel), text=text, sha256="", lines=len(text.splitlines()), size_bytes=len(text))
+
+
+def recheck(root: Path, ref: FindingRef, before: dict[str, str], after: dict[str, str]) -> Recheck:
+    """The grounding check again, on the changed file: is the code the finding flagged still there?
+
+    Two looks: the flagged lines as they really were (read from disk before the change, since the
+    report's snippet may be redacted) must no longer be in the file, and the report's snippet must
+    no longer ground in it."""
+    if ref.file not in before:
+        return Recheck(status="not-checked", note=f"the fix did not change {ref.file}, the finding's file")
+    old, new = before[ref.file], after[ref.file]
+    g = ground(snapshot_of(root, [_source(ref.file, old)]), ref.file, ref.line_start, ref.line_end, ref.snippet)
+    lines = old.splitlines()
+    if g.status == "verified" and g.line_start:
+        a, b = g.line_start, g.line_end or g.line_start
+    elif 1 <= ref.line_start <= len(lines):
+        a, b = ref.line_start, min(max(ref.line_end, ref.line_start), len(lines))
+    else:
+        return Recheck(status="not-checked", note="the finding's lines are not in the file")
+    flagged = "\n".join(lines[a - 1:b])
+    if flagged.strip() and flagged in new:
+        return Recheck(status="still-present", note=f"the flagged lines (were {a}-{b}) are unchanged in {ref.file}: the fix may not address the finding")
+    if MARK not in ref.snippet:
+        g2 = ground(snapshot_of(root, [_source(ref.file, new)]), ref.file, a, b, ref.snippet)
+        if g2.status == "verified":
+            return Recheck(status="still-present",
+                           note=f"the flagged snippet still grounds at lines {g2.line_start}-{g2.line_end} of {ref.file}: check the fix")
+    return Recheck(status="gone", note=f"the flagged code (was lines {a}-{b}) is no longer in {ref.file}")
+
+
+def run_tests(root: Path, command: str, timeout: float) -> TestRun:
+    """The user's own test command (the only thing from the project the review ever runs)."""
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(command, shell=True, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, timeout=timeout, start_new_session=True)
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode("utf-8", "replace")
+        return TestRun(command=command, status="timeout", wall_s=round(time.perf_counter() - t0, 2),
+                       tail=_tail(out) + f"\n(stopped after {timeout:.0f}s)")
+    except OSError as exc:
+        return TestRun(command=command, status="error", wall_s=round(time.perf_counter() - t0, 2), tail=str(exc))
+    out = proc.stdout.decode("utf-8", "replace")
+    return TestRun(command=command, status="passed" if proc.returncode == 0 else "failed", exit_code=proc.returncode,
+                   wall_s=round(time.perf_counter() - t0, 2), tail=_tail(out))
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.rstrip().splitlines()[-TEST_TAIL_LINES:])
+
+
+# -- appliers -----------------------------------------------------------------------------------
+
+class Applier:
+    """Shared by both modes: check the edits against the files now, write them, re-check, test."""
+
+    def __init__(self, root: str | Path, test_cmd: str | None = None, test_timeout: float = 600.0) -> None:
+        self.root = Path(root).resolve()
+        self.test_cmd = test_cmd
+        self.test_timeout = test_timeout
+
+    def _write(self, ref: FindingRef, proposal: Proposal) -> tuple[list[FileChange], dict[str, TextFile]]:
+        edits = [Edit(file=e.file, search=e.search, replace=e.replace) for e in proposal.edits]
+        try:
+            changes = check_edits(self.root, edits)
+        except EditRejected as exc:
+            raise ApplyError(f"the files changed since the fix was proposed: {exc.message}", "ask for the fix again") from exc
+        files = {c.path: TextFile(self.root, c.path) for c in changes}
+        for c in changes:
+            write_atomic(files[c.path].path, files[c.path].encode(c.new))
+        return changes, files
+
+    def _finish(self, ref: FindingRef, changes: list[FileChange], files: dict[str, TextFile], **fix) -> AppliedFix:
+        check = recheck(self.root, ref, {c.path: c.old for c in changes}, {c.path: c.new for c in changes})
+        tests = run_tests(self.root, self.test_cmd, self.test_timeout) if self.test_cmd else None
+        written = {c.path: hashlib.sha256(files[c.path].encode(c.new)).hexdigest() for c in changes}
+        return AppliedFix(files=[c.path for c in changes], written=written, recheck=check, tests=tests, **fix)
+
+
+class GitApplier(Applier):
+    def __init__(self, root: str | Path, test_cmd: str | None = None, test_timeout: float = 600.0) -> None:
+        super().__init__(root, test_cmd, test_timeout)
+        import git
+
+        try:
+            self.repo = git.Repo(self.root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise InputError(f"{self.root} is not a git work tree, so fixes cannot go on a branch",
+                             "run `git init` and commit, or pass --no-git to write the work tree (with backups for undo)") from None
+        try:
+            self.repo.head.commit
+        except ValueError:
+            raise InputError(f"{self.root}: the git repository has no commit yet", "commit the code first, or pass --no-git") from None
+        self.top = Path(self.repo.working_tree_dir).resolve()
+
+    def _git_path(self, rel: str) -> str:
+        return (self.root / rel).resolve().relative_to(self.top).as_posix()
+
+    def _env(self) -> dict[str, str]:
+        reader = self.repo.config_reader()
+        env = {}
+        if not reader.get_value("user", "name", default=""):
+            env.update(GIT_AUTHOR_NAME="modernize review", GIT_COMMITTER_NAME="modernize review")
+        if not reader.get_value("user", "email", default=""):
+            env.update(GIT_AUTHOR_EMAIL="modernize@localhost", GIT_COMMITTER_EMAIL="modernize@localhost")
+        return env
+
+    def current_branch(self) -> str | None:
+        try:
+            return self.repo.active_branch.name
+        except TypeError:
+            return None
+
+    def _dirty(self, rels: list[str]) -> list[str]:
+        paths = [self._git_path(r) for r in rels]
+        out = self.repo.git.status("--porcelain", "--untracked-files=no", "--", *paths)
+        return [line[3:] for line in out.splitlines() if line.strip()]
+
+    def ensure_branch(self, branch: str) -> tuple[str | None, str | None]:
+        """Check out ``branch``, creating it from HEAD the first time: (base ref, base commit) when created."""
+        import git
+
+        if self.current_branch() == branch:
+            return None, None
+        if branch in [h.name for h in self.repo.heads]:
+            try:
+                self.repo.git.checkout(branch)
+            except git.GitCommandError as exc:
+                raise ApplyError(f"cannot check out the review branch {branch}: {exc.stderr.strip()}",
+                                 "commit or stash your changes, then try again") from exc
+            return None, None
+        base_ref = self.current_branch() or self.repo.head.commit.hexsha[:12]
+        base_commit = self.repo.head.commit.hexsha
+        self.repo.git.checkout("-b", branch)
+        return base_ref, base_commit
+
+    def apply(self, ref: FindingRef, proposal: Proposal, branch: str, explanation: str = "") -> tuple[AppliedFix, str | None, str | None]:
+        import git
+
+        dirty = self._dirty(sorted({e.file for e in proposal.edits}))
+        if dirty:
+            raise ApplyError(f"{', '.join(dirty)} has uncommitted changes; the fix must be a commit of its own",
+                             "commit or stash those changes, then apply again")
+        base_ref, base_commit = self.ensure_branch(branch)
+        changes, files = self._write(ref, proposal)
+        paths = [self._git_path(c.path) for c in changes]
+        title = redact(ref.title)
+        body = redact(proposal.explanation or explanation).strip()
+        msg = (f"Fix {ref.id}: {title}\n\n" + (body + "\n\n" if body else "")
+               + f"{ref.severity} {ref.category}{' ' + ref.cwe if ref.cwe else ''} in {ref.file}\n"
+               + f"Finding fingerprint: {ref.fingerprint}\nFix written by: {'the model' if proposal.source == 'model' else 'the reviewer'} "
+               + "(modernize review)\n")
+        try:
+            self.repo.git.add("--", *paths)
+            self.repo.git.commit("-m", msg, "--only", "--", *paths, env={**os.environ, **self._env()})
+        except git.GitCommandError as exc:
+            for c in changes:  # leave the work tree as it was
+                write_atomic(files[c.path].path, files[c.path].encode(c.old))
+            try:
+                self.repo.git.reset("-q", "--", *paths)
+            except git.GitCommandError:
+                pass
+            raise ApplyError(f"git commit failed: {(exc.stderr or str(exc)).strip()[:300]}", "check `git status` in the repository") from exc
+        commit = self.repo.head.commit.hexsha
+        return self._finish(ref, changes, files, commit=commit), base_ref, base_commit
+
+    def revert(self, fix: AppliedFix, branch: str | None) -> None:
+        import git
+
+        if fix.commit is None:
+            raise ApplyError("this fix has no commit to revert")
+        if branch and self.current_branch() != branch:
+            raise ApplyError(f"you are on {self.current_branch() or 'a detached HEAD'}, not on the review branch {branch}",
+                             f"`git checkout {branch}`, then undo again")
+        dirty = self._dirty(fix.files)
+        if dirty:
+            raise ApplyError(f"{', '.join(dirty)} has uncommitted changes; undo would mix them with the revert",
+                             "commit or stash them first")
+        paths = [self._git_path(p) for p in fix.files]
+        if self.repo.head.commit.hexsha == fix.commit:
+            # the fix is the last commit: drop it, restoring only its files
+            self.repo.git.reset("--soft", "HEAD~1")
+            self.repo.git.checkout("HEAD", "--", *paths)
+            return
+        try:
+            self.repo.git.revert("--no-edit", fix.commit, env={**os.environ, **self._env()})
+        except git.GitCommandError as exc:
+            try:
+                self.repo.git.revert("--abort")
+            except git.GitCommandError:
+                pass
+            raise ApplyError(f"git revert of {fix.commit[:10]} failed (later commits change the same lines)",
+                             "resolve it by hand with `git revert`") from exc
+
+
+class WorktreeApplier(Applier):
+    """--no-git: write the work tree, keep the originals in .modernize/review/<session>/ for undo."""
+
+    def __init__(self, root: str | Path, session: str, test_cmd: str | None = None, test_timeout: float = 600.0) -> None:
+        super().__init__(root, test_cmd, test_timeout)
+        self.backups = self.root / BACKUP_DIR / session
+
+    def apply(self, ref: FindingRef, proposal: Proposal) -> AppliedFix:
+        n = 1
+        while (self.backups / str(n)).exists():
+            n += 1
+        slot = self.backups / str(n)
+        rels = sorted({e.file for e in proposal.edits})
+        for rel in rels:
+            src = safe_path(self.root, rel)
+            dest = slot / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+        try:
+            changes, files = self._write(ref, proposal)
+        except Exception:
+            shutil.rmtree(slot, ignore_errors=True)
+            raise
+        return self._finish(ref, changes, files, backup=slot.relative_to(self.root).as_posix())
+
+    def revert(self, fix: AppliedFix) -> None:
+        if fix.backup is None:
+            raise ApplyError("this fix has no backup to restore")
+        slot = self.root / fix.backup
+        changed = [p for p in fix.files if hashlib.sha256(safe_path(self.root, p).read_bytes()).hexdigest() != fix.written.get(p)]
+        if changed:
+            raise ApplyError(f"{', '.join(changed)} changed since the fix was applied; undo would lose those changes",
+                             f"the original is in {fix.backup}/; restore it by hand")
+        for p in fix.files:
+            if not (slot / p).exists():
+                raise ApplyError(f"the backup of {p} is missing from {fix.backup}")
+        for p in fix.files:
+            shutil.copy2(slot / p, safe_path(self.root, p))
+        shutil.rmtree(slot, ignore_errors=True)
+
+
+# -- suppressions -------------------------------------------------------------------------------
+
+def suppress(root: str | Path, sup: Suppression) -> Suppression | None:
+    """Add (or replace) the entry for this fingerprint; returns the entry it replaced, for undo."""
+    previous = next((s for s in load_suppressions(root) if s.fingerprint == sup.fingerprint), None)
+    add_suppression(root, sup)
+    return previous
+
+
+def unsuppress(root: str | Path, fingerprint: str, previous: Suppression | None) -> None:
+    """Undo ``suppress``: drop the entry, or put back the one it replaced."""
+    if previous is not None:
+        add_suppression(root, previous)
+        return
+    current = load_suppressions(root)
+    kept = [s for s in current if s.fingerprint != fingerprint]
+    if len(kept) == len(current):
+        return
+    path = Path(root) / FILENAME
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(dumps(kept), encoding="utf-8")
+    os.replace(tmp, path)

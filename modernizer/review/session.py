@@ -1,0 +1,370 @@
+"""The review session's I/O layer: opens or resumes the state, carries out the state machine's
+effects (model, files, git, suppressions, the state file, the screen) and feeds their outcomes back.
+
+The fix request is a short-context request: the finding plus the lines around it, read from the
+file as it is now, through the ``fix`` agent (agents/fix.toml, prompts/fix.j2). Its edits are
+placed by ``edits.plan_changes`` (exactly-once rule, line numbers computed from the file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import hashlib
+import os
+from collections import deque
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from modernizer import agents as agentdefs
+from modernizer.client import Endpoint, LLMClient
+from modernizer.errors import InputError, ModernizerError, ServerError, ServerUnavailable
+from modernizer.pipeline import ask, cited_excerpts
+from modernizer.report import Report
+from modernizer.review import state as st
+from modernizer.review.apply import ApplyError, GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
+from modernizer.review.edits import Edit, EditRejected, FileChange
+from modernizer.review.state import FindingRef, Proposal, ProposedEdit, ReviewState
+from modernizer.schemas import SEVERITIES, FixProposal
+from modernizer.suppressions import load_suppressions
+
+CODE_CONTEXT = 8  # lines shown around a finding
+
+
+class ReviewOptions(BaseModel):
+    endpoint: Endpoint = Field(default_factory=Endpoint)
+    severity: str | None = None
+    use_git: bool = True
+    test_cmd: str | None = None
+    test_timeout: float = 600.0
+    owner: str | None = None
+    restart: bool = False
+    seed: int = 0
+
+
+def state_path(report: Path) -> Path:
+    """``reports/x.json`` -> ``reports/x.review.json``."""
+    return report.with_name(report.stem + ".review.json")
+
+
+def load_report(path: Path) -> tuple[Report, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", "give a report written by `modernize analyze` (.json)") from exc
+    try:
+        report = Report.model_validate_json(data)
+    except ValidationError as exc:
+        raise InputError(f"{path} is not a modernizer report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
+                         "give the .json report written by `modernize analyze`") from None
+    return report, hashlib.sha256(data).hexdigest()
+
+
+def default_owner(root: Path) -> str:
+    try:
+        import git
+
+        reader = git.Repo(root, search_parent_directories=True).config_reader()
+        who = reader.get_value("user", "email", default="") or reader.get_value("user", "name", default="")
+        if who:
+            return str(who)
+    except Exception:  # no repository, no config: fall back to the login name
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def refs_from(report: Report) -> list[FindingRef]:
+    return [FindingRef(id=f.id, severity=f.severity, title=f.title, category=f.category, cwe=f.cwe, file=f.file,
+                       line_start=f.line_start, line_end=f.line_end, snippet=f.snippet, reason=f.reason,
+                       grounding=f.grounding.status, fingerprint=f.fingerprint) for f in report.findings]
+
+
+def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = None) -> tuple[ReviewState, Report, bool]:
+    """A new session, or the saved one (unless ``restart``): (state, report, resumed)."""
+    report_path = report_path.resolve()
+    report, sha = load_report(report_path)
+    root = Path(report.repo.root)
+    if not root.is_dir():
+        raise InputError(f"the analysed repository {root} is not there any more", "review on the machine where the report was made")
+    sp = state_path(report_path)
+    mode = "git" if opts.use_git else "worktree"
+    if sp.exists() and not opts.restart:
+        try:
+            state = ReviewState.model_validate_json(sp.read_text(encoding="utf-8"))
+        except (OSError, ValidationError) as exc:
+            raise InputError(f"{sp}: cannot read the saved review session ({exc.__class__.__name__})",
+                             "pass --restart to start the review over") from None
+        if state.report_sha256 != sha:
+            raise InputError(f"{report_path} changed since this review session started", "pass --restart to start over on the new report")
+        if state.mode != mode:
+            was = f"commits to branch {state.branch}" if state.mode == "git" else "writes the work tree (--no-git)"
+            raise InputError(f"the saved session {was}; it cannot go on in the other mode",
+                             "resume with the same --no-git choice, or pass --restart")
+        return state, report, True
+    now = now or datetime.now(timezone.utc)
+    today = now.date()
+    suppressed = {s.fingerprint for s in load_suppressions(root) if s.active(today)}
+    state = st.new_state(report=str(report_path), report_sha256=sha, repo_root=str(root), findings=refs_from(report), mode=mode,
+                         severity=opts.severity, owner=opts.owner or default_owner(root),
+                         started_at=now.astimezone(timezone.utc).isoformat(timespec="seconds"), suppressed=suppressed)
+    return state, report, False
+
+
+def save_state(state: ReviewState, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(state.for_disk().model_dump_json(indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def proposal_from(changes: list[FileChange], source: str, explanation: str) -> Proposal:
+    edits = [ProposedEdit(file=e.file, search=e.search, replace=e.replace, line_start=e.line_start, line_end=e.line_end)
+             for c in changes for e in c.edits]
+    return Proposal(source=source, explanation=explanation, edits=edits, diff="".join(c.diff for c in changes))
+
+
+def _normalise_file(path: str, ref: FindingRef, repo_name: str) -> str:
+    p = path.strip().strip("`'\"").replace("\\", "/").removeprefix("./").lstrip("/")
+    p = p.removeprefix(repo_name + "/")
+    if not p:
+        return ref.file
+    if p != ref.file and ref.file.endswith("/" + p):
+        return ref.file
+    return p
+
+
+class ModelFixer:
+    """Asks the ``fix`` agent for one finding's fix, from the lines around it (short context)."""
+
+    def __init__(self, endpoint: Endpoint, root: Path, seed: int = 0) -> None:
+        self.endpoint, self.root, self.seed = endpoint, root, seed
+
+    def messages(self, ref: FindingRef) -> list[dict[str, str]]:
+        tf, a, b, _ = locate_finding(self.root, ref)
+        snap = snapshot_of(self.root, [tf.source()])
+        excerpts = cited_excerpts(snap, [{"file": ref.file, "line_start": a, "line_end": b}], [])
+        spec = agentdefs.load_agents()["fix"]
+        finding = ref.model_copy(update={"line_start": a, "line_end": b})
+        task = agentdefs.render(spec.template, finding=finding, excerpts=excerpts)
+        return [{"role": "system", "content": agentdefs.render("system.j2")}, {"role": "user", "content": task}]
+
+    async def _ask(self, ref: FindingRef, attempt: int) -> FixProposal:
+        spec = agentdefs.load_agents()["fix"]
+        if attempt > 1:  # asking again: sample, so the answer can differ
+            spec = spec.model_copy(update={"temperature": max(spec.temperature, 0.7)})
+        msgs = self.messages(ref)
+        async with LLMClient(self.endpoint) as client:
+            await client.probe()
+            run = await ask(client, spec, msgs, seed=self.seed + attempt - 1)
+        if run.status != "ok" or run.output is None:
+            raise EditRejected(f"the model's answer was not usable: {run.error}", "press [f] to ask again, or [e] to write the fix")
+        return FixProposal.model_validate(run.output)
+
+    def propose(self, ref: FindingRef, attempt: int) -> Proposal:
+        out = asyncio.run(self._ask(ref, attempt))
+        if not out.edits:
+            raise EditRejected("the model proposed no edits", "press [f] to ask again, or [e] to write the fix")
+        edits = [Edit(file=_normalise_file(e.file, ref, self.root.name), search=e.search, replace=e.replace) for e in out.edits]
+        try:
+            changes = check_edits(self.root, edits)
+        except EditRejected as exc:
+            raise EditRejected(f"the model's fix was rejected: {exc.message}", exc.hint) from None
+        return proposal_from(changes, "model", out.explanation)
+
+
+class Session:
+    """Runs the state machine: events in, effects carried out, outcome events fed back."""
+
+    def __init__(self, state: ReviewState, report_path: Path, opts: ReviewOptions, ui: Any, *,
+                 fixer: ModelFixer | None = None, persist: bool = True, fail_on_server: bool = False) -> None:
+        self.state = state
+        self.report_path = report_path
+        self.opts = opts
+        self.ui = ui
+        self.root = Path(state.repo_root)
+        self.state_file = state_path(report_path.resolve())
+        self.fixer = fixer or ModelFixer(opts.endpoint, self.root, opts.seed)
+        self.persist = persist
+        self.fail_on_server = fail_on_server
+        self.exited = False
+        self._applier: GitApplier | WorktreeApplier | None = None
+        self.suppressions_added = 0
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def handle(self, event: st.Event) -> None:
+        queue: deque[st.Event] = deque([event])
+        while queue:
+            self.state, effects = st.step(self.state, queue.popleft())
+            for effect in effects:
+                queue.extend(self.execute(effect))
+
+    def run(self, resumed: bool) -> None:
+        self.handle(st.Begin(resumed=resumed))
+        while not self.exited:
+            try:
+                event = self.read_event()
+            except (KeyboardInterrupt, EOFError):
+                event = st.Quit()
+            if event is not None:
+                try:
+                    self.handle(event)
+                except KeyboardInterrupt:
+                    self.ui.say("interrupted", "warn")
+
+    def read_event(self) -> st.Event | None:
+        key = self.ui.read_key()
+        cur = self.state.current
+        simple = {"f": st.AskFix(), "a": st.Apply(), "s": st.Skip(), "n": st.Next(), "b": st.Back(), "u": st.Undo(),
+                  "q": st.Quit(), "d": st.Details()}
+        if key in simple:
+            return simple[key]
+        if key == "p":
+            if cur is None or cur.status in ("fixed", "false-positive"):
+                return st.MarkFalsePositive(reason="", owner=self.state.owner, today=date.today())
+            reason = self.ui.read_line("Why is this a false positive? (empty to cancel): ")
+            if not reason or not reason.strip():
+                self.ui.say("Cancelled: nothing recorded", "warn")
+                return None
+            return st.MarkFalsePositive(reason=reason, owner=self.state.owner, today=date.today())
+        if key == "e":
+            if cur is None:
+                return st.EditEntered(edits=())
+            file = self.ui.read_line(f"File to change [{cur.ref.file}]: ")
+            if file is None:
+                return None
+            file = file.strip() or cur.ref.file
+            search = self.ui.read_block("Search text: the exact lines to replace, then a line with a single '.':")
+            if not search:
+                self.ui.say("Cancelled: no search text", "warn")
+                return None
+            replace = self.ui.read_block("Replacement: the new lines, then a line with a single '.':")
+            if replace is None:
+                self.ui.say("Cancelled", "warn")
+                return None
+            return st.EditEntered(edits=((file, search, replace),))
+        if key in ("?", "h"):
+            self.ui.show_help()
+            return None
+        if key:
+            self.ui.say(f"Unknown key {key!r}: press ? for help", "warn")
+        return None
+
+    # -- effects ----------------------------------------------------------------------------------
+    def applier(self) -> GitApplier | WorktreeApplier:
+        if self._applier is None:
+            if self.state.mode == "git":
+                self._applier = GitApplier(self.root, self.opts.test_cmd, self.opts.test_timeout)
+            else:
+                session = st.branch_name(self.state.started_at).split("/")[-1]
+                self._applier = WorktreeApplier(self.root, session, self.opts.test_cmd, self.opts.test_timeout)
+        return self._applier
+
+    def execute(self, effect: st.Effect) -> list[st.Event]:
+        s = self.state
+        match effect:
+            case st.Say(text=text, level=level):
+                self.ui.say(text, level)
+            case st.Show(finding_id=None):
+                self.ui.show_done(s)
+            case st.Show(finding_id=fid):
+                self.ui.show_finding(s, s.items[fid], self.code_view(s.items[fid].ref))
+            case st.ShowProposal(finding_id=fid):
+                self.ui.show_proposal(s.items[fid])
+            case st.SaveState():
+                if self.persist:
+                    save_state(s, self.state_file)
+            case st.Exit():
+                self.exited = True
+                self.ui.show_summary(s, self.state_file if self.persist else None, self.report_path)
+            case st.RequestFix(finding_id=fid, attempt=attempt):
+                try:
+                    proposal = self.fixer.propose(s.items[fid].ref, attempt)
+                except (ServerUnavailable, ServerError) as exc:
+                    if self.fail_on_server:
+                        raise
+                    return [st.FixRejected(fid, f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""))]
+                except ModernizerError as exc:
+                    return [st.FixRejected(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
+                return [st.FixProposed(fid, proposal)]
+            case st.CheckEdits(finding_id=fid, edits=edits, explanation=explanation):
+                ref = s.items[fid].ref
+                try:
+                    changes = check_edits(self.root, [Edit(file=_normalise_file(f, ref, self.root.name), search=a, replace=b)
+                                                      for f, a, b in edits])
+                except ModernizerError as exc:
+                    return [st.FixRejected(fid, f"your fix was rejected: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))]
+                return [st.FixProposed(fid, proposal_from(changes, "user", explanation))]
+            case st.ApplyFix(finding_id=fid, proposal=proposal, branch=branch):
+                ref = s.items[fid].ref
+                try:
+                    app = self.applier()
+                    if isinstance(app, GitApplier):
+                        fix, base_ref, base_commit = app.apply(ref, proposal, branch or st.branch_name(s.started_at))
+                        return [st.FixApplied(fid, fix, base_ref, base_commit)]
+                    return [st.FixApplied(fid, app.apply(ref, proposal))]
+                except ModernizerError as exc:
+                    return [st.ApplyFailed(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
+            case st.RevertFix(finding_id=fid, fix=fix, branch=branch):
+                try:
+                    app = self.applier()
+                    app.revert(fix, branch) if isinstance(app, GitApplier) else app.revert(fix)
+                except ModernizerError as exc:
+                    return [st.RevertFailed(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
+                return [st.Reverted(fid)]
+            case st.AddSuppression(finding_id=fid, suppression=sup):
+                try:
+                    previous = suppress(self.root, sup)
+                except (ModernizerError, OSError) as exc:
+                    return [st.SuppressionFailed(fid, f"could not write the suppression: {getattr(exc, 'message', exc)}")]
+                self.suppressions_added += 1
+                return [st.SuppressionAdded(fid, previous)]
+            case st.RemoveSuppression(finding_id=fid, fingerprint=fp, previous=previous):
+                try:
+                    unsuppress(self.root, fp, previous)
+                except (ModernizerError, OSError) as exc:
+                    return [st.RevertFailed(fid, f"could not update the suppressions file: {getattr(exc, 'message', exc)}")]
+                return [st.Reverted(fid)]
+        return []
+
+    def code_view(self, ref: FindingRef) -> dict[str, Any]:
+        """The real lines around the finding, from the file as it is now (not the redacted report)."""
+        try:
+            tf, a, b, note = locate_finding(self.root, ref)
+        except ModernizerError as exc:
+            return {"path": ref.file, "error": exc.message}
+        lines = tf.text.splitlines()
+        lo, hi = max(1, a - CODE_CONTEXT), min(len(lines), b + CODE_CONTEXT)
+        if hi - lo > 60:
+            hi = lo + 60
+        return {"path": ref.file, "start": lo, "end": hi, "code": "\n".join(lines[lo - 1:hi]), "flagged": (a, b), "note": note}
+
+    # -- non-interactive --------------------------------------------------------------------------
+    def run_batch(self, apply: bool) -> dict[str, int]:
+        """--apply: ask for a fix to every pending finding; apply it, or (dry run) print the patch."""
+        self.handle(st.Begin())
+        counts = {"proposed": 0, "rejected": 0, "applied": 0, "failed": 0}
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        limit = rank.get(self.opts.severity or "info", len(SEVERITIES))
+        for fid in list(self.state.order):
+            item = self.state.items[fid]
+            if item.status != "pending" or rank.get(item.ref.severity, 9) > limit:
+                continue
+            self.handle(st.Goto(fid))
+            self.ui.show_heading(self.state, self.state.items[fid])
+            self.handle(st.AskFix())
+            item = self.state.items[fid]
+            if item.proposal is None:
+                counts["rejected"] += 1
+                continue
+            counts["proposed"] += 1
+            if apply:
+                self.handle(st.Apply())
+                counts["applied" if self.state.items[fid].status == "fixed" else "failed"] += 1
+        if self.persist:
+            save_state(self.state, self.state_file)
+        return counts

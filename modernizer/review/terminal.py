@@ -1,0 +1,211 @@
+"""The review session's screen and keyboard: thin, rich-based, no decisions of its own.
+
+On a terminal a key acts at once (cbreak mode); on piped stdin (scripts, CI, tests) each line is
+one command, its first letter the key. Text answers (a reason, an edit) are read a line at a time
+in both cases; a block (search or replacement text) ends with a line holding a single ``.``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.text import Text
+
+from modernizer.review.state import Item, ReviewState
+
+MENU = "[f]ix  [e]dit  [a]pply  [s]kip  [p] false positive  [u]ndo  [n]ext  [b]ack  [d]etails  [q]uit  [?]help"
+HELP = """\
+f  ask the model for a fix (the finding and the lines around it; press again for another)
+e  write the fix yourself: the exact lines to replace and their replacement
+a  apply the proposed fix: a commit on the review branch (or the work tree with --no-git),
+   then the grounding re-check and your --test-cmd
+s  skip this finding            p  mark it as a false positive (asks why; goes to modernize-suppressions.toml)
+u  undo the last fix, false positive or skip
+n  next finding   b  previous   d  show this finding again   q  save and quit (resume later)"""
+SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+LEVEL_STYLE = {"info": "", "ok": "green", "warn": "yellow", "error": "bold red"}
+PROMPT = "review> "
+
+
+class TerminalUI:
+    def __init__(self, console: Console | None = None, stdin: IO[str] | None = None, compact: bool = False) -> None:
+        self.console = console or Console(highlight=False)
+        self.stdin = stdin or sys.stdin
+        try:
+            self.tty = self.stdin.isatty()
+        except (AttributeError, ValueError):
+            self.tty = False
+        self.compact = compact
+
+    # -- input ------------------------------------------------------------------------------------
+    def read_key(self, prompt: str = PROMPT) -> str:
+        self.console.print(prompt, end="", markup=False)
+        self.console.file.flush()
+        if not self.tty:
+            line = self.stdin.readline()
+            if not line:
+                raise EOFError
+            self.console.print(line.rstrip("\n"), markup=False, highlight=False)
+            return line.strip()[:1].lower()
+        import termios
+        import tty
+
+        fd = self.stdin.fileno()
+        old = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            ch = os.read(fd, 1).decode("utf-8", "replace")
+            if ch == "\x1b":  # an arrow or function key: drop the rest of the sequence
+                import select
+
+                while select.select([fd], [], [], 0.05)[0]:
+                    os.read(fd, 16)
+                ch = ""
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        if ch in ("\x04",):  # Ctrl-D
+            raise EOFError
+        self.console.print(ch if ch.isprintable() else "", markup=False)
+        return ch.lower() if ch.isprintable() else ""
+
+    def read_line(self, prompt: str) -> str | None:
+        self.console.print(prompt, end="", markup=False)
+        self.console.file.flush()
+        if not self.tty:
+            line = self.stdin.readline()
+            if not line:
+                return None
+            self.console.print(line.rstrip("\n"), markup=False, highlight=False)
+            return line.rstrip("\r\n")
+        # canonical mode: the terminal edits the line, one read returns it whole
+        fd = self.stdin.fileno()
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None if not buf else buf.decode("utf-8", "replace")
+            buf += chunk
+        return buf.decode("utf-8", "replace").rstrip("\r\n")
+
+    def read_block(self, prompt: str) -> str | None:
+        self.console.print(prompt, markup=False)
+        lines: list[str] = []
+        while True:
+            line = self.read_line("  ")
+            if line is None:
+                return None
+            if line == ".":
+                return "\n".join(lines)
+            lines.append(line)
+
+    # -- output -----------------------------------------------------------------------------------
+    def say(self, text: str, level: str = "info") -> None:
+        style = LEVEL_STYLE.get(level, "")
+        prefix = {"ok": "✓ ", "warn": "! ", "error": "✗ "}.get(level, "· ")
+        self.console.print(Text(prefix + text, style=style), soft_wrap=True)
+
+    def show_help(self) -> None:
+        self.console.print(Text(HELP), soft_wrap=True)
+
+    def _position(self, state: ReviewState, item: Item) -> str:
+        return f"{state.order.index(item.ref.id) + 1}/{len(state.order)}"
+
+    def show_heading(self, state: ReviewState, item: Item) -> None:
+        r = item.ref
+        line = Text()
+        line.append(f"[{self._position(state, item)}] ")
+        line.append(f" {r.severity.upper()} ", style=SEVERITY_STYLE.get(r.severity, ""))
+        line.append(f" {r.id}  {r.title}  ", style="bold")
+        line.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
+        self.console.print(line, soft_wrap=True)
+
+    def show_finding(self, state: ReviewState, item: Item, view: dict[str, Any]) -> None:
+        if self.compact:
+            return
+        r = item.ref
+        self.console.print(Rule(f"{r.id} · {self._position(state, item)} · {r.severity}", style=SEVERITY_STYLE.get(r.severity, "")))
+        head = Text()
+        head.append(f" {r.severity.upper()} ", style=SEVERITY_STYLE.get(r.severity, ""))
+        head.append(f" {r.title}", style="bold")
+        head.append(f"   ({r.category}{', ' + r.cwe if r.cwe else ''})", style="dim")
+        self.console.print(head, soft_wrap=True)
+        where = Text()
+        where.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
+        where.append(f"   grounding: {r.grounding}   status: ")
+        where.append(item.status, style={"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}.get(item.status, "bold"))
+        self.console.print(where, soft_wrap=True)
+        self.console.print(Text(f"Why: {r.reason}"), soft_wrap=True)
+        if item.fp_reason and item.status == "false-positive":
+            self.console.print(Text(f"False positive: {item.fp_reason}", style="magenta"), soft_wrap=True)
+        if item.fix:
+            where_fix = f"commit {item.fix.commit[:10]}" if item.fix.commit else f"work tree (backup {item.fix.backup})"
+            tests = f"; tests {item.fix.tests.status}" if item.fix.tests else ""
+            self.console.print(Text(f"Fixed: {where_fix}; re-check: {item.fix.recheck.status}{tests}", style="green"), soft_wrap=True)
+        if "error" in view:
+            self.console.print(Text(f"(cannot show the code: {view['error']})", style="yellow"))
+        else:
+            a, b = view["flagged"]
+            code = Syntax(view["code"], Syntax.guess_lexer(view["path"], view["code"]), theme="ansi_dark", line_numbers=True,
+                          start_line=view["start"], highlight_lines=set(range(a, b + 1)), word_wrap=True)
+            self.console.print(Panel(code, title=f"{view['path']} lines {view['start']}-{view['end']}", subtitle=view["note"],
+                                     title_align="left", subtitle_align="right"))
+        if item.note:
+            self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
+        if item.proposal:
+            self.show_proposal(item)
+        self.console.print(Text(MENU, style="bold"), soft_wrap=True)
+
+    def show_proposal(self, item: Item) -> None:
+        p = item.proposal
+        if p is None:
+            return
+        who = "the model" if p.source == "model" else "you"
+        parts: list[Any] = []
+        if p.explanation:
+            parts.append(Text(p.explanation))
+        for n, e in enumerate(p.edits, 1):
+            span = f"line {e.line_start}" if e.line_start == e.line_end else f"lines {e.line_start}-{e.line_end}"
+            parts.append(Text(f"edit {n}: {e.file} {span}", style="dim"))
+        if p.masked:
+            parts.append(Text("(proposed before the session was saved; saved sessions keep no code: press [f] or [e] to make it again)",
+                              style="yellow"))
+        else:
+            parts.append(Syntax(p.diff.rstrip("\n") or "(empty diff)", "diff", theme="ansi_dark", word_wrap=True))
+        self.console.print(Panel(Group(*parts), title=f"Proposed fix for {item.ref.id} (by {who})", title_align="left",
+                                 subtitle=Text("[a]pply · [f] ask again · [e] write your own") if not self.compact else None,
+                                 subtitle_align="right"))
+
+    def show_done(self, state: ReviewState) -> None:
+        if self.compact:
+            return
+        c = state.counts()
+        self.console.print(Rule("review"))
+        if not state.order:
+            extra = f" ({len(state.skipped_suppressed)} already suppressed)" if state.skipped_suppressed else ""
+            self.console.print(Text(f"No findings to review{extra}."))
+        else:
+            head = "Every finding has been reviewed" if not c["pending"] else f"End of the list ({c['pending']} still pending: [b]ack to them)"
+            self.console.print(Text(f"{head}: {c['fixed']} fixed, {c['false-positive']} false positive, "
+                                    f"{c['skipped']} skipped, {c['pending']} pending."), soft_wrap=True)
+        self.console.print(Text("[b]ack  [u]ndo  [q]uit", style="bold"))
+
+    def show_summary(self, state: ReviewState, state_file: Path | None, report: Path) -> None:
+        c = state.counts()
+        self.console.print(Rule("session"))
+        self.console.print(Text(f"{c['fixed']} fixed, {c['false-positive']} false positive, {c['skipped']} skipped, "
+                                f"{c['pending']} pending"), soft_wrap=True)
+        commits = [i.fix.commit for i in state.items.values() if i.fix and i.fix.commit]
+        if state.branch and state.base_commit:
+            self.console.print(Text(f"Fixes are on branch {state.branch} ({len(commits)} commits on {state.base_ref}): "
+                                    f"see `git log {state.base_ref}..{state.branch}`"), soft_wrap=True)
+        if c["false-positive"]:
+            self.console.print(Text("False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
+        if state_file is not None:
+            self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)

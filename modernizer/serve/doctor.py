@@ -1,0 +1,113 @@
+"""`modernize doctor`: is this machine ready to analyse? GPUs, the managed server, the endpoint.
+
+``collect`` does the I/O (nvidia-smi, the state file, the endpoint through ``modernizer.client``);
+``render`` is pure and turns the result into the lines printed, ending with a verdict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from modernizer.client import Endpoint, LLMClient, parse_prefix_metrics
+from modernizer.errors import ModernizerError
+from modernizer.serve import manager, profiles
+from modernizer.serve.gpus import GPUInfo, describe, detect_gpus
+from modernizer.serve.metrics import cache_config
+
+
+class DoctorReport(BaseModel):
+    gpus: GPUInfo
+    profile: str | None = None
+    profile_problem: str | None = None
+    managed: manager.ServerState | None = None
+    state_dir: str
+    endpoint: str
+    reachable: bool = False
+    problem: str | None = None
+    hint: str | None = None
+    vllm_version: str | None = None
+    model: str | None = None
+    models: list[str] = Field(default_factory=list)
+    window: int | None = None
+    cache: dict[str, str] | None = Field(default=None, description="labels of vllm:cache_config_info")
+    prefix_queries: float | None = None
+    prefix_hits: float | None = None
+
+    @property
+    def prefix_caching(self) -> bool | None:
+        return None if self.cache is None else self.cache.get("enable_prefix_caching") == "True"
+
+    @property
+    def ready(self) -> bool:
+        return self.reachable and self.window is not None
+
+
+async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None = None) -> DoctorReport:
+    info = gpu_info if gpu_info is not None else detect_gpus()
+    rep = DoctorReport(gpus=info, state_dir=str(directory), endpoint=endpoint.base_url, managed=manager.read_state(directory))
+    try:
+        rep.profile = profiles.select_profile(info.gpus).name
+    except ModernizerError as exc:
+        rep.profile_problem = exc.message
+    client = LLMClient(endpoint.model_copy(update={"retries": 1}))  # the privacy guard applies here too
+    async with client:
+        try:
+            server = await client.probe()
+        except ModernizerError as exc:
+            rep.problem, rep.hint = exc.message, exc.hint
+            return rep
+        rep.reachable, rep.model, rep.models, rep.window = True, server.model, server.models, server.max_model_len
+        rep.vllm_version = await client.server_version()
+        text = await client.metrics_text()
+    if text is not None:
+        rep.cache = cache_config(text)
+        counters = parse_prefix_metrics(text)
+        rep.prefix_queries, rep.prefix_hits = counters.queries, counters.hits
+    return rep
+
+
+def render(rep: DoctorReport) -> list[str]:
+    lines = [f"gpus: {describe(rep.gpus.gpus)}" + ("" if rep.gpus.gpus else f" ({rep.gpus.source})")]
+    lines.append(f"profile for these gpus: {rep.profile}" if rep.profile else f"profile for these gpus: none ({rep.profile_problem})")
+    m = rep.managed
+    if m is None:
+        lines.append(f"managed server: none running (state in {rep.state_dir})")
+    else:
+        idle = f"stops after {m.idle_timeout:g} s idle" if m.idle_timeout > 0 else "no idle timeout"
+        lines.append(f"managed server: {m.status}, profile {m.profile}, pid {m.pid}, {m.base_url}, started {m.started}, "
+                     f"{idle}, up to {m.concurrency} requests at once; log {m.log}")
+    lines.append(f"endpoint: {rep.endpoint} " + ("reachable" if rep.reachable else f"NOT reachable: {rep.problem}"))
+    if rep.reachable:
+        lines.append(f"vllm version: {rep.vllm_version or 'unknown (no /version)'}")
+        others = [n for n in rep.models if n != rep.model]
+        lines.append(f"model: {rep.model}" + (f" (also serves {', '.join(others)})" if others else ""))
+        lines.append(f"window: {rep.window:,} tokens")
+        c = rep.cache
+        if c is None:
+            lines.append("prefix caching: unknown (no vllm:cache_config_info in /metrics)")
+        else:
+            detail = [f"block {c.get('block_size', '?')} tokens", f"KV cache dtype {c.get('cache_dtype', '?')}"]
+            if c.get("kv_cache_size_tokens") not in (None, "None"):
+                detail.append(f"KV cache {int(float(c['kv_cache_size_tokens'])):,} tokens")
+            if c.get("mamba_cache_mode") not in (None, "None", "none"):
+                detail.append(f"mamba cache mode {c['mamba_cache_mode']}")
+            lines.append(f"prefix caching: {'on' if rep.prefix_caching else 'OFF'} ({', '.join(detail)})")
+        if rep.prefix_queries:
+            lines.append(f"prefix cache so far: {rep.prefix_hits:,.0f} of {rep.prefix_queries:,.0f} prompt tokens "
+                         f"served from cache ({rep.prefix_hits / rep.prefix_queries:.0%})")
+    lines.append("verdict: " + verdict(rep))
+    return lines
+
+
+def verdict(rep: DoctorReport) -> str:
+    if not rep.reachable:
+        how = "start one: modernize serve" + (f" (profile {rep.profile})" if rep.profile else " --profile NAME") + \
+              ", or pass --serve-profile to modernize analyze"
+        return f"not ready: no model server at {rep.endpoint}; {how}"
+    if rep.prefix_caching is False:
+        return ("ready, but prefix caching is OFF: every agent re-reads the whole codebase; "
+                "restart vLLM with --enable-prefix-caching (modernize serve sets it)")
+    return f"ready: {rep.model} with a {rep.window:,}-token window" + \
+        (", prefix caching on" if rep.prefix_caching else "")

@@ -1,0 +1,348 @@
+"""Starting, finding and stopping the managed vLLM server. I/O.
+
+Shape: ``start`` spawns a small supervisor process (``python -m modernizer.serve.supervisor``) in
+its own session; the supervisor starts vLLM (also in its own session, bound to 127.0.0.1), writes
+the state file, watches ``/metrics`` and stops vLLM after ``idle_timeout`` seconds without a
+request, or when it is sent SIGTERM (``modernize serve --stop``), then removes the state file.
+``start`` itself waits for ``/health`` with a start-up timeout and stops waiting the moment the
+supervisor exits (vLLM died), quoting the end of the log.
+
+One managed server per state directory: ``--state-dir``, ``$MODERNIZE_STATE_DIR``, or
+``~/.cache/modernizer``; it holds ``server.json`` (pid, port, profile, started...), ``server.log``
+(vLLM's output and the supervisor's lines) and ``server.lock``.
+
+HTTP: the manager and the supervisor poll only vLLM's operational endpoints (``/health``,
+``/metrics``) on 127.0.0.1, with plain httpx and short timeouts. That is deliberate: they run
+outside any analysis (the supervisor in its own process, without an event loop), and they never
+send code. Everything an analysis sends goes through ``modernizer.client``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, Field
+
+from modernizer.errors import ProfileError, ServerStartFailed
+from modernizer.serve import profiles
+from modernizer.serve.gpus import GPUInfo, detect_gpus
+from modernizer.serve.profiles import Overrides, Profile, ServeCommand
+
+STATE_FILE = "server.json"
+LOG_FILE = "server.log"
+LOCK_FILE = "server.lock"
+SUPERVISOR_MODULE = "modernizer.serve.supervisor"
+DEFAULT_STARTUP_TIMEOUT = 900.0  # a 30B model from disk plus CUDA graph capture: minutes
+GATEWAY_IDLE_TIMEOUT = 900.0
+
+Progress = Callable[[str], None]
+
+
+def state_dir(explicit: Path | str | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("MODERNIZE_STATE_DIR")
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "modernizer"
+
+
+def vllm_python() -> str:
+    """The interpreter that has vLLM: ``$MODERNIZE_VLLM_PYTHON``, else this one (``modernizer[serve]``)."""
+    return os.environ.get("MODERNIZE_VLLM_PYTHON") or sys.executable
+
+
+class ServerState(BaseModel):
+    supervisor_pid: int
+    pid: int = Field(description="vLLM's process (leader of its own process group)")
+    host: str
+    port: int
+    profile: str
+    model: str
+    served_model_name: str
+    window: int
+    max_num_seqs: int
+    data_parallel_size: int = 1
+    idle_timeout: float = Field(description="seconds without a request before it stops itself; 0: never")
+    started: str
+    log: str
+    argv: list[str]
+    status: Literal["starting", "running"] = "starting"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def concurrency(self) -> int:
+        return self.max_num_seqs * self.data_parallel_size
+
+
+class Launch(BaseModel):
+    """What the supervisor is told to run (written by ``start``, read once by the supervisor)."""
+
+    command: ServeCommand
+    state_file: str
+    log: str
+    idle_timeout: float
+    startup_timeout: float
+
+
+# -- processes -----------------------------------------------------------------------------------
+def pid_alive(pid: int, expect: str | None = None) -> bool:
+    """True while PID runs (zombies count as gone); EXPECT: a string its command line must contain
+    (guards against a recycled pid in a stale state file)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that has exited: reap it
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path(f"/proc/{pid}")
+    with contextlib.suppress(OSError):
+        if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+        if expect and expect.encode() not in (proc / "cmdline").read_bytes():
+            return False
+    return True
+
+
+def wait_gone(pid: int, timeout: float, expect: str | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid, expect):
+            return True
+        time.sleep(0.2)
+    return not pid_alive(pid, expect)
+
+
+def stop_group(pid: int, grace: float = 30.0) -> None:
+    """SIGTERM the process group PID leads (vLLM and its engine processes), SIGKILL after GRACE."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        if wait_gone(pid, wait):
+            # the leader is gone; make sure no engine process of its group lingers
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            return
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def healthy(port: int, host: str = "127.0.0.1", timeout: float = 2.0) -> bool:
+    try:
+        r = httpx.get(f"http://{host}:{port}/health", timeout=timeout, trust_env=False)
+    except httpx.HTTPError:
+        return False
+    return r.status_code == 200
+
+
+def answers(base_url: str, timeout: float = 3.0) -> bool:
+    """Does an OpenAI-compatible server answer ``/models`` at BASE_URL?"""
+    try:
+        r = httpx.get(base_url.rstrip("/") + "/models", timeout=timeout, trust_env=False)
+    except httpx.HTTPError:
+        return False
+    return r.status_code == 200
+
+
+def log_tail(path: Path | str, lines: int = 25) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.rstrip().splitlines()[-lines:]) or "(empty log)"
+
+
+# -- state ---------------------------------------------------------------------------------------
+def write_state(path: Path, state: ServerState) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(state.model_dump_json(indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_state(directory: Path) -> ServerState | None:
+    """The running managed server, or None; a state file whose supervisor is gone is removed."""
+    path = directory / STATE_FILE
+    try:
+        state = ServerState.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not pid_alive(state.supervisor_pid, expect=SUPERVISOR_MODULE):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    return state
+
+
+@contextlib.contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """One starter at a time per state directory (two gateway runs must not start two servers)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / LOCK_FILE, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# -- building the command (I/O: GPUs, the model's config) ----------------------------------------
+def local_model_config(model: str | None) -> dict | None:
+    if not model:
+        return None
+    path = Path(model).expanduser() / "config.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def prepare_command(profile_name: str | None, model: str | None, port: int, overrides: Overrides,
+                    gpu_info: GPUInfo | None = None) -> tuple[Profile, ServeCommand, GPUInfo]:
+    """Detect GPUs, pick or look up the profile, read a local model's config, build the command."""
+    info = gpu_info if gpu_info is not None else detect_gpus()
+    profile = profiles.get_profile(profile_name) if profile_name else profiles.select_profile(info.gpus)
+    gpus = info.gpus if profile.device == "cuda" else []
+    if model and profile.device == "cuda" and not Path(model).expanduser().exists() and model.startswith((".", "/", "~")):
+        raise ProfileError(f"--model {model}: no such directory", "pass a local checkpoint directory or a Hugging Face model id")
+    if model and profile.device == "cpu":
+        model = str(Path(model).expanduser().resolve())
+    cmd = profiles.build_command(profile, model, gpus, port, overrides, local_model_config(model))
+    return profile, cmd, info
+
+
+# -- start / stop --------------------------------------------------------------------------------
+class Started(BaseModel):
+    state: ServerState
+    reused: bool = False
+    supervisor: subprocess.Popen | None = None
+
+    model_config = {"arbitrary_types_allowed": True}
+
+
+def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
+          startup_timeout: float = DEFAULT_STARTUP_TIMEOUT, reuse: bool = False,
+          progress: Progress | None = None) -> Started:
+    """Start CMD under a supervisor and wait until it is healthy.
+
+    REUSE: when this state directory already has a managed server on the same port, wait for it
+    and return it instead of failing (the gateway)."""
+    say = progress or (lambda _m: None)
+    with locked(directory):
+        current = read_state(directory)
+        if current is not None:
+            if reuse and current.port == cmd.port:
+                say(f"managed server (profile {current.profile}, pid {current.pid}) is {current.status}; waiting for it")
+                _wait_healthy(None, current.port, startup_timeout, Path(current.log), current.profile)
+                return Started(state=read_state(directory) or current, reused=True)
+            raise ServerStartFailed(
+                f"a managed server is already running: profile {current.profile}, pid {current.pid}, "
+                f"{current.base_url}, started {current.started}",
+                f"use it (--endpoint {current.base_url}), or stop it first: modernize serve --stop"
+                + (f" --state-dir {directory}" if directory != state_dir() else ""))
+        if port_open(cmd.port):
+            raise ServerStartFailed(f"port {cmd.port} on 127.0.0.1 is taken by another program",
+                                    "pick another with --port, or stop what listens there")
+        log = directory / LOG_FILE
+        if log.exists():
+            os.replace(log, log.with_name(LOG_FILE + ".1"))
+        launch_path = directory / f"launch-{uuid.uuid4().hex[:8]}.json"
+        launch_path.write_text(Launch(command=cmd, state_file=str(directory / STATE_FILE), log=str(log),
+                                      idle_timeout=idle_timeout, startup_timeout=startup_timeout).model_dump_json(),
+                               encoding="utf-8")
+        say(f"starting vLLM (profile {cmd.profile}, window {cmd.window:,}) on {cmd.base_url}; log {log}")
+        with open(log, "ab") as out:
+            sup = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(launch_path)], stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait_healthy(sup, cmd.port, startup_timeout, log, cmd.profile)
+        state = _wait_state(directory, sup)
+    say(f"vLLM is healthy on {cmd.base_url} (pid {state.pid})"
+        + (f"; it stops after {idle_timeout:g} s without requests" if idle_timeout > 0 else ""))
+    return Started(state=state, supervisor=sup)
+
+
+def _wait_state(directory: Path, sup: subprocess.Popen) -> ServerState:
+    for _ in range(100):
+        state = read_state(directory)
+        if state is not None and state.status == "running":
+            return state
+        if sup.poll() is not None:
+            break
+        time.sleep(0.1)
+    state = read_state(directory)
+    if state is None:
+        raise ServerStartFailed(f"the supervisor left no state in {directory}", f"see {directory / LOG_FILE}")
+    return state
+
+
+def _wait_healthy(sup: subprocess.Popen | None, port: int, timeout: float, log: Path, profile: str) -> None:
+    t0 = time.monotonic()
+    while True:
+        rc = sup.poll() if sup is not None else None
+        if rc is not None:
+            raise ServerStartFailed(
+                f"the managed vLLM (profile {profile}) exited while starting (exit code {rc}); the end of {log}:\n{log_tail(log)}",
+                "fix what the log says (memory, model path, flags), or try `modernize serve --dry-run` to see the command")
+        if healthy(port):
+            return
+        if time.monotonic() - t0 > timeout:
+            if sup is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    sup.terminate()
+                try:
+                    sup.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    sup.kill()
+            raise ServerStartFailed(
+                f"the managed vLLM (profile {profile}) did not become healthy in {timeout:g} s and was stopped; "
+                f"the end of {log}:\n{log_tail(log)}",
+                "a large model can take minutes to load: raise --startup-timeout, or check the log")
+        time.sleep(0.5)
+
+
+def stop(directory: Path, timeout: float = 60.0) -> ServerState | None:
+    """Stop the managed server of DIRECTORY; None when there is none."""
+    state = read_state(directory)
+    if state is None:
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(state.supervisor_pid, signal.SIGTERM)
+    if not wait_gone(state.supervisor_pid, timeout, expect=SUPERVISOR_MODULE):
+        stop_group(state.pid, grace=5.0)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(state.supervisor_pid, signal.SIGKILL)
+    elif pid_alive(state.pid):
+        stop_group(state.pid, grace=5.0)
+    with contextlib.suppress(OSError):
+        (directory / STATE_FILE).unlink()
+    return state
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

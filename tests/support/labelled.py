@@ -1,0 +1,57 @@
+"""Reports with real findings, for the tests of baselines, suppressions and renderers.
+
+The tiny random-weight test model answers with empty findings, so these reports are built through
+the public ``build_report`` from agent outputs that carry the *labelled* planted problems of
+``sample_repos/legacy-hotel/EXPECTED.json`` (file, lines, snippet, CWE): test data, not a model.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from modernizer.facts import compute_facts
+from modernizer.ingest import load_snapshot
+from modernizer.pipeline import AgentRun, PipelineResult
+from modernizer.report import LLMInfo, Report, build_report
+from modernizer.suppressions import load_suppressions
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = json.loads((ROOT / "sample_repos" / "legacy-hotel" / "EXPECTED.json").read_text(encoding="utf-8"))
+
+
+def security_findings(retitle: str = "") -> list[dict]:
+    out = []
+    for i, v in enumerate(EXPECTED["vulnerabilities"], 1):
+        out.append({"id": f"S{i}", "title": (retitle + v["kind"].replace("-", " "))[:90], "category": v["kind"],
+                    "cwe": v["cwe"], "severity": v["severity"], "file": v["file"], "line_start": v["line_start"],
+                    "line_end": v["line_end"], "snippet": v["snippet"], "reason": v["description"][:200]})
+    return out
+
+
+def analyzer_findings() -> list[dict]:
+    return [{"id": f"A{i}", "title": f"Deprecated API {d['api']}"[:90], "category": "deprecated-api", "cwe": "",
+             "severity": "low", "file": d["file"], "line_start": d["line_start"], "line_end": d["line_end"],
+             "snippet": d["snippet"], "reason": d["description"][:200]}
+            for i, d in enumerate(EXPECTED["deprecated_apis"], 1)]
+
+
+def pipeline_result(security: list[dict] | None = None, analyzer: list[dict] | None = None) -> PipelineResult:
+    sec = security_findings() if security is None else security
+    ana = analyzer_findings() if analyzer is None else analyzer
+    return PipelineResult(runs=[
+        AgentRun(agent="analyzer", status="ok", output={"summary": "A Struts 1 hotel booking application.", "tech_stack": ["Java"],
+                                                       "components": [], "findings": ana}),
+        AgentRun(agent="security", status="ok", output={"findings": sec}),
+        AgentRun(agent="modernization", status="ok", output={"items": []}),
+        AgentRun(agent="validator", status="ok", output={"verdicts": [], "plan_risks": []}),
+    ])
+
+
+def labelled_report(repo: Path, result: PipelineResult | None = None, now: datetime | None = None) -> Report:
+    """What `modernize analyze` would report on ``repo`` if the agents found the labelled problems."""
+    snapshot = load_snapshot(repo)
+    return build_report(snapshot, compute_facts(snapshot), None, result or pipeline_result(),
+                        LLMInfo(endpoint="http://127.0.0.1:8000/v1", model="labelled", max_model_len=65536),
+                        now=now or datetime.now(timezone.utc), suppressions=load_suppressions(repo))
