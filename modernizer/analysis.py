@@ -21,7 +21,7 @@ from modernizer.errors import InputError
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
 from modernizer.hierarchy import run_hierarchy
-from modernizer.modules import plan_modules
+from modernizer.modules import ModulePlan, plan_modules
 from modernizer.pipeline import run_pipeline
 from modernizer.resultcache import ResultCache, default_cache_dir
 from modernizer.report import LLMInfo, ModuleRun, Report, build_report
@@ -51,6 +51,7 @@ class Prepared(BaseModel):
     facts: Facts
     system: str
     shared_head: str
+    frame: str = Field(default="", description="everything in the shared prefix that is not a file: system prompt, header, facts")
 
 
 Progress = Callable[[str], None]
@@ -64,8 +65,11 @@ def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
                          "point modernize at the root of a source tree")
     facts = compute_facts(snapshot)
     system = agentdefs.render("system.j2")
-    shared_head = render_codebase(snapshot) + agentdefs.render("facts.j2", facts=facts)
-    return Prepared(snapshot=snapshot, facts=facts, system=system, shared_head=shared_head)
+    facts_text = agentdefs.render("facts.j2", facts=facts)
+    codebase = render_codebase(snapshot)
+    header = codebase[: codebase.index("\n\n") + 2] if "\n\n" in codebase else ""
+    return Prepared(snapshot=snapshot, facts=facts, system=system, shared_head=codebase + facts_text,
+                    frame=system + header + facts_text)
 
 
 def _reserve(specs: dict[str, agentdefs.AgentSpec]) -> tuple[int, int]:
@@ -84,18 +88,23 @@ async def plan_tokens(prep: Prepared, client: LLMClient | None, info: ServerInfo
     longest_task = max((agentdefs.render(s.template, outputs={n: "" for n in s.needs}) for s in specs.values()
                         if s.context == "codebase"), key=len, default="")
     if client is not None and info is not None:
-        per_file = await client.tokenize_texts(rendered)
-        # The exact count that matters: the full first request, as the server's chat template builds it.
-        whole = await client.tokenize_messages(agentdefs.messages(prep.system, prep.shared_head, longest_task))
-        task_tokens = (await client.tokenize_texts([longest_task]))[0]
-        codebase_tokens = whole - task_tokens
-        overhead = task_tokens + inputs
-        source = TokenSource(kind="server", exact=True, detail=f"/tokenize of {info.model}")
         window = window or info.max_model_len
+        per_file = await client.tokenize_texts(rendered)
+        frame_tokens, task_tokens = await client.tokenize_texts([prep.frame, longest_task])
+        codebase_tokens = sum(per_file) + frame_tokens + len(files)  # a joining newline per file at most
+        detail = f"/tokenize of {info.model}, summed per file"
+        if codebase_tokens <= window * 1.1:
+            # Near the window the decision must be exact: count the whole first request as the
+            # server's chat template builds it. Far from it, the per-file sum decides as well.
+            whole = await client.tokenize_messages(agentdefs.messages(prep.system, prep.shared_head, longest_task))
+            codebase_tokens, detail = whole - task_tokens, f"/tokenize of {info.model}"
+        overhead = task_tokens + inputs
+        source = TokenSource(kind="server", exact=True, detail=detail)
     else:
         counter = TiktokenCounter()
         per_file = counter.count_many(rendered)
-        codebase_tokens, overhead_raw = counter.count_many([prep.system + prep.shared_head, longest_task])
+        frame_tokens, overhead_raw = counter.count_many([prep.frame, longest_task])
+        codebase_tokens = sum(per_file) + frame_tokens  # each count already carries the estimate's margin
         overhead = overhead_raw + inputs
         source = counter.source
     by_file = {f.path: n for f, n in zip(files, per_file)}
@@ -116,6 +125,20 @@ def module_budget(window: int, specs: dict[str, agentdefs.AgentSpec], task_token
     reserve = min(max(s.max_tokens for s in map_specs), window // 4)
     overhead = task_tokens + MODULE_CONTEXT_ALLOWANCE
     return int((window - reserve - overhead) * 0.9), overhead
+
+
+def chunk_plan(prep: Prepared, tokens: TokenPlan, specs: dict[str, agentdefs.AgentSpec]) -> tuple[ModulePlan, int]:
+    """The module plan for chunked mode and the per-request prompt overhead it assumed."""
+    window = tokens.budget.window
+    task_tokens = tokens.budget.overhead - _reserve(specs)[1]
+    budget, overhead = module_budget(window, specs, task_tokens)
+    plan = plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, budget)
+    return plan, overhead
+
+
+def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
+    fits = tokens.budget is not None and tokens.budget.fits
+    return options.mode == "modules" or (options.mode == "auto" and not fits)
 
 
 def open_cache(options: AnalyzeOptions, snapshot: Snapshot) -> ResultCache | None:
@@ -165,21 +188,17 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
         t1 = time.perf_counter()
         tokens = await plan_tokens(prep, client, info, specs, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
-        fits = tokens.budget is not None and tokens.budget.fits
-        chunked = options.mode == "modules" or (options.mode == "auto" and not fits)
         t2 = time.perf_counter()
-        if not chunked:
+        if not use_modules(options, tokens):
             check_fits(tokens)
             say(f"codebase prompt: {tokens.total_tokens:,} tokens (exact), fits the window: one shared context")
             result = await run_pipeline(client, specs, prep.system, prep.shared_head, prep.snapshot, seed=options.seed,
                                         progress=say, max_details=options.max_details, cache=cache)
         else:
+            plan, overhead = chunk_plan(prep, tokens, specs)
             window = tokens.budget.window
-            task_tokens = tokens.budget.overhead - _reserve(specs)[1]
-            budget, overhead = module_budget(window, specs, task_tokens)
-            plan = plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, budget)
             say(f"codebase prompt: {tokens.total_tokens:,} tokens, over the {window:,}-token window: "
-                f"{len(plan.modules)} modules of at most {budget:,} tokens, {len(plan.cross_edges)} cross-module edges")
+                f"{len(plan.modules)} modules of at most {plan.budget:,} tokens, {len(plan.cross_edges)} cross-module edges")
             result, module_results = await run_hierarchy(
                 client, specs, prep.system, prep.snapshot, prep.facts, plan, window=window, overhead=overhead,
                 seed=options.seed, concurrency=options.concurrency, progress=say, cache=cache, max_details=options.max_details)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from modernizer import __version__
 from modernizer import analysis
-from modernizer.analysis import AnalyzeOptions, plan_tokens, prepare
+from modernizer.analysis import AnalyzeOptions, chunk_plan, plan_tokens, prepare, use_modules
 from modernizer.baseline import EXIT_FINDINGS, FAIL_ON_CHOICES, compare, gating_findings, load_report
 from modernizer.agents import load_agents
 from modernizer.client import DEFAULT_BASE_URL, Endpoint, LLMClient
@@ -59,6 +59,7 @@ def main(version: Annotated[Optional[bool], typer.Option("--version", callback=_
 
 @app.command(epilog=EXIT_CODES)
 def analyze(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Repository to analyse: a directory or a git work tree.")],
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", envvar="MODERNIZE_ENDPOINT", help="OpenAI-compatible base URL of the vLLM server.")] = DEFAULT_BASE_URL,
     model: Annotated[Optional[str], typer.Option(help="Served model name (default: the first the server lists).")] = None,
@@ -80,6 +81,10 @@ def analyze(
     concurrency: Annotated[int, typer.Option(help="Modules analysed at once in chunked mode (match the server's --max-num-seqs budget).")] = 4,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Result cache and checkpoint directory (default: PATH/.modernize/cache).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model for everything again; keep no checkpoint.")] = False,
+    serve_profile: Annotated[Optional[str], typer.Option("--serve-profile", envvar="MODERNIZE_SERVE_PROFILE", help="Gateway mode: if nothing answers at the (local) endpoint, start the managed vLLM there with this profile (modernize serve --list-profiles) and leave it running until --idle-timeout.")] = None,
+    serve_model: Annotated[Optional[str], typer.Option("--serve-model", envvar="MODERNIZE_SERVE_MODEL", help="With --serve-profile: the checkpoint to serve (directory or Hugging Face id); default: the profile's.")] = None,
+    idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="With --serve-profile: seconds without a request before the managed server stops and frees the GPU (0: never).")] = 900.0,
+    startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="With --serve-profile: seconds to wait for the managed server to become healthy.")] = 900.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report paths.")] = False,
 ) -> None:
     """Analyse PATH and write reports/<repo>-<time>.json and .html.
@@ -107,6 +112,9 @@ def analyze(
     )
     say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {m}", soft_wrap=True))
     try:
+        if not no_llm:
+            concurrency_given = getattr(ctx.get_parameter_source("concurrency"), "name", "") != "DEFAULT"
+            opts = _managed_server(opts, serve_profile, serve_model, idle_timeout, startup_timeout, concurrency_given, say)
         if plan:
             asyncio.run(_print_plan(path, opts, say))
             return
@@ -119,6 +127,24 @@ def analyze(
     if not quiet:
         _print_summary(report)
     raise typer.Exit(_gate(report, fail_on))
+
+
+def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None, idle_timeout: float,
+                    startup_timeout: float, concurrency_given: bool, say) -> AnalyzeOptions:
+    """--serve-profile: make sure a server answers at the endpoint, starting the managed one if need be.
+    At a managed server (started now or before), keep as many modules in flight as it runs requests
+    (two agents each), unless --concurrency says otherwise."""
+    from modernizer.serve import gateway, manager
+
+    if profile:
+        state = gateway.ensure_server(opts.endpoint.base_url, profile, model, directory=manager.state_dir(),
+                                      idle_timeout=idle_timeout, startup_timeout=startup_timeout, progress=say)
+    else:
+        state = gateway.managed_at(opts.endpoint.base_url, manager.state_dir())
+    if state is not None and not concurrency_given:
+        opts = opts.model_copy(update={"concurrency": max(1, state.concurrency // 2)})
+        say(f"managed server runs {state.concurrency} requests at once: up to {opts.concurrency} modules in flight")
+    return opts
 
 
 def _check_fail_on(fail_on: str) -> None:
@@ -162,6 +188,22 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
     kind = "exact" if b.source.exact else "estimate"
     out.print(f"codebase prompt: {b.codebase_tokens:,} tokens ({kind}); window {b.window:,} - reserved output {b.reserved_output:,} "
               f"- overhead {b.overhead:,} = {b.available:,} available: {'[green]fits[/]' if b.fits else '[red]does not fit[/]'}")
+    if use_modules(opts, tokens) and b is not None:
+        plan, _ = chunk_plan(prep, tokens, specs)
+        mt = Table(title=f"Module plan: {len(plan.modules)} modules of at most {plan.budget:,} tokens (chunked mode)")
+        for col in ("module", "name", "files", "tokens"):
+            mt.add_column(col, justify="right" if col in ("files", "tokens") else "left")
+        for m in plan.modules:
+            mt.add_row(m.id, m.name, str(len(m.files)), f"{m.tokens:,}")
+        out.print(mt)
+        owner = {p.path: m.id for m in plan.modules for p in m.parts}
+        crossing = [c for c in prep.facts.graph.files.cycles if len({owner[f] for f in c}) > 1]
+        out.print(f"cross-module edges: {sum(e.count for e in plan.cross_edges):,} between {len(plan.cross_edges)} module pairs; "
+                  f"file cycles crossing modules: {len(crossing)}; files split by lines: {len(plan.split_files)}")
+        for e in plan.cross_edges[:30]:
+            out.print(f"  {e.source} -> {e.target}: {e.count}")
+        if len(plan.cross_edges) > 30:
+            out.print(f"  ... {len(plan.cross_edges) - 30} more pairs")
 
 
 def render(report: Report, fmt: str, link_base: str = "") -> str:
@@ -239,10 +281,13 @@ def report(
     raise typer.Exit(_gate(rep, fail_on))
 
 
-REVIEW_KEYS = """Keys: [f]ix (ask the model) · [e]dit (write the fix yourself) · [a]pply · [s]kip · [p] false positive · [u]ndo · [n]ext · [b]ack · [q]uit (resume later)."""
+REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself) · a apply · s skip · p false positive · "
+                 "u undo · n next · b back · d details · q quit (resume later) · ? help.\n\n"
+                 "Exit codes: 0 done; 2 bad input (report, options, repository not a git work tree without --no-git); "
+                 "3 model server unreachable or failing (with --apply).")
 
 
-@app.command(epilog=REVIEW_KEYS + "\n\n" + EXIT_CODES)
+@app.command(epilog=REVIEW_EPILOG)
 def review(
     json_report: Annotated[Path, typer.Argument(help="A report written by `modernize analyze` (.json).")],
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", envvar="MODERNIZE_ENDPOINT", help="OpenAI-compatible base URL of the vLLM server that writes fixes.")] = DEFAULT_BASE_URL,
@@ -286,19 +331,154 @@ def review(
 
         check_endpoint_allowed(opts.endpoint.base_url, opts.endpoint.allow_remote)
         state, _report, resumed = open_state(json_report, opts)
+        if resumed and severity and severity != state.severity:
+            err.print(f"[yellow]note:[/] resuming a session that walks {state.severity or 'every severity'}; "
+                      "--severity applies to new sessions (--restart to start over)", soft_wrap=True)
+        if state.skipped_suppressed and not resumed:
+            err.print(f"[dim]·[/] {len(state.skipped_suppressed)} findings already in modernize-suppressions.toml are left out", soft_wrap=True)
         if apply:
             ui = TerminalUI(console=out, compact=True)
             session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed),
                               persist=not dry_run, fail_on_server=True)
             counts = session.run_batch(apply=not dry_run)
             done = f"{counts['applied']} applied, {counts['failed']} failed to apply" if not dry_run else "dry run: nothing changed"
-            err.print(f"{len(state.order)} findings: {counts['proposed']} fixes proposed, {counts['rejected']} rejected; {done}", soft_wrap=True)
+            n = len(state.order)
+            err.print(f"{n} finding{'s' if n != 1 else ''}: {counts['proposed']} fixes proposed, {counts['rejected']} rejected; {done}", soft_wrap=True)
             if not dry_run and state.mode == "git" and session.state.base_commit:
                 err.print(f"fixes are on branch {session.state.branch}", soft_wrap=True)
             return
         Session(state, json_report, opts, TerminalUI(console=out)).run(resumed)
     except ModernizerError as exc:
         raise _fail(exc) from None
+
+
+SERVE_EPILOG = """Exit codes: 0 done; 2 bad options or a profile that cannot fit; 3 the server did not start (the end of its log is printed)."""
+
+
+@app.command(epilog=SERVE_EPILOG)
+def serve(
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Hardware profile (default: chosen from the GPUs nvidia-smi lists); see --list-profiles.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", help="Checkpoint directory or Hugging Face id (default: the profile's Nemotron-3-Nano checkpoint).")] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact vLLM command and exit.")] = False,
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Return once healthy and leave the server running in the background.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the managed server.")] = False,
+    list_profiles: Annotated[bool, typer.Option("--list-profiles", help="List the profiles and exit.")] = False,
+    idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="Stop after this many seconds without a request, freeing the GPU (0: never).")] = 0.0,
+    startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="Seconds to wait for the server to become healthy.")] = 900.0,
+    tensor_parallel_size: Annotated[Optional[int], typer.Option("--tensor-parallel-size", "--tp", help="Split the model over N GPUs (one prefix cache: best for one repository).")] = None,
+    data_parallel_size: Annotated[Optional[int], typer.Option("--data-parallel-size", "--dp", help="N replicas (each its own prefix cache: for several repositories at once).")] = None,
+    max_model_len: Annotated[Optional[int], typer.Option("--max-model-len", help="Window in tokens (default: computed from free GPU memory, up to the model's 262,144).")] = None,
+    max_num_seqs: Annotated[Optional[int], typer.Option("--max-num-seqs", help="Requests run at once per replica.")] = None,
+    quantization: Annotated[Optional[str], typer.Option("--quantization", help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
+    kv_cache_dtype: Annotated[Optional[str], typer.Option("--kv-cache-dtype", help="auto or fp8.")] = None,
+    gpu_memory_utilization: Annotated[Optional[float], typer.Option("--gpu-memory-utilization", help="Fraction of each GPU's memory vLLM may take (default: the profile's, lowered to what is free).")] = None,
+    cpu_offload_gb: Annotated[Optional[float], typer.Option("--cpu-offload-gb", help="GiB of weights per GPU kept in CPU memory (slow; for weights that do not fit).")] = None,
+    reasoning_parser: Annotated[Optional[str], typer.Option("--reasoning-parser", help="vLLM reasoning parser, or 'none' (default: nemotron_v3 on GPU profiles).")] = None,
+    extra_arg: Annotated[list[str], typer.Option("--extra-arg", help="One more vLLM argument, passed as is (repeatable; e.g. --extra-arg=--load-format=dummy).")] = [],
+    env: Annotated[list[str], typer.Option("--env", help="KEY=VALUE set for vLLM (repeatable).")] = [],
+    vllm_python: Annotated[Optional[str], typer.Option("--vllm-python", envvar="MODERNIZE_VLLM_PYTHON", help="Python interpreter that has vLLM (default: this one).")] = None,
+    state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", help="Where the managed server's state and log live (default: ~/.cache/modernizer).")] = None,
+) -> None:
+    """Start (or --stop) a local vLLM serving Nemotron-3-Nano-30B-A3B with a hardware profile.
+
+    The profile comes from the GPUs found (or --profile) and sets the weights format, the window
+    (from free GPU memory), prefix caching for this hybrid Mamba model, FP8 KV cache where memory
+    is tight, and Nemotron's reasoning parser. The server binds 127.0.0.1 only.
+    """
+    from modernizer.serve import manager, profiles
+
+    directory = manager.state_dir(state_dir)
+    if list_profiles:
+        table = Table(title="modernize serve profiles")
+        for col in ("profile", "hardware", "key settings"):
+            table.add_column(col)
+        for row in profiles.describe_profiles():
+            table.add_row(*row)
+        out.print(table)
+        return
+    if stop:
+        state = manager.stop(directory)
+        out.print(f"stopped the managed server (profile {state.profile}, pid {state.pid}, {state.base_url})" if state
+                  else f"no managed server is running (state in {directory})", markup=False)
+        return
+    if quantization is not None and quantization not in profiles.QUANTIZATIONS:
+        err.print(f"[bold red]error:[/] --quantization must be one of {', '.join(profiles.QUANTIZATIONS)}, not {quantization!r}")
+        raise typer.Exit(2)
+    bad_env = [e for e in env if "=" not in e or not e.split("=", 1)[0]]
+    if bad_env:
+        err.print(f"[bold red]error:[/] --env takes KEY=VALUE, not {bad_env[0]!r}")
+        raise typer.Exit(2)
+    overrides = profiles.Overrides(
+        python=vllm_python or manager.vllm_python(), tensor_parallel_size=tensor_parallel_size,
+        data_parallel_size=data_parallel_size, max_model_len=max_model_len, max_num_seqs=max_num_seqs,
+        quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
+        cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg,
+        env=dict(e.split("=", 1) for e in env))
+    say = lambda m: err.print(f"[dim]·[/] {m}", soft_wrap=True, markup=False)  # noqa: E731
+    try:
+        chosen, cmd, info = manager.prepare_command(profile, model, port, overrides)
+        if profile is None:
+            say(f"profile {chosen.name} ({chosen.hardware}) for {info.gpus[0].name} x{len(info.gpus)}")
+        for n in cmd.notes:
+            err.print(f"[yellow]note:[/] {n}", soft_wrap=True)
+        if dry_run:
+            out.print(cmd.shell(), markup=False, highlight=False, soft_wrap=True)
+            m = cmd.memory
+            err.print(f"profile {cmd.profile}: window {cmd.window:,} tokens, up to {cmd.concurrency} requests at once"
+                      + (f"; per GPU: {m.budget_gib:g} GiB usable, weights {m.weights_gib:g} GiB, cache pool {m.kv_pool_gib:g} GiB "
+                         f"(~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, block {m.block_size})" if m else ""),
+                      soft_wrap=True, markup=False)
+            return
+        started = manager.start(cmd, directory, idle_timeout=idle_timeout, startup_timeout=startup_timeout, progress=say)
+    except ModernizerError as exc:
+        raise _fail(exc) from None
+    s = started.state
+    if detach:
+        out.print(f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
+                  f"stop it with: modernize serve --stop", markup=False, soft_wrap=True)
+        return
+    out.print(f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
+              "Ctrl-C stops it", markup=False, soft_wrap=True)
+    import signal
+
+    def _interrupt(*_args) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a kill stops the server too
+        signal.signal(sig, _interrupt)
+    try:
+        code = started.supervisor.wait() if started.supervisor else 0
+    except KeyboardInterrupt:
+        manager.stop(directory)
+        code = 0
+    raise typer.Exit(code)
+
+
+@app.command()
+def doctor(
+    endpoint: Annotated[Optional[str], typer.Option("--endpoint", "-e", envvar="MODERNIZE_ENDPOINT", help="Server to check (default: the managed server if one runs, else http://127.0.0.1:8000/v1).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Served model name (default: the first the server lists).")] = None,
+    allow_remote: Annotated[list[str], typer.Option("--allow-remote", help="Allow checking this non-local host (repeatable).")] = [],
+    state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", help="The managed server's state directory (default: ~/.cache/modernizer).")] = None,
+) -> None:
+    """Check this machine: GPUs, the profile they get, the managed server, the endpoint's vLLM version,
+    model, window and whether prefix caching is on; ends with a verdict (exit 0 ready, 3 not)."""
+    from modernizer.serve import doctor as doc
+    from modernizer.serve import manager
+
+    directory = manager.state_dir(state_dir)
+    if endpoint is None:
+        state = manager.read_state(directory)
+        endpoint = state.base_url if state is not None else DEFAULT_BASE_URL
+    try:
+        rep = asyncio.run(doc.collect(Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote,
+                                               request_timeout=30.0), directory))
+    except ModernizerError as exc:
+        raise _fail(exc) from None
+    for line in doc.render(rep):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(0 if rep.ready else 3)
 
 
 if __name__ == "__main__":  # pragma: no cover

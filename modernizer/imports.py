@@ -120,12 +120,12 @@ def _strip_comments_keep_strings(text: str, lexer: re.Pattern[str]) -> str:
 # --------------------------------------------------------------------------------------------
 # Declaration scanning (Java, C#): top-level type names with their package/namespace.
 
-_JAVA_DECL = re.compile(  # no ";": a Java type keyword is always followed by its body
+_JAVA_DECL = re.compile(
     r"(?P<br>[{}])"
     r"|\b(?:class|interface|enum|record)\s+(?P<t>[A-Za-z_$][\w$]*)"
 )
 _CS_DECL = re.compile(
-    r"(?P<br>[{}])|(?P<semi>;)"
+    r"(?P<br>[{}])"
     r"|\bnamespace\s+(?P<ns>@?[A-Za-z_][\w.]*)\s*(?P<nsend>[{;])"
     r"|\b(?:record(?:\s+(?:struct|class))?|class|interface|struct|enum)\s+@?(?P<t>[A-Za-z_]\w*)"
 )
@@ -135,35 +135,31 @@ _NOT_TYPE_NAMES = frozenset({"extends", "implements", "where", "new", "struct", 
 def _scan_types(code: str, decl: re.Pattern[str], base_ns: str = "") -> list[tuple[str, str]]:
     """(namespace, name) of each type declared outside any other type or code block."""
     out: list[tuple[str, str]] = []
-    stack: list[str] = []  # "ns:<name>", "type" or "other"
+    stack: list[str | None] = []  # namespace name, or None for a type body or code block
+    blocks = 0  # how many None entries the stack holds
     file_ns = base_ns
-    pending_type = False
     for m in decl.finditer(code):
         g = m.lastgroup
         if g == "br":
             if m.group() == "{":
-                stack.append("type" if pending_type else "other")
-                pending_type = False
-            elif stack:
-                stack.pop()
-        elif g == "semi":
-            pending_type = False
+                stack.append(None)
+                blocks += 1
+            elif stack and stack.pop() is None:
+                blocks -= 1
         elif g == "nsend":
             name = m.group("ns").lstrip("@")
             if m.group("nsend") == ";":
                 file_ns = name
             else:
-                stack.append("ns:" + name)
-            pending_type = False
+                stack.append(name)
         elif m.group("t"):
             name = m.group("t")
             if name in _NOT_TYPE_NAMES:
                 continue
-            if all(e.startswith("ns:") for e in stack):
-                parts = [file_ns] if file_ns else []
-                parts += [e[3:] for e in stack]
-                out.append((".".join(parts), name))
-            pending_type = True
+            if not blocks and len(stack) < MAX_NAME_PARTS:  # deeper nesting is not real code
+                ns = ".".join(([file_ns] if file_ns else []) + stack)  # type: ignore[arg-type]
+                if ns.count(".") < MAX_NAME_PARTS:
+                    out.append((ns, name))
     return out
 
 
@@ -176,21 +172,24 @@ _JAVA_IMPORT = re.compile(
 )
 _WS = re.compile(r"\s+")
 
-_JSP_DIRECTIVE = re.compile(r"<%@\s*(\w+)([\s\S]*?)%>")
-_JSP_XML_DIRECTIVE = re.compile(r"<jsp:directive\.(\w+)\b([^>]*)>")
-_JSP_ACTION = re.compile(r"<jsp:(include|forward|useBean)\b([^>]*)>")
-_JSTL_IMPORT = re.compile(r"<[\w-]+:import\b([^>]*)>")
+# Bodies stop at the next "<%" / "<" so that an unclosed tag costs one scan, not one per tag.
+_DIRECTIVE_BODY = r"((?:[^%<]++|%(?!>)|<(?!%))*+)%>"
+_TAG_BODY = r"((?:[^<>]++|<%[^%]*+%>)*+)>"  # attributes, allowing <%= expr %> inside values
+_JSP_DIRECTIVE = re.compile(r"<%@\s*(\w+)" + _DIRECTIVE_BODY)
+_JSP_XML_DIRECTIVE = re.compile(r"<jsp:directive\.(\w+)\b" + _TAG_BODY)
+_JSP_ACTION = re.compile(r"<jsp:(include|forward|useBean)\b" + _TAG_BODY)
+_JSTL_IMPORT = re.compile(r"<[\w-]+:import\b" + _TAG_BODY)
 _ATTR = re.compile(r"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 _XML_VALUE = re.compile(r"=\s*\"([^\"<>]{1,1000})\"|=\s*'([^'<>]{1,1000})'|>([^<>]{1,1000})<")
-_XML_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_XML_DOTTED = re.compile(r"(?<![\w$])[A-Za-z_$][\w$]*+(?:\.[A-Za-z_$][\w$]*+)+")
 _SPLIT_VALUES = re.compile(r"[\s,;]+")
 _TLD_URI = re.compile(r"<uri>\s*([^<]+?)\s*</uri>")
 _WEBXML_TAGLIB = re.compile(
     r"<taglib-uri>\s*([^<]+?)\s*</taglib-uri>\s*<taglib-location>\s*([^<]+?)\s*</taglib-location>"
 )
 
-_PY_FROM_PAREN = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\(([^)]*)\)", re.M)
+_PY_FROM_PAREN = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\(([^()]*+)\)", re.M)
 _PY_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^(\n][^\n]*)", re.M)
 _PY_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n]+)", re.M)
 _PY_DYNAMIC = re.compile(r"\b(?:import_module|__import__)\(\s*[\"']([\w.]+)[\"']")
@@ -218,16 +217,16 @@ _PHP_INC_TOKEN = re.compile(
 _PHP_NAMESPACE = re.compile(r"\bnamespace\s+([A-Za-z_\\][\w\\]*)?\s*[;{]")
 _PHP_TYPE = re.compile(r"\b(?:class|interface|trait|enum)\s+([A-Za-z_]\w*)", re.I)
 _PHP_USE = re.compile(r"\buse\s+(?:(function|const)\s+)?(\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?(?:\s*,\s*\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?)*)\s*[;{]", re.I)
-_PHP_GROUP_USE = re.compile(r"\buse\s+(?:(?:function|const)\s+)?\\?([A-Za-z_][\w\\]*)\\\{([^}]*)\}", re.I)
-_PHP_QUALIFIED = re.compile(r"\\?[A-Za-z_]\w*(?:\\[A-Za-z_]\w*)+")
+_PHP_GROUP_USE = re.compile(r"\buse\s+(?:(?:function|const)\s+)?\\?([A-Za-z_][\w\\]*)\\\{([^{}]*+)\}", re.I)
+_PHP_QUALIFIED = re.compile(r"(?<![\w\\])\\?[A-Za-z_]\w*+(?:\\[A-Za-z_]\w*+)+")
 _PHP_IDENT = re.compile(r"[A-Za-z_]\w*")
 _AS = re.compile(r"\s+as\s+", re.I)
 
 _CS_USING = re.compile(
-    r"\b(?:global\s+)?using\s+(?:(static)\s+)?(?:(@?[A-Za-z_]\w*)\s*=\s*)?(@?[A-Za-z_][\w.]*)\s*(?:<[^;{}]*>)?\s*;"
+    r"\b(?:global\s+)?using\s+(?:(static)\s+)?(?:(@?[A-Za-z_]\w*)\s*=\s*)?(@?[A-Za-z_][\w.]*)\s*(?:<[^;{}]{0,300}>)?\s*;"
 )
 
-_ASP_DIRECTIVE = re.compile(r"<%@\s*(\w+)([\s\S]*?)%>")
+_ASP_DIRECTIVE = _JSP_DIRECTIVE
 _SSI_INCLUDE = re.compile(r"<!--\s*#include\s+(file|virtual)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
 _C_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*([\"<])([^\">\n]+)[\">]", re.M)

@@ -92,6 +92,27 @@ def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str
         return None, None, []
     top = Path(repo.working_tree_dir).resolve()
     prefix = root.relative_to(top).as_posix() if root != top else ""
+    if prefix and _is_ignored(repo, prefix):
+        # The tree sits in an ignored folder of an enclosing repository (a vendored copy, a
+        # download): that repository says nothing about it, so read it as a plain directory.
+        return None, None, []
+    try:
+        return _listing(repo, prefix, root)
+    except git.GitCommandError:
+        return None, None, []
+
+
+def _is_ignored(repo, prefix: str) -> bool:
+    import git
+
+    try:
+        repo.git.check_ignore("-q", prefix + "/")
+        return True
+    except git.GitCommandError:
+        return False
+
+
+def _listing(repo, prefix: str, root: Path) -> tuple[GitInfo, list[str], list[str]]:
     try:
         commit = repo.head.commit.hexsha
     except ValueError:  # a repository with no commits yet
@@ -145,6 +166,9 @@ def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
     for pattern in opts.exclude:
         if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(p.name, pattern):
             return SkippedFile(path=rel, reason="excluded-pattern", detail=pattern)
+    if rel == "modernize-suppressions.toml":
+        # the team's verdicts on earlier findings: not code, and not for the model to read
+        return SkippedFile(path=rel, reason="excluded-pattern", detail="modernizer's suppressions file")
     if p.name in LOCKFILES:
         return SkippedFile(path=rel, reason="lockfile")
     if p.suffix.lower() in BINARY_EXTENSIONS:

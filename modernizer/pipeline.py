@@ -69,10 +69,14 @@ Progress = Callable[[str], None]
 
 async def ask(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], *, seed: int | None,
               on_first_token: Callable[[], None] | None = None, subject: str | None = None,
-              cache: ResultCache | None = None, max_tokens: int | None = None) -> AgentRun:
-    """One agent's answer, validated, with one re-ask on an invalid answer; cached when it succeeds."""
+              cache: ResultCache | None = None, max_tokens: int | None = None,
+              schema: dict[str, Any] | None = None) -> AgentRun:
+    """One agent's answer, validated, with one re-ask on an invalid answer; cached when it succeeds.
+
+    ``schema``: a narrower JSON schema than the output model's for this one request (the review's
+    fix request names the only file it may edit); the answer is still validated against the model."""
     model = spec.output_model
-    schema = json_schema(model)
+    schema = schema or json_schema(model)
     limit = min(spec.max_tokens, max_tokens) if max_tokens else spec.max_tokens
     key = request_key(client.model or "", {"messages": msgs, "schema": schema, "max_tokens": limit,
                                             "temperature": spec.temperature, "seed": seed, "subject": subject})

@@ -95,15 +95,15 @@ class PlanDetail(_Strict):
 
 class FixEdit(_Strict):
     file: str = Field(max_length=200, description="repository-relative path exactly as in the FILE header")
-    search: str = Field(max_length=1200, description="lines copied exactly from the file, without the line-number prefix; must occur exactly once")
-    replace: str = Field(max_length=1600, description="the text that takes the place of search")
+    search: str = Field(max_length=1000, description="lines copied exactly from the file, without the line-number prefix; must occur exactly once")
+    replace: str = Field(max_length=1400, description="the text that takes the place of search")
 
 
 class FixProposal(_Strict):
     """A review-time fix for one finding: anchored edits; their line numbers are computed by code."""
 
     explanation: str = Field(max_length=300)
-    edits: list[FixEdit] = Field(max_length=4)
+    edits: list[FixEdit] = Field(min_length=1, max_length=3)
 
 
 OUTPUT_MODELS: dict[str, type[BaseModel]] = {

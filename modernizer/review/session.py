@@ -25,10 +25,10 @@ from modernizer.errors import InputError, ModernizerError, ServerError, ServerUn
 from modernizer.pipeline import ask, cited_excerpts
 from modernizer.report import Report
 from modernizer.review import state as st
-from modernizer.review.apply import ApplyError, GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
+from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
 from modernizer.review.edits import Edit, EditRejected, FileChange
 from modernizer.review.state import FindingRef, Proposal, ProposedEdit, ReviewState
-from modernizer.schemas import SEVERITIES, FixProposal
+from modernizer.schemas import SEVERITIES, FixProposal, json_schema
 from modernizer.suppressions import load_suppressions
 
 CODE_CONTEXT = 8  # lines shown around a finding
@@ -138,6 +138,15 @@ def _normalise_file(path: str, ref: FindingRef, repo_name: str) -> str:
     return p
 
 
+def fix_schema(files: list[str]) -> dict[str, Any]:
+    """FixProposal's schema with ``file`` narrowed to the files the request shows: guided decoding
+    then cannot name another file (a model can still quote text that is not there: the
+    exactly-once rule catches that)."""
+    schema = json_schema(FixProposal)
+    schema["properties"]["edits"]["items"]["properties"]["file"] = {"type": "string", "enum": list(files)}
+    return schema
+
+
 class ModelFixer:
     """Asks the ``fix`` agent for one finding's fix, from the lines around it (short context)."""
 
@@ -158,9 +167,10 @@ class ModelFixer:
         if attempt > 1:  # asking again: sample, so the answer can differ
             spec = spec.model_copy(update={"temperature": max(spec.temperature, 0.7)})
         msgs = self.messages(ref)
+        schema = fix_schema([ref.file])
         async with LLMClient(self.endpoint) as client:
             await client.probe()
-            run = await ask(client, spec, msgs, seed=self.seed + attempt - 1)
+            run = await ask(client, spec, msgs, seed=self.seed + attempt - 1, schema=schema)
         if run.status != "ok" or run.output is None:
             raise EditRejected(f"the model's answer was not usable: {run.error}", "press [f] to ask again, or [e] to write the fix")
         return FixProposal.model_validate(run.output)

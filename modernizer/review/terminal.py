@@ -203,7 +203,8 @@ class TerminalUI:
                                 f"{c['pending']} pending"), soft_wrap=True)
         commits = [i.fix.commit for i in state.items.values() if i.fix and i.fix.commit]
         if state.branch and state.base_commit:
-            self.console.print(Text(f"Fixes are on branch {state.branch} ({len(commits)} commits on {state.base_ref}): "
+            n = len(commits)
+            self.console.print(Text(f"Fixes are on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
                                     f"see `git log {state.base_ref}..{state.branch}`"), soft_wrap=True)
         if c["false-positive"]:
             self.console.print(Text("False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)

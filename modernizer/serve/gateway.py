@@ -28,6 +28,15 @@ def endpoint_port(base_url: str) -> int:
     return parts.port or 80
 
 
+def managed_at(base_url: str, directory: Path) -> manager.ServerState | None:
+    """The managed server of DIRECTORY when BASE_URL points at it (same local port), else None."""
+    parts = urlsplit(base_url)
+    if not parts.hostname or not is_local_host(parts.hostname):
+        return None
+    state = manager.read_state(directory)
+    return state if state is not None and state.port == (parts.port or 80) else None
+
+
 def ensure_server(base_url: str, profile: str, model: str | None, *, directory: Path,
                   idle_timeout: float = manager.GATEWAY_IDLE_TIMEOUT,
                   startup_timeout: float = manager.DEFAULT_STARTUP_TIMEOUT,
@@ -37,8 +46,7 @@ def ensure_server(base_url: str, profile: str, model: str | None, *, directory: 
     say = progress or (lambda _m: None)
     port = endpoint_port(base_url)
     if manager.answers(base_url):
-        state = manager.read_state(directory)
-        return state if state is not None and state.port == port else None
+        return managed_at(base_url, directory)
     o = overrides or Overrides(python=manager.vllm_python())
     _profile, cmd, _info = manager.prepare_command(profile, model, port, o)
     for n in cmd.notes:

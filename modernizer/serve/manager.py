@@ -187,17 +187,18 @@ def write_state(path: Path, state: ServerState) -> None:
 
 
 def read_state(directory: Path) -> ServerState | None:
-    """The running managed server, or None; a state file whose supervisor is gone is removed."""
+    """The running managed server, or None. A state file whose supervisor and vLLM are both gone is
+    removed; one whose vLLM outlived its supervisor (killed with -9) is kept, so --stop can stop it."""
     path = directory / STATE_FILE
     try:
         state = ServerState.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not pid_alive(state.supervisor_pid, expect=SUPERVISOR_MODULE):
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return None
-    return state
+    if pid_alive(state.supervisor_pid, expect=SUPERVISOR_MODULE) or pid_alive(state.pid, expect=profiles.VLLM_MODULE):
+        return state
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
 
 
 @contextlib.contextmanager
@@ -231,8 +232,8 @@ def prepare_command(profile_name: str | None, model: str | None, port: int, over
     gpus = info.gpus if profile.device == "cuda" else []
     if model and profile.device == "cuda" and not Path(model).expanduser().exists() and model.startswith((".", "/", "~")):
         raise ProfileError(f"--model {model}: no such directory", "pass a local checkpoint directory or a Hugging Face model id")
-    if model and profile.device == "cpu":
-        model = str(Path(model).expanduser().resolve())
+    if model and Path(model).expanduser().exists():
+        model = str(Path(model).expanduser().resolve())  # the supervisor may not share our working directory
     cmd = profiles.build_command(profile, model, gpus, port, overrides, local_model_config(model))
     return profile, cmd, info
 
@@ -240,8 +241,7 @@ def prepare_command(profile_name: str | None, model: str | None, port: int, over
 # -- start / stop --------------------------------------------------------------------------------
 class Started(BaseModel):
     state: ServerState
-    reused: bool = False
-    supervisor: subprocess.Popen | None = None
+    supervisor: subprocess.Popen | None = Field(default=None, description="None when an existing server was reused")
 
     model_config = {"arbitrary_types_allowed": True}
 
@@ -259,8 +259,10 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
         if current is not None:
             if reuse and current.port == cmd.port:
                 say(f"managed server (profile {current.profile}, pid {current.pid}) is {current.status}; waiting for it")
-                _wait_healthy(None, current.port, startup_timeout, Path(current.log), current.profile)
-                return Started(state=read_state(directory) or current, reused=True)
+                sup_pid = current.supervisor_pid
+                _wait_healthy(lambda: None if pid_alive(sup_pid, SUPERVISOR_MODULE) else -1, current.port,
+                              startup_timeout, Path(current.log), current.profile)
+                return Started(state=read_state(directory) or current)
             raise ServerStartFailed(
                 f"a managed server is already running: profile {current.profile}, pid {current.pid}, "
                 f"{current.base_url}, started {current.started}",
@@ -280,7 +282,11 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
         with open(log, "ab") as out:
             sup = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(launch_path)], stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        _wait_healthy(sup, cmd.port, startup_timeout, log, cmd.profile)
+        try:
+            _wait_healthy(sup.poll, cmd.port, startup_timeout, log, cmd.profile)
+        except (ServerStartFailed, KeyboardInterrupt):
+            _end(sup)  # a start given up on (or interrupted) leaves nothing running
+            raise
         state = _wait_state(directory, sup)
     say(f"vLLM is healthy on {cmd.base_url} (pid {state.pid})"
         + (f"; it stops after {idle_timeout:g} s without requests" if idle_timeout > 0 else ""))
@@ -301,10 +307,22 @@ def _wait_state(directory: Path, sup: subprocess.Popen) -> ServerState:
     return state
 
 
-def _wait_healthy(sup: subprocess.Popen | None, port: int, timeout: float, log: Path, profile: str) -> None:
+def _end(sup: subprocess.Popen) -> None:
+    """Stop a supervisor that is still starting (it stops vLLM), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        sup.terminate()
+    try:
+        sup.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        sup.kill()
+        sup.wait()
+
+
+def _wait_healthy(exited: Callable[[], int | None], port: int, timeout: float, log: Path, profile: str) -> None:
+    """Poll /health until it answers; EXITED gives the supervisor's exit code once it is gone."""
     t0 = time.monotonic()
     while True:
-        rc = sup.poll() if sup is not None else None
+        rc = exited()
         if rc is not None:
             raise ServerStartFailed(
                 f"the managed vLLM (profile {profile}) exited while starting (exit code {rc}); the end of {log}:\n{log_tail(log)}",
@@ -312,13 +330,6 @@ def _wait_healthy(sup: subprocess.Popen | None, port: int, timeout: float, log: 
         if healthy(port):
             return
         if time.monotonic() - t0 > timeout:
-            if sup is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    sup.terminate()
-                try:
-                    sup.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    sup.kill()
             raise ServerStartFailed(
                 f"the managed vLLM (profile {profile}) did not become healthy in {timeout:g} s and was stopped; "
                 f"the end of {log}:\n{log_tail(log)}",
@@ -331,14 +342,14 @@ def stop(directory: Path, timeout: float = 60.0) -> ServerState | None:
     state = read_state(directory)
     if state is None:
         return None
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(state.supervisor_pid, signal.SIGTERM)
-    if not wait_gone(state.supervisor_pid, timeout, expect=SUPERVISOR_MODULE):
-        stop_group(state.pid, grace=5.0)
+    if pid_alive(state.supervisor_pid, expect=SUPERVISOR_MODULE):
         with contextlib.suppress(ProcessLookupError):
-            os.kill(state.supervisor_pid, signal.SIGKILL)
-    elif pid_alive(state.pid):
-        stop_group(state.pid, grace=5.0)
+            os.kill(state.supervisor_pid, signal.SIGTERM)  # it stops vLLM and removes the state
+        if not wait_gone(state.supervisor_pid, timeout, expect=SUPERVISOR_MODULE):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(state.supervisor_pid, signal.SIGKILL)
+    if pid_alive(state.pid, expect=profiles.VLLM_MODULE):
+        stop_group(state.pid, grace=10.0)
     with contextlib.suppress(OSError):
         (directory / STATE_FILE).unlink()
     return state

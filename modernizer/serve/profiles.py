@@ -458,7 +458,7 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
             f"{budget:.1f} GiB usable ({util:.2f} of {total:.1f} GiB), {pool:.1f} GiB left for the cache, "
             f"{MIN_WINDOW:,} tokens need {MIN_WINDOW * token_bytes / GiB:.1f} GiB",
             "try --quantization nvfp4, more GPUs (--tensor-parallel-size 2), freeing GPU memory, "
-            f"or --cpu-offload-gib {math.ceil(short)} (slow: the offloaded weights cross PCIe every step)")
+            f"or --cpu-offload-gb {math.ceil(short)} (slow: the offloaded weights cross PCIe every step)")
     return plan, window
 
 

@@ -18,6 +18,7 @@ from modernizer.report import LLMInfo, Report, build_report
 from modernizer.suppressions import load_suppressions
 
 ROOT = Path(__file__).resolve().parents[2]
+USER_DAO = "src/main/java/com/grandhotel/dao/UserDao.java"
 EXPECTED = json.loads((ROOT / "sample_repos" / "legacy-hotel" / "EXPECTED.json").read_text(encoding="utf-8"))
 
 
@@ -55,3 +56,19 @@ def labelled_report(repo: Path, result: PipelineResult | None = None, now: datet
     return build_report(snapshot, compute_facts(snapshot), None, result or pipeline_result(),
                         LLMInfo(endpoint="http://127.0.0.1:8000/v1", model="labelled", max_model_len=65536),
                         now=now or datetime.now(timezone.utc), suppressions=load_suppressions(repo))
+
+
+def fix_login_sql_injection(repo):
+    """The fix a developer would make for V2: a PreparedStatement instead of concatenation."""
+    path = repo / USER_DAO
+    text = path.read_text(encoding="utf-8")
+    old = ("        Statement st = con.createStatement();\n"
+           "        String sql = \"SELECT * FROM users WHERE username = '\" + username\n"
+           "            + \"' AND password_hash = '\" + PasswordUtil.hash(password) + \"' AND locked = 'N'\";\n"
+           "        ResultSet rs = st.executeQuery(sql);\n")
+    new = ("        PreparedStatement st = con.prepareStatement(\n"
+           "            \"SELECT * FROM users WHERE username = ? AND password_hash = ? AND locked = 'N'\");\n"
+           "        st.setString(1, username);\n        st.setString(2, PasswordUtil.hash(password));\n"
+           "        ResultSet rs = st.executeQuery();\n")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")

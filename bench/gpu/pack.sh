@@ -1,0 +1,40 @@
+#!/bin/bash
+# Builds what the GPU benchmark carries to the device, under .gpu-carry/ (ignored via .git/info/exclude):
+#   c0/part00, c1/part01   the vLLM 0.26.0 wheel set (../shared/tools/vllm-for-device.sh .vllm-device), one part per call
+#   c2/part02 + c2/assets.tar.xz: the last part, plus model/ (config + stand-in tokenizer), django-db/ (the codebase),
+#   codebase.txt (modernizer's rendered shared head of it, for the baseline script) and baseline_layout_bench.py
+# Each call carries one cN folder (<= 64 MiB with the working tree).
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+[ -f .vllm-device/part02 ] || bash ../shared/tools/vllm-for-device.sh .vllm-device
+DJ=${DJANGO_SRC:-bench/work/tree/django-5.2.8}
+if [ ! -d "$DJ" ]; then
+  mkdir -p bench/work/dl && python3 -m pip download -q --no-deps --no-binary=:all: --no-build-isolation django==5.2.8 -d bench/work/dl || true
+  mkdir -p bench/work/tree && tar -xzf bench/work/dl/django-5.2.8.tar.gz -C bench/work/tree
+fi
+rm -rf .gpu-carry && mkdir -p .gpu-carry/c0 .gpu-carry/c1 .gpu-carry/c2 .gpu-carry/stage
+ln .vllm-device/part00 .gpu-carry/c0/part00
+ln .vllm-device/part01 .gpu-carry/c1/part01
+ln .vllm-device/part02 .gpu-carry/c2/part02
+cp .vllm-device/SHA256SUMS .gpu-carry/c2/
+# vLLM 0.26 imports lm-format-enforcer (and interegular) to validate any structured-output request; the wheel set lacks them
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 -d .gpu-carry/c2/whl lm-format-enforcer==0.11.3 interegular==0.3.3
+# the model dir: config.json without auto_map + stand-in tokenizer + ChatML-style template
+.venv-vllm/bin/python bench/gpu/make_model_dir.py .gpu-carry/stage/model
+# the codebase: Django 5.2.8's ORM package (django/db) without migrations/ and backends/oracle/, ~539K tokens
+cp -r "$DJ/django/db" .gpu-carry/stage/django-db
+rm -rf .gpu-carry/stage/django-db/migrations .gpu-carry/stage/django-db/backends/oracle
+find .gpu-carry/stage/django-db -name __pycache__ -prune -exec rm -rf {} +
+.venv/bin/python -c "
+from modernizer.analysis import prepare, AnalyzeOptions
+from modernizer.ingest import IngestOptions
+p = prepare('.gpu-carry/stage/django-db', AnalyzeOptions(no_llm=True, ingest=IngestOptions(use_git=False)))
+open('.gpu-carry/stage/codebase.txt', 'w').write(p.shared_head)
+print('codebase.txt', len(p.shared_head), 'chars;', len(p.snapshot.files), 'files')"
+cp ../shared/tools/baseline_layout_bench.py .gpu-carry/stage/
+tar -C .gpu-carry/stage -cf - model django-db codebase.txt baseline_layout_bench.py | xz -T0 -9 > .gpu-carry/c2/assets.tar.xz
+rm -rf .gpu-carry/stage
+du -b .gpu-carry/c*/* | sort -k2
+tree_bytes=$(git ls-files -co --exclude-standard -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+for c in c0 c1 c2; do echo "$c: $(( $(du -cb .gpu-carry/$c/* | tail -1 | cut -f1) + tree_bytes )) bytes with the working tree (limit 67108864)"; done
