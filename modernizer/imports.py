@@ -11,6 +11,7 @@ dropped. The functions are total: any text, however odd, gives a list and never 
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from collections import defaultdict
@@ -24,9 +25,9 @@ __all__ = ["Edge", "dependency_edges", "module_of"]
 
 # A file larger than this is read only up to here: imports sit at the top, and the scan stays linear.
 MAX_SCAN_CHARS = 4_000_000
-# When two kinds of edge join the same pair of files, the stronger (lower) one is kept.
 # Qualified names longer than this are not names (keeps every lookup linear on hostile input).
 MAX_NAME_PARTS = 32
+# When two kinds of edge join the same pair of files, the stronger (lower) one is kept.
 KIND_PRIORITY: dict[str, int] = {"import": 0, "include": 1, "use": 2, "config": 3, "reference": 4}
 
 WEBROOT_NAMES = frozenset({"webapp", "webcontent", "web", "webroot"})
@@ -67,22 +68,25 @@ def dependency_edges(files: Sequence[SourceFile]) -> list[Edge]:
 # --------------------------------------------------------------------------------------------
 # Lexing helpers
 
-# C-family comment/string lexer. Strings are newline-bounded so that a stray quote costs one line.
+# Comment/string lexers. Every alternative matches wherever it starts (an unterminated string ends
+# at the end of its line, or of the text), so the scan stays linear on any input.
 _C_LEX = re.compile(
     r'(?P<tb>"""[\s\S]*?(?:"""|\Z))'
-    r'|(?P<vs>[$]?@[$]?"(?:[^"]|"")*")'  # C# verbatim (and interpolated verbatim) strings
-    r'|(?P<s>"(?:\\.|[^"\\\n])*")'
-    r"|(?P<c>'(?:\\.|[^'\\\n])*')"
+    r'|(?P<vs>[$]?@[$]?"(?:[^"]|"")*+(?:"|\Z))'  # C# verbatim (and interpolated verbatim) strings
+    r'|(?P<s>"(?:\\[\s\S]?|[^"\\\n])*+(?:"|(?=\n)|\Z))'
+    r"|(?P<c>'(?:\\[\s\S]?|[^'\\\n])*+(?:'|(?=\n)|\Z))"
     r"|(?P<lc>//[^\n]*)"
     r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z))"
 )
 _JS_LEX = re.compile(
-    r'(?P<s>"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|`(?:\\.|[^`\\])*+`)'
+    r'(?P<s>"(?:\\[\s\S]?|[^"\\\n])*+(?:"|(?=\n)|\Z)'
+    r"|'(?:\\[\s\S]?|[^'\\\n])*+(?:'|(?=\n)|\Z)"
+    r"|`(?:\\[\s\S]?|[^`\\])*+(?:`|\Z))"
     r"|(?P<lc>//[^\n]*)"
     r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z))"
 )
 _PHP_LEX = re.compile(
-    r'(?P<s>"(?:\\.|[^"\\])*+"|\'(?:\\.|[^\'\\])*+\')'
+    r'(?P<s>"(?:\\[\s\S]?|[^"\\])*+(?:"|\Z)|\'(?:\\[\s\S]?|[^\'\\])*+(?:\'|\Z))'
     r"|(?P<lc>(?://|#(?!\[))[^\n]*)"
     r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z))"
 )
@@ -370,7 +374,7 @@ class _Repo:
                 decls = []
             self.cs_ns_of[f.path] = {ns for ns, _ in decls}
             self.cs_declared[f.path] = {name for _, name in decls}
-            for ns, name in decls:
+            for ns, name in sorted(set(decls)):  # a file is listed once per name
                 self.cs_types[f"{ns}.{name}" if ns else name].append(f.path)
                 self.cs_ns[ns][name].append(f.path)
         self.cs_qualified = _qualified_pattern({n for n in self.cs_ns if n})
@@ -389,22 +393,19 @@ class _Repo:
                 marks: list[tuple[int, str]] = [(0, "")]
                 for m in _PHP_NAMESPACE.finditer(code):
                     marks.append((m.start(), (m.group(1) or "").strip("\\").lower()))
+                starts = [pos for pos, _ in marks]
                 decls = []
                 for m in _PHP_TYPE.finditer(code):
                     name = m.group(1)
                     if name.lower() in _NOT_TYPE_NAMES:
                         continue
-                    ns = ""
-                    for pos, n in marks:
-                        if pos > m.start():
-                            break
-                        ns = n
+                    ns = marks[bisect.bisect_right(starts, m.start()) - 1][1]  # last namespace before it
                     decls.append((ns, name.lower()))
             except Exception:  # noqa: BLE001
                 marks, decls = [(0, "")], []
             self.php_ns_of[f.path] = {n for _, n in marks[1:]} or {""}
             self.php_declared[f.path] = {n for _, n in decls}
-            for ns, name in decls:
+            for ns, name in sorted(set(decls)):
                 self.php_types[f"{ns}\\{name}" if ns else name].append(f.path)
                 self.php_ns[ns][name].append(f.path)
 
@@ -423,19 +424,22 @@ class _Repo:
         py = [p for p in sorted(self.paths) if p.endswith((".py", ".pyw"))]
         self.py_files = set(py)
         pkg_dirs = {posixpath.dirname(p) for p in py if posixpath.basename(p) == "__init__.py"}
+        # Source roots: the repository root, src/, the directory above each top-level package, and
+        # each directory of scripts that sit outside any package.
         roots: set[str] = {"", "src"}
-        self.py_top_names: set[str] = set()
         for p in py:
             d = posixpath.dirname(p)
-            if d in pkg_dirs:
-                while d in pkg_dirs and d:
-                    d = posixpath.dirname(d)
-                roots.add(d)
-            else:
-                roots.add(d)
-            for part in p.split("/"):
-                self.py_top_names.add(part.rsplit(".", 1)[0] if part.endswith((".py", ".pyw")) else part)
-        self.py_roots = sorted(roots, key=lambda r: (-_depth(r), r))
+            while d in pkg_dirs and d:
+                d = posixpath.dirname(d)
+            roots.add(d)
+        # For each top-level name (a module stem or a directory), the roots under which it exists,
+        # so that an import is tried only against the few roots that could hold it.
+        self.py_root_tops: dict[str, set[str]] = defaultdict(set)
+        for p in py:
+            for root in _ancestors(p):
+                if root in roots:
+                    top = (p[len(root) + 1:] if root else p).split("/", 1)[0]
+                    self.py_root_tops[top.rsplit(".", 1)[0] if top.endswith((".py", ".pyw")) else top].add(root)
 
     def _build_taglibs(self) -> None:
         """Taglib URI -> TLD file, from each TLD's <uri> and web.xml's <taglib> mappings."""
@@ -511,11 +515,11 @@ class _Repo:
         pkg = self.java_pkg_of.get(f.path, "")
         declared = self.java_declared.get(f.path, set())
         imported_simple: set[str] = set()
-        for m in _JAVA_IMPORT.finditer(code):
-            name = _WS.sub("", m.group(2))
-            if m.group(3):  # wildcard
+        imports = {(bool(m.group(1)), _WS.sub("", m.group(2)), bool(m.group(3))) for m in _JAVA_IMPORT.finditer(code)}
+        for static, name, wildcard in sorted(imports):
+            if wildcard:
                 members = self.java_pkgs.get(name)
-                if members and not m.group(1):
+                if members and not static:
                     for simple in ids & members.keys():
                         self.add_all(f.path, _closest(f.path, members[simple]), "import")
                 else:
@@ -523,7 +527,7 @@ class _Repo:
             else:
                 hits = self.java_resolve(name)
                 if hits:
-                    if not m.group(1):
+                    if not static:
                         imported_simple.add(name.rsplit(".", 1)[-1])
                     self.add_all(f.path, _closest(f.path, hits), "import")
         members = self.java_pkgs.get(pkg)
@@ -682,34 +686,44 @@ class _Repo:
         text = _PY_TRIPLE.sub("", self.text(f)).replace("\\\n", " ")
         own = posixpath.dirname(f.path)
         ancestors = set(_ancestors(f.path))
-        roots = [r for r in self.py_roots if r in ancestors]
-        roots += [r for r in ("", "src") if r not in roots]
-        roots += [r for r in self.py_roots if r not in ancestors and r not in ("", "src")]
-        roots += [] if own in roots else [own]
 
-        def absolute(dotted: str, names: list[str] | None) -> None:
-            if not _PY_NAME.match(dotted) or dotted.split(".", 1)[0] not in self.py_top_names:
+        def preference(root: str) -> tuple[int, int, str]:
+            """Roots above this file (deepest first), then src/, then any other root."""
+            if root in ancestors:
+                return (0, -_depth(root), root)
+            return (1 if root == "src" else 2, 0, root)
+
+        def absolute(dotted: str, names: tuple[str, ...] | None) -> None:
+            if not _PY_NAME.match(dotted):
                 return
+            cands = self.py_root_tops.get(dotted.split(".", 1)[0], set())
+            roots = sorted(cands, key=preference)
+            roots += [] if own in cands else [own]  # Python 2 implicit relative import
             for root in roots:
-                hit = self._py_resolve_from(root, dotted, names, f.path)
-                if hit:
+                if self._py_resolve_from(root, dotted, names, f.path):
                     return
 
+        statements: set[tuple[str, tuple[str, ...] | None]] = set()
         for m in _PY_FROM_PAREN.finditer(text):
-            names = [_py_strip_name(n) for n in re.sub(r"#[^\n]*", "", m.group(2)).split(",")]
-            self._py_from(f, m.group(1), [n for n in names if n], absolute)
+            names = (_py_strip_name(n) for n in re.sub(r"#[^\n]*", "", m.group(2)).split(","))
+            statements.add((m.group(1), tuple(n for n in names if n)))
         for m in _PY_FROM.finditer(text):
-            names = [_py_strip_name(n) for n in m.group(2).split("#", 1)[0].split(";", 1)[0].split(",")]
-            self._py_from(f, m.group(1), [n for n in names if n], absolute)
+            names = (_py_strip_name(n) for n in m.group(2).split("#", 1)[0].split(";", 1)[0].split(","))
+            statements.add((m.group(1), tuple(n for n in names if n)))
         for m in _PY_IMPORT.finditer(text):
             for item in m.group(1).split("#", 1)[0].split(";", 1)[0].split(","):
                 name = _py_strip_name(item)
                 if name:
-                    absolute(name, None)
+                    statements.add((name, None))
         for m in _PY_DYNAMIC.finditer(text):
-            absolute(m.group(1), None)
+            statements.add((m.group(1), None))
+        for module, names in sorted(statements, key=lambda st: (st[0], st[1] or ())):
+            if names is None:
+                absolute(module, None)
+            else:
+                self._py_from(f, module, names, absolute)
 
-    def _py_from(self, f: SourceFile, module: str, names: list[str], absolute) -> None:  # noqa: ANN001
+    def _py_from(self, f: SourceFile, module: str, names: tuple[str, ...], absolute) -> None:  # noqa: ANN001
         if not module.startswith("."):
             absolute(module, names)
             return
@@ -722,7 +736,9 @@ class _Repo:
             pkg = posixpath.dirname(pkg)
         self._py_resolve_from(pkg, rest, names, f.path, relative=True)
 
-    def _py_resolve_from(self, root: str, dotted: str, names: list[str] | None, source: str, relative: bool = False) -> bool:
+    def _py_resolve_from(
+        self, root: str, dotted: str, names: tuple[str, ...] | None, source: str, relative: bool = False
+    ) -> bool:
         """Edges for ``from <root>/<dotted> import names`` (or ``import dotted`` when names is None)."""
         found = False
         if names:
@@ -756,7 +772,7 @@ class _Repo:
         own = posixpath.dirname(f.path)
         specs = [m.group(2) or m.group(4) or m.group(6) for m in _JS_SPECIFIERS.finditer(text)]
         specs += _TS_REFERENCE.findall(raw)
-        for spec in specs:
+        for spec in sorted(set(specs)):
             if not spec:
                 continue
             spec = spec.split("?", 1)[0].split("#", 1)[0]
@@ -794,17 +810,19 @@ class _Repo:
     def do_php(self, f: SourceFile) -> None:
         code = self._php_code_of(f)
         own = posixpath.dirname(f.path)
-        for m in _PHP_INCLUDE.finditer(code):
-            self.add(f.path, self._php_include(f.path, own, m.group(1)), "include")
+        for expr in {m.group(1) for m in _PHP_INCLUDE.finditer(code)}:
+            self.add(f.path, self._php_include(f.path, own, expr), "include")
         if not self.php_types:
             return
         current_ns = sorted(self.php_ns_of.get(f.path, {""}))
         imported: set[str] = set()
+        done: set[str] = set()
 
         def use(name: str) -> None:
             name = name.strip().lstrip("\\").lower()
-            if not name:
+            if not name or name in done:
                 return
+            done.add(name)
             cands = [name] + [f"{ns}\\{name}" for ns in current_ns if ns and "\\" not in name]
             for c in cands:
                 hits = self.php_types.get(c)
@@ -823,8 +841,7 @@ class _Repo:
                 continue
             for item in m.group(2).split(","):
                 use(_AS.split(item.strip())[0])
-        for m in _PHP_QUALIFIED.finditer(code):
-            q = m.group().lstrip("\\").lower()
+        for q in {m.group().lstrip("\\").lower() for m in _PHP_QUALIFIED.finditer(code)}:
             hits = self.php_types.get(q)
             if hits:
                 self.add_all(f.path, _closest(f.path, hits), "reference")
@@ -895,8 +912,8 @@ class _Repo:
         code = self.code(f)
         ids = self.idents(f, code)
         declared = self.cs_declared.get(f.path, set())
-        for m in _CS_USING.finditer(code):
-            static, alias, name = m.group(1), m.group(2), m.group(3).lstrip("@")
+        usings = {(m.group(1) or "", m.group(2) or "", m.group(3).lstrip("@")) for m in _CS_USING.finditer(code)}
+        for static, alias, name in sorted(usings):
             if static or alias:
                 hits = self.cs_types.get(name)
                 if hits:
