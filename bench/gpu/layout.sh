@@ -29,7 +29,7 @@ if [ ! -f /tmp/results/ours_wall.txt ]; then
   reset_cache
   t0=$(date +%s.%N)
   (cd "$REPO" && PYTHONPATH=$REPO:/tmp/vllm-site timeout $(left) python3 -c "from modernizer.cli import app; app()" analyze /tmp/django-db \
-     --endpoint http://127.0.0.1:8000/v1 -o /tmp/results/ours -f json) 2>&1 | tee /tmp/logs/ours.log | cut -c1-300
+     --endpoint http://127.0.0.1:8000/v1 -o /tmp/results/ours -f json --no-cache) 2>&1 | tee /tmp/logs/ours.log | cut -c1-300
   t1=$(date +%s.%N)
   python3 -c "print('ours wall_s', round($t1 - $t0, 2))" | tee /tmp/results/ours_wall.txt
 fi
