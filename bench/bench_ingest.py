@@ -825,9 +825,8 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}, Python {platform.python_version()}",
         "modernizer_commit": state_start,
-        "modernizer_measured": f"a copy of modernizer/ taken at the start (digest {_source_digest(FROZEN / 'modernizer')} "
-                               "with agents/ and prompts/ as its _data)",
-        "modernizer_changed_during_run": state_end != state_start,
+        "modernizer_measured": "a copy of modernizer/ taken at the start, with agents/ and prompts/ as its _data",
+        "modernizer_changed_during_run": state_end.split("digest ")[-1] != state_start.split("digest ")[-1],
         "runs": args.runs,
         "tree": tree,
         "tree_stats": stats,
@@ -848,7 +847,8 @@ def main() -> None:
             "modernizer ran from a copy of modernizer/ taken at the start of the bench (imported via PYTHONPATH), so "
             "that every run measured the same code while others edit the working tree.",
         ] + ([f"modernizer/ in the working tree changed during the bench ({state_start} at the start, {state_end} "
-              "at the end); the runs above measured the copy taken at the start."] if state_end != state_start else []),
+              "at the end); the runs above measured the copy taken at the start."]
+             if state_end.split("digest ")[-1] != state_start.split("digest ")[-1] else []),
     }
     if args.profile and stage_runs:
         prof = profile_modernizer()

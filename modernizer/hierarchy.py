@@ -24,7 +24,8 @@ from modernizer.client import LLMClient
 from modernizer.context import render_file
 from modernizer.facts import Facts
 from modernizer.modules import Module, ModulePlan
-from modernizer.pipeline import AgentRun, PipelineResult, ask, detail_jobs, prior_outputs, shared_prefix_wave
+from modernizer.pipeline import (AgentRun, PipelineResult, ask, detail_jobs, plan_followups, prior_outputs,
+                                 shared_prefix_wave)
 from modernizer.resultcache import ResultCache
 from modernizer.schemas import SEVERITIES
 from modernizer.snapshot import Snapshot
@@ -140,7 +141,7 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
     }
     details: list[AgentRun] = []
     ordered = sorted(reduce_agents, key=lambda s: len(s.needs))  # modernization, then validator
-    followups = [s for s in specs.values() if s.context == "cited"]
+    followups = plan_followups(specs)
     for spec in ordered:
         say(f"agents: {spec.name}")
         task = agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs))

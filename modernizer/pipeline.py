@@ -161,8 +161,7 @@ async def run_pipeline(client: LLMClient, specs: dict[str, AgentSpec], system: s
     done: dict[str, AgentRun] = {}
     details: list[AgentRun] = []
     waves = agentdefs.topo_order(specs)
-    # plan_detail-style follow-ups elaborate plan items; other cited agents (fix) run at review time
-    followups = [s for s in specs.values() if s.context == "cited" and "modernization" in s.needs]
+    followups = plan_followups(specs)
     for i, wave in enumerate(waves):
         def task_for(name: str) -> list[dict[str, str]]:
             spec = specs[name]
@@ -190,6 +189,12 @@ async def run_pipeline(client: LLMClient, specs: dict[str, AgentSpec], system: s
     if before is not None and after is not None:
         result.prefix_cache = after.minus(before)
     return result
+
+
+def plan_followups(specs: dict[str, AgentSpec]) -> list[AgentSpec]:
+    """The short-context agents that elaborate plan items (plan_detail). Other cited agents (fix)
+    run at review time, not in an analysis."""
+    return [s for s in specs.values() if s.context == "cited" and "modernization" in s.needs]
 
 
 async def shared_prefix_wave(client: LLMClient, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], *, seed: int | None,

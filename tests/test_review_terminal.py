@@ -46,6 +46,7 @@ MODEL_REJECTED = re.compile(
     r"|the model proposed no edits|the model's answer was not usable)")
 
 
+MODEL_UNUSABLE = re.compile(r"✗ the model's (answer was not usable: .+|proposed no edits)")
 EXACTLY_ONCE = re.compile(
     r"✗ the model's fix was rejected: edit \d+ \(src/main/java/com/grandhotel/util/DBUtil.java\): the search text "
     r"(was not found in the file \(it begins .*\)|occurs \d+ times \(lines [^)]*\); it must occur exactly once); "
@@ -107,17 +108,16 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
         t.see("DB_PASSWORD")           # the real line, highlighted: the report itself only has the redacted snippet
         t.see("review> ")
 
-        # the model's fix: random weights quote text that is not in the file, and the exactly-once
-        # rule rejects it with a clear message (asked again up to twice should an answer be unusable)
-        for _ in range(3):
-            t.key("f")
-            t.see("Asking the model for a fix to S1")
-            t.expect(re.compile(r"✗ [^\n]*|Proposed fix for S1 \(by the model\)"))
-            t.see("review> ")
-            if EXACTLY_ONCE.search(plain(record.getvalue())):
-                break
+        # the model's fix: random weights either quote text that is not in the file (the exactly-once
+        # rule rejects it) or write an answer that is not usable JSON; which one depends on the random
+        # model (its tokenizer is trained on this checkout), so either clear rejection passes here.
+        # The exactly-once rule itself is exercised below with the reviewer's own non-unique anchor.
+        t.key("f")
+        t.see("Asking the model for a fix to S1")
+        t.expect(re.compile(r"✗ [^\n]*|Proposed fix for S1 \(by the model\)"))
+        t.see("review> ")
         screen = plain(record.getvalue())
-        assert EXACTLY_ONCE.search(screen), screen[-3000:]
+        assert EXACTLY_ONCE.search(screen) or MODEL_UNUSABLE.search(screen), screen[-3000:]
 
         # the reviewer's own fix: an anchor that is not unique is refused, the exact line is taken
         t.key("e")
