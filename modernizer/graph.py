@@ -73,22 +73,59 @@ def _view(g: nx.DiGraph, with_edges: bool) -> GraphView:
 
 
 def _bounded_cycles(g: nx.DiGraph) -> tuple[list[list[str]], bool]:
-    """Elementary cycles, at most MAX_CYCLES: their number grows exponentially on dense graphs."""
+    """Elementary cycles, at most MAX_CYCLES: their number grows exponentially on dense graphs.
+
+    A component with few cycles gives all of them. One with more gives the shortest cycle through
+    each of its files instead, found in sorted order: networkx enumerates in set order, so its first
+    N cycles change with Python's hash seed, and the prompt must not (same repo, same bytes).
+    """
     found: list[list[str]] = []
     truncated = False
-    for comp in nx.strongly_connected_components(g):
-        if len(comp) < 2:
-            continue
+    for comp in sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1), key=lambda c: c[0]):
         sub = g.subgraph(comp)
-        gen = nx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH)
-        batch = list(itertools.islice(gen, MAX_CYCLES + 1))
-        if len(batch) > MAX_CYCLES:
+        batch = list(itertools.islice(nx.simple_cycles(sub, length_bound=MAX_CYCLE_LENGTH), MAX_CYCLES + 1))
+        if len(batch) <= MAX_CYCLES:
+            found.extend(_rotate(c) for c in batch)
+        else:
             truncated = True
-        found.extend(_rotate(c) for c in batch[:MAX_CYCLES])
-    found.sort(key=lambda c: (len(c), c))
+            found.extend(_shortest_cycles(sub, comp, MAX_CYCLES))
+    found = sorted({tuple(c): c for c in found}.values(), key=lambda c: (len(c), c))
     if len(found) > MAX_CYCLES:
         truncated = True
     return found[:MAX_CYCLES], truncated
+
+
+def _shortest_cycles(g: nx.DiGraph, nodes: list[str], limit: int) -> list[list[str]]:
+    out: dict[tuple[str, ...], list[str]] = {}
+    for start in nodes:
+        if len(out) >= limit:
+            break
+        parent: dict[str, str] = {}
+        frontier = [start]
+        depth = 0
+        closed = None
+        while frontier and closed is None and depth < MAX_CYCLE_LENGTH:
+            depth += 1
+            nxt = []
+            for u in frontier:
+                for w in sorted(g.successors(u)):
+                    if w == start:
+                        closed = u
+                        break
+                    if w not in parent:
+                        parent[w] = u
+                        nxt.append(w)
+                if closed is not None:
+                    break
+            frontier = nxt
+        if closed is None:
+            continue
+        path = [closed]
+        while path[-1] != start:
+            path.append(parent[path[-1]])
+        cycle = _rotate(path[::-1])
+        out.setdefault(tuple(cycle), cycle)
+    return list(out.values())
 
 
 def _rotate(cycle: list[str]) -> list[str]:

@@ -31,6 +31,7 @@ from modernizer.schemas import SEVERITIES
 from modernizer.snapshot import Snapshot
 
 DIGEST_MAX_FINDINGS = 150
+COMPACT_MAX_FINDINGS = 60  # per earlier agent, in a reduce agent's task
 MIN_OUTPUT_TOKENS = 256
 
 
@@ -128,11 +129,17 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
 
     security = merge_findings(results, "security", "S")
     module_analyzer = merge_findings(results, "analyzer", "A")
-    digest = _digest(snapshot, facts, plan, results, security + module_analyzer)
-    say("synthesis over the module results")
     synth_spec = next(s for s in specs.values() if s.context == "digest")
-    synth = await ask(client, synth_spec, agentdefs.messages(system, digest, agentdefs.render(synth_spec.template)),
-                      seed=seed, cache=cache)
+    synth_task = agentdefs.render(synth_spec.template)
+    reserve = min(max(s.max_tokens for s in [synth_spec, *reduce_agents]), window // 4)
+    # the digest is the reduce agents' shared prefix: it leaves an eighth of the window for their tasks
+    shown = await fit_count(client, window, reserve + window // 8, DIGEST_MAX_FINDINGS, lambda n: agentdefs.messages(
+        system, _digest(snapshot, facts, plan, results, security + module_analyzer, n), synth_task))
+    digest = _digest(snapshot, facts, plan, results, security + module_analyzer, shown)
+    say(f"synthesis over the module results ({shown} of {len(security) + len(module_analyzer)} findings in its digest)")
+    synth_msgs = agentdefs.messages(system, digest, synth_task)
+    synth = await ask(client, synth_spec, synth_msgs, seed=seed, cache=cache,
+                      max_tokens=await _room(client, window, synth_msgs))
     synth_out = synth.output or {"summary": "", "tech_stack": [], "components": [], "findings": []}
     cross = [{**f, "id": f"X{i}", "module": "system"} for i, f in enumerate(synth_out.get("findings", []), 1)]
     done: dict[str, AgentRun] = {
@@ -144,11 +151,12 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
     followups = plan_followups(specs)
     for spec in ordered:
         say(f"agents: {spec.name}")
-        task = agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs))
-        msgs = agentdefs.messages(system, digest, task)
+        keep = await fit_count(client, window, reserve, COMPACT_MAX_FINDINGS, lambda n, spec=spec: agentdefs.messages(
+            system, digest, agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs, n))))
+        msgs = agentdefs.messages(system, digest, agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs, keep)))
         # plan details need the plan; they run beside the last agent, as in single-context mode
         extra = detail_jobs(client, followups, done, snapshot, seed, system, max_details, cache) if spec is ordered[-1] else []
-        res = await asyncio.gather(ask(client, spec, msgs, seed=seed, cache=cache), *extra)
+        res = await asyncio.gather(ask(client, spec, msgs, seed=seed, cache=cache, max_tokens=await _room(client, window, msgs)), *extra)
         done[spec.name] = res[0]
         details.extend(res[1:])
     after = await client.prefix_cache()
@@ -159,7 +167,26 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
     return result, results
 
 
-def _compact_outputs(done: dict[str, AgentRun], needs: list[str]) -> dict[str, str]:
+async def fit_count(client: LLMClient, window: int, reserve: int, most: int,
+                    build: Callable[[int], list[dict[str, str]]]) -> int:
+    """The largest n <= most for which the request ``build(n)`` leaves ``reserve`` tokens of the window free.
+
+    Counted by the server's own tokenizer; each miss cuts n in proportion to the overshoot, so a few
+    /tokenize calls settle it. 0 when even the empty version does not fit (the request then fails
+    with the server's own message, which names the sizes)."""
+    n = most
+    while True:
+        used = await client.tokenize_messages(build(n))
+        if used + reserve <= window or n == 0:
+            return n
+        n = max(0, min(n - 1, int(n * (window - reserve) / used)))
+
+
+async def _room(client: LLMClient, window: int, msgs: list[dict[str, str]]) -> int:
+    return max(MIN_OUTPUT_TOKENS, window - await client.tokenize_messages(msgs))
+
+
+def _compact_outputs(done: dict[str, AgentRun], needs: list[str], most: int = 60) -> dict[str, str]:
     """Earlier outputs for the reduce agents, with finding lists cut to the most severe, so the
     prompt stays bounded however many modules there are."""
     trimmed = {}
@@ -168,7 +195,7 @@ def _compact_outputs(done: dict[str, AgentRun], needs: list[str]) -> dict[str, s
         if run and run.output and "findings" in run.output:
             out = dict(run.output)
             out["findings"] = [{k: f[k] for k in ("id", "severity", "category", "file", "line_start", "title")}
-                               for f in _by_severity(out["findings"])[:60]]
+                               for f in _by_severity(out["findings"])[:most]]
             trimmed[name] = run.model_copy(update={"output": out})
         elif run:
             trimmed[name] = run
@@ -180,14 +207,15 @@ def _by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(findings, key=lambda f: (order.get(f["severity"], 9), f["id"]))
 
 
-def _digest(snapshot: Snapshot, facts: Facts, plan: ModulePlan, results: list[ModuleResult], findings: list[dict[str, Any]]) -> str:
+def _digest(snapshot: Snapshot, facts: Facts, plan: ModulePlan, results: list[ModuleResult], findings: list[dict[str, Any]],
+            most: int = DIGEST_MAX_FINDINGS) -> str:
     summaries = []
     for r, m in zip(results, plan.modules):
         run = next((x for x in r.runs if x.agent == "analyzer"), None)
         summary = (run.output or {}).get("summary", "") if run else ""
         summaries.append({"id": m.id, "name": m.name, "files": len(m.files), "tokens": m.tokens, "summary": summary[:300]})
     ranked = _by_severity(findings)
-    shown = ranked[:DIGEST_MAX_FINDINGS]
+    shown = ranked[:most]
     return agentdefs.render("digest.j2", name=snapshot.name, facts=facts, facts_text=agentdefs.render("facts.j2", facts=facts),
                             modules=summaries, findings=shown, omitted=len(ranked) - len(shown))
 

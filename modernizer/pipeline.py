@@ -23,7 +23,7 @@ from modernizer.client import LLMClient, PrefixCacheCounters
 from modernizer.context import render_file
 from modernizer.errors import ModernizerError
 from modernizer.resultcache import ResultCache, request_key
-from modernizer.schemas import ModernizationOutput, json_schema
+from modernizer.schemas import ModernizationOutput, fit_schema, json_schema
 from modernizer.snapshot import Snapshot
 
 MAX_DETAILS = 8          # plan items elaborated by short-context follow-ups
@@ -65,6 +65,7 @@ class PipelineResult(BaseModel):
 
 
 Progress = Callable[[str], None]
+TRUNCATION_MARGIN = 0.75
 
 
 async def ask(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], *, seed: int | None,
@@ -72,6 +73,9 @@ async def ask(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], *,
               cache: ResultCache | None = None, max_tokens: int | None = None,
               schema: dict[str, Any] | None = None) -> AgentRun:
     """One agent's answer, validated, with one re-ask on an invalid answer; cached when it succeeds.
+
+    A re-ask after an answer cut off at max_tokens goes out under ``fit_schema``: a schema whose
+    longest answer fits the request's room, so the retry completes instead of overflowing again.
 
     ``schema``: a narrower JSON schema than the output model's for this one request (the review's
     fix request names the only file it may edit); the answer is still validated against the model."""
@@ -124,10 +128,19 @@ async def _ask_model(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, st
             break
         run.attempts.append(Attempt(error=error, finish_reason=comp.finish_reason, text_head=comp.text[:600]))
         run.error = error
-        convo = list(msgs) + [
-            {"role": "assistant", "content": comp.text[:4000]},
-            {"role": "user", "content": f"That answer was not valid: {error}\nAnswer again with one complete JSON object that matches the schema, shorter if needed."},
-        ]
+        if comp.finish_reason == "length":
+            # the same schema could overflow again: retry under one whose longest answer fits, at the
+            # characters per token this answer showed, with a margin
+            per_token = len(comp.text) / max(comp.usage.completion_tokens, 1)
+            schema = fit_schema(schema, int(limit * per_token * TRUNCATION_MARGIN))
+            convo = list(msgs) + [{"role": "user", "content": (
+                f"Your previous answer was cut off after {comp.usage.completion_tokens} tokens, the most this request may write. "
+                "Answer again with one complete JSON object: fewer items and shorter text (the schema now enforces it).")}]
+        else:
+            convo = list(msgs) + [
+                {"role": "assistant", "content": comp.text[:4000]},
+                {"role": "user", "content": f"That answer was not valid: {error}\nAnswer again with one complete JSON object that matches the schema, shorter if needed."},
+            ]
     run.wall_s = round(time.perf_counter() - t0, 3)
     return run
 

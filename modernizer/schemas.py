@@ -9,6 +9,8 @@ short-context follow-ups (``PlanDetail``).
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -136,3 +138,69 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
         return node
 
     return walk(schema)
+
+
+def worst_case_chars(schema: dict[str, Any]) -> int:
+    """The longest JSON text (no whitespace) an answer obeying ``schema`` can be, in characters.
+
+    Escapes are not counted: a string's bound is its decoded length. Callers keep a margin.
+    """
+    kind = schema.get("type")
+    if "enum" in schema:
+        return max(len(json.dumps(v)) for v in schema["enum"])
+    if "anyOf" in schema:
+        return max(worst_case_chars(s) for s in schema["anyOf"])
+    if kind == "object":
+        props = schema.get("properties", {})
+        return 1 + sum(len(k) + 4 + worst_case_chars(v) for k, v in props.items())
+    if kind == "array":
+        n = schema.get("maxItems", 0)
+        return 2 + n * (worst_case_chars(schema.get("items", {})) + 1)
+    if kind == "string":
+        return 2 + (schema["maxLength"] if "maxLength" in schema else _PATTERN_STRING)
+    if kind == "integer":
+        return max(len(str(schema.get("maximum", 10**9))), len(str(schema.get("minimum", -10**9))))
+    if kind == "number":
+        return 24
+    if kind == "boolean":
+        return 5
+    return 4  # null
+
+
+_PATTERN_STRING = 12  # our patterned strings are short ids ("S12", "CWE-1234")
+
+
+def fit_schema(schema: dict[str, Any], max_chars: int) -> dict[str, Any]:
+    """A copy of ``schema`` whose every answer fits in ``max_chars``: fewer list items first, then shorter text.
+
+    Used after an answer was cut off at max_tokens: a retry under the same schema could be cut off
+    again, while a retry under a schema that cannot overflow always completes. Lists keep their
+    ``minItems``; strings keep at least 8 characters, so the result may still exceed a tiny budget.
+    """
+    if worst_case_chars(schema) <= max_chars:
+        return schema
+
+    def scaled(node: Any, items: float, text: float) -> Any:
+        if isinstance(node, list):
+            return [scaled(x, items, text) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: scaled(v, items, text) for k, v in node.items()}
+        if out.get("type") == "array" and "maxItems" in node:
+            out["maxItems"] = max(node.get("minItems", 0), int(node["maxItems"] * items))
+        if out.get("type") == "string" and "maxLength" in node:
+            out["maxLength"] = max(min(8, node["maxLength"]), int(node["maxLength"] * text))
+        return out
+
+    def largest(fits: Callable[[float], bool]) -> float:
+        lo, hi = 0.0, 1.0
+        for _ in range(20):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+        return lo
+
+    items = largest(lambda f: worst_case_chars(scaled(schema, f, 1.0)) <= max_chars)
+    if items > 0:
+        return scaled(schema, items, 1.0)
+    text = largest(lambda f: worst_case_chars(scaled(schema, 0.0, f)) <= max_chars)
+    return scaled(schema, 0.0, text)

@@ -76,3 +76,27 @@ def test_cross_module_edges_are_counted(hotel):
     owner = {p.path: m.id for m in plan.modules for p in m.parts}
     expected = sum(1 for e in facts.edges if owner[e.source] != owner[e.target])
     assert sum(c.count for c in plan.cross_edges) == expected > 0
+
+
+DENSE_CYCLES = """
+import json, networkx as nx
+from modernizer.graph import _bounded_cycles
+g = nx.DiGraph()
+names = [f"pkg/m{i:02d}.py" for i in range(14)]
+g.add_edges_from((a, b) for a in names for b in names if a != b and (int(a[5:7]) * 7 + int(b[5:7])) % 3)
+print(json.dumps(_bounded_cycles(g)))
+"""
+
+
+def test_cycle_lists_do_not_depend_on_the_hash_seed_even_when_truncated():
+    """The cycles go into every prompt: a different list per process would defeat the result cache."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    outs = [subprocess.run([sys.executable, "-c", DENSE_CYCLES], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")]
+    cycles, truncated = json.loads(outs[0])
+    assert truncated and len(cycles) > 1  # a component with too many cycles to list
+    assert outs[0] == outs[1] == outs[2]

@@ -18,6 +18,7 @@ from conftest import HOTEL
 from modernizer.analysis import AnalyzeOptions, analyze
 from modernizer.cli import app
 from modernizer.client import Endpoint, LLMClient
+from modernizer.schemas import worst_case_chars
 from support.scripted import ScriptedServer, sse
 
 runner = CliRunner()
@@ -74,6 +75,29 @@ def test_truncated_json_is_reasked_once_then_recorded_with_both_attempts(tmp_pat
     assert sec.status == "failed" and sec.requests == 2 and len(sec.attempts) == 2
     assert all("truncated" in a.error for a in sec.attempts)
     assert sec.attempts[0].text_head.startswith('{"findings"')
+
+
+def test_a_cut_off_answer_is_asked_again_under_a_schema_that_cannot_overflow(tmp_path):
+    cut = '{"findings": [{"id": "S1", "title": "SQL inj'
+
+    def chat(body, n):
+        name = body["response_format"]["json_schema"]["name"]
+        if name == "SecurityOutput" and not any("cut off" in m["content"] for m in body["messages"]):
+            return sse(cut, finish="length")
+        return sse(json.dumps(VALID.get(name, {"steps": [], "code_example": "", "tests": []})))
+
+    server = ScriptedServer(chat)
+    report = run_scripted(server, tmp_path)
+    sec = next(a for a in report.agents if a.agent == "security")
+    assert sec.status == "ok" and sec.requests == 2 and "truncated" in sec.attempts[0].error
+    first, retry = [c for c in server.chat_calls if c["response_format"]["json_schema"]["name"] == "SecurityOutput"]
+    narrow, full = retry["response_format"]["json_schema"]["schema"], first["response_format"]["json_schema"]["schema"]
+    # sse() reports 7 completion tokens for the cut answer: its characters per token size the new bound
+    assert worst_case_chars(narrow) <= retry["max_tokens"] * len(cut) / 7 * 0.75 < worst_case_chars(full)
+    assert narrow["properties"]["findings"]["maxItems"] < full["properties"]["findings"]["maxItems"]
+    # the retry does not send the cut answer back, and keeps the codebase prefix for the cache
+    assert cut not in json.dumps(retry["messages"]) and retry["messages"][:2] == first["messages"][:2]
+    assert "cut off after 7 tokens" in retry["messages"][-1]["content"]
 
 
 def test_invalid_answer_then_valid_one_succeeds_and_the_reask_carries_the_error(tmp_path):
