@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds what the GPU benchmark carries to the device, under .gpu-carry/ (ignored via .git/info/exclude):
+# Builds what the GPU benchmark carries to the device, under .gpu-carry/ (git-ignored):
 #   c0/part00, c1/part01   the vLLM 0.26.0 wheel set (../shared/tools/vllm-for-device.sh .vllm-device), one part per call
 #   c2/part02 + c2/assets.tar.xz: the last part, plus model/ (config + stand-in tokenizer), django-db/ (the codebase),
 #   codebase.txt (modernizer's rendered shared head of it, for the baseline script) and baseline_layout_bench.py
