@@ -7,6 +7,7 @@ estimates and padded by a safety margin before they are compared with a window.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -39,9 +40,11 @@ class TiktokenCounter:
     source = TokenSource(kind="tiktoken", exact=False, detail=f"cl100k_base (offline) + {int(ESTIMATE_MARGIN * 100)}% margin")
 
     def count_many(self, texts: list[str]) -> list[int]:
+        # Only the lengths are kept: a million-line tree is ~12M token ids, and held as Python lists
+        # all at once (as encode_ordinary_batch returns them) they cost more memory than the text.
         enc = _encoding()
-        raw = enc.encode_ordinary_batch(texts, num_threads=4)
-        return [padded(len(r)) for r in raw]
+        with ThreadPoolExecutor(max_workers=4) as pool:  # tiktoken releases the GIL while encoding
+            return [padded(n) for n in pool.map(lambda t: len(enc.encode_ordinary(t)), texts, chunksize=1)]
 
 
 def padded(n: int) -> int:
