@@ -434,12 +434,10 @@ def serve(
     except ModernizerError as exc:
         raise _fail(exc) from None
     s = started.state
-    if detach:
-        out.print(f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
-                  f"stop it with: modernize serve --stop", markup=False, soft_wrap=True)
-        return
     out.print(f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
-              "Ctrl-C stops it", markup=False, soft_wrap=True)
+              + ("stop it with: modernize serve --stop" if detach else "Ctrl-C stops it"), markup=False, soft_wrap=True)
+    if detach:
+        return
     import signal
 
     def _interrupt(*_args) -> None:

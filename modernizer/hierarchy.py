@@ -133,13 +133,11 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
     synth_task = agentdefs.render(synth_spec.template)
     reserve = min(max(s.max_tokens for s in [synth_spec, *reduce_agents]), window // 4)
     # the digest is the reduce agents' shared prefix: it leaves an eighth of the window for their tasks
-    shown = await fit_count(client, window, reserve + window // 8, DIGEST_MAX_FINDINGS, lambda n: agentdefs.messages(
+    shown, synth_msgs, used = await fit_count(client, window, reserve + window // 8, DIGEST_MAX_FINDINGS, lambda n: agentdefs.messages(
         system, _digest(snapshot, facts, plan, results, security + module_analyzer, n), synth_task))
     digest = _digest(snapshot, facts, plan, results, security + module_analyzer, shown)
     say(f"synthesis over the module results ({shown} of {len(security) + len(module_analyzer)} findings in its digest)")
-    synth_msgs = agentdefs.messages(system, digest, synth_task)
-    synth = await ask(client, synth_spec, synth_msgs, seed=seed, cache=cache,
-                      max_tokens=await _room(client, window, synth_msgs))
+    synth = await ask(client, synth_spec, synth_msgs, seed=seed, cache=cache, max_tokens=_room(window, used))
     synth_out = synth.output or {"summary": "", "tech_stack": [], "components": [], "findings": []}
     cross = [{**f, "id": f"X{i}", "module": "system"} for i, f in enumerate(synth_out.get("findings", []), 1)]
     done: dict[str, AgentRun] = {
@@ -151,12 +149,11 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
     followups = plan_followups(specs)
     for spec in ordered:
         say(f"agents: {spec.name}")
-        keep = await fit_count(client, window, reserve, COMPACT_MAX_FINDINGS, lambda n, spec=spec: agentdefs.messages(
+        _, msgs, used = await fit_count(client, window, reserve, COMPACT_MAX_FINDINGS, lambda n, spec=spec: agentdefs.messages(
             system, digest, agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs, n))))
-        msgs = agentdefs.messages(system, digest, agentdefs.render(spec.template, outputs=_compact_outputs(done, spec.needs, keep)))
         # plan details need the plan; they run beside the last agent, as in single-context mode
         extra = detail_jobs(client, followups, done, snapshot, seed, system, max_details, cache) if spec is ordered[-1] else []
-        res = await asyncio.gather(ask(client, spec, msgs, seed=seed, cache=cache, max_tokens=await _room(client, window, msgs)), *extra)
+        res = await asyncio.gather(ask(client, spec, msgs, seed=seed, cache=cache, max_tokens=_room(window, used)), *extra)
         done[spec.name] = res[0]
         details.extend(res[1:])
     after = await client.prefix_cache()
@@ -168,25 +165,27 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
 
 
 async def fit_count(client: LLMClient, window: int, reserve: int, most: int,
-                    build: Callable[[int], list[dict[str, str]]]) -> int:
-    """The largest n <= most for which the request ``build(n)`` leaves ``reserve`` tokens of the window free.
+                    build: Callable[[int], list[dict[str, str]]]) -> tuple[int, list[dict[str, str]], int]:
+    """The largest n <= most for which the request ``build(n)`` leaves ``reserve`` tokens of the window
+    free, with that request and its size in tokens.
 
     Counted by the server's own tokenizer; each miss cuts n in proportion to the overshoot, so a few
     /tokenize calls settle it. 0 when even the empty version does not fit (the request then fails
     with the server's own message, which names the sizes)."""
     n = most
     while True:
-        used = await client.tokenize_messages(build(n))
+        msgs = build(n)
+        used = await client.tokenize_messages(msgs)
         if used + reserve <= window or n == 0:
-            return n
+            return n, msgs, used
         n = max(0, min(n - 1, int(n * (window - reserve) / used)))
 
 
-async def _room(client: LLMClient, window: int, msgs: list[dict[str, str]]) -> int:
-    return max(MIN_OUTPUT_TOKENS, window - await client.tokenize_messages(msgs))
+def _room(window: int, prompt_tokens: int) -> int:
+    return max(MIN_OUTPUT_TOKENS, window - prompt_tokens)
 
 
-def _compact_outputs(done: dict[str, AgentRun], needs: list[str], most: int = 60) -> dict[str, str]:
+def _compact_outputs(done: dict[str, AgentRun], needs: list[str], most: int = COMPACT_MAX_FINDINGS) -> dict[str, str]:
     """Earlier outputs for the reduce agents, with finding lists cut to the most severe, so the
     prompt stays bounded however many modules there are."""
     trimmed = {}
