@@ -23,6 +23,7 @@ from modernizer.languages import (
     is_minified_name,
     language_of,
 )
+from modernizer.safegit import GitFailed, SafeGit, find_repository
 from modernizer.snapshot import GitInfo, SkippedFile, Snapshot, SourceFile
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
@@ -81,58 +82,38 @@ def read_ignore_file(root: Path) -> list[str]:
 
 
 def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str]]:
-    """Tracked plus untracked-but-not-ignored files, when ``root`` is (inside) a git work tree."""
-    try:
-        import git
-    except ImportError:  # pragma: no cover - gitpython is a hard dependency
+    """Tracked plus untracked-but-not-ignored files, when ``root`` is (inside) a git work tree.
+
+    git runs through ``safegit``: none of the repository's own config, hooks or drivers apply."""
+    repo = find_repository(root)
+    if repo is None:
         return None, None, []
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None, None, []
-    top = Path(repo.working_tree_dir).resolve()
+    top = repo.top.resolve()
     prefix = root.relative_to(top).as_posix() if root != top else ""
-    if prefix and _is_ignored(repo, prefix):
-        # The tree sits in an ignored folder of an enclosing repository (a vendored copy, a
-        # download): that repository says nothing about it, so read it as a plain directory.
+    try:
+        with SafeGit(repo) as git:
+            if prefix and git.ok("check-ignore", "-q", prefix + "/"):
+                # The tree sits in an ignored folder of an enclosing repository (a vendored copy, a
+                # download): that repository says nothing about it, so read it as a plain directory.
+                return None, None, []
+            return _listing(git, prefix, root)
+    except GitFailed:
         return None, None, []
-    try:
-        return _listing(repo, prefix, root)
-    except git.GitCommandError:
-        return None, None, []
 
 
-def _is_ignored(repo, prefix: str) -> bool:
-    import git
-
-    try:
-        repo.git.check_ignore("-q", prefix + "/")
-        return True
-    except git.GitCommandError:
-        return False
-
-
-def _listing(repo, prefix: str, root: Path) -> tuple[GitInfo, list[str], list[str]]:
-    try:
-        commit = repo.head.commit.hexsha
-    except ValueError:  # a repository with no commits yet
-        commit = None
-    try:
-        branch = repo.active_branch.name
-    except TypeError:  # detached HEAD
-        branch = None
+def _listing(git: SafeGit, prefix: str, root: Path) -> tuple[GitInfo, list[str], list[str]]:
     pathspec = [prefix] if prefix else []
-    listed = repo.git.ls_files("--cached", "--others", "--exclude-standard", "-z", "--", *pathspec)
-    ignored_raw = repo.git.ls_files("--others", "--ignored", "--exclude-standard", "--directory", "-z", "--", *pathspec)
-    info = GitInfo(commit=commit, branch=branch, dirty=repo.is_dirty(untracked_files=True, path=prefix or None))
+    listed = git.paths("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *pathspec)
+    ignored_raw = git.paths("ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z", "--", *pathspec)
+    info = GitInfo(commit=git.head_commit(), branch=git.branch(), dirty=bool(git.changed(*pathspec)))
 
     def rel(p: str) -> str:
         return p[len(prefix) + 1:] if prefix else p
 
-    paths = [rel(p) for p in listed.split("\0") if p]
-    ignored = [rel(p).rstrip("/") for p in ignored_raw.split("\0") if p]
+    paths = [rel(p) for p in listed]
+    ignored = [rel(p).rstrip("/") for p in ignored_raw]
     # ls-files lists deleted-but-tracked files too; only what is on disk can be read.
-    paths = [p for p in paths if os.path.lexists(root / p)]
+    paths = [p for p in dict.fromkeys(paths) if os.path.lexists(root / p)]
     return info, paths, [p for p in ignored if PurePosixPath(p).parts[:1] and PurePosixPath(p).parts[0] not in EXCLUDED_DIRS]
 
 
@@ -166,6 +147,9 @@ def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
     for pattern in opts.exclude:
         if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(p.name, pattern):
             return SkippedFile(path=rel, reason="excluded-pattern", detail=pattern)
+    if p.name == ".git":
+        # a .git file (worktree, submodule, or one pointing anywhere): git's metadata, not code
+        return SkippedFile(path=rel, reason="excluded-dir", detail="git metadata")
     if rel == "modernize-suppressions.toml":
         # the team's verdicts on earlier findings: not code, and not for the model to read
         return SkippedFile(path=rel, reason="excluded-pattern", detail="modernizer's suppressions file")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import git
+import subprocess
+
 import pytest
 
 from modernizer.errors import InputError
@@ -17,6 +18,11 @@ def write(root: Path, rel: str, data: str | bytes) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     (p.write_bytes if isinstance(data, bytes) else p.write_text)(data)
     return p
+
+
+def git(repo: Path, *args: str) -> str:
+    ident = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    return subprocess.run(["git", *ident, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def skipped(snap) -> dict[str, str]:
@@ -123,13 +129,13 @@ def test_user_excludes(tmp_path):
 
 
 def test_git_work_tree_tracked_untracked_ignored_commit_dirty(tmp_path):
-    repo = git.Repo.init(tmp_path, initial_branch="trunk")
+    git(tmp_path, "init", "-q", "-b", "trunk")
     write(tmp_path, ".gitignore", "*.log\nsecrets/\n")
     write(tmp_path, "Main.java", "class Main {}\n")
-    repo.index.add([".gitignore", "Main.java"])
-    commit = repo.index.commit("first", author=git.Actor("t", "t@t"), committer=git.Actor("t", "t@t"))
+    git(tmp_path, "add", ".gitignore", "Main.java")
+    git(tmp_path, "commit", "-q", "-m", "first")
     snap = load_snapshot(tmp_path)
-    assert snap.git.commit == commit.hexsha and snap.git.branch == "trunk" and snap.git.dirty is False
+    assert snap.git.commit == git(tmp_path, "rev-parse", "HEAD") and snap.git.branch == "trunk" and snap.git.dirty is False
     write(tmp_path, "New.java", "class New {}\n")  # untracked, not ignored: analysed
     write(tmp_path, "debug.log", "noise\n")
     write(tmp_path, "secrets/key.pem", "-----BEGIN PRIVATE KEY-----\n")
@@ -140,11 +146,11 @@ def test_git_work_tree_tracked_untracked_ignored_commit_dirty(tmp_path):
 
 
 def test_subdirectory_of_a_git_repo(tmp_path):
-    repo = git.Repo.init(tmp_path)
+    git(tmp_path, "init", "-q")
     write(tmp_path, "svc/a/App.java", "class App {}\n")
     write(tmp_path, "other/B.java", "class B {}\n")
-    repo.index.add(["svc/a/App.java", "other/B.java"])
-    repo.index.commit("c", author=git.Actor("t", "t@t"), committer=git.Actor("t", "t@t"))
+    git(tmp_path, "add", "svc/a/App.java", "other/B.java")
+    git(tmp_path, "commit", "-q", "-m", "c")
     snap = load_snapshot(tmp_path / "svc")
     assert [f.path for f in snap.files] == ["a/App.java"] and snap.git.commit
 
@@ -174,11 +180,11 @@ def test_modernizeignore_in_the_repo_excludes_files_and_directories(tmp_path):
 
 
 def test_a_tree_inside_an_ignored_folder_of_a_repo_is_read_as_a_plain_directory(tmp_path):
-    repo = git.Repo.init(tmp_path)
+    git(tmp_path, "init", "-q")
     write(tmp_path, ".gitignore", "downloads/\n")
     write(tmp_path, "downloads/legacy/App.java", "class App {}\n")
     write(tmp_path, "downloads/legacy/debug.log", "x\n")
-    repo.index.add([".gitignore"])
-    repo.index.commit("c", author=git.Actor("t", "t@t"), committer=git.Actor("t", "t@t"))
+    git(tmp_path, "add", ".gitignore")
+    git(tmp_path, "commit", "-q", "-m", "c")
     snap = load_snapshot(tmp_path / "downloads" / "legacy")
     assert {f.path for f in snap.files} == {"App.java", "debug.log"} and snap.git is None

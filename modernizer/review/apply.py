@@ -27,6 +27,7 @@ from modernizer.grounding import ground
 from modernizer.ingest import decode
 from modernizer.languages import language_of
 from modernizer.redact import MARK, redact
+from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
 from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, Recheck, TestRun
 from modernizer.snapshot import Snapshot, SourceFile
@@ -201,65 +202,61 @@ class Applier:
 
 
 class GitApplier(Applier):
+    """Fixes as commits on a review branch. git runs through ``safegit``: the repository's hooks,
+    filters, signing programs and other config never run (see modernizer/safegit.py)."""
+
     def __init__(self, root: str | Path, test_cmd: str | None = None, test_timeout: float = 600.0) -> None:
         super().__init__(root, test_cmd, test_timeout)
-        import git
-
-        try:
-            self.repo = git.Repo(self.root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        repo = find_repository(self.root)
+        if repo is None:
             raise InputError(f"{self.root} is not a git work tree, so fixes cannot go on a branch",
-                             "run `git init` and commit, or pass --no-git to write the work tree (with backups for undo)") from None
-        try:
-            self.repo.head.commit
-        except ValueError:
-            raise InputError(f"{self.root}: the git repository has no commit yet", "commit the code first, or pass --no-git") from None
-        self.top = Path(self.repo.working_tree_dir).resolve()
+                             "run `git init` and commit, or pass --no-git to write the work tree (with backups for undo)")
+        self.top = repo.top.resolve()
+        self.git = SafeGit(repo, identity=user_identity()).__enter__()
+        if self.git.head_commit() is None:
+            self.close()
+            raise InputError(f"{self.root}: the git repository has no commit yet", "commit the code first, or pass --no-git")
+
+    def close(self) -> None:
+        self.git.close()
+
+    def __del__(self) -> None:  # the shadow git directory is a temporary folder
+        git = getattr(self, "git", None)
+        if git is not None:
+            git.close()
 
     def _git_path(self, rel: str) -> str:
         return (self.root / rel).resolve().relative_to(self.top).as_posix()
 
-    def _env(self) -> dict[str, str]:
-        reader = self.repo.config_reader()
-        env = {}
-        if not reader.get_value("user", "name", default=""):
-            env.update(GIT_AUTHOR_NAME="modernize review", GIT_COMMITTER_NAME="modernize review")
-        if not reader.get_value("user", "email", default=""):
-            env.update(GIT_AUTHOR_EMAIL="modernize@localhost", GIT_COMMITTER_EMAIL="modernize@localhost")
-        return env
-
     def current_branch(self) -> str | None:
-        try:
-            return self.repo.active_branch.name
-        except TypeError:
-            return None
+        return self.git.branch()
+
+    def _head(self) -> str:
+        commit = self.git.head_commit()
+        if commit is None:
+            raise ApplyError("the repository has no HEAD commit any more")
+        return commit
 
     def _dirty(self, rels: list[str]) -> list[str]:
-        paths = [self._git_path(r) for r in rels]
-        out = self.repo.git.status("--porcelain", "--untracked-files=no", "--", *paths)
-        return [line[3:] for line in out.splitlines() if line.strip()]
+        return self.git.changed(*[self._git_path(r) for r in rels], untracked=False)
 
     def ensure_branch(self, branch: str) -> tuple[str | None, str | None]:
         """Check out ``branch``, creating it from HEAD the first time: (base ref, base commit) when created."""
-        import git
-
         if self.current_branch() == branch:
             return None, None
-        if branch in [h.name for h in self.repo.heads]:
+        if self.git.ok("rev-parse", "--verify", "-q", f"refs/heads/{branch}"):
             try:
-                self.repo.git.checkout(branch)
-            except git.GitCommandError as exc:
-                raise ApplyError(f"cannot check out the review branch {branch}: {exc.stderr.strip()}",
+                self.git.run("checkout", "-q", branch, writes=True)
+            except GitFailed as exc:
+                raise ApplyError(f"cannot check out the review branch {branch}: {exc.message}",
                                  "commit or stash your changes, then try again") from exc
             return None, None
-        base_ref = self.current_branch() or self.repo.head.commit.hexsha[:12]
-        base_commit = self.repo.head.commit.hexsha
-        self.repo.git.checkout("-b", branch)
+        base_commit = self._head()
+        base_ref = self.current_branch() or base_commit[:12]
+        self.git.run("checkout", "-q", "-b", branch, writes=True)
         return base_ref, base_commit
 
     def apply(self, ref: FindingRef, proposal: Proposal, branch: str, explanation: str = "") -> tuple[AppliedFix, str | None, str | None]:
-        import git
-
         dirty = self._dirty(sorted({e.file for e in proposal.edits}))
         if dirty:
             raise ApplyError(f"{', '.join(dirty)} has uncommitted changes; the fix must be a commit of its own",
@@ -274,22 +271,16 @@ class GitApplier(Applier):
                + f"Finding fingerprint: {ref.fingerprint}\nFix written by: {'the model' if proposal.source == 'model' else 'the reviewer'} "
                + "(modernize review)\n")
         try:
-            self.repo.git.add("--", *paths)
-            self.repo.git.commit("-m", msg, "--only", "--", *paths, env={**os.environ, **self._env()})
-        except git.GitCommandError as exc:
+            self.git.run("add", "--", *paths, writes=True)
+            self.git.run("commit", "-q", "--no-verify", "-m", msg, "--only", "--", *paths, writes=True)
+        except GitFailed as exc:
             for c in changes:  # leave the work tree as it was
                 write_atomic(files[c.path].path, files[c.path].encode(c.old))
-            try:
-                self.repo.git.reset("-q", "--", *paths)
-            except git.GitCommandError:
-                pass
-            raise ApplyError(f"git commit failed: {(exc.stderr or str(exc)).strip()[:300]}", "check `git status` in the repository") from exc
-        commit = self.repo.head.commit.hexsha
-        return self._finish(ref, changes, files, commit=commit), base_ref, base_commit
+            self.git.run("reset", "-q", "--", *paths, writes=True, check=False)
+            raise ApplyError(f"git commit failed: {exc.message[:300]}", "check `git status` in the repository") from exc
+        return self._finish(ref, changes, files, commit=self._head()), base_ref, base_commit
 
     def revert(self, fix: AppliedFix, branch: str | None) -> None:
-        import git
-
         if fix.commit is None:
             raise ApplyError("this fix has no commit to revert")
         if branch and self.current_branch() != branch:
@@ -300,18 +291,15 @@ class GitApplier(Applier):
             raise ApplyError(f"{', '.join(dirty)} has uncommitted changes; undo would mix them with the revert",
                              "commit or stash them first")
         paths = [self._git_path(p) for p in fix.files]
-        if self.repo.head.commit.hexsha == fix.commit:
+        if self._head() == fix.commit:
             # the fix is the last commit: drop it, restoring only its files
-            self.repo.git.reset("--soft", "HEAD~1")
-            self.repo.git.checkout("HEAD", "--", *paths)
+            self.git.run("reset", "-q", "--soft", "HEAD~1", writes=True)
+            self.git.run("checkout", "HEAD", "--", *paths, writes=True)
             return
         try:
-            self.repo.git.revert("--no-edit", fix.commit, env={**os.environ, **self._env()})
-        except git.GitCommandError as exc:
-            try:
-                self.repo.git.revert("--abort")
-            except git.GitCommandError:
-                pass
+            self.git.run("revert", "--no-edit", fix.commit, writes=True)
+        except GitFailed as exc:
+            self.git.run("revert", "--abort", writes=True, check=False)
             raise ApplyError(f"git revert of {fix.commit[:10]} failed (later commits change the same lines)",
                              "resolve it by hand with `git revert`") from exc
 

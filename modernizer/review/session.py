@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from modernizer import agents as agentdefs
 from modernizer.client import Endpoint, LLMClient
+from modernizer.safegit import Identity, user_identity
 from modernizer.errors import InputError, ModernizerError, ServerError, ServerUnavailable
 from modernizer.pipeline import ask, cited_excerpts
 from modernizer.report import Report
@@ -64,15 +65,13 @@ def load_report(path: Path) -> tuple[Report, str]:
 
 
 def default_owner(root: Path) -> str:
-    try:
-        import git
-
-        reader = git.Repo(root, search_parent_directories=True).config_reader()
-        who = reader.get_value("user", "email", default="") or reader.get_value("user", "name", default="")
-        if who:
-            return str(who)
-    except Exception:  # no repository, no config: fall back to the login name
-        pass
+    """Who decides a false positive: the analyst's own git e-mail (their global config, never the
+    analysed repository's, which anyone could have written), else the login name."""
+    who = user_identity()
+    if who.email != Identity().email:
+        return who.email
+    if who.name != Identity().name:
+        return who.name
     try:
         return getpass.getuser()
     except Exception:
