@@ -6,7 +6,6 @@ decide where the network is; the functions in between are pure.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Literal
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from modernizer.hierarchy import run_hierarchy
 from modernizer.modules import ModulePlan, plan_modules
 from modernizer.pipeline import run_pipeline
 from modernizer.resultcache import ResultCache, default_cache_dir
+from modernizer.userdirs import inside
 from modernizer.report import LLMInfo, ModuleRun, Report, build_report
 from modernizer.snapshot import Snapshot
 from modernizer.suppressions import load_suppressions
@@ -141,21 +141,43 @@ def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
     return options.mode == "modules" or (options.mode == "auto" and not fits)
 
 
-def open_cache(options: AnalyzeOptions, snapshot: Snapshot) -> ResultCache | None:
+def cache_location(options: AnalyzeOptions, root: str | Path) -> Path | None:
+    """Where this run's result cache lives; a cache inside the analysed tree is refused (exit 2):
+    the tree is untrusted and could ship its own answers there."""
     if not options.use_cache:
         return None
-    directory = options.cache_dir or default_cache_dir(snapshot.root)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        marker = directory.parent / ".gitignore"
-        if directory.parent.name == ".modernize" and not marker.exists():
-            marker.write_text("# modernizer's result cache: local, never committed\n*\n")
-    except OSError:
-        # A read-only checkout: keep the cache in the user's cache directory instead.
-        digest = hashlib.sha256(snapshot.root.encode()).hexdigest()[:16]
-        directory = Path.home() / ".cache" / "modernizer" / "results" / digest
-        directory.mkdir(parents=True, exist_ok=True)
-    return ResultCache(directory)
+    directory = Path(options.cache_dir).expanduser() if options.cache_dir else default_cache_dir(root)
+    if inside(directory, root):
+        raise InputError(f"--cache-dir {directory} is inside the analysed repository",
+                         "keep the cache outside it (the default is per user: "
+                         f"{default_cache_dir(root)}); a repository could ship answers of its own there")
+    return directory
+
+
+def open_cache(directory: Path | None, warn: Progress) -> ResultCache | None:
+    return ResultCache.open(directory, warn) if directory is not None else None
+
+
+def cache_notes(cache: ResultCache | None) -> list[str]:
+    if cache is None:
+        return []
+    s, notes = cache.stats, []
+    if s.disabled:
+        notes.append(f"The result cache was turned off during the run ({s.disabled}): finished answers were not kept for a re-run.")
+    if s.corrupt:
+        notes.append(f"{s.corrupt} damaged result-cache entries in {s.directory} were treated as misses and asked again.")
+    if s.write_errors:
+        notes.append(f"{s.write_errors} answers could not be written to the result cache {s.directory}.")
+    return notes
+
+
+def tool_notes(root: str | Path) -> list[str]:
+    """What the run noticed about modernizer's own files in the tree (never read)."""
+    legacy = Path(root) / ".modernize" / "cache"
+    if legacy.is_dir():
+        return [f"{legacy} was not read: a result cache inside the analysed tree (from an older modernizer, or shipped with "
+                "the code) is never trusted; the cache now lives per user, outside the tree."]
+    return []
 
 
 async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress | None = None,
@@ -166,6 +188,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    cache_dir = cache_location(options, path) if not options.no_llm else None  # refused before any work
     prep = prepare(path, options)
     suppressions = load_suppressions(prep.snapshot.root)  # a broken file stops the run before any model call
     timings["ingest_and_facts_s"] = round(time.perf_counter() - t0, 3)
@@ -176,14 +199,14 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
         t1 = time.perf_counter()
         tokens = await plan_tokens(prep, None, None, specs, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
-        report = build_report(prep.snapshot, prep.facts, tokens, None, None, timings)
+        report = build_report(prep.snapshot, prep.facts, tokens, None, None, timings, notes=tool_notes(prep.snapshot.root))
         if baseline is not None:
             report.notes.append("--baseline was not applied: with --no-llm there are no findings to compare.")
         return report
     modules: ModuleRun | None = None
     async with client_factory(options.endpoint) as client:
         info = await client.probe()
-        cache = open_cache(options, prep.snapshot)  # only once a server answers: a failed run leaves nothing behind
+        cache = open_cache(cache_dir, say)  # only once a server answers: a failed run leaves nothing behind
         say(f"server {info.base_url}: model {info.model}, window {info.max_model_len:,} tokens")
         t1 = time.perf_counter()
         tokens = await plan_tokens(prep, client, info, specs, options.window)
@@ -207,6 +230,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)
     report = build_report(prep.snapshot, prep.facts, tokens, result, llm, timings, modules=modules,
+                          notes=tool_notes(prep.snapshot.root) + cache_notes(cache),
                           cache=cache.stats if cache else None, suppressions=suppressions)
     if baseline is not None:
         report = compare(report, baseline, baseline_source, present=present_in(prep.snapshot))

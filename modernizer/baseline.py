@@ -16,9 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
-
-from modernizer.errors import InputError
 from modernizer.report import BaselineInfo, Report, ReportFinding, legacy_fingerprint, present_fingerprints
 from modernizer.schemas import SEVERITIES
 from modernizer.snapshot import Snapshot
@@ -26,20 +23,7 @@ from modernizer.snapshot import Snapshot
 FailOn = Literal["critical", "high", "medium", "low", "never"]
 FAIL_ON_CHOICES: tuple[str, ...] = ("critical", "high", "medium", "low", "never")
 EXIT_FINDINGS = 1  # findings at or above --fail-on (new ones when a baseline is given)
-
-
-def load_report(path: str | Path) -> Report:
-    """A JSON report written by `modernize analyze` (schema 1.0 or later), or a clear InputError."""
-    p = Path(path)
-    try:
-        data = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror or exc}", "pass the .json report an earlier run wrote") from exc
-    try:
-        return Report.model_validate_json(data)
-    except ValidationError as exc:
-        raise InputError(f"{p} is not a modernizer report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
-                         "pass the .json report (not the .html, .sarif or .md)") from exc
+EXIT_INCOMPLETE = 5  # the report is written, but some agents or modules failed (it lists them with their reasons)
 
 
 def present_in(snapshot: Snapshot) -> Callable[[ReportFinding], bool]:
@@ -109,6 +93,16 @@ def gating_findings(report: Report, fail_on: str) -> list[ReportFinding]:
             and (report.baseline is None or f.baseline_status == "new")]
 
 
+def incomplete(report: Report) -> list[str]:
+    """What of the analysis did not finish: every failed agent (single context) or agent-in-module
+    (chunked), with its reason. Plan-detail follow-ups are not counted: their plan items stand."""
+    return [f"{a.agent}{' in ' + a.subject if a.subject else ''}: {a.error or a.status}" for a in report.agents if a.status != "ok"]
+
+
 def exit_code(report: Report, fail_on: str) -> int:
-    """0, or EXIT_FINDINGS when any finding gates (see ``gating_findings``)."""
-    return EXIT_FINDINGS if gating_findings(report, fail_on) else 0
+    """The exit code of a finished run: EXIT_FINDINGS when a finding gates (see ``gating_findings``),
+    else EXIT_INCOMPLETE when part of the analysis failed (so a CI job never passes a run that did
+    not look at everything), else 0. Gating findings win: they are the more specific signal."""
+    if gating_findings(report, fail_on):
+        return EXIT_FINDINGS
+    return EXIT_INCOMPLETE if incomplete(report) else 0

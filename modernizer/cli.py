@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from modernizer import __version__
 from modernizer import analysis
 from modernizer.analysis import AnalyzeOptions, chunk_plan, plan_tokens, prepare, use_modules
-from modernizer.baseline import EXIT_FINDINGS, FAIL_ON_CHOICES, compare, gating_findings, load_report
+from modernizer.baseline import (EXIT_FINDINGS, EXIT_INCOMPLETE, FAIL_ON_CHOICES, compare, exit_code, gating_findings,
+                                 incomplete)
 from modernizer.agents import load_agents
 from modernizer.client import DEFAULT_BASE_URL, Endpoint, LLMClient
 from modernizer.errors import ModernizerError
@@ -24,6 +27,7 @@ from modernizer.ingest import DEFAULT_MAX_FILE_BYTES, IngestOptions
 from modernizer.render import RENDERERS
 from modernizer.render.markdown import render_markdown
 from modernizer.report import Report
+from modernizer.reportfiles import check_writable, load_report, output_location, relative_inside, stamp, write_all
 
 app = typer.Typer(
     name="modernize",
@@ -35,14 +39,16 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 EXIT_CODES = (f"Exit codes: 0 done; {EXIT_FINDINGS} findings at or above --fail-on (with --baseline: new ones only); "
-              "2 bad input (path, options, baseline, suppressions file); 3 model server unreachable or failing; "
-              "4 codebase does not fit the window.")
+              "2 bad input (path, options, baseline, suppressions file, output folder); 3 model server unreachable or failing; "
+              "4 codebase does not fit the window; 5 done but incomplete: some agents or modules failed (the report says which "
+              "and why); 6 the reports could not be written (disk full); 70 internal error (a bug: details in a crash file); "
+              "130 interrupted.")
 
 
 def _fail(exc: ModernizerError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(exc.message)}", markup=True, soft_wrap=True)
     if exc.hint:
-        err.print(f"[dim]hint:[/] {exc.hint}", markup=True, soft_wrap=True)
+        err.print(f"[dim]hint:[/] {escape(exc.hint)}", markup=True, soft_wrap=True)
     return typer.Exit(exc.exit_code)
 
 
@@ -65,21 +71,21 @@ def analyze(
     model: Annotated[Optional[str], typer.Option(help="Served model name (default: the first the server lists).")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Facts only (languages, graph, cycles, tokens); no model calls.")] = False,
     plan: Annotated[bool, typer.Option("--plan", help="Print the token tree and the budget, then exit before any model call.")] = False,
-    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Where reports are written.")] = Path("reports"),
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Where reports are written (default: ./reports, or your user data folder when ./reports would be inside PATH).")] = None,
     formats: Annotated[list[str], typer.Option("--format", "-f", help="Report formats to write (repeatable): json, html, sarif, md.")] = ["json", "html"],
     sarif: Annotated[bool, typer.Option("--sarif", help="Also write SARIF 2.1.0 (<repo>-<time>.sarif), for code scanning.")] = False,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier JSON report: mark findings new or unchanged and list the fixed ones.")] = None,
     fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 if a finding at or above this severity is open (with --baseline: new): critical, high, medium, low or never.")] = "never",
     link_base: Annotated[str, typer.Option("--link-base", help="URL prefix for file links in the Markdown report (e.g. https://github.com/OWNER/REPO/blob/SHA); default: repository-relative links.")] = "",
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
-    max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
+    max_file_bytes: Annotated[int, typer.Option(min=1, help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
     allow_remote: Annotated[list[str], typer.Option("--allow-remote", help="Allow sending code to this non-local host (repeatable).")] = [],
-    timeout: Annotated[float, typer.Option(help="Seconds one model request may take.")] = 900.0,
-    window: Annotated[Optional[int], typer.Option(help="Context window to plan for when no server is asked (with --plan/--no-llm).")] = None,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds one model request may take once it streams its answer.")] = 900.0,
+    window: Annotated[Optional[int], typer.Option(min=1, help="Context window to plan for when no server is asked (with --plan/--no-llm).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable runs.")] = 0,
     mode: Annotated[str, typer.Option(help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
-    concurrency: Annotated[int, typer.Option(help="Modules analysed at once in chunked mode (match the server's --max-num-seqs budget).")] = 4,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="Result cache and checkpoint directory (default: PATH/.modernize/cache).")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Modules analysed at once in chunked mode (match the server's --max-num-seqs budget).")] = 4,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Result cache and checkpoint directory, outside PATH (default: per user, e.g. ~/.cache/modernizer/results/<repo>-<hash>).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model for everything again; keep no checkpoint.")] = False,
     serve_profile: Annotated[Optional[str], typer.Option("--serve-profile", envvar="MODERNIZE_SERVE_PROFILE", help="Gateway mode: if nothing answers at the (local) endpoint, start the managed vLLM there with this profile (modernize serve --list-profiles) and leave it running until --idle-timeout.")] = None,
     serve_model: Annotated[Optional[str], typer.Option("--serve-model", envvar="MODERNIZE_SERVE_MODEL", help="With --serve-profile: the checkpoint to serve (directory or Hugging Face id); default: the profile's.")] = None,
@@ -93,24 +99,31 @@ def analyze(
     codebase prompt, checks every finding against the code, and writes the reports.
     """
     if mode not in ("auto", "single", "modules"):
-        err.print(f"[bold red]error:[/] --mode must be auto, single or modules, not {mode!r}")
+        err.print(f"[bold red]error:[/] --mode must be auto, single or modules, not {escape(repr(mode))}")
         raise typer.Exit(2)
     bad = [f for f in formats if f not in RENDERERS]
     if bad:
-        err.print(f"[bold red]error:[/] unknown format {', '.join(bad)}; choose from {', '.join(RENDERERS)}")
+        err.print(f"[bold red]error:[/] unknown format {escape(', '.join(bad))}; choose from {', '.join(RENDERERS)}")
         raise typer.Exit(2)
     formats = list(dict.fromkeys([*formats, *(["sarif"] if sarif else [])]))
     _check_fail_on(fail_on)
     try:
-        base = load_report(baseline) if baseline is not None else None
+        base = load_report(baseline, "baseline report")[0] if baseline is not None else None
+        target, where = output_location(output_dir, path)
+        check_writable(target)
     except ModernizerError as exc:
         raise _fail(exc) from None
+    own = relative_inside(target, path) if path.is_dir() else None
+    ingest = IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude)
+    ingest.hidden += [own] if own else []
     opts = AnalyzeOptions(
         endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
-        ingest=IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude), no_llm=no_llm, seed=seed, window=window,
+        ingest=ingest, no_llm=no_llm, seed=seed, window=window,
         mode=mode, concurrency=concurrency, cache_dir=cache_dir, use_cache=not no_cache,
     )
-    say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {m}", soft_wrap=True))
+    say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False))
+    if where and not plan:
+        say(where)
     try:
         if not no_llm:
             concurrency_given = getattr(ctx.get_parameter_source("concurrency"), "name", "") != "DEFAULT"
@@ -120,10 +133,11 @@ def analyze(
             return
         report = asyncio.run(analysis.analyze(path, opts, progress=say, baseline=base,
                                               baseline_source=baseline.name if baseline else ""))
+        written = write_reports(report, target, formats, link_base=link_base)
     except ModernizerError as exc:
         raise _fail(exc) from None
-    for p in write_reports(report, output_dir, formats, link_base=link_base):
-        out.print(str(p))
+    for p in written:
+        out.print(str(p), markup=False, highlight=False, soft_wrap=True)
     if not quiet:
         _print_summary(report)
     raise typer.Exit(_gate(report, fail_on))
@@ -149,18 +163,23 @@ def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None
 
 def _check_fail_on(fail_on: str) -> None:
     if fail_on not in FAIL_ON_CHOICES:
-        err.print(f"[bold red]error:[/] --fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
+        err.print(f"[bold red]error:[/] --fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {escape(repr(fail_on))}")
         raise typer.Exit(2)
 
 
 def _gate(report: Report, fail_on: str) -> int:
-    """The exit code --fail-on asks for, with a line saying why."""
+    """The run's exit code (``baseline.exit_code``), with a line saying why when it is not 0."""
+    code = exit_code(report, fail_on)
+    if code == EXIT_INCOMPLETE:
+        failed = incomplete(report)
+        err.print(f"[bold yellow]incomplete:[/] {len(failed)} part(s) of the analysis failed (exit {EXIT_INCOMPLETE}); "
+                  "the report lists them with their reasons", soft_wrap=True)
+    if code != EXIT_FINDINGS:
+        return code
     gating = gating_findings(report, fail_on)
-    if not gating:
-        return 0
     which = "new " if report.baseline is not None else ""
     err.print(f"[bold red]fail-on {fail_on}:[/] {len(gating)} {which}finding(s) at or above {fail_on}: "
-              + ", ".join(f"{f.id} {f.severity} {f.file}:{f.line_start}" for f in gating[:10])
+              + escape(", ".join(f"{f.id} {f.severity} {f.file}:{f.line_start}" for f in gating[:10]))
               + (" ..." if len(gating) > 10 else ""), soft_wrap=True)
     return EXIT_FINDINGS
 
@@ -211,16 +230,8 @@ def render(report: Report, fmt: str, link_base: str = "") -> str:
 
 
 def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "") -> list[Path]:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.fromisoformat(report.generated_at).astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    paths = []
-    for fmt in formats:
-        p = output_dir / f"{report.repo.name}-{stamp}.{fmt}"
-        tmp = p.with_suffix(p.suffix + ".tmp")
-        tmp.write_text(render(report, fmt, link_base), encoding="utf-8")
-        os.replace(tmp, p)
-        paths.append(p)
-    return paths
+    name = f"{report.repo.name}-{stamp(report.generated_at)}"
+    return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base) for fmt in formats})
 
 
 def _print_summary(report: Report) -> None:
@@ -234,8 +245,13 @@ def _print_summary(report: Report) -> None:
         b = s["baseline"]
         err.print(f"against the baseline: {b['new']} new, {b['unchanged']} unchanged, {b['fixed']} fixed"
                   + (f", {b['not_reported']} not reported (code unchanged)" if b["not_reported"] else ""), soft_wrap=True)
+    failed = incomplete(report)
+    for line in failed[:10]:
+        err.print(f"[yellow]failed:[/] {escape(line)}", soft_wrap=True)
+    if len(failed) > 10:
+        err.print(f"[yellow]failed:[/] ... {len(failed) - 10} more (see Agents and Modules in the report)", soft_wrap=True)
     for n in report.notes:
-        err.print(f"[yellow]note:[/] {n}", soft_wrap=True)
+        err.print(f"[yellow]note:[/] {escape(n)}", soft_wrap=True)
 
 
 @app.command(epilog=EXIT_CODES)
@@ -253,31 +269,21 @@ def report(
     as fixed: no code is read, so "not reported" cannot be told apart here); --fail-on gates on it.
     """
     _check_fail_on(fail_on)
+    bad = [f for f in formats if f not in RENDERERS]
+    if bad:
+        err.print(f"[bold red]error:[/] unknown format {escape(', '.join(bad))}; choose from {', '.join(RENDERERS)}")
+        raise typer.Exit(2)
     try:
-        data = json_report.read_text(encoding="utf-8")
-    except OSError as exc:
-        err.print(f"[bold red]error:[/] cannot read {json_report}: {exc.strerror}")
-        raise typer.Exit(2) from None
-    from pydantic import ValidationError
-    try:
-        rep = Report.model_validate_json(data)
-    except ValidationError as exc:
-        err.print(f"[bold red]error:[/] {json_report} is not a modernizer report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})")
-        raise typer.Exit(2) from None
-    if baseline is not None:
-        try:
-            rep = compare(rep, load_report(baseline), baseline.name)
-        except ModernizerError as exc:
-            raise _fail(exc) from None
-    target = output_dir or json_report.parent
-    target.mkdir(parents=True, exist_ok=True)
-    for fmt in formats:
-        if fmt not in RENDERERS:
-            err.print(f"[bold red]error:[/] unknown format {fmt}")
-            raise typer.Exit(2)
-        p = target / (json_report.stem + "." + fmt)
-        p.write_text(render(rep, fmt, link_base), encoding="utf-8")
-        out.print(str(p))
+        rep = load_report(json_report)[0]
+        if baseline is not None:
+            rep = compare(rep, load_report(baseline, "baseline report")[0], baseline.name)
+        target = output_dir or json_report.parent
+        check_writable(target)
+        written = write_all({target / (json_report.stem + "." + fmt): render(rep, fmt, link_base) for fmt in formats})
+    except ModernizerError as exc:
+        raise _fail(exc) from None
+    for p in written:
+        out.print(str(p), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(_gate(rep, fail_on))
 
 
@@ -318,7 +324,7 @@ def review(
     from modernizer.schemas import SEVERITIES
 
     if severity is not None and severity not in SEVERITIES:
-        err.print(f"[bold red]error:[/] unknown severity {severity}; choose from {', '.join(SEVERITIES)}")
+        err.print(f"[bold red]error:[/] unknown severity {escape(severity)}; choose from {', '.join(SEVERITIES)}")
         raise typer.Exit(2)
     if dry_run and not apply:
         err.print("[bold red]error:[/] --dry-run goes with --apply (the interactive session never changes anything without asking)")
@@ -403,11 +409,11 @@ def serve(
                   else f"no managed server is running (state in {directory})", markup=False)
         return
     if quantization is not None and quantization not in profiles.QUANTIZATIONS:
-        err.print(f"[bold red]error:[/] --quantization must be one of {', '.join(profiles.QUANTIZATIONS)}, not {quantization!r}")
+        err.print(f"[bold red]error:[/] --quantization must be one of {', '.join(profiles.QUANTIZATIONS)}, not {escape(repr(quantization))}")
         raise typer.Exit(2)
     bad_env = [e for e in env if "=" not in e or not e.split("=", 1)[0]]
     if bad_env:
-        err.print(f"[bold red]error:[/] --env takes KEY=VALUE, not {bad_env[0]!r}")
+        err.print(f"[bold red]error:[/] --env takes KEY=VALUE, not {escape(repr(bad_env[0]))}")
         raise typer.Exit(2)
     overrides = profiles.Overrides(
         python=vllm_python or manager.vllm_python(), tensor_parallel_size=tensor_parallel_size,
@@ -415,13 +421,13 @@ def serve(
         quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
         cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg,
         env=dict(e.split("=", 1) for e in env))
-    say = lambda m: err.print(f"[dim]·[/] {m}", soft_wrap=True, markup=False)  # noqa: E731
+    say = lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False)  # noqa: E731
     try:
         chosen, cmd, info = manager.prepare_command(profile, model, port, overrides)
         if profile is None:
             say(f"profile {chosen.name} ({chosen.hardware}) for {info.gpus[0].name} x{len(info.gpus)}")
         for n in cmd.notes:
-            err.print(f"[yellow]note:[/] {n}", soft_wrap=True)
+            err.print(f"[yellow]note:[/] {escape(n)}", soft_wrap=True)
         if dry_run:
             out.print(cmd.shell(), markup=False, highlight=False, soft_wrap=True)
             m = cmd.memory
@@ -479,5 +485,70 @@ def doctor(
     raise typer.Exit(0 if rep.ready else 3)
 
 
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug; the crash file has the details
+EXIT_INTERRUPTED = 130
+
+
+def _failing_step(exc: BaseException) -> str:
+    """The chain of modernizer functions the exception came through, e.g. ``analysis.analyze >
+    hierarchy.run_hierarchy > hierarchy.fit_count``: names the step without a traceback."""
+    names = []
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        mod = frame.f_globals.get("__name__", "")
+        if mod.startswith("modernizer.") and mod != __name__:
+            name = f"{mod.removeprefix('modernizer.')}.{frame.f_code.co_name}"
+            if not names or names[-1] != name:
+                names.append(name)
+    return " > ".join(names[:2] + (["..."] if len(names) > 4 else names[2:-2]) + names[-2:] if len(names) > 4 else names) or "start-up"
+
+
+def _write_crash(exc: BaseException) -> Path | None:
+    from modernizer.userdirs import cache_home
+
+    when = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    path = cache_home() / "crashes" / f"crash-{when}-{os.getpid()}.txt"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"modernizer {__version__}\nargv: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc)),
+                        encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
+def run() -> None:
+    """The `modernize` console script: the typer app, with no command ending in an uncaught exception.
+
+    A bug is reported as one line naming the failing step, with the traceback kept in a crash file
+    (exit 70); Ctrl-C says what was kept (exit 130). Answers finished before either are already in
+    the result cache (written as each one completes), so running again resumes."""
+    try:
+        code = app(standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("\n[yellow]interrupted.[/] Model answers finished so far are kept in the result cache: "
+                  "run the same command again to resume.", soft_wrap=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: typer prints them as click would
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a message and an exit code
+        if os.environ.get("MODERNIZE_DEBUG"):
+            raise
+        crash = _write_crash(exc)
+        err.print(f"[bold red]internal error[/] in {escape(_failing_step(exc))}: {escape(type(exc).__name__)}: "
+                  f"{escape(str(exc)[:300])}", soft_wrap=True)
+        err.print("This is a bug in modernizer, not in your input. Model answers finished before it are kept in the "
+                  "result cache; running again resumes. "
+                  + (f"Details: {escape(str(crash))} (please attach it to a bug report)." if crash
+                     else "Run with MODERNIZE_DEBUG=1 to see the traceback."), soft_wrap=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    run()

@@ -30,10 +30,18 @@ DEFAULT_MAX_FILE_BYTES = 1_000_000
 _SNIFF = 8192
 
 
+# modernizer's own files in an analysed tree: an older version's cache, review backups, the team's
+# suppressions. They are neither analysed nor listed, so that analysing (or reviewing) a tree never
+# changes what the next run of it sees.
+TOOL_PATHS = (".modernize", "modernize-suppressions.toml")
+
+
 class IngestOptions(BaseModel):
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     exclude: list[str] = Field(default_factory=list, description="extra glob patterns, matched on the relative path")
     use_git: bool = True
+    hidden: list[str] = Field(default_factory=lambda: list(TOOL_PATHS),
+                              description="relative paths of the tool's own files and folders (reports written into the tree): never read nor listed")
 
 
 def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Snapshot:
@@ -54,13 +62,19 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
     if candidates is None:
         candidates = _walk(root)
     files: list[SourceFile] = []
-    skipped: list[SkippedFile] = [SkippedFile(path=p, reason="gitignored") for p in ignored]
+    hidden = tuple(h.strip("/") for h in opts.hidden if h.strip("/"))
+    skipped: list[SkippedFile] = [SkippedFile(path=p, reason="gitignored") for p in ignored if not _is_hidden(p, hidden)]
     opts = opts.model_copy(update={"exclude": opts.exclude + read_ignore_file(root)})
-    for rel in sorted(set(candidates)):
+    for rel in sorted({c for c in candidates if not _is_hidden(c, hidden)}):
         result = _read_one(root, rel, opts)
         (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
     return Snapshot(root=str(root), name=root.name, git=git_info, files=files, skipped=skipped)
+
+
+def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
+    rel = rel.rstrip("/")
+    return any(rel == h or rel.startswith(h + "/") for h in hidden) or TOOL_PATHS[0] in PurePosixPath(rel).parts
 
 
 IGNORE_FILE = ".modernizeignore"
@@ -124,6 +138,8 @@ def _walk(root: Path) -> list[str]:
         keep = []
         for d in dirnames:
             full = here / d
+            if d == TOOL_PATHS[0]:
+                continue  # modernizer's own folder: never walked, never listed
             if d in EXCLUDED_DIRS:
                 # Listed once as the directory: a .git or node_modules would otherwise flood the manifest.
                 out.append(full.relative_to(root).as_posix() + "/")
@@ -150,9 +166,6 @@ def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
     if p.name == ".git":
         # a .git file (worktree, submodule, or one pointing anywhere): git's metadata, not code
         return SkippedFile(path=rel, reason="excluded-dir", detail="git metadata")
-    if rel == "modernize-suppressions.toml":
-        # the team's verdicts on earlier findings: not code, and not for the model to read
-        return SkippedFile(path=rel, reason="excluded-pattern", detail="modernizer's suppressions file")
     if p.name in LOCKFILES:
         return SkippedFile(path=rel, reason="lockfile")
     if p.suffix.lower() in BINARY_EXTENSIONS:

@@ -38,7 +38,7 @@ EXCLUDED_DIRS: frozenset[str] = frozenset({
     ".git", ".hg", ".svn", "CVS", "node_modules", "bower_components", "vendor", "third_party",
     "thirdparty", "target", "build", "dist", "out", "bin", "obj", ".gradle", ".idea", ".vscode",
     "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", ".venv", "venv", "env", ".env",
-    "site-packages", ".modernize", "coverage", ".next", ".nuxt",
+    "site-packages", "coverage", ".next", ".nuxt",
 })
 
 LOCKFILES: frozenset[str] = frozenset({

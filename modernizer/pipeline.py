@@ -218,7 +218,10 @@ async def shared_prefix_wave(client: LLMClient, jobs: list[tuple[AgentSpec, list
     warmed = asyncio.Event()
     lead = asyncio.create_task(ask(client, lead_spec, lead_msgs, seed=seed, on_first_token=warmed.set, cache=cache, max_tokens=max_tokens))
     try:
-        await warmed.wait()
+        # the lead's first token, or its end: a lead that fails before answering must not leave the others waiting
+        waiter = asyncio.create_task(warmed.wait())
+        await asyncio.wait({lead, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
         others = await asyncio.gather(*(ask(client, sp, m, seed=seed, cache=cache, max_tokens=max_tokens) for sp, m in rest))
         return [await lead, *others]
     finally:

@@ -22,7 +22,7 @@ from modernizer.hierarchy import ModuleResult
 from modernizer.modules import ModulePlan
 from modernizer.pipeline import AgentRun, Attempt, PipelineResult
 from modernizer.resultcache import CacheStats
-from modernizer.redact import redact
+from modernizer.redact import SecretIndex, redact_v1, scrub
 from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanItem, PlanRisk
 from modernizer.snapshot import GitInfo, SkippedFile, Snapshot, SourceFile
 from modernizer.suppressions import Suppression
@@ -212,7 +212,7 @@ def fingerprint(category: str, file: str, code: str, symbol: str = "") -> str:
     and the code itself (whitespace collapsed, case-folded, string literals kept). Never line
     numbers (code moves) nor the model's prose (it rewords). ``code`` is redacted first, so the
     fingerprint neither leaks a secret nor changes when the secret is rotated."""
-    norm = _WS.sub(" ", redact(code, keep_prefix=False)).strip().casefold()
+    norm = _WS.sub(" ", redact_v1(code, keep_prefix=False)).strip().casefold()
     key = f"{normalise_category(category)}|{file}|{symbol}|{norm}"
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
@@ -286,7 +286,7 @@ def apply_suppressions(report: Report, suppressions: list[Suppression], today: d
             findings.append(f)
             continue
         active = s.active(today)
-        applied = AppliedSuppression(reason=redact(s.reason), owner=s.owner, expires=s.expires, expired=not active)
+        applied = AppliedSuppression(reason=s.reason, owner=s.owner, expires=s.expires, expired=not active)
         findings.append(f.model_copy(update={"suppressed": active, "suppression": applied}))
         if not active:
             resurfaced.append(f"{f.id} ({f.file}:{f.line_start}, expired {s.expires}, owner {s.owner})")
@@ -318,10 +318,10 @@ def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]
             path = g.file or f["file"]
             fp, symbol = locate(snapshot, f["category"], path, g, f["snippet"], tables)
             out.append(ReportFinding(
-                id=fid, source=agent, title=redact(f["title"]), category=f["category"], cwe=f["cwe"],
+                id=fid, source=agent, title=f["title"], category=f["category"], cwe=f["cwe"],
                 severity=f["severity"], file=path, line_start=g.line_start or f["line_start"],
-                line_end=g.line_end or f["line_end"], snippet=redact(f["snippet"]), reason=redact(f["reason"]),
-                grounding=g, verdict=v.get("verdict"), verdict_note=redact(v.get("note", "")),
+                line_end=g.line_end or f["line_end"], snippet=f["snippet"], reason=f["reason"],
+                grounding=g, verdict=v.get("verdict"), verdict_note=v.get("note", ""),
                 fingerprint=fp, symbol=symbol, module=f.get("module"),
             ))
     order = {s: i for i, s in enumerate(SEVERITIES)}
@@ -370,10 +370,10 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     )
     if result is None:
         report.notes.insert(0, "Run with --no-llm: the model sections (architecture, findings, plan, agents) are empty; the facts are complete.")
-        return report
+        return seal(report)
     analyzer = result.run("analyzer")
     if analyzer and analyzer.output:
-        report.architecture = Architecture(summary=redact(analyzer.output["summary"]), tech_stack=analyzer.output["tech_stack"],
+        report.architecture = Architecture(summary=analyzer.output["summary"], tech_stack=analyzer.output["tech_stack"],
                                            components=[Component(**c) for c in analyzer.output["components"]])
     report.findings = _findings(snapshot, result)
     plan_run = result.run("modernization")
@@ -396,4 +396,15 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     failed = [a.agent for a in report.agents if a.status != "ok"]
     if failed:
         report.notes.append(f"Agents that failed (their sections are empty; see Agents): {', '.join(failed)}.")
-    return apply_suppressions(report, suppressions or [], (now or datetime.now(timezone.utc)).date())
+    report = apply_suppressions(report, suppressions or [], (now or datetime.now(timezone.utc)).date())
+    return seal(report, SecretIndex.from_texts(f.text for f in snapshot.files))
+
+
+# computed from the code's structure, never written by a model: not walked by ``seal`` (large, and safe)
+COMPUTED = frozenset({"facts", "tokens", "coverage"})
+
+
+def seal(report: Report, known: SecretIndex | None = None) -> Report:
+    """Every string the report holds, redacted: the one place model text is cleaned before any
+    renderer or file sees it (``known``: the analysed code's own secret values). Idempotent."""
+    return scrub(report, known, skip=COMPUTED)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from modernizer.redact import SecretIndex, scrub
 from modernizer.errors import InputError
 
 FILENAME = "modernize-suppressions.toml"
@@ -66,10 +67,12 @@ def dumps(suppressions: list[Suppression]) -> str:
     return "\n".join(lines)
 
 
-def add_suppression(repo_root: str | Path, new: Suppression) -> list[Suppression]:
+def add_suppression(repo_root: str | Path, new: Suppression, known: SecretIndex | None = None) -> list[Suppression]:
     """Add or replace (same fingerprint) an entry; written atomically so a crash leaves the old file."""
     current = [s for s in load_suppressions(repo_root) if s.fingerprint != new.fingerprint]
-    current.append(new)
+    # the title came from a model, the reason from a person: neither may carry a secret (``known``:
+    # the code's own secret values, when the caller has the code at hand)
+    current.append(scrub(new, known))
     path = Path(repo_root) / FILENAME
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(dumps(current), encoding="utf-8")

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer.baseline import compare, exit_code, gating_findings, load_report, present_in
+from modernizer.baseline import compare, exit_code, gating_findings, present_in
+from modernizer.reportfiles import load_report
 from modernizer.cli import app, write_reports
 from modernizer.ingest import load_snapshot
 from modernizer.report import Report, legacy_fingerprint
@@ -40,7 +41,7 @@ def test_a_fixed_planted_bug_is_reported_fixed_and_everything_else_unchanged(hot
     fix_login_sql_injection(hotel_copy)
     # this week the agents no longer report the injection in UserDao (its code is gone)
     b = labelled_report(hotel_copy, pipeline_result(security=without(security_findings(), USER_DAO)))
-    compared = compare(b, load_report(a_json), a_json.name, present=present_in(load_snapshot(hotel_copy)))
+    compared = compare(b, load_report(a_json)[0], a_json.name, present=present_in(load_snapshot(hotel_copy)))
 
     assert [(f.file, f.category, f.baseline_status) for f in compared.fixed] == [(USER_DAO, "sql-injection", "fixed")]
     assert {f.baseline_status for f in compared.findings} == {"unchanged"}
@@ -118,10 +119,13 @@ def test_suppressions_hide_from_fail_on_until_they_expire(hotel_copy):
                                             owner="bo", expires=today + timedelta(days=7)))
     again = labelled_report(hotel_copy, pipeline_result(security=only_secrets, analyzer=[]))
     assert exit_code(again, "critical") == 0 and again.summary["suppressed"] == 2
-    # the file is the team's, not code: it is never sent to the model
+    # the file is the team's verdicts, not code: never sent to the model, and not even listed, so that
+    # writing it (modernize review does) never changes what the next analysis sees
     snapshot = load_snapshot(hotel_copy)
     assert snapshot.file("modernize-suppressions.toml") is None
-    assert any(x.path == "modernize-suppressions.toml" for x in snapshot.skipped)
+    assert not any(x.path == "modernize-suppressions.toml" for x in snapshot.skipped)
+    pristine = load_snapshot(HOTEL)
+    assert (snapshot.files, snapshot.skipped) == (pristine.files, pristine.skipped)
 
 
 def test_rejected_findings_never_fail_a_build_nor_count_as_fixed(hotel_copy):
@@ -146,7 +150,7 @@ def test_a_schema_1_0_report_loads_and_serves_as_a_baseline(hotel_copy, tmp_path
         f["fingerprint"] = legacy_fingerprint(f["category"], f["file"], f["snippet"])
     path = tmp_path / "old.json"
     path.write_text(json.dumps(old))
-    loaded = load_report(path)
+    loaded = load_report(path)[0]
     assert loaded.schema_version == "1.0" and loaded.findings[0].symbol == "" and loaded.fixed == []
     compared = compare(labelled_report(hotel_copy), loaded)
     assert compared.summary["baseline"]["new"] == 0 and compared.fixed == []

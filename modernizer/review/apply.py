@@ -26,7 +26,7 @@ from modernizer.errors import InputError, ModernizerError
 from modernizer.grounding import ground
 from modernizer.ingest import decode
 from modernizer.languages import language_of
-from modernizer.redact import MARK, redact
+from modernizer.redact import MARK, SecretIndex, redact
 from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
 from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, Recheck, TestRun
@@ -348,9 +348,14 @@ class WorktreeApplier(Applier):
 # -- suppressions -------------------------------------------------------------------------------
 
 def suppress(root: str | Path, sup: Suppression) -> Suppression | None:
-    """Add (or replace) the entry for this fingerprint; returns the entry it replaced, for undo."""
+    """Add (or replace) the entry for this fingerprint; returns the entry it replaced, for undo.
+    The finding's file is read for its secret values, so none of them reaches the file by any field."""
     previous = next((s for s in load_suppressions(root) if s.fingerprint == sup.fingerprint), None)
-    add_suppression(root, sup)
+    try:
+        known = SecretIndex.from_texts([TextFile(Path(root), sup.file).text]) if sup.file else None
+    except InputError:
+        known = None
+    add_suppression(root, sup, known)
     return previous
 
 

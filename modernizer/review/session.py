@@ -25,6 +25,7 @@ from modernizer.safegit import Identity, user_identity
 from modernizer.errors import InputError, ModernizerError, ServerError, ServerUnavailable
 from modernizer.pipeline import ask, cited_excerpts
 from modernizer.report import Report
+from modernizer.reportfiles import load_report
 from modernizer.review import state as st
 from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
 from modernizer.review.edits import Edit, EditRejected, FileChange
@@ -49,19 +50,6 @@ class ReviewOptions(BaseModel):
 def state_path(report: Path) -> Path:
     """``reports/x.json`` -> ``reports/x.review.json``."""
     return report.with_name(report.stem + ".review.json")
-
-
-def load_report(path: Path) -> tuple[Report, str]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", "give a report written by `modernize analyze` (.json)") from exc
-    try:
-        report = Report.model_validate_json(data)
-    except ValidationError as exc:
-        raise InputError(f"{path} is not a modernizer report ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})",
-                         "give the .json report written by `modernize analyze`") from None
-    return report, hashlib.sha256(data).hexdigest()
 
 
 def default_owner(root: Path) -> str:

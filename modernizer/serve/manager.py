@@ -37,6 +37,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, Field
 
+from modernizer.userdirs import cache_home
 from modernizer.errors import ProfileError, ServerStartFailed
 from modernizer.serve import profiles
 from modernizer.serve.gpus import GPUInfo, detect_gpus
@@ -58,8 +59,7 @@ def state_dir(explicit: Path | str | None = None) -> Path:
     env = os.environ.get("MODERNIZE_STATE_DIR")
     if env:
         return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "modernizer"
+    return cache_home()
 
 
 def vllm_python() -> str:
