@@ -205,6 +205,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
         return report
     modules: ModuleRun | None = None
     async with client_factory(options.endpoint) as client:
+        client.on_wait = say
         info = await client.probe()
         cache = open_cache(cache_dir, say)  # only once a server answers: a failed run leaves nothing behind
         say(f"server {info.base_url}: model {info.model}, window {info.max_model_len:,} tokens")

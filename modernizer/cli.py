@@ -80,7 +80,8 @@ def analyze(
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
     max_file_bytes: Annotated[int, typer.Option(min=1, help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
     allow_remote: Annotated[list[str], typer.Option("--allow-remote", help="Allow sending code to this non-local host (repeatable).")] = [],
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds one model request may take once it streams its answer.")] = 900.0,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds one model answer may take once it streams (a gap of 120 s with nothing new ends it sooner).")] = 900.0,
+    first_token_timeout: Annotated[Optional[float], typer.Option("--first-token-timeout", min=1, help="Seconds to wait for a request's first token, which includes reading the prompt (default: sized from the prompt, 60 s + 1 s per 400 tokens until the server's speed is measured).")] = None,
     window: Annotated[Optional[int], typer.Option(min=1, help="Context window to plan for when no server is asked (with --plan/--no-llm).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable runs.")] = 0,
     mode: Annotated[str, typer.Option(help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
@@ -117,7 +118,8 @@ def analyze(
     ingest = IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude)
     ingest.hidden += [own] if own else []
     opts = AnalyzeOptions(
-        endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
+        endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout,
+                          first_token_timeout=first_token_timeout),
         ingest=ingest, no_llm=no_llm, seed=seed, window=window,
         mode=mode, concurrency=concurrency, cache_dir=cache_dir, use_cache=not no_cache,
     )
@@ -238,7 +240,8 @@ def _print_summary(report: Report) -> None:
     s = report.summary
     sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n) or "none"
     err.print(f"findings: {s['findings']} ({sev}); grounding: {s['by_grounding']}; cycles: {s['cycles']}; "
-              f"agents ok {s['agents_ok']}, failed {s['agents_failed']}", soft_wrap=True)
+              f"agents ok {s['agents_ok']}" + (f", partial {s['agents_partial']}" if s["agents_partial"] else "")
+              + f", failed {s['agents_failed']}", soft_wrap=True)
     if s.get("suppressed"):
         err.print(f"suppressed: {s['suppressed']} (modernize-suppressions.toml)", soft_wrap=True)
     if s.get("baseline") is not None:
@@ -522,12 +525,12 @@ def run() -> None:
     A bug is reported as one line naming the failing step, with the traceback kept in a crash file
     (exit 70); Ctrl-C says what was kept (exit 130). Answers finished before either are already in
     the result cache (written as each one completes), so running again resumes."""
+    interrupted = ("\n[yellow]interrupted.[/] Model answers finished so far are kept in the result cache: "
+                   "run the same command again to resume.")
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False)  # typer turns Ctrl-C into exit code 130
     except (typer.Abort, KeyboardInterrupt):
-        err.print("\n[yellow]interrupted.[/] Model answers finished so far are kept in the result cache: "
-                  "run the same command again to resume.", soft_wrap=True)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: typer prints them as click would
@@ -547,6 +550,8 @@ def run() -> None:
                   + (f"Details: {escape(str(crash))} (please attach it to a bug report)." if crash
                      else "Run with MODERNIZE_DEBUG=1 to see the traceback."), soft_wrap=True)
         sys.exit(EXIT_INTERNAL)
+    if code == EXIT_INTERRUPTED:
+        err.print(interrupted, soft_wrap=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -21,7 +21,7 @@ import httpx
 import openai
 from pydantic import BaseModel, Field
 
-from modernizer.errors import ContextOverflow, RemoteEndpointRefused, ServerError, ServerUnavailable
+from modernizer.errors import ContextOverflow, ModernizerError, RemoteEndpointRefused, ServerError, ServerUnavailable
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 START_HINT = (
@@ -32,13 +32,44 @@ START_HINT = (
 
 
 class Endpoint(BaseModel):
+    """Where the server is and how long each kind of wait may last.
+
+    A server that accepts the connection and then says nothing must not hold a run for long, while
+    a real answer may stream for many minutes. So the waits differ: the quick endpoints (models,
+    tokenize, metrics) get ``probe_timeout``; a chat request gets a deadline for its *first token*,
+    sized from its prompt (it includes the prefill, see ``first_token_deadline``); once tokens flow,
+    the answer may take ``request_timeout`` in all, as long as no gap exceeds ``stall_timeout``."""
+
     base_url: str = DEFAULT_BASE_URL
     model: str | None = Field(default=None, description="served model name; the first one listed when unset")
     api_key: str = "EMPTY"
     allow_remote: list[str] = Field(default_factory=list, description="hosts allowed although not on this machine")
     connect_timeout: float = 5.0
-    request_timeout: float = 900.0
+    probe_timeout: float = Field(default=15.0, gt=0, description="seconds for /v1/models, /tokenize (plus size), /metrics, /version")
+    first_token_timeout: float | None = Field(default=None, gt=0, description="seconds to the first token; None: sized from the prompt")
+    stall_timeout: float = Field(default=120.0, gt=0, description="seconds without a chunk once an answer streams")
+    request_timeout: float = Field(default=900.0, gt=0, description="seconds a streaming answer may take in all")
     retries: int = 3
+
+
+# First-token deadline: prefill has to read the whole prompt before anything comes back. Until the
+# run has measured the server, assume a slow one (a 2-core CPU reads the hotel sample at ~1.6K
+# tokens/s, an H200 the 538K-token Django subset at ~17.6K/s); afterwards, half the measured rate.
+PREFILL_FLOOR_TPS = 400.0
+FIRST_TOKEN_BASE_S = 60.0  # queueing, schema compilation, a busy server
+CHARS_PER_TOKEN_FLOOR = 2.5  # to size a prompt that was not counted: errs on the long side
+
+
+def first_token_deadline(prompt_tokens: int, ahead_tokens: int = 0, measured_tps: float | None = None) -> float:
+    """Seconds to wait for the first token of a request of ``prompt_tokens``, with ``ahead_tokens``
+    of other prompts still being read by the server (they share its prefill)."""
+    rate = max(PREFILL_FLOOR_TPS, (measured_tps or 0.0) / 2)
+    return FIRST_TOKEN_BASE_S + (prompt_tokens + ahead_tokens) / rate
+
+
+class ServerStuck(ServerError):
+    """The server accepted a request and then sent nothing (or stopped sending) past its deadline.
+    Not retried, and it stops the run: every later request would wait the same way."""
 
 
 class ServerInfo(BaseModel):
@@ -60,6 +91,7 @@ class Completion(BaseModel):
     usage: Usage
     wall_s: float
     ttft_s: float | None = None
+    requests: int = Field(default=1, description="requests sent for it, retries included")
 
 
 class PrefixCacheCounters(BaseModel):
@@ -110,13 +142,19 @@ class LLMClient:
         check_endpoint_allowed(endpoint.base_url, endpoint.allow_remote)
         self.endpoint = endpoint
         self.root = server_root(endpoint.base_url)
-        timeout = httpx.Timeout(endpoint.request_timeout, connect=endpoint.connect_timeout)
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, trust_env=False)
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(endpoint.probe_timeout, connect=endpoint.connect_timeout),
+                                       transport=transport, trust_env=False)
+        # chat waits are enforced by _stream's own deadlines (first token, stall, total), not httpx's
+        chat_timeout = httpx.Timeout(None, connect=endpoint.connect_timeout, write=60.0)
         self._openai = openai.AsyncOpenAI(
-            base_url=endpoint.base_url, api_key=endpoint.api_key, max_retries=0, timeout=timeout,
-            http_client=httpx.AsyncClient(timeout=timeout, transport=transport, trust_env=False),
+            base_url=endpoint.base_url, api_key=endpoint.api_key, max_retries=0, timeout=chat_timeout,
+            http_client=httpx.AsyncClient(timeout=chat_timeout, transport=transport, trust_env=False),
         )
         self.model: str | None = endpoint.model
+        self.on_wait: Callable[[str], None] = lambda _m: None  # told what a long wait is for (the caller's terminal)
+        self._reading = 0          # prompt tokens the server is still prefilling for our requests
+        self._prefill_tps: float | None = None
+        self.chat_requests = 0     # every chat request sent, failed ones included (the report's model_requests)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -130,22 +168,27 @@ class LLMClient:
 
     # -- plain endpoints -------------------------------------------------------------------
     async def _get(self, url: str) -> httpx.Response:
-        return await self._with_retries(lambda: self._http.get(url), url)
+        return await self._with_retries(lambda t: self._http.get(url, timeout=t), url, self.endpoint.probe_timeout)
 
     async def _post(self, url: str, body: dict[str, Any]) -> httpx.Response:
-        return await self._with_retries(lambda: self._http.post(url, json=body), url)
+        # tokenizing a long prompt takes the server a moment: a second per ~200K characters
+        size = sum(len(str(v)) for v in body.values())
+        wait = self.endpoint.probe_timeout + size / 200_000
+        return await self._with_retries(lambda t: self._http.post(url, json=body, timeout=t), url, wait)
 
-    async def _with_retries(self, call: Callable[[], Awaitable[httpx.Response]], url: str) -> httpx.Response:
+    async def _with_retries(self, call: Callable[[httpx.Timeout], Awaitable[httpx.Response]], url: str, wait: float) -> httpx.Response:
         last = ""
+        timeout = httpx.Timeout(wait, connect=self.endpoint.connect_timeout)
         for attempt in range(self.endpoint.retries):
             try:
-                resp = await call()
+                resp = await call(timeout)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url} ({exc.__class__.__name__})", START_HINT) from exc
             except httpx.TimeoutException as exc:
-                last = f"timed out after {self.endpoint.request_timeout:.0f}s"
-                if attempt + 1 == self.endpoint.retries:
-                    raise ServerError(f"{url}: {last}", "the server is overloaded or stuck; retry later or raise --timeout") from exc
+                # a quick endpoint that says nothing for this long will not answer a second time either
+                raise ServerStuck(f"the server at {self.endpoint.base_url} accepted the connection but did not answer "
+                                  f"{url.removeprefix(self.root)} within {wait:.0f}s",
+                                  "is it a vLLM server, and is it healthy? (`modernize doctor`); a stuck server needs a restart") from exc
             except httpx.TransportError as exc:
                 last = f"connection failed ({exc.__class__.__name__})"
             else:
@@ -194,8 +237,14 @@ class LLMClient:
     @staticmethod
     def _count(resp: httpx.Response) -> int:
         if resp.status_code != 200:
-            raise ServerError(f"/tokenize answered HTTP {resp.status_code}: {resp.text[:200]}")
-        return int(resp.json()["count"])
+            raise ServerError(f"/tokenize answered HTTP {resp.status_code}: {resp.text[:200]}",
+                              "modernize needs vLLM's /tokenize to count tokens exactly; is this a vLLM server?")
+        try:
+            return int(resp.json()["count"])
+        except (ValueError, KeyError, TypeError) as exc:
+            kind = resp.headers.get("content-type", "no content type")
+            raise ServerError(f"/tokenize answered 200 but not with vLLM's JSON ({kind}: {resp.text[:120]!r})",
+                              "something other than vLLM answers at this address (a proxy or another web server?)") from exc
 
     async def prefix_cache(self) -> PrefixCacheCounters | None:
         """vLLM's cumulative prefix-cache counters, in tokens; None when /metrics is not there."""
@@ -234,7 +283,15 @@ class LLMClient:
         schema: dict[str, Any] | None = None,
         schema_name: str = "answer",
         on_first_token: Callable[[], None] | None = None,
+        label: str = "",
+        prompt_tokens: int | None = None,
     ) -> Completion:
+        """One answer, streamed. ``label`` names the request in progress lines; ``prompt_tokens``
+        (when counted) sizes the first-token deadline, else it is estimated from the characters.
+
+        Transient failures (5xx, 429, a dropped connection) are retried; a server that stays silent
+        past a deadline raises ServerStuck at once. Every exception carries ``requests``: how many
+        requests this call sent (the report counts rejected ones too)."""
         body: dict[str, Any] = {
             "model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
             "stream": True, "stream_options": {"include_usage": True},
@@ -243,60 +300,132 @@ class LLMClient:
             body["seed"] = seed
         if schema is not None:
             body["response_format"] = {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        tokens = prompt_tokens or int(sum(len(m["content"]) for m in messages) / CHARS_PER_TOKEN_FLOOR)
         last = ""
-        for attempt in range(self.endpoint.retries):
-            try:
-                return await self._stream(body, on_first_token)
-            except openai.APIConnectionError as exc:
-                if isinstance(exc, openai.APITimeoutError):
-                    last = f"timed out after {self.endpoint.request_timeout:.0f}s"
-                elif attempt == 0 and isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
-                    raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url}", START_HINT) from exc
-                else:
+        sent = 0
+        try:
+            for attempt in range(self.endpoint.retries):
+                sent += 1
+                try:
+                    comp = await self._stream(body, on_first_token, label or schema_name, tokens)
+                    return comp.model_copy(update={"requests": sent})
+                except openai.APIConnectionError as exc:
+                    if attempt == 0 and isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
+                        raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url}", START_HINT) from exc
                     last = f"connection lost ({exc.__cause__.__class__.__name__ if exc.__cause__ else exc})"
-            except openai.APIStatusError as exc:
-                text = _error_text(exc)
-                if exc.status_code == 400 and ("context length" in text or "maximum context" in text or "too long" in text):
-                    raise ContextOverflow(f"the server rejected the prompt as too long: {text[:300]}",
-                                          "the window is smaller than planned; check --max-model-len on the server") from exc
-                if exc.status_code < 500 and exc.status_code != 429:
-                    raise ServerError(f"the server refused the request (HTTP {exc.status_code}): {text[:300]}") from exc
-                last = f"HTTP {exc.status_code}: {text[:200]}"
-            except openai.APIError as exc:
-                # An error event inside the stream (vLLM reports bad schemas this way): not transient.
-                raise ServerError(f"the server rejected the request: {exc.message}") from exc
-            await asyncio.sleep(min(0.5 * 2**attempt, 8))
-        raise ServerError(f"chat request to {self.endpoint.base_url} failed {self.endpoint.retries} times ({last})",
-                          "the server is overloaded or failing; check its log, then run again (finished work is kept)")
+                except openai.APIStatusError as exc:
+                    text = _error_text(exc)
+                    if exc.status_code == 400 and is_overflow_text(text):
+                        raise ContextOverflow(f"the server rejected the prompt as too long: {text[:300]}",
+                                              "the window is smaller than planned; check --max-model-len on the server") from exc
+                    if exc.status_code < 500 and exc.status_code != 429:
+                        raise ServerError(f"the server refused the request (HTTP {exc.status_code}): {text[:300]}") from exc
+                    last = f"HTTP {exc.status_code}: {text[:200]}"
+                except openai.APIError as exc:
+                    # An error event inside the stream (vLLM reports bad schemas this way): not transient.
+                    raise ServerError(f"the server rejected the request: {exc.message}") from exc
+                await asyncio.sleep(min(0.5 * 2**attempt, 8))
+            raise ServerError(f"chat request to {self.endpoint.base_url} failed {self.endpoint.retries} times ({last})",
+                              "the server is overloaded or failing; check its log, then run again (finished work is kept)")
+        except ModernizerError as exc:
+            exc.requests = sent  # type: ignore[attr-defined]
+            raise
 
-    async def _stream(self, body: dict[str, Any], on_first_token: Callable[[], None] | None) -> Completion:
+    async def _stream(self, body: dict[str, Any], on_first_token: Callable[[], None] | None, label: str,
+                      prompt_tokens: int) -> Completion:
+        """The request and its stream under three clocks: the first token (prefill) by a deadline
+        sized from the prompt and what the server is already reading, then no gap longer than
+        ``stall_timeout``, and ``request_timeout`` in all. A wait past 20 s is said out loud."""
+        self.chat_requests += 1
+        ep = self.endpoint
         t0 = time.perf_counter()
+        first_deadline = ep.first_token_timeout or first_token_deadline(prompt_tokens, self._reading, self._prefill_tps)
+        self._reading += prompt_tokens
+        reading = True
+        ticker = asyncio.create_task(self._tell_wait(label, prompt_tokens, first_deadline, t0))
         ttft = None
         parts: list[str] = []
         finish = None
         usage = Usage()
-        extra = {k: body[k] for k in ("seed",) if k in body}
-        kwargs = {k: v for k, v in body.items() if k not in ("seed",)}
-        stream = await self._openai.chat.completions.create(**kwargs, **extra)
-        async for chunk in stream:
-            if chunk.usage is not None:
-                details = getattr(chunk.usage, "prompt_tokens_details", None)
-                usage = Usage(prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens,
-                              cached_tokens=getattr(details, "cached_tokens", None) if details else None)
-            for choice in chunk.choices:
-                piece = choice.delta.content if choice.delta else None
-                if ttft is None and (piece or choice.finish_reason):
-                    ttft = time.perf_counter() - t0
-                    if on_first_token:
-                        on_first_token()
-                if piece:
-                    parts.append(piece)
-                if choice.finish_reason:
-                    finish = choice.finish_reason
-        if ttft is None and on_first_token:
-            on_first_token()
+
+        def first_seen() -> None:
+            nonlocal reading, ttft
+            ttft = time.perf_counter() - t0
+            if reading:
+                reading = False
+                self._reading -= prompt_tokens
+            ticker.cancel()
+            if on_first_token:
+                on_first_token()
+
+        async def within(awaitable, waited: str, limit: float):
+            try:
+                return await asyncio.wait_for(awaitable, timeout=max(limit, 0.001))
+            except asyncio.TimeoutError as exc:
+                raise ServerStuck(f"{label}: {waited}", "the server may be stuck or far slower than expected: check it "
+                                  "(`modernize doctor`, its log), or allow more time with --first-token-timeout / --timeout; "
+                                  "finished answers are kept, a re-run resumes") from exc
+
+        try:
+            extra = {k: body[k] for k in ("seed",) if k in body}
+            kwargs = {k: v for k, v in body.items() if k not in ("seed",)}
+            silent = (f"the server sent nothing for {first_deadline:.0f}s (waiting for the first token of a "
+                      f"{prompt_tokens:,}-token prompt)")
+            stream = await within(self._openai.chat.completions.create(**kwargs, **extra), silent, first_deadline)
+            chunks = stream.__aiter__()
+            while True:
+                elapsed = time.perf_counter() - t0
+                if ttft is None:
+                    limit, waited = first_deadline - elapsed, silent
+                else:
+                    limit = min(ep.stall_timeout, ep.request_timeout - elapsed)
+                    waited = (f"the answer stopped for {ep.stall_timeout:.0f}s after {len(''.join(parts)):,} characters"
+                              if ep.stall_timeout < ep.request_timeout - elapsed else
+                              f"the answer took longer than {ep.request_timeout:.0f}s in all (--timeout)")
+                try:
+                    chunk = await within(chunks.__anext__(), waited, limit)
+                except StopAsyncIteration:
+                    break
+                if chunk.usage is not None:
+                    details = getattr(chunk.usage, "prompt_tokens_details", None)
+                    usage = Usage(prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens,
+                                  cached_tokens=getattr(details, "cached_tokens", None) if details else None)
+                for choice in chunk.choices:
+                    piece = choice.delta.content if choice.delta else None
+                    if ttft is None and (piece or choice.finish_reason or (choice.delta and getattr(choice.delta, "role", None))):
+                        first_seen()
+                    if piece:
+                        parts.append(piece)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+            if ttft is None:
+                first_seen()
+        finally:
+            ticker.cancel()
+            if reading:
+                self._reading -= prompt_tokens
+        if usage.prompt_tokens and ttft:
+            fresh = usage.prompt_tokens - (usage.cached_tokens or 0)
+            if fresh > 2048:  # a real prefill, not a cache hit: it measures the server
+                self._prefill_tps = max(self._prefill_tps or 0.0, fresh / ttft)
         return Completion(text="".join(parts), finish_reason=finish, usage=usage,
                           wall_s=round(time.perf_counter() - t0, 3), ttft_s=None if ttft is None else round(ttft, 3))
+
+    async def _tell_wait(self, label: str, prompt_tokens: int, deadline: float, t0: float) -> None:
+        """Progress lines while the server reads a prompt: after 20 s (sooner for short deadlines),
+        then every minute."""
+        await asyncio.sleep(min(20.0, deadline / 3))
+        while True:
+            waited = time.perf_counter() - t0
+            self.on_wait(f"waiting for the first token of {label}: the server is reading a {prompt_tokens:,}-token prompt "
+                      f"({waited:.0f}s so far, gives up after {deadline:.0f}s)")
+            await asyncio.sleep(60)
+
+
+def is_overflow_text(text: str) -> bool:
+    """Whether a 400's message is vLLM saying the prompt does not fit the window."""
+    low = text.lower()
+    return "context length" in low or "maximum context" in low or "too long" in low or "max_model_len" in low
 
 
 def _error_text(exc: openai.APIStatusError) -> str:
@@ -319,7 +448,3 @@ def parse_prefix_metrics(text: str) -> PrefixCacheCounters:
         else:
             out.hits += float(value)
     return out
-
-
-def dumps_compact(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)

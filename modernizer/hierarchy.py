@@ -23,8 +23,8 @@ from modernizer.agents import AgentSpec
 from modernizer.client import LLMClient
 from modernizer.context import render_file
 from modernizer.facts import Facts
-from modernizer.modules import Module, ModulePlan
-from modernizer.pipeline import (AgentRun, PipelineResult, ask, detail_jobs, plan_followups, prior_outputs,
+from modernizer.modules import FilePart, Module, ModulePlan, split_module
+from modernizer.pipeline import (AgentRun, PipelineResult, answer_key, ask, detail_jobs, plan_followups, prior_outputs,
                                  shared_prefix_wave)
 from modernizer.resultcache import ResultCache
 from modernizer.schemas import SEVERITIES
@@ -35,12 +35,19 @@ COMPACT_MAX_FINDINGS = 60  # per earlier agent, in a reduce agent's task
 MIN_OUTPUT_TOKENS = 256
 
 
+MAX_SPLITS = 4  # a module may be halved this many times over when the server counts it too large
+
+
 class ModuleResult(BaseModel):
     id: str
     name: str
     files: list[str]
     tokens: int
+    parts: list[FilePart] = Field(default_factory=list, description="what it read: whole files, or line ranges")
+    split_from: str | None = Field(default=None, description="the planned module this one is a piece of, when the server counted that one too large")
+    prompt_tokens: int | None = Field(default=None, description="its first request, counted by the server (None: answered from the cache)")
     runs: list[AgentRun] = Field(default_factory=list)
+    superseded: list[AgentRun] = Field(default_factory=list, description="requests the server rejected as too long before the split (counted, not used)")
 
 
 def render_module(snapshot: Snapshot, module: Module) -> str:
@@ -86,14 +93,21 @@ def merge_findings(results: list[ModuleResult], agent: str, prefix: str) -> list
 
 
 def _combined_run(agent: str, results: list[ModuleResult], output: dict[str, Any] | None) -> AgentRun:
+    """One agent over all modules: ok, partial (some modules failed: their reasons are kept, one
+    per module) or failed (none succeeded)."""
     runs = [x for r in results for x in r.runs if x.agent == agent]
-    failed = [r.id for r in results for x in r.runs if x.agent == agent and x.status != "ok"]
-    cached = [x.cached_tokens for x in runs if x.cached_tokens is not None]
+    spent = runs + [x for r in results for x in r.superseded if x.agent == agent]  # what the server was sent
+    failed = [(r.id, x.error or "failed") for r in results for x in r.runs if x.agent == agent and x.status != "ok"]
+    cached = [x.cached_tokens for x in spent if x.cached_tokens is not None]
+    status = "ok" if output is not None and not failed else ("partial" if len(failed) < len(runs) else "failed")
+    error = None
+    if failed:
+        shown = "; ".join(f"{m}: {why}" for m, why in failed[:20])
+        error = f"failed in {len(failed)} of {len(runs)} modules: {shown}" + (f"; ... {len(failed) - 20} more" if len(failed) > 20 else "")
     return AgentRun(
-        agent=agent, status="ok" if output is not None and not failed else "failed",
-        output=output, error=f"failed in modules {', '.join(failed)}" if failed else None,
-        requests=sum(x.requests for x in runs), prompt_tokens=sum(x.prompt_tokens for x in runs),
-        cached_tokens=sum(cached) if cached else None, completion_tokens=sum(x.completion_tokens for x in runs),
+        agent=agent, status=status, output=output, error=error,
+        requests=sum(x.requests for x in spent), prompt_tokens=sum(x.prompt_tokens for x in spent),
+        cached_tokens=sum(cached) if cached else None, completion_tokens=sum(x.completion_tokens for x in spent),
         wall_s=round(max((x.wall_s for x in runs), default=0.0), 3),
     )  # an aggregate, never "from cache" itself: the modules' own entries say which were
 
@@ -110,22 +124,41 @@ async def run_hierarchy(client: LLMClient, specs: dict[str, AgentSpec], system: 
     sem = asyncio.Semaphore(max(1, concurrency))
     done_count = 0
 
-    async def one(module: Module) -> ModuleResult:
+    need = min(max(s.max_tokens for s in map_agents), window // 4)  # room the map answers want
+    file_lines = {f.path: f.lines for f in snapshot.files}
+
+    async def one(module: Module, depth: int = 0, parent: str | None = None) -> list[ModuleResult]:
+        """The module's map answers, checked against the server's exact count first: a module the
+        plan under-estimated (or that the server rejects as too long) is halved and each half asked."""
         nonlocal done_count
         head = render_module(snapshot, module) + module_context(plan, module, facts)
-        room = max(MIN_OUTPUT_TOKENS, window - module.tokens - overhead)
         jobs = [(s, agentdefs.messages(system, head, agentdefs.render(s.template, outputs={}))) for s in map_agents]
+        cached = cache is not None and all(cache.has(answer_key(client, s, m, None, seed)) for s, m in jobs)
+        used = None if cached else await client.tokenize_messages(jobs[0][1])
+        halves = split_module(module, file_lines) if depth < MAX_SPLITS else None
+        if used is not None and used + need > window and halves:
+            say(f"module {module.id} {module.name}: {used:,} tokens by the server's count (planned {module.tokens:,}); "
+                f"over the {window:,}-token window with room to answer, so it is split in two")
+            return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
+        room = max(MIN_OUTPUT_TOKENS, window - used) if used is not None else need
         async with sem:
             runs = await shared_prefix_wave(client, jobs, seed=seed, cache=cache, max_tokens=room)
+        if any(r.error_kind == "overflow" for r in runs) and halves:
+            say(f"module {module.id} {module.name}: the server rejected it as too long; split in two and asked again")
+            parts = [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
+            parts[0].superseded.extend(runs)
+            return parts
         done_count += 1
         hits = sum(r.from_cache for r in runs)
         say(f"module {done_count}/{len(plan.modules)} {module.id} {module.name}: "
             + ", ".join(f"{r.agent} {r.status}" + (" (cached)" if r.from_cache else
-                        f" {r.completion_tokens / max(r.wall_s, 1e-3):.0f} tok/s") for r in runs)
+                        f" {r.completion_tokens / max(r.wall_s, 1e-3):.0f} tok/s" if r.status == "ok" else f" ({r.error})")
+                        for r in runs)
             + (f"; {hits} from cache" if hits else ""))
-        return ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, runs=runs)
+        return [ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, parts=module.parts,
+                             split_from=parent, prompt_tokens=used, runs=runs)]
 
-    results = list(await asyncio.gather(*(one(m) for m in plan.modules)))
+    results = [r for rs in await asyncio.gather(*(one(m) for m in plan.modules)) for r in rs]
 
     security = merge_findings(results, "security", "S")
     module_analyzer = merge_findings(results, "analyzer", "A")
@@ -209,10 +242,10 @@ def _by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _digest(snapshot: Snapshot, facts: Facts, plan: ModulePlan, results: list[ModuleResult], findings: list[dict[str, Any]],
             most: int = DIGEST_MAX_FINDINGS) -> str:
     summaries = []
-    for r, m in zip(results, plan.modules):
+    for r in results:
         run = next((x for x in r.runs if x.agent == "analyzer"), None)
         summary = (run.output or {}).get("summary", "") if run else ""
-        summaries.append({"id": m.id, "name": m.name, "files": len(m.files), "tokens": m.tokens, "summary": summary[:300]})
+        summaries.append({"id": r.id, "name": r.name, "files": len(r.files), "tokens": r.tokens, "summary": summary[:300]})
     ranked = _by_severity(findings)
     shown = ranked[:most]
     return agentdefs.render("digest.j2", name=snapshot.name, facts=facts, facts_text=agentdefs.render("facts.j2", facts=facts),

@@ -6,9 +6,11 @@ reason, so the report can say exactly what was analysed and what was not.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -59,17 +61,24 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
         raise InputError(f"{path}: cannot read the directory ({exc.strerror})", "check its permissions") from exc
 
     git_info, candidates, ignored = _git_listing(root) if opts.use_git else (None, None, [])
+    problems: list[SkippedFile] = []
     if candidates is None:
-        candidates = _walk(root)
+        candidates = _walk(root, problems)
     files: list[SourceFile] = []
     hidden = tuple(h.strip("/") for h in opts.hidden if h.strip("/"))
-    skipped: list[SkippedFile] = [SkippedFile(path=p, reason="gitignored") for p in ignored if not _is_hidden(p, hidden)]
+    skipped: list[SkippedFile] = problems + [SkippedFile(path=display_path(p), reason="gitignored") for p in ignored
+                                             if not _is_hidden(p, hidden)]
     opts = opts.model_copy(update={"exclude": opts.exclude + read_ignore_file(root)})
     for rel in sorted({c for c in candidates if not _is_hidden(c, hidden)}):
         result = _read_one(root, rel, opts)
+        shown = display_path(rel)
+        if shown != rel:
+            result.path = shown
+            if isinstance(result, SourceFile):
+                result.decode_note = "; ".join(filter(None, [result.decode_note, "file name is not valid UTF-8: shown with \\x escapes"]))
         (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
-    return Snapshot(root=str(root), name=root.name, git=git_info, files=files, skipped=skipped)
+    return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=files, skipped=skipped)
 
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
@@ -131,9 +140,16 @@ def _listing(git: SafeGit, prefix: str, root: Path) -> tuple[GitInfo, list[str],
     return info, paths, [p for p in ignored if PurePosixPath(p).parts[:1] and PurePosixPath(p).parts[0] not in EXCLUDED_DIRS]
 
 
-def _walk(root: Path) -> list[str]:
+def _walk(root: Path, problems: list[SkippedFile]) -> list[str]:
+    """Every path under ``root``, links not followed. A folder that cannot be listed (permissions,
+    a path longer than the system allows) goes to ``problems`` with its reason instead."""
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unlisted(exc: OSError) -> None:
+        rel = _rel(root, exc.filename) if exc.filename else "?"
+        problems.append(SkippedFile(path=display_path(rel) + "/", reason="unreadable", detail=_why(exc)))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unlisted):
         here = Path(dirpath)
         keep = []
         for d in dirnames:
@@ -143,7 +159,13 @@ def _walk(root: Path) -> list[str]:
             if d in EXCLUDED_DIRS:
                 # Listed once as the directory: a .git or node_modules would otherwise flood the manifest.
                 out.append(full.relative_to(root).as_posix() + "/")
-            elif full.is_symlink():
+                continue
+            try:
+                link = full.is_symlink()
+            except OSError as exc:
+                problems.append(SkippedFile(path=display_path(full.relative_to(root).as_posix()), reason="unreadable", detail=_why(exc)))
+                continue
+            if link:
                 # Directory links are listed as files so they get a recorded verdict, never a walk.
                 out.append(full.relative_to(root).as_posix())
             else:
@@ -151,6 +173,52 @@ def _walk(root: Path) -> list[str]:
         dirnames[:] = sorted(keep)
         out.extend((here / f).relative_to(root).as_posix() for f in filenames)
     return out
+
+
+def _rel(root: Path, filename: str | bytes) -> str:
+    try:
+        return Path(os.fsdecode(filename)).relative_to(root).as_posix()
+    except ValueError:
+        return os.fsdecode(filename)
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "its path is longer than the system allows (PATH_MAX)"
+    return exc.strerror or str(exc)
+
+
+def display_path(rel: str) -> str:
+    """A path as reports show it. File names that are not valid UTF-8 (legacy trees in latin-1 or
+    cp1252) come from the file system with their odd bytes escaped as surrogates, which no JSON can
+    carry: they are shown as ``\\xNN`` (``Caf\\xe9.java``), and ``disk_path`` turns that back."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+_ESCAPE = re.compile(r"\\x([0-9a-f]{2})")
+
+
+def disk_path(root: Path, shown: str) -> Path:
+    """The file a report's path names: ``shown`` itself, or, for a name ``display_path`` escaped,
+    the file system's own bytes again."""
+    plain = root / shown
+    if "\\x" not in shown or os.path.lexists(plain):
+        return plain
+    raw = bytearray()
+    i = 0
+    while i < len(shown):
+        m = _ESCAPE.match(shown, i)
+        if m:
+            raw.append(int(m.group(1), 16))
+            i = m.end()
+        else:
+            raw.extend(shown[i].encode("utf-8"))
+            i += 1
+    return root / os.fsdecode(bytes(raw))
 
 
 def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
@@ -183,7 +251,7 @@ def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | Skipped
     try:
         st = full.lstat()
     except OSError as exc:
-        return SkippedFile(path=rel, reason="unreadable", detail=exc.strerror or str(exc))
+        return SkippedFile(path=rel, reason="unreadable", detail=_why(exc))
     if stat.S_ISLNK(st.st_mode):
         try:
             target = full.resolve(strict=True)
@@ -202,7 +270,7 @@ def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | Skipped
     try:
         data = full.read_bytes()
     except OSError as exc:
-        return SkippedFile(path=rel, reason="unreadable", detail=exc.strerror or str(exc))
+        return SkippedFile(path=rel, reason="unreadable", detail=_why(exc))
     if _looks_binary(data):
         return SkippedFile(path=rel, reason="binary", detail="contains NUL bytes or mostly non-text bytes")
     text, encoding, note = decode(data)

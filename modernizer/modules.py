@@ -188,6 +188,41 @@ def _split_file(path: str, tokens: int, lines: int, budget: int) -> list[Module]
         start += step
 
 
+def split_module(module: Module, file_lines: dict[str, int]) -> list[Module] | None:
+    """Two halves of a module the server counted as too large for the window (the plan's token
+    estimate for it was short), or None when it cannot be cut further (a single line).
+
+    Several parts: cut between parts, at half the lines. One part: cut its line range in half,
+    the halves overlapping a little as in ``_split_file``."""
+    spans = [(p, p.start, p.end or file_lines.get(p.path, p.start)) for p in module.parts]
+    sizes = [max(1, b - a + 1) for _, a, b in spans]
+    total = sum(sizes)
+    if len(spans) > 1:
+        acc, k = 0, 1
+        for i, n in enumerate(sizes[:-1], 1):
+            acc += n
+            k = i
+            if acc >= total / 2:
+                break
+        halves = [[p for p, _, _ in spans[:k]], [p for p, _, _ in spans[k:]]]
+        shares = [sum(sizes[:k]), sum(sizes[k:])]
+    else:
+        part, a, b = spans[0]
+        if b <= a:
+            return None
+        mid = (a + b) // 2
+        overlap = min(SPLIT_OVERLAP_LINES, (b - a) // 8)
+        halves = [[FilePart(path=part.path, start=a, end=mid)], [FilePart(path=part.path, start=max(a, mid + 1 - overlap), end=b)]]
+        shares = [mid - a + 1, b - max(a, mid + 1 - overlap) + 1]
+    out = []
+    for suffix, parts, share in zip("ab", halves, shares):
+        files = sorted({p.path for p in parts})
+        name = (f"{parts[0].path} (lines {parts[0].start}-{parts[0].end})" if len(parts) == 1 and parts[0].end is not None
+                else _name(files))
+        out.append(Module(id=module.id + suffix, name=name, parts=parts, tokens=math.ceil(module.tokens * share / max(total, 1))))
+    return out
+
+
 def _name(files: list[str]) -> str:
     """The common directory, plus the sub-directories it draws on when there are several."""
     if len(files) == 1:

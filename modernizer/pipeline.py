@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from modernizer import agents as agentdefs
 from modernizer.agents import AgentSpec
-from modernizer.client import LLMClient, PrefixCacheCounters
+from modernizer.client import LLMClient, PrefixCacheCounters, ServerStuck
 from modernizer.context import render_file
-from modernizer.errors import ModernizerError
+from modernizer.errors import ContextOverflow, ModernizerError
 from modernizer.resultcache import ResultCache, request_key
 from modernizer.schemas import ModernizationOutput, fit_schema, json_schema
 from modernizer.snapshot import Snapshot
@@ -39,9 +39,11 @@ class Attempt(BaseModel):
 
 class AgentRun(BaseModel):
     agent: str
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "partial"]
     output: dict[str, Any] | None = None
     error: str | None = None
+    error_kind: Literal["overflow", "server", "invalid", "truncated"] | None = Field(
+        default=None, description="overflow: the server said the prompt does not fit (chunked mode splits the module and retries)")
     attempts: list[Attempt] = Field(default_factory=list)
     requests: int = 0
     prompt_tokens: int = 0
@@ -79,11 +81,9 @@ async def ask(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], *,
 
     ``schema``: a narrower JSON schema than the output model's for this one request (the review's
     fix request names the only file it may edit); the answer is still validated against the model."""
-    model = spec.output_model
-    schema = schema or json_schema(model)
+    schema = schema or json_schema(spec.output_model)
     limit = min(spec.max_tokens, max_tokens) if max_tokens else spec.max_tokens
-    key = request_key(client.model or "", {"messages": msgs, "schema": schema, "max_tokens": limit,
-                                            "temperature": spec.temperature, "seed": seed, "subject": subject})
+    key = answer_key(client, spec, msgs, schema, seed, subject)
     if cache is not None:
         hit = cache.get(key, AgentRun)
         if hit is not None:
@@ -96,25 +96,39 @@ async def ask(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], *,
     return run
 
 
+def answer_key(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any] | None,
+               seed: int | None, subject: str | None = None) -> str:
+    """The result-cache key of one request. ``max_tokens`` is not part of it: it only decides
+    whether an answer is cut off, and a cut-off answer is never cached, so a request whose room was
+    computed differently (an estimate, an exact count) still finds the answer it already has."""
+    return request_key(client.model or "", {"messages": msgs, "schema": schema or json_schema(spec.output_model),
+                                            "temperature": spec.temperature, "seed": seed, "subject": subject})
+
+
 async def _ask_model(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any], limit: int,
                      seed: int | None, on_first_token: Callable[[], None] | None, subject: str | None) -> AgentRun:
     model = spec.output_model
     run = AgentRun(agent=spec.name, status="failed", template_hash=agentdefs.template_hash(spec), subject=subject)
     t0 = time.perf_counter()
     convo = list(msgs)
+    label = spec.name + (f" {subject}" if subject else "")
     for attempt in range(2):
         try:
             comp = await client.chat(convo, max_tokens=limit, temperature=spec.temperature, seed=seed,
-                                     schema=schema, schema_name=spec.output,
+                                     schema=schema, schema_name=spec.output, label=label,
                                      on_first_token=on_first_token if attempt == 0 else None)
+        except ServerStuck:
+            raise  # a silent server stops the run: every later request would wait the same way
         except ModernizerError as exc:
+            run.requests += getattr(exc, "requests", 1)
             run.error = exc.message
+            run.error_kind = "overflow" if isinstance(exc, ContextOverflow) else "server"
             run.attempts.append(Attempt(error=exc.message))
             break
         finally:
             if attempt == 0 and on_first_token:
                 on_first_token()  # never leave the wave waiting on a failed leader
-        run.requests += 1
+        run.requests += comp.requests
         run.prompt_tokens += comp.usage.prompt_tokens
         run.completion_tokens += comp.usage.completion_tokens
         if comp.usage.cached_tokens is not None:
@@ -123,11 +137,12 @@ async def _ask_model(client: LLMClient, spec: AgentSpec, msgs: list[dict[str, st
             run.ttft_s = comp.ttft_s
         error = _validate(model, comp.text, comp.finish_reason)
         if error is None:
-            run.status, run.error = "ok", None
+            run.status, run.error, run.error_kind = "ok", None, None
             run.output = model.model_validate_json(comp.text).model_dump()
             break
         run.attempts.append(Attempt(error=error, finish_reason=comp.finish_reason, text_head=comp.text[:600]))
         run.error = error
+        run.error_kind = "truncated" if comp.finish_reason == "length" else "invalid"
         if comp.finish_reason == "length":
             # the same schema could overflow again: retry under one whose longest answer fits, at the
             # characters per token this answer showed, with a margin
@@ -227,6 +242,8 @@ async def shared_prefix_wave(client: LLMClient, jobs: list[tuple[AgentSpec, list
     finally:
         if not lead.done():
             lead.cancel()
+        elif not lead.cancelled():
+            lead.exception()  # retrieved: the caller sees the error that stopped the wave, not a stray log line
 
 
 def detail_jobs(client: LLMClient, followups: list[AgentSpec], done: dict[str, AgentRun], snapshot: Snapshot,

@@ -137,6 +137,9 @@ class ModuleSummary(BaseModel):
     tokens: int
     line_ranges: list[str] = Field(default_factory=list, description="for files split by lines: path:start-end")
     agents: dict[str, str] = Field(default_factory=dict, description="agent -> ok | failed | cached")
+    errors: dict[str, str] = Field(default_factory=dict, description="agent -> why it failed in this module")
+    prompt_tokens: int | None = Field(default=None, description="its first request as the server counted it (None: from the cache)")
+    split_from: str | None = Field(default=None, description="the planned module it is half of, when the server counted that one too large")
     findings: int = 0
 
 
@@ -187,7 +190,8 @@ class Report(BaseModel):
         return {
             "findings": len(self.findings), "by_severity": by_sev, "by_grounding": by_status,
             "cycles": len(self.facts.graph.files.cycles), "plan_items": len(self.plan),
-            "agents_ok": sum(a.status == "ok" for a in self.agents), "agents_failed": sum(a.status != "ok" for a in self.agents),
+            "agents_ok": sum(a.status == "ok" for a in self.agents), "agents_partial": sum(a.status == "partial" for a in self.agents),
+            "agents_failed": sum(a.status == "failed" for a in self.agents),
             "min_cache_hit_rate_after_first": min((a.cache_hit_rate for a in after_first), default=None),
             "suppressed": sum(f.suppressed for f in self.findings),
             "open_by_severity": {s: sum(f.severity == s and f.counts for f in self.findings) for s in SEVERITIES},
@@ -335,18 +339,25 @@ def _stats(run: AgentRun) -> AgentStats:
 
 
 def _modules(snapshot: Snapshot, facts: Facts, run: ModuleRun, findings: list[ReportFinding]) -> Modules:
-    coverage = run.plan.module_of_file()
-    owner = {p: ms[0] for p, ms in coverage.items()}
+    """The modules as they ran (a planned module the server counted too large appears as its
+    halves), what each covered, and every failure with its reason."""
+    coverage: dict[str, list[str]] = {}
+    for r in run.results:
+        for p in r.parts:
+            coverage.setdefault(p.path, [])
+            if r.id not in coverage[p.path]:
+                coverage[p.path].append(r.id)
     per_module: dict[str, int] = {}
     for f in findings:
-        if f.file in owner:
-            per_module[owner[f.file]] = per_module.get(owner[f.file], 0) + 1
-    summaries = []
-    for m, r in zip(run.plan.modules, run.results):
-        summaries.append(ModuleSummary(
-            id=m.id, name=m.name, files=len(m.files), tokens=m.tokens,
-            line_ranges=[f"{p.path}:{p.start}-{p.end}" for p in m.parts if p.end is not None],
-            agents={x.agent: ("cached" if x.from_cache else x.status) for x in r.runs}, findings=per_module.get(m.id, 0)))
+        if f.module:
+            per_module[f.module] = per_module.get(f.module, 0) + 1
+    summaries = [ModuleSummary(
+        id=r.id, name=r.name, files=len(r.files), tokens=r.tokens, prompt_tokens=r.prompt_tokens, split_from=r.split_from,
+        line_ranges=[f"{p.path}:{p.start}-{p.end}" for p in r.parts if p.end is not None],
+        agents={x.agent: ("cached" if x.from_cache else x.status) for x in r.runs},
+        errors={x.agent: x.error or "failed" for x in r.runs if x.status != "ok"},
+        findings=per_module.get(r.id, 0)) for r in run.results]
+    owner = {p: ms[0] for p, ms in coverage.items()}
     cross = [c for c in facts.graph.files.cycles if len({owner.get(f) for f in c}) > 1]
     return Modules(budget=run.plan.budget, modules=summaries, coverage=coverage,
                    uncovered=sorted(f.path for f in snapshot.files if f.path not in coverage),
@@ -391,11 +402,16 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     report.prefix_cache = result.prefix_cache
     if modules is not None:
         report.modules = _modules(snapshot, facts, modules, report.findings)
-        report.notes.append(f"The codebase is larger than the model's window: it was analysed as {len(modules.plan.modules)} modules, "
+        report.notes.append(f"The codebase is larger than the model's window: it was analysed as {len(modules.results)} modules, "
                             "then synthesised (see Modules for how every file was covered).")
-    failed = [a.agent for a in report.agents if a.status != "ok"]
+        split = sorted({r.split_from for r in modules.results if r.split_from})
+        if split:
+            report.notes.append(f"{len(split)} planned modules were larger than the window by the server's exact count and were "
+                                f"split before sending: {', '.join(split[:20])}" + (" ..." if len(split) > 20 else "") + ".")
+    failed = [a for a in report.agents if a.status != "ok"]
     if failed:
-        report.notes.append(f"Agents that failed (their sections are empty; see Agents): {', '.join(failed)}.")
+        report.notes.append("Part of the analysis failed (the run exits 5): " + "; ".join(
+            f"{a.agent} {a.status}: {a.error or 'no answer'}" for a in failed) + ".")
     report = apply_suppressions(report, suppressions or [], (now or datetime.now(timezone.utc)).date())
     return seal(report, SecretIndex.from_texts(f.text for f in snapshot.files))
 

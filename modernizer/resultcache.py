@@ -108,6 +108,10 @@ class ResultCache:
         self.stats.hits += 1
         return value
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is there (not whether it is sound: ``get`` decides that)."""
+        return self.enabled and self._path(key).is_file()
+
     def put(self, key: str, value: BaseModel) -> None:
         if not self.enabled:
             return

@@ -132,4 +132,6 @@ def test_the_exit_codes_the_workflow_relies_on_are_the_documented_ones():
     res = runner.invoke(app, ["analyze", "--help"])
     assert "1 findings at or above --fail-on" in " ".join(res.output.split())
     text = WORKFLOW.read_text(encoding="utf-8")
-    assert '[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]' in text and "steps.analyze.outputs.rc == '1'" in text
+    assert "5 done but incomplete" in " ".join(res.output.split())
+    assert '[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] && [ "$rc" -ne 5 ]' in text
+    assert "steps.analyze.outputs.rc == '1'" in text and "steps.analyze.outputs.rc == '5'" in text

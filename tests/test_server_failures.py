@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import time
 
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from conftest import HOTEL
 from modernizer.analysis import AnalyzeOptions, analyze
 from modernizer.cli import app
-from modernizer.client import Endpoint, LLMClient
+from modernizer.client import Endpoint, LLMClient, ServerStuck, first_token_deadline
 from modernizer.schemas import worst_case_chars
 from support.scripted import ScriptedServer, sse
 
@@ -119,9 +120,89 @@ def test_invalid_answer_then_valid_one_succeeds_and_the_reask_carries_the_error(
     assert reasks[0]["messages"][1] == server.chat_calls[0]["messages"][1] or reasks[0]["messages"][0] == server.chat_calls[0]["messages"][0]
 
 
-def test_hanging_server_times_out_with_a_message(tmp_path):
+def test_a_dropped_connection_is_retried_then_recorded_with_its_reason(tmp_path):
     def chat(body, n):
-        raise httpx.ReadTimeout("read timed out")
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
 
-    report = run_scripted(ScriptedServer(chat), tmp_path, retries=2, timeout=1.0)
-    assert all(a.status == "failed" and "timed out" in a.error for a in report.agents)
+    report = run_scripted(ScriptedServer(chat), tmp_path, retries=2)
+    assert all(a.status == "failed" and "connection lost" in a.error and a.requests == 2 for a in report.agents)
+    assert report.summary["model_requests"] >= 8  # the failed requests count too
+
+
+def silent_listener() -> tuple[socket.socket, str]:
+    """A port that accepts connections (the kernel does) and never says a word."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    return s, f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+
+
+def test_a_server_that_accepts_and_never_answers_ends_a_default_run_quickly(tmp_path):
+    listener, url = silent_listener()
+    try:
+        t0 = time.perf_counter()
+        res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", url, "-o", str(tmp_path / "out"),
+                                  "--cache-dir", str(tmp_path / "cache")])
+        took = time.perf_counter() - t0
+    finally:
+        listener.close()
+    assert res.exit_code == 3, res.output
+    assert "accepted the connection but did not answer /v1/models within 15s" in res.output
+    assert "modernize doctor" in res.output
+    assert took < 40  # was 45 minutes (900 s x 3 tries)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+class Silent(httpx.AsyncBaseTransport):
+    """models and tokenize answer; chat either never starts, or sends one chunk and stops."""
+
+    def __init__(self, stall_after_first: bool) -> None:
+        self.stall_after_first = stall_after_first
+        self.scripted = ScriptedServer(lambda body, n: sse("{}"))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/chat/completions"):
+            return self.scripted._handle(request)
+        if not self.stall_after_first:
+            await asyncio.Event().wait()
+
+        async def body():
+            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "tiny",
+                     "choices": [{"index": 0, "delta": {"role": "assistant", "content": '{"findings": ['}, "finish_reason": None}]}
+            yield f"data: {json.dumps(chunk)}\n\n".encode()
+            await asyncio.Event().wait()
+
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
+
+
+def run_silent(tmp_path, stall_after_first: bool, **endpoint):
+    said: list[str] = []
+    opts = AnalyzeOptions(endpoint=Endpoint(base_url="http://127.0.0.1:9/v1", **endpoint), cache_dir=tmp_path / "cache")
+    factory = lambda ep: LLMClient(ep, transport=Silent(stall_after_first))  # noqa: E731
+    t0 = time.perf_counter()
+    try:
+        asyncio.run(analyze(HOTEL, opts, progress=said.append, client_factory=factory))
+    except ServerStuck as exc:
+        return exc, said, time.perf_counter() - t0
+    raise AssertionError("the run did not stop")
+
+
+def test_a_chat_that_never_starts_stops_the_run_at_its_first_token_deadline_and_says_what_it_waits_for(tmp_path):
+    exc, said, took = run_silent(tmp_path, False, first_token_timeout=3)
+    assert exc.exit_code == 3 and took < 15
+    assert re.search(r"the server sent nothing for 3s \(waiting for the first token of a [\d,]+-token prompt\)", exc.message)
+    assert "--first-token-timeout" in exc.hint
+    assert any(re.search(r"waiting for the first token of (analyzer|security): the server is reading a [\d,]+-token prompt", m) for m in said)
+
+
+def test_an_answer_that_stops_mid_stream_is_ended_by_the_stall_deadline(tmp_path):
+    exc, _, took = run_silent(tmp_path, True, stall_timeout=1)
+    assert took < 15 and "the answer stopped for 1s after 14 characters" in exc.message
+
+
+def test_the_first_token_deadline_grows_with_the_prompt_and_what_the_server_is_already_reading():
+    small, big = first_token_deadline(1_000), first_token_deadline(538_000)
+    assert 60 < small < 70 and big > 1000  # an unmeasured server reading half a million tokens gets its time
+    assert first_token_deadline(538_000, ahead_tokens=100_000) > big
+    # once the server's prefill is measured (17.6K tokens/s on an H200), the deadline tightens
+    assert first_token_deadline(538_000, measured_tps=17_600) < 130

@@ -147,7 +147,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": not failed}
     if failed:
         invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": f"agent {a.agent} failed: {a.error or 'no valid answer'}"}} for a in failed]
+            {"level": "error", "message": {"text": f"agent {a.agent} {a.status}: {a.error or 'no valid answer'}"}} for a in failed]
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [invocation],

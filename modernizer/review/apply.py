@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from modernizer.errors import InputError, ModernizerError
 from modernizer.grounding import ground
-from modernizer.ingest import decode
+from modernizer.ingest import decode, disk_path
 from modernizer.languages import language_of
 from modernizer.redact import MARK, SecretIndex, redact
 from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
@@ -46,8 +47,8 @@ class ApplyError(ModernizerError):
 
 def safe_path(root: Path, rel: str) -> Path:
     """``rel`` inside ``root``, or InputError: edits never reach outside the analysed repository."""
-    rel = rel.strip().replace("\\", "/").removeprefix("./")
-    full = (root / rel).resolve()
+    rel = re.sub(r"\\(?!x[0-9a-f]{2})", "/", rel.strip()).removeprefix("./")  # Windows separators; \xNN is an escaped name
+    full = disk_path(root, rel).resolve()
     if not full.is_relative_to(root.resolve()) or rel.startswith("/"):
         raise InputError(f"{rel}: outside the repository", "edits may only change files of the analysed repository")
     return full
