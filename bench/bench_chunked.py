@@ -70,15 +70,15 @@ def run(tree: Path, server, window: int, concurrency: int, cache: Path, label: s
         "token_source": report.tokens.budget.source.detail if report.tokens.budget else "",
         "modules": len(mods), "module_budget": report.modules.budget if report.modules else None,
         "split_files": sum(bool(m.line_ranges) for m in mods),
-        "model_requests": report.summary["model_requests"], "map_calls": map_calls, "reduce_calls": reduce_calls,
+        "model_requests": report.summary.model_requests, "map_calls": map_calls, "reduce_calls": reduce_calls,
         "followup_calls": sum(a.requests for a in report.followups),
-        "results_from_cache": report.summary["results_from_cache"], "result_cache": report.result_cache.model_dump(),
+        "results_from_cache": report.summary.results_from_cache, "result_cache": report.result_cache.model_dump(),
         "prompt_tokens": sum(a.prompt_tokens for a in report.agents) + sum(a.prompt_tokens for a in report.followups),
         "cached_tokens": sum(a.cached_tokens or 0 for a in report.agents) + sum(a.cached_tokens or 0 for a in report.followups),
         "server_prefix_cache": report.prefix_cache.model_dump() if report.prefix_cache else None,
         "cross_module_cycles": len(report.modules.cross_module_cycles) if report.modules else 0,
         "modules_of_edited_file": report.modules.coverage.get(EDITED, []) if report.modules else [],
-        "agents_failed": report.summary["agents_failed"], "timings": report.timings,
+        "agents_failed": report.summary.agents_failed, "timings": report.timings,
     }
 
 

@@ -24,7 +24,8 @@ from modernizer.modules import ModulePlan, plan_modules
 from modernizer.pipeline import run_pipeline
 from modernizer.resultcache import ResultCache, default_cache_dir
 from modernizer.userdirs import inside
-from modernizer.report import LLMInfo, ModuleRun, Report, build_report
+from modernizer.report import LLMInfo, Report
+from modernizer.assemble import ModuleRun, build_report
 from modernizer.snapshot import Snapshot
 from modernizer.suppressions import load_suppressions
 from modernizer.baseline import compare, present_in

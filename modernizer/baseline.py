@@ -1,4 +1,4 @@
-"""Comparing a run with an earlier report, and the exit code a CI job gates on.
+"""Comparing a run with an earlier report.
 
 ``compare`` is a pure function of two reports: every current finding becomes ``new`` or
 ``unchanged`` by fingerprint, and every baseline finding whose fingerprint is gone is listed in
@@ -14,17 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
-from modernizer.report import BaselineInfo, Report, ReportFinding, legacy_fingerprint, present_fingerprints
-from modernizer.schemas import SEVERITIES
+from modernizer.identity import legacy_fingerprint, present_fingerprints
+from modernizer.report import BaselineInfo, Report, ReportFinding
 from modernizer.snapshot import Snapshot
-
-FailOn = Literal["critical", "high", "medium", "low", "never"]
-FAIL_ON_CHOICES: tuple[str, ...] = ("critical", "high", "medium", "low", "never")
-EXIT_FINDINGS = 1  # findings at or above --fail-on (new ones when a baseline is given)
-EXIT_INCOMPLETE = 5  # the report is written, but some agents or modules failed (it lists them with their reasons)
-
 
 def present_in(snapshot: Snapshot) -> Callable[[ReportFinding], bool]:
     """Whether a baseline finding's code is still in ``snapshot``, unchanged and in the same symbol."""
@@ -77,32 +70,3 @@ def compare(current: Report, baseline: Report, source: str = "",
     if legacy:
         notes.append("The baseline is a schema 1.0 report: findings were matched by its older fingerprint (file, category, quote).")
     return current.model_copy(update={"findings": findings, "fixed": fixed, "baseline": info, "notes": notes})
-
-
-def gating_findings(report: Report, fail_on: str) -> list[ReportFinding]:
-    """The findings that make ``--fail-on`` fail: at or above the threshold, grounded (not
-    rejected), not suppressed, and, when the report was compared with a baseline, new."""
-    if fail_on == "never":
-        return []
-    if fail_on not in SEVERITIES:
-        raise ValueError(f"unknown threshold {fail_on!r}")
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    limit = rank[fail_on]
-    return [f for f in report.findings
-            if f.counts and rank.get(f.severity, len(SEVERITIES)) <= limit
-            and (report.baseline is None or f.baseline_status == "new")]
-
-
-def incomplete(report: Report) -> list[str]:
-    """What of the analysis did not finish: every failed agent (single context) or agent-in-module
-    (chunked), with its reason. Plan-detail follow-ups are not counted: their plan items stand."""
-    return [f"{a.agent}{' in ' + a.subject if a.subject else ''}: {a.error or a.status}" for a in report.agents if a.status != "ok"]
-
-
-def exit_code(report: Report, fail_on: str) -> int:
-    """The exit code of a finished run: EXIT_FINDINGS when a finding gates (see ``gating_findings``),
-    else EXIT_INCOMPLETE when part of the analysis failed (so a CI job never passes a run that did
-    not look at everything), else 0. Gating findings win: they are the more specific signal."""
-    if gating_findings(report, fail_on):
-        return EXIT_FINDINGS
-    return EXIT_INCOMPLETE if incomplete(report) else 0

@@ -18,8 +18,8 @@ from rich.table import Table
 from modernizer import __version__
 from modernizer import analysis
 from modernizer.analysis import AnalyzeOptions, chunk_plan, plan_tokens, prepare, use_modules
-from modernizer.baseline import (EXIT_FINDINGS, EXIT_INCOMPLETE, FAIL_ON_CHOICES, compare, exit_code, gating_findings,
-                                 incomplete)
+from modernizer.gate import EXIT_FINDINGS, EXIT_INCOMPLETE, FAIL_ON_CHOICES, exit_code, gating_findings, incomplete
+from modernizer.baseline import compare
 from modernizer.agents import load_agents
 from modernizer.client import DEFAULT_BASE_URL, Endpoint, LLMClient
 from modernizer.errors import ModernizerError
@@ -238,16 +238,16 @@ def write_reports(report: Report, output_dir: Path, formats: list[str], link_bas
 
 def _print_summary(report: Report) -> None:
     s = report.summary
-    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n) or "none"
-    err.print(f"findings: {s['findings']} ({sev}); grounding: {s['by_grounding']}; cycles: {s['cycles']}; "
-              f"agents ok {s['agents_ok']}" + (f", partial {s['agents_partial']}" if s["agents_partial"] else "")
-              + f", failed {s['agents_failed']}", soft_wrap=True)
-    if s.get("suppressed"):
-        err.print(f"suppressed: {s['suppressed']} (modernize-suppressions.toml)", soft_wrap=True)
-    if s.get("baseline") is not None:
-        b = s["baseline"]
-        err.print(f"against the baseline: {b['new']} new, {b['unchanged']} unchanged, {b['fixed']} fixed"
-                  + (f", {b['not_reported']} not reported (code unchanged)" if b["not_reported"] else ""), soft_wrap=True)
+    sev = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n) or "none"
+    err.print(f"findings: {s.findings} ({sev}); grounding: {s.by_grounding}; cycles: {s.cycles}; "
+              f"agents ok {s.agents_ok}" + (f", partial {s.agents_partial}" if s.agents_partial else "")
+              + f", failed {s.agents_failed}", soft_wrap=True)
+    if s.suppressed:
+        err.print(f"suppressed: {s.suppressed} (modernize-suppressions.toml)", soft_wrap=True)
+    if s.baseline is not None:
+        b = s.baseline
+        err.print(f"against the baseline: {b.new} new, {b.unchanged} unchanged, {b.fixed} fixed"
+                  + (f", {b.not_reported} not reported (code unchanged)" if b.not_reported else ""), soft_wrap=True)
     failed = incomplete(report)
     for line in failed[:10]:
         err.print(f"[yellow]failed:[/] {escape(line)}", soft_wrap=True)
@@ -443,17 +443,18 @@ def serve(
     except ModernizerError as exc:
         raise _fail(exc) from None
     s = started.state
+    if not detach:
+        import signal
+
+        def _interrupt(*_args) -> None:
+            raise KeyboardInterrupt
+
+        for sig in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a kill stops the server too
+            signal.signal(sig, _interrupt)  # before the line below: whoever reads it may signal at once
     out.print(f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
               + ("stop it with: modernize serve --stop" if detach else "Ctrl-C stops it"), markup=False, soft_wrap=True)
     if detach:
         return
-    import signal
-
-    def _interrupt(*_args) -> None:
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a kill stops the server too
-        signal.signal(sig, _interrupt)
     try:
         code = started.supervisor.wait() if started.supervisor else 0
     except KeyboardInterrupt:

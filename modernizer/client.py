@@ -21,6 +21,8 @@ import httpx
 import openai
 from pydantic import BaseModel, Field
 
+from modernizer import metrics
+from modernizer.records import PrefixCacheCounters
 from modernizer.errors import ContextOverflow, ModernizerError, RemoteEndpointRefused, ServerError, ServerUnavailable
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -92,14 +94,6 @@ class Completion(BaseModel):
     wall_s: float
     ttft_s: float | None = None
     requests: int = Field(default=1, description="requests sent for it, retries included")
-
-
-class PrefixCacheCounters(BaseModel):
-    queries: float = 0.0
-    hits: float = 0.0
-
-    def minus(self, other: "PrefixCacheCounters") -> "PrefixCacheCounters":
-        return PrefixCacheCounters(queries=self.queries - other.queries, hits=self.hits - other.hits)
 
 
 def is_local_host(host: str) -> bool:
@@ -437,14 +431,7 @@ def _error_text(exc: openai.APIStatusError) -> str:
         return exc.response.text if exc.response is not None else str(exc)
 
 
-_METRIC = re.compile(r"^(vllm:prefix_cache_(?:queries|hits)_total)(?:\{[^}]*\})? ([0-9.eE+-]+)$", re.M)
-
-
 def parse_prefix_metrics(text: str) -> PrefixCacheCounters:
-    out = PrefixCacheCounters()
-    for name, value in _METRIC.findall(text):
-        if name.endswith("queries_total"):
-            out.queries += float(value)
-        else:
-            out.hits += float(value)
-    return out
+    """vLLM's cumulative prefix-cache counters from its Prometheus text (summed over engines)."""
+    return PrefixCacheCounters(queries=metrics.total(text, "vllm:prefix_cache_queries_total"),
+                               hits=metrics.total(text, "vllm:prefix_cache_hits_total"))

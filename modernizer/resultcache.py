@@ -25,21 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from modernizer.records import CacheStats
 from modernizer.userdirs import cache_home, repo_key
 
 CACHE_VERSION = "1"
 # errors that say the whole cache folder is unusable, not just one entry
 _FATAL = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, getattr(errno, "EDQUOT", errno.ENOSPC)}
-
-
-class CacheStats(BaseModel):
-    hits: int = 0
-    misses: int = 0
-    writes: int = 0
-    corrupt: int = 0
-    write_errors: int = 0
-    disabled: str | None = None
-    directory: str = ""
 
 
 def request_key(model: str, body: dict[str, Any]) -> str:

@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta, timezone
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer.baseline import compare, exit_code, gating_findings, present_in
+from modernizer.baseline import compare, present_in
+from modernizer.gate import exit_code, gating_findings
 from modernizer.reportfiles import load_report
 from modernizer.cli import app, write_reports
 from modernizer.ingest import load_snapshot
-from modernizer.report import Report, legacy_fingerprint
+from modernizer.report import Report
+from modernizer.identity import legacy_fingerprint
 from modernizer.suppressions import Suppression, add_suppression
 from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report, pipeline_result, security_findings
 
@@ -45,7 +47,7 @@ def test_a_fixed_planted_bug_is_reported_fixed_and_everything_else_unchanged(hot
 
     assert [(f.file, f.category, f.baseline_status) for f in compared.fixed] == [(USER_DAO, "sql-injection", "fixed")]
     assert {f.baseline_status for f in compared.findings} == {"unchanged"}
-    assert compared.summary["baseline"] == {"new": 0, "unchanged": len(a.findings) - 1, "fixed": 1, "not_reported": 0}
+    assert compared.summary.baseline.model_dump() == {"new": 0, "unchanged": len(a.findings) - 1, "fixed": 1, "not_reported": 0}
     assert compared.baseline.source == a_json.name and compared.baseline.generated_at.startswith("2025-01-06")
     assert exit_code(compared, "critical") == 0 and exit_code(compared, "low") == 0  # nothing new
     assert exit_code(b, "critical") == 1  # without a baseline every open critical counts
@@ -65,7 +67,7 @@ def test_a_finding_the_model_left_out_whose_code_is_unchanged_is_not_called_fixe
     b = labelled_report(hotel_copy, pipeline_result(security=without(security_findings(), USER_DAO)))
     compared = compare(b, a, present=present_in(load_snapshot(hotel_copy)))
     assert [(f.file, f.baseline_status) for f in compared.fixed] == [(USER_DAO, "not-reported")]
-    assert compared.summary["baseline"]["fixed"] == 0 and compared.summary["baseline"]["not_reported"] == 1
+    assert compared.summary.baseline.fixed == 0 and compared.summary.baseline.not_reported == 1
 
 
 def test_a_new_bug_fails_the_build_at_or_above_the_threshold_only(hotel_copy, tmp_path):
@@ -112,13 +114,13 @@ def test_suppressions_hide_from_fail_on_until_they_expire(hotel_copy):
     assert db.suppressed and db.suppression.owner == "ana" and not db.suppression.expired
     assert not auth.suppressed and auth.suppression.expired  # resurfaced
     assert any("expired" in n and auth.id in n for n in report.notes)
-    assert report.summary["suppressed"] == 1
+    assert report.summary.suppressed == 1
     assert [f.file for f in gating_findings(report, "critical")] == [AUTH]
     # once the team extends it, nothing gates
     add_suppression(hotel_copy, Suppression(fingerprint=auth.fingerprint, reason="support account, removal planned",
                                             owner="bo", expires=today + timedelta(days=7)))
     again = labelled_report(hotel_copy, pipeline_result(security=only_secrets, analyzer=[]))
-    assert exit_code(again, "critical") == 0 and again.summary["suppressed"] == 2
+    assert exit_code(again, "critical") == 0 and again.summary.suppressed == 2
     # the file is the team's verdicts, not code: never sent to the model, and not even listed, so that
     # writing it (modernize review does) never changes what the next analysis sees
     snapshot = load_snapshot(hotel_copy)
@@ -153,7 +155,7 @@ def test_a_schema_1_0_report_loads_and_serves_as_a_baseline(hotel_copy, tmp_path
     loaded = load_report(path)[0]
     assert loaded.schema_version == "1.0" and loaded.findings[0].symbol == "" and loaded.fixed == []
     compared = compare(labelled_report(hotel_copy), loaded)
-    assert compared.summary["baseline"]["new"] == 0 and compared.fixed == []
+    assert compared.summary.baseline.new == 0 and compared.fixed == []
     assert any("schema 1.0" in n for n in compared.notes)
 
 

@@ -62,7 +62,7 @@ def test_chunked_run_covers_every_file_and_reports_cross_module_cycles(first_run
         assert set(mod.agents) == {"analyzer", "security"}
     assert [a.agent for a in report.agents] == ["synthesis", "analyzer", "security", "modernization", "validator"]
     assert all(a.status == "ok" or a.error for a in report.agents)
-    assert report.summary["model_requests"] >= 2 * len(m.modules) + 3
+    assert report.summary.model_requests >= 2 * len(m.modules) + 3
 
 
 def test_second_run_on_an_unchanged_tree_makes_no_model_calls(first_run, vllm_small):
@@ -71,7 +71,7 @@ def test_second_run_on_an_unchanged_tree_makes_no_model_calls(first_run, vllm_sm
     failed_modules = sum(v == "failed" for mod in report.modules.modules for v in mod.agents.values())
     assert module_requests(again) == failed_modules == 0  # random weights still answer valid JSON here
     if all(a.status == "ok" for a in report.agents + report.followups):
-        assert again.summary["model_requests"] == 0
+        assert again.summary.model_requests == 0
     assert again.result_cache.hits == report.result_cache.writes > 0
 
 
@@ -89,7 +89,7 @@ def test_editing_one_file_reruns_only_its_module_and_the_reduce(vllm_small, hote
     map_requests = sum(a.requests for a in second.agents if a.agent in ("analyzer", "security"))
     assert module_requests(second) == 2 * len(changed)
     assert 2 * len(changed) <= map_requests <= 4 * len(changed)  # each agent re-asked once at most
-    assert second.summary["model_requests"] == map_requests + reduce_requests + sum(a.requests for a in second.followups)
+    assert second.summary.model_requests == map_requests + reduce_requests + sum(a.requests for a in second.followups)
 
 
 def test_a_killed_run_resumes_without_redoing_finished_modules(vllm_small, hotel_copy, tmp_path):

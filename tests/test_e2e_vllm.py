@@ -49,7 +49,7 @@ def test_every_request_after_the_first_is_served_from_the_prefix_cache(hotel_rep
     for a in rest:
         assert a.cached_tokens and a.cached_tokens > 0, a
         assert a.cache_hit_rate >= 0.90, (a.agent, a.cache_hit_rate)
-    assert report.summary["min_cache_hit_rate_after_first"] >= 0.90
+    assert report.summary.min_cache_hit_rate_after_first >= 0.90
     assert report.prefix_cache.hits > 0
 
 
@@ -83,7 +83,7 @@ def test_weekly_ci_run_sarif_validates_baseline_marks_the_fixed_bug_and_exit_fol
 
     import jsonschema
 
-    from modernizer.baseline import exit_code
+    from modernizer.gate import exit_code
     from modernizer.reportfiles import load_report
     from modernizer.cli import write_reports
     from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import HOTEL
 from modernizer.ingest import load_snapshot
-from modernizer.report import fingerprint
+from modernizer.identity import fingerprint
 from modernizer.symbols import enclosing_symbol
 from support.labelled import EXPECTED, labelled_report, pipeline_result, security_findings
 

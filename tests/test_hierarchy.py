@@ -9,7 +9,7 @@ from modernizer.hierarchy import ModuleResult, merge_findings, render_module
 from modernizer.ingest import load_snapshot
 from modernizer.modules import plan_modules
 from modernizer.pipeline import AgentRun, PipelineResult
-from modernizer.report import ModuleRun, build_report
+from modernizer.assemble import ModuleRun, build_report
 from modernizer.tokens import TiktokenCounter
 from support.labelled import security_findings
 

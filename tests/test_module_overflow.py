@@ -14,12 +14,12 @@ import pytest
 from conftest import HOTEL
 from modernizer.agents import load_agents
 from modernizer.analysis import AnalyzeOptions, prepare
-from modernizer.baseline import EXIT_INCOMPLETE, exit_code, incomplete
+from modernizer.gate import EXIT_INCOMPLETE, exit_code, incomplete
 from modernizer.client import Endpoint, LLMClient
 from modernizer.facts import compute_facts
 from modernizer.hierarchy import run_hierarchy
 from modernizer.modules import FilePart, Module, ModulePlan, split_module
-from modernizer.report import ModuleRun, build_report
+from modernizer.assemble import ModuleRun, build_report
 from support.scripted import ScriptedServer, sse
 
 def _largest_java(chars: int) -> list[str]:
@@ -109,7 +109,7 @@ def test_a_module_the_server_rejects_as_too_long_is_split_and_asked_again():
     assert analyzer.status == "ok"
     report = build_report(prep.snapshot, prep.facts, None, result, None, modules=ModuleRun(plan=under_planned(DAO, 1500), results=results))
     assert any("split before sending: m1" in n for n in report.notes)
-    assert report.summary["model_requests"] == len(server.chat_calls)  # the rejected requests count too
+    assert report.summary.model_requests == len(server.chat_calls)  # the rejected requests count too
 
 
 def test_a_module_that_cannot_be_split_keeps_its_reason_and_the_run_is_partial(tmp_path):

@@ -23,12 +23,13 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CACHE
-from modernizer.baseline import gating_findings
+from modernizer.gate import gating_findings
 from modernizer.cli import app
 from modernizer.facts import compute_facts
 from modernizer.ingest import load_snapshot
 from modernizer.pipeline import AgentRun, PipelineResult
-from modernizer.report import Report, build_report
+from modernizer.report import Report
+from modernizer.assemble import build_report
 from modernizer.suppressions import load_suppressions
 from support.review_fixtures import expected_findings, git, git_init, write_report
 

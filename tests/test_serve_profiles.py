@@ -17,7 +17,8 @@ from conftest import HOTEL
 from modernizer.cli import app
 from modernizer.client import check_endpoint_allowed, is_local_host
 from modernizer.errors import ProfileError, RemoteEndpointRefused
-from modernizer.serve import doctor, gateway, gpus, metrics, profiles
+from modernizer import metrics
+from modernizer.serve import doctor, gateway, gpus, profiles
 from modernizer.serve.gpus import GPU, GPUInfo
 from modernizer.serve.profiles import GiB, NEMOTRON_3_NANO, PROFILES, Overrides, build_command
 

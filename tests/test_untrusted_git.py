@@ -162,7 +162,7 @@ def write_report_for(repo: Path, out_dir: Path):
     from modernizer.facts import compute_facts
     from modernizer.pipeline import AgentRun, PipelineResult
     from modernizer.render import RENDERERS
-    from modernizer.report import build_report
+    from modernizer.assemble import build_report
 
     snapshot = load_snapshot(repo)
     finding = {"id": "S1", "title": "hard-coded database password", "category": "hardcoded-credentials", "cwe": "CWE-798",

@@ -84,29 +84,29 @@ def render_markdown(report: Report, link_base: str = "") -> str:
         meta.append("facts only (--no-llm)")
     out += [" · ".join(meta), ""]
 
-    open_sev = s["open_by_severity"]
+    open_sev = s.open_by_severity
     out += ["| | " + " | ".join(SEVERITIES) + " |", "|---|" + "---|" * len(SEVERITIES),
             "| open findings | " + " | ".join(str(open_sev[x]) for x in SEVERITIES) + " |"]
-    if s["baseline"] is not None:
+    if s.baseline is not None:
         new = [f for f in report.findings if f.counts and f.baseline_status == "new"]
         out.append("| new since baseline | " + " | ".join(str(sum(f.severity == x for f in new)) for x in SEVERITIES) + " |")
     out.append("")
-    rejected = s["by_grounding"].get("rejected", 0)
+    rejected = s.by_grounding.get("rejected", 0)
     extra = []
-    if s["suppressed"]:
-        extra.append(f"{s['suppressed']} suppressed (modernize-suppressions.toml)")
+    if s.suppressed:
+        extra.append(f"{s.suppressed} suppressed (modernize-suppressions.toml)")
     if rejected:
         extra.append(f"{rejected} rejected (cited code that does not exist; not counted)")
-    extra.append(f"{s['cycles']} circular dependencies between files")
+    extra.append(f"{s.cycles} circular dependencies between files")
     line = "; ".join(extra)
     out += [line[0].upper() + line[1:] + ".", ""]
 
     if report.baseline is not None:
-        b, sb = report.baseline, s["baseline"]
+        b, sb = report.baseline, s.baseline
         commit = f", commit {b.commit[:12]}" if b.commit else ""
         out += [f"Compared with the baseline {text(b.source or 'report', 100)} ({b.generated_at}{commit}): "
-                f"**{sb['new']} new**, {sb['unchanged']} unchanged, **{sb['fixed']} fixed**"
-                + (f", {sb['not_reported']} not reported this run although their code is unchanged" if sb["not_reported"] else "")
+                f"**{sb.new} new**, {sb.unchanged} unchanged, **{sb.fixed} fixed**"
+                + (f", {sb.not_reported} not reported this run although their code is unchanged" if sb.not_reported else "")
                 + ".", ""]
 
     for n in report.notes:

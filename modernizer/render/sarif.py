@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from modernizer import __version__
-from modernizer.report import Report, ReportFinding, normalise_category
+from modernizer.report import Report, ReportFinding
+from modernizer.identity import normalise_category
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "modernizer/v1"
@@ -133,11 +134,11 @@ def sarif_log(report: Report) -> dict[str, Any]:
     run_props: dict[str, Any] = {
         "reportSchemaVersion": report.schema_version, "generatedAt": report.generated_at, "mode": report.mode,
         "rejectedFindingsLeftOut": sum(f.grounding.status == "rejected" for f in report.findings),
-        "suppressed": summary["suppressed"],
+        "suppressed": summary.suppressed,
     }
     if report.baseline is not None:
         run_props["baseline"] = {"source": report.baseline.source, "generatedAt": report.baseline.generated_at,
-                                 **summary["baseline"]}
+                                 **summary.baseline.model_dump()}
     if report.repo.git and report.repo.git.commit:
         run_props["commit"] = report.repo.git.commit
     driver: dict[str, Any] = {"name": "modernizer", "version": __version__, "semanticVersion": __version__, "rules": rules}

@@ -14,7 +14,7 @@ from modernizer.client import Endpoint, LLMClient, parse_prefix_metrics
 from modernizer.errors import ModernizerError
 from modernizer.serve import manager, profiles
 from modernizer.serve.gpus import GPUInfo, describe, detect_gpus
-from modernizer.serve.metrics import cache_config
+from modernizer.metrics import cache_config
 
 
 class DoctorReport(BaseModel):

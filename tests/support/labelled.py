@@ -14,7 +14,8 @@ from pathlib import Path
 from modernizer.facts import compute_facts
 from modernizer.ingest import load_snapshot
 from modernizer.pipeline import AgentRun, PipelineResult
-from modernizer.report import LLMInfo, Report, build_report
+from modernizer.report import LLMInfo, Report
+from modernizer.assemble import build_report
 from modernizer.suppressions import load_suppressions
 
 ROOT = Path(__file__).resolve().parents[2]

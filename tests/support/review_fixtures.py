@@ -12,7 +12,8 @@ from modernizer.facts import compute_facts
 from modernizer.ingest import load_snapshot
 from modernizer.pipeline import AgentRun, PipelineResult
 from modernizer.render import RENDERERS
-from modernizer.report import Report, build_report
+from modernizer.report import Report
+from modernizer.assemble import build_report
 
 GIT_ID = ["-c", "user.name=Test Owner", "-c", "user.email=owner@hotel.test"]
 

@@ -1,0 +1,175 @@
+"""Builds the Report from a run: the one place model output becomes report data.
+
+A pure function of the run's parts (snapshot, facts, token plan, the engine's results,
+suppressions): every finding is grounded against the code and fingerprinted here, agents are read
+by role (never by name), and the whole report is sealed (redacted) before it is returned.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel
+
+from modernizer.context import TokenPlan
+from modernizer.facts import Facts
+from modernizer.grounding import ground
+from modernizer.hierarchy import ModuleResult
+from modernizer.identity import locate
+from modernizer.modules import ModulePlan
+from modernizer.pipeline import AgentRun, PipelineResult
+from modernizer.records import CacheStats
+from modernizer.redact import SecretIndex
+from modernizer.report.model import (AgentStats, AppliedSuppression, Architecture, LLMInfo, Modules, ModuleSummary,
+                                     RepoInfo, Report, ReportFinding, ReportPlanItem)
+from modernizer.report.seal import seal
+from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanRisk
+from modernizer.snapshot import Snapshot
+from modernizer.suppressions import Suppression
+
+
+class ModuleRun(BaseModel):
+    """What the chunked run hands to the report: the plan and each module's agent runs."""
+
+    plan: ModulePlan
+    results: list[ModuleResult]
+
+
+def apply_suppressions(report: Report, suppressions: list[Suppression], today: date) -> Report:
+    """Marks findings whose fingerprint has an entry: active ones are suppressed (kept in the
+    report, left out of --fail-on); expired ones resurface with a note."""
+    if not suppressions:
+        return report
+    by_fp = {s.fingerprint: s for s in suppressions}
+    findings, resurfaced = [], []
+    for f in report.findings:
+        s = by_fp.get(f.fingerprint)
+        if s is None:
+            findings.append(f)
+            continue
+        active = s.active(today)
+        applied = AppliedSuppression(reason=s.reason, owner=s.owner, expires=s.expires, expired=not active)
+        findings.append(f.model_copy(update={"suppressed": active, "suppression": applied}))
+        if not active:
+            resurfaced.append(f"{f.id} ({f.file}:{f.line_start}, expired {s.expires}, owner {s.owner})")
+    notes = list(report.notes)
+    if resurfaced:
+        notes.append(f"Suppressions that have expired no longer hide their findings: {', '.join(resurfaced)}.")
+    return report.model_copy(update={"findings": findings, "notes": notes})
+
+
+def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]:
+    verdicts: dict[str, dict[str, Any]] = {}
+    validator = result.run("validator")
+    if validator and validator.output:
+        verdicts = {v["finding_id"]: v for v in validator.output.get("verdicts", [])}
+    out: list[ReportFinding] = []
+    seen: set[str] = set()
+    tables: dict[str, list[str]] = {}
+    for agent in ("security", "analyzer"):
+        run = result.run(agent)
+        if not run or not run.output:
+            continue
+        for f in run.output.get("findings", []):
+            g = ground(snapshot, f["file"], f["line_start"], f["line_end"], f["snippet"])
+            fid = f["id"]
+            while fid in seen:  # two agents may both say "F1": keep ids unique within the report
+                fid = f"{agent[0].upper()}{fid}"
+            seen.add(fid)
+            v = verdicts.get(f["id"], {})
+            path = g.file or f["file"]
+            fp, symbol = locate(snapshot, f["category"], path, g, f["snippet"], tables)
+            out.append(ReportFinding(
+                id=fid, source=agent, title=f["title"], category=f["category"], cwe=f["cwe"],
+                severity=f["severity"], file=path, line_start=g.line_start or f["line_start"],
+                line_end=g.line_end or f["line_end"], snippet=f["snippet"], reason=f["reason"],
+                grounding=g, verdict=v.get("verdict"), verdict_note=v.get("note", ""),
+                fingerprint=fp, symbol=symbol, module=f.get("module"),
+            ))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    out.sort(key=lambda f: (order.get(f.severity, 9), {"verified": 0, "unverified": 1, "rejected": 2}[f.grounding.status], f.file, f.line_start))
+    return out
+
+
+def _stats(run: AgentRun) -> AgentStats:
+    return AgentStats(**run.model_dump(include={"agent", "subject", "status", "error", "requests", "prompt_tokens",
+                                                 "cached_tokens", "completion_tokens", "wall_s", "ttft_s", "attempts", "from_cache"}))
+
+
+def _modules(snapshot: Snapshot, facts: Facts, run: ModuleRun, findings: list[ReportFinding]) -> Modules:
+    """The modules as they ran (a planned module the server counted too large appears as its
+    halves), what each covered, and every failure with its reason."""
+    coverage: dict[str, list[str]] = {}
+    for r in run.results:
+        for p in r.parts:
+            coverage.setdefault(p.path, [])
+            if r.id not in coverage[p.path]:
+                coverage[p.path].append(r.id)
+    per_module: dict[str, int] = {}
+    for f in findings:
+        if f.module:
+            per_module[f.module] = per_module.get(f.module, 0) + 1
+    summaries = [ModuleSummary(
+        id=r.id, name=r.name, files=len(r.files), tokens=r.tokens, prompt_tokens=r.prompt_tokens, split_from=r.split_from,
+        line_ranges=[f"{p.path}:{p.start}-{p.end}" for p in r.parts if p.end is not None],
+        agents={x.agent: ("cached" if x.from_cache else x.status) for x in r.runs},
+        errors={x.agent: x.error or "failed" for x in r.runs if x.status != "ok"},
+        findings=per_module.get(r.id, 0)) for r in run.results]
+    owner = {p: ms[0] for p, ms in coverage.items()}
+    cross = [c for c in facts.graph.files.cycles if len({owner.get(f) for f in c}) > 1]
+    return Modules(budget=run.plan.budget, modules=summaries, coverage=coverage,
+                   uncovered=sorted(f.path for f in snapshot.files if f.path not in coverage),
+                   cross_edges=len(run.plan.cross_edges), cross_module_cycles=cross)
+
+
+def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, result: PipelineResult | None,
+                 llm: LLMInfo | None, timings: dict[str, float] | None = None, notes: list[str] | None = None,
+                 now: datetime | None = None, modules: ModuleRun | None = None, cache: CacheStats | None = None,
+                 suppressions: list[Suppression] | None = None) -> Report:
+    """``suppressions`` (the analysed repo's modernize-suppressions.toml) are matched by
+    fingerprint; expiry is judged on the day of ``now``."""
+    notes = list(notes or [])
+    report = Report(
+        generated_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        mode="no-llm" if result is None else ("modules" if modules is not None else "single"), result_cache=cache,
+        repo=RepoInfo(name=snapshot.name, root=snapshot.root, git=snapshot.git), llm=llm, facts=facts,
+        tokens=tokens.model_copy(update={"by_file": {}}) if tokens else None,
+        skipped=snapshot.skipped, decode_notes={f.path: f.decode_note for f in snapshot.files if f.decode_note},
+        timings=timings or {}, notes=notes,
+    )
+    if result is None:
+        report.notes.insert(0, "Run with --no-llm: the model sections (architecture, findings, plan, agents) are empty; the facts are complete.")
+        return seal(report)
+    analyzer = result.run("analyzer")
+    if analyzer and analyzer.output:
+        report.architecture = Architecture(summary=analyzer.output["summary"], tech_stack=analyzer.output["tech_stack"],
+                                           components=[Component(**c) for c in analyzer.output["components"]])
+    report.findings = _findings(snapshot, result)
+    plan_run = result.run("modernization")
+    risks: dict[str, list[PlanRisk]] = {}
+    validator = result.run("validator")
+    if validator and validator.output:
+        for r in validator.output.get("plan_risks", []):
+            risks.setdefault(r["plan_id"], []).append(PlanRisk(**r))
+    details = {d.subject: d for d in result.details if d.status == "ok" and d.output}
+    if plan_run and plan_run.output:
+        report.plan = [ReportPlanItem(**item, detail=PlanDetail(**details[item["id"]].output) if item["id"] in details else None,
+                                      risks=risks.get(item["id"], [])) for item in plan_run.output["items"]]
+    report.agents = [_stats(r) for r in result.runs]
+    report.followups = [_stats(r) for r in result.details]
+    report.prefix_cache = result.prefix_cache
+    if modules is not None:
+        report.modules = _modules(snapshot, facts, modules, report.findings)
+        report.notes.append(f"The codebase is larger than the model's window: it was analysed as {len(modules.results)} modules, "
+                            "then synthesised (see Modules for how every file was covered).")
+        split = sorted({r.split_from for r in modules.results if r.split_from})
+        if split:
+            report.notes.append(f"{len(split)} planned modules were larger than the window by the server's exact count and were "
+                                f"split before sending: {', '.join(split[:20])}" + (" ..." if len(split) > 20 else "") + ".")
+    failed = [a for a in report.agents if a.status != "ok"]
+    if failed:
+        report.notes.append("Part of the analysis failed (the run exits 5): " + "; ".join(
+            f"{a.agent} {a.status}: {a.error or 'no answer'}" for a in failed) + ".")
+    report = apply_suppressions(report, suppressions or [], (now or datetime.now(timezone.utc)).date())
+    return seal(report, SecretIndex.from_texts(f.text for f in snapshot.files))
