@@ -35,6 +35,7 @@ from support.tiny_model import build as build_tiny_model  # noqa: E402
 
 from modernizer.analysis import AnalyzeOptions, analyze  # noqa: E402
 from modernizer.client import Endpoint  # noqa: E402
+from modernizer.events import describe  # noqa: E402
 from modernizer.ingest import IngestOptions  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "chunked"
@@ -59,7 +60,7 @@ def run(tree: Path, server, window: int, concurrency: int, cache: Path, label: s
     opts = AnalyzeOptions(endpoint=Endpoint(base_url=server.base_url, request_timeout=1800), window=window,
                           ingest=IngestOptions(exclude=EXCLUDE), concurrency=concurrency, cache_dir=cache, max_details=4)
     t0 = time.perf_counter()
-    report = asyncio.run(analyze(tree, opts, progress=lambda m: print(f"[{label}] {m}", flush=True)))
+    report = asyncio.run(analyze(tree, opts, events=lambda e: print(f"[{label}] {describe(e)}", flush=True)))
     wall = time.perf_counter() - t0
     mods = report.modules.modules if report.modules else []
     map_calls = sum(v != "cached" for m in mods for v in m.agents.values())

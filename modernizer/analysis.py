@@ -1,35 +1,38 @@
-"""The analyze job: ingest -> facts -> token plan -> agents -> report, with I/O only at the ends.
+"""The analyze job: ingest -> facts -> token plan -> engine -> report, with I/O only at the ends.
 
 ``plan_tokens`` and ``analyze`` take an already-built client (or none), so tests and the CLI
-decide where the network is; the functions in between are pure.
+decide where the network is; the functions in between are pure. What happens is told as events
+(``modernizer.events``), which the caller shows.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Literal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from modernizer import agents as agentdefs
+from modernizer.agents import Agents, load_agents, messages, render, render_task, task_inputs
+from modernizer.assemble import ModuleRun, build_report
+from modernizer.baseline import compare, present_in
 from modernizer.client import Endpoint, LLMClient, ServerInfo
-from modernizer.context import TokenPlan, check_fits, directory_tree, make_budget, render_codebase, render_file
+from modernizer.context import TokenPlan, directory_tree, render_codebase, render_file
+from modernizer.engine import Run, run_chunked, run_single
+from modernizer.engine import budget
+from modernizer.engine.llm import LLM
 from modernizer.errors import InputError
+from modernizer.events import Events, Loaded, Note, Planned, ServerFound, ignore
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
-from modernizer.hierarchy import run_hierarchy
 from modernizer.modules import ModulePlan, plan_modules
-from modernizer.pipeline import run_pipeline
-from modernizer.resultcache import ResultCache, default_cache_dir
-from modernizer.userdirs import inside
 from modernizer.report import LLMInfo, Report
-from modernizer.assemble import ModuleRun, build_report
+from modernizer.resultcache import ResultCache, default_cache_dir
 from modernizer.snapshot import Snapshot
 from modernizer.suppressions import load_suppressions
-from modernizer.baseline import compare, present_in
 from modernizer.tokens import TiktokenCounter, TokenSource
+from modernizer.userdirs import inside
 
 
 class AnalyzeOptions(BaseModel):
@@ -43,6 +46,10 @@ class AnalyzeOptions(BaseModel):
     concurrency: int = Field(default=4, ge=1, description="modules analysed at once in chunked mode")
     cache_dir: Path | None = None
     use_cache: bool = True
+    agents_dir: Path | None = Field(default=None, description="agent definitions to use instead of the shipped ones")
+
+    def agents(self) -> Agents:
+        return load_agents(self.agents_dir)
 
 
 class Prepared(BaseModel):
@@ -55,9 +62,6 @@ class Prepared(BaseModel):
     frame: str = Field(default="", description="everything in the shared prefix that is not a file: system prompt, header, facts")
 
 
-Progress = Callable[[str], None]
-
-
 def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
     snapshot = load_snapshot(path, options.ingest)
     if not snapshot.files:
@@ -65,29 +69,20 @@ def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
         raise InputError(f"{path}: nothing to analyse: no readable source files{why}",
                          "point modernize at the root of a source tree")
     facts = compute_facts(snapshot)
-    system = agentdefs.render("system.j2")
-    facts_text = agentdefs.render("facts.j2", facts=facts)
+    system = render("system.j2")
+    facts_text = render("facts.j2", facts=facts)
     codebase = render_codebase(snapshot)
     header = codebase[: codebase.index("\n\n") + 2] if "\n\n" in codebase else ""
     return Prepared(snapshot=snapshot, facts=facts, system=system, shared_head=codebase + facts_text,
                     frame=system + header + facts_text)
 
 
-def _reserve(specs: dict[str, agentdefs.AgentSpec]) -> tuple[int, int]:
-    """(reserved output, overhead for earlier agents' outputs) over all codebase agents."""
-    code_agents = [s for s in specs.values() if s.context == "codebase"]
-    reserved = max(s.max_tokens for s in code_agents)
-    inputs = max(sum(specs[n].max_tokens for n in s.needs) for s in code_agents)
-    return reserved, inputs
-
-
-async def plan_tokens(prep: Prepared, client: LLMClient | None, info: ServerInfo | None,
-                      specs: dict[str, agentdefs.AgentSpec], window: int | None = None) -> TokenPlan:
+async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | None, agents: Agents,
+                      window: int | None = None) -> TokenPlan:
     files = sorted(prep.snapshot.files, key=lambda f: f.path)
     rendered = [render_file(f) for f in files]
-    reserved, inputs = _reserve(specs)
-    longest_task = max((agentdefs.render(s.template, outputs={n: "" for n in s.needs}) for s in specs.values()
-                        if s.context == "codebase"), key=len, default="")
+    reserved, inputs = budget.reserve(agents)
+    longest_task = max((render_task(s, **task_inputs(agents, s, {})) for s in agents.codebase()), key=len, default="")
     if client is not None and info is not None:
         window = window or info.max_model_len
         per_file = await client.tokenize_texts(rendered)
@@ -97,7 +92,7 @@ async def plan_tokens(prep: Prepared, client: LLMClient | None, info: ServerInfo
         if codebase_tokens <= window * 1.1:
             # Near the window the decision must be exact: count the whole first request as the
             # server's chat template builds it. Far from it, the per-file sum decides as well.
-            whole = await client.tokenize_messages(agentdefs.messages(prep.system, prep.shared_head, longest_task))
+            whole = await client.tokenize_messages(messages(prep.system, prep.shared_head, longest_task))
             codebase_tokens, detail = whole - task_tokens, f"/tokenize of {info.model}"
         overhead = task_tokens + inputs
         source = TokenSource(kind="server", exact=True, detail=detail)
@@ -109,32 +104,15 @@ async def plan_tokens(prep: Prepared, client: LLMClient | None, info: ServerInfo
         overhead = overhead_raw + inputs
         source = counter.source
     by_file = {f.path: n for f, n in zip(files, per_file)}
-    budget = make_budget(window, reserved, overhead, codebase_tokens, source) if window else None
-    return TokenPlan(budget=budget, total_tokens=codebase_tokens, by_directory=directory_tree(by_file), by_file=by_file)
+    plan_budget = budget.make_budget(window, reserved, overhead, codebase_tokens, source) if window else None
+    return TokenPlan(budget=plan_budget, total_tokens=codebase_tokens, by_directory=directory_tree(by_file), by_file=by_file)
 
 
-MODULE_CONTEXT_ALLOWANCE = 800  # tokens for a module's computed context block (imports, users, cycles)
-
-
-def module_budget(window: int, specs: dict[str, agentdefs.AgentSpec], task_tokens: int) -> tuple[int, int]:
-    """(tokens of code per module, prompt overhead per module request) for chunked mode.
-
-    The output reserve is capped at a quarter of the window so that small windows still leave room
-    for code; each request's max_tokens is then clamped to what its module leaves free.
-    """
-    map_specs = [s for s in specs.values() if s.context == "codebase" and not s.needs]
-    reserve = min(max(s.max_tokens for s in map_specs), window // 4)
-    overhead = task_tokens + MODULE_CONTEXT_ALLOWANCE
-    return int((window - reserve - overhead) * 0.9), overhead
-
-
-def chunk_plan(prep: Prepared, tokens: TokenPlan, specs: dict[str, agentdefs.AgentSpec]) -> tuple[ModulePlan, int]:
-    """The module plan for chunked mode and the per-request prompt overhead it assumed."""
+def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents) -> ModulePlan:
+    """The module plan for chunked mode."""
     window = tokens.budget.window
-    task_tokens = tokens.budget.overhead - _reserve(specs)[1]
-    budget, overhead = module_budget(window, specs, task_tokens)
-    plan = plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, budget)
-    return plan, overhead
+    module_tokens, _ = budget.module_budget(window, agents, budget.task_tokens(tokens.budget, agents))
+    return plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, module_tokens)
 
 
 def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
@@ -155,8 +133,8 @@ def cache_location(options: AnalyzeOptions, root: str | Path) -> Path | None:
     return directory
 
 
-def open_cache(directory: Path | None, warn: Progress) -> ResultCache | None:
-    return ResultCache.open(directory, warn) if directory is not None else None
+def open_cache(directory: Path | None, events: Events) -> ResultCache | None:
+    return ResultCache.open(directory, lambda text: events(Note(text=text))) if directory is not None else None
 
 
 def cache_notes(cache: ResultCache | None) -> list[str]:
@@ -181,24 +159,23 @@ def tool_notes(root: str | Path) -> list[str]:
     return []
 
 
-async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress | None = None,
-                  client_factory: Callable[[Endpoint], LLMClient] = LLMClient,
+async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ignore,
+                  client_factory: Callable[[Endpoint], LLM] = LLMClient,
                   baseline: Report | None = None, baseline_source: str = "") -> Report:
     """``baseline``: an earlier report to mark findings new/unchanged against and list the fixed
     ones (see baseline.py); the repo's modernize-suppressions.toml is read and applied."""
-    say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache_dir = cache_location(options, path) if not options.no_llm else None  # refused before any work
     prep = prepare(path, options)
     suppressions = load_suppressions(prep.snapshot.root)  # a broken file stops the run before any model call
     timings["ingest_and_facts_s"] = round(time.perf_counter() - t0, 3)
-    say(f"loaded {prep.facts.files_analysed} files ({prep.facts.total_lines:,} lines), skipped {prep.facts.files_skipped}; "
-        f"{len(prep.facts.graph.files.cycles)} file cycles")
-    specs = agentdefs.load_agents()
+    events(Loaded(files=prep.facts.files_analysed, lines=prep.facts.total_lines, skipped=prep.facts.files_skipped,
+                  cycles=len(prep.facts.graph.files.cycles)))
+    agents = options.agents()
     if options.no_llm:
         t1 = time.perf_counter()
-        tokens = await plan_tokens(prep, None, None, specs, options.window)
+        tokens = await plan_tokens(prep, None, None, agents, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
         report = build_report(prep.snapshot, prep.facts, tokens, None, None, timings, notes=tool_notes(prep.snapshot.root))
         if baseline is not None:
@@ -206,28 +183,27 @@ async def analyze(path: str | Path, options: AnalyzeOptions, progress: Progress 
         return report
     modules: ModuleRun | None = None
     async with client_factory(options.endpoint) as client:
-        client.on_wait = say
+        client.on_wait = events
         info = await client.probe()
-        cache = open_cache(cache_dir, say)  # only once a server answers: a failed run leaves nothing behind
-        say(f"server {info.base_url}: model {info.model}, window {info.max_model_len:,} tokens")
+        cache = open_cache(cache_dir, events)  # only once a server answers: a failed run leaves nothing behind
+        events(ServerFound(url=info.base_url, model=info.model, window=info.max_model_len))
         t1 = time.perf_counter()
-        tokens = await plan_tokens(prep, client, info, specs, options.window)
+        tokens = await plan_tokens(prep, client, info, agents, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
         t2 = time.perf_counter()
+        run = Run(llm=client, agents=agents, system=prep.system, seed=options.seed, cache=cache, events=events,
+                  max_details=options.max_details)
         if not use_modules(options, tokens):
-            check_fits(tokens)
-            say(f"codebase prompt: {tokens.total_tokens:,} tokens (exact), fits the window: one shared context")
-            result = await run_pipeline(client, specs, prep.system, prep.shared_head, prep.snapshot, seed=options.seed,
-                                        progress=say, max_details=options.max_details, cache=cache)
+            budget.check_fits(tokens)
+            events(Planned(tokens=tokens.total_tokens, window=tokens.budget.window if tokens.budget else info.max_model_len))
+            result = await run_single(run, prep.shared_head, prep.snapshot)
         else:
-            plan, overhead = chunk_plan(prep, tokens, specs)
+            plan = chunk_plan(prep, tokens, agents)
             window = tokens.budget.window
-            say(f"codebase prompt: {tokens.total_tokens:,} tokens, over the {window:,}-token window: "
-                f"{len(plan.modules)} modules of at most {plan.budget:,} tokens, {len(plan.cross_edges)} cross-module edges")
-            result, module_results = await run_hierarchy(
-                client, specs, prep.system, prep.snapshot, prep.facts, plan, window=window, overhead=overhead,
-                seed=options.seed, concurrency=options.concurrency, progress=say, cache=cache, max_details=options.max_details)
-            modules = ModuleRun(plan=plan, results=module_results)
+            events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,
+                           cross_edges=len(plan.cross_edges)))
+            result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency)
+            modules = ModuleRun(plan=plan, results=result.modules or [])
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)

@@ -8,23 +8,21 @@ by role (never by name), and the whole report is sealed (redacted) before it is 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
 
 from pydantic import BaseModel
 
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import ground
-from modernizer.hierarchy import ModuleResult
+from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult
 from modernizer.identity import locate
 from modernizer.modules import ModulePlan
-from modernizer.pipeline import AgentRun, PipelineResult
 from modernizer.records import CacheStats
 from modernizer.redact import SecretIndex
 from modernizer.report.model import (AgentStats, AppliedSuppression, Architecture, LLMInfo, Modules, ModuleSummary,
                                      RepoInfo, Report, ReportFinding, ReportPlanItem)
 from modernizer.report.seal import seal
-from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanRisk
+from modernizer.schemas import SEVERITIES, PlanRisk
 from modernizer.snapshot import Snapshot
 from modernizer.suppressions import Suppression
 
@@ -60,33 +58,23 @@ def apply_suppressions(report: Report, suppressions: list[Suppression], today: d
 
 
 def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]:
-    verdicts: dict[str, dict[str, Any]] = {}
-    validator = result.run("validator")
-    if validator and validator.output:
-        verdicts = {v["finding_id"]: v for v in validator.output.get("verdicts", [])}
+    """Every findings agent's findings (and the synthesis's cross-module ones), grounded against
+    the code, fingerprinted, with the verdicts agents' judgement beside them."""
+    verdicts = result.verdicts()
     out: list[ReportFinding] = []
-    seen: set[str] = set()
     tables: dict[str, list[str]] = {}
-    for agent in ("security", "analyzer"):
-        run = result.run(agent)
-        if not run or not run.output:
-            continue
-        for f in run.output.get("findings", []):
-            g = ground(snapshot, f["file"], f["line_start"], f["line_end"], f["snippet"])
-            fid = f["id"]
-            while fid in seen:  # two agents may both say "F1": keep ids unique within the report
-                fid = f"{agent[0].upper()}{fid}"
-            seen.add(fid)
-            v = verdicts.get(f["id"], {})
-            path = g.file or f["file"]
-            fp, symbol = locate(snapshot, f["category"], path, g, f["snippet"], tables)
-            out.append(ReportFinding(
-                id=fid, source=agent, title=f["title"], category=f["category"], cwe=f["cwe"],
-                severity=f["severity"], file=path, line_start=g.line_start or f["line_start"],
-                line_end=g.line_end or f["line_end"], snippet=f["snippet"], reason=f["reason"],
-                grounding=g, verdict=v.get("verdict"), verdict_note=v.get("note", ""),
-                fingerprint=fp, symbol=symbol, module=f.get("module"),
-            ))
+    for sf in result.findings():
+        f = sf.finding
+        g = ground(snapshot, f.file, f.line_start, f.line_end, f.snippet)
+        v = verdicts.get(sf.id) or verdicts.get(f.id)
+        path = g.file or f.file
+        fp, symbol = locate(snapshot, f.category, path, g, f.snippet, tables)
+        out.append(ReportFinding(
+            id=sf.id, source=sf.agent, title=f.title, category=f.category, cwe=f.cwe, severity=f.severity, file=path,
+            line_start=g.line_start or f.line_start, line_end=g.line_end or f.line_end, snippet=f.snippet, reason=f.reason,
+            grounding=g, verdict=v.verdict if v else None, verdict_note=v.note if v else "",
+            fingerprint=fp, symbol=symbol, module=sf.module,
+        ))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     out.sort(key=lambda f: (order.get(f.severity, 9), {"verified": 0, "unverified": 1, "rejected": 2}[f.grounding.status], f.file, f.line_start))
     return out
@@ -141,21 +129,16 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     if result is None:
         report.notes.insert(0, "Run with --no-llm: the model sections (architecture, findings, plan, agents) are empty; the facts are complete.")
         return seal(report)
-    analyzer = result.run("analyzer")
-    if analyzer and analyzer.output:
-        report.architecture = Architecture(summary=analyzer.output["summary"], tech_stack=analyzer.output["tech_stack"],
-                                           components=[Component(**c) for c in analyzer.output["components"]])
+    arch = result.architecture()
+    if arch is not None:
+        report.architecture = Architecture(summary=arch[0], tech_stack=arch[1], components=arch[2])
     report.findings = _findings(snapshot, result)
-    plan_run = result.run("modernization")
     risks: dict[str, list[PlanRisk]] = {}
-    validator = result.run("validator")
-    if validator and validator.output:
-        for r in validator.output.get("plan_risks", []):
-            risks.setdefault(r["plan_id"], []).append(PlanRisk(**r))
-    details = {d.subject: d for d in result.details if d.status == "ok" and d.output}
-    if plan_run and plan_run.output:
-        report.plan = [ReportPlanItem(**item, detail=PlanDetail(**details[item["id"]].output) if item["id"] in details else None,
-                                      risks=risks.get(item["id"], [])) for item in plan_run.output["items"]]
+    for r in result.plan_risks():
+        risks.setdefault(r.plan_id, []).append(r)
+    details = result.plan_details()
+    report.plan = [ReportPlanItem(**item.model_dump(), detail=details.get(item.id), risks=risks.get(item.id, []))
+                   for item in result.plan()]
     report.agents = [_stats(r) for r in result.runs]
     report.followups = [_stats(r) for r in result.details]
     report.prefix_cache = result.prefix_cache

@@ -13,7 +13,6 @@ fixed and never fail a build.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from modernizer.identity import legacy_fingerprint, present_fingerprints
 from modernizer.report import BaselineInfo, Report, ReportFinding

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import re
 import socket
 import time
@@ -22,10 +21,11 @@ import openai
 from pydantic import BaseModel, Field
 
 from modernizer import metrics
+from modernizer.events import Waiting
 from modernizer.records import PrefixCacheCounters
 from modernizer.errors import ContextOverflow, ModernizerError, RemoteEndpointRefused, ServerError, ServerUnavailable
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
+from modernizer.defaults import DEFAULT_BASE_URL  # noqa: E402
 START_HINT = (
     "start one with `modernize serve` (GPU), or by hand: "
     "`vllm serve <model> --host 127.0.0.1 --port 8000 --enable-prefix-caching --enable-prompt-tokens-details`; "
@@ -145,7 +145,7 @@ class LLMClient:
             http_client=httpx.AsyncClient(timeout=chat_timeout, transport=transport, trust_env=False),
         )
         self.model: str | None = endpoint.model
-        self.on_wait: Callable[[str], None] = lambda _m: None  # told what a long wait is for (the caller's terminal)
+        self.on_wait: Callable[[Waiting], None] = lambda _e: None  # told what a long wait is for (the caller's terminal)
         self._reading = 0          # prompt tokens the server is still prefilling for our requests
         self._prefill_tps: float | None = None
         self.chat_requests = 0     # every chat request sent, failed ones included (the report's model_requests)
@@ -410,9 +410,8 @@ class LLMClient:
         then every minute."""
         await asyncio.sleep(min(20.0, deadline / 3))
         while True:
-            waited = time.perf_counter() - t0
-            self.on_wait(f"waiting for the first token of {label}: the server is reading a {prompt_tokens:,}-token prompt "
-                      f"({waited:.0f}s so far, gives up after {deadline:.0f}s)")
+            self.on_wait(Waiting(label=label, prompt_tokens=prompt_tokens, waited_s=round(time.perf_counter() - t0, 1),
+                                 deadline_s=round(deadline, 1)))
             await asyncio.sleep(60)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from modernizer.report import Report, ReportFinding
 from modernizer.schemas import SEVERITIES
 
-FAIL_ON_CHOICES: tuple[str, ...] = ("critical", "high", "medium", "low", "never")
-EXIT_FINDINGS = 1  # findings at or above --fail-on (new ones when a baseline is given)
-EXIT_INCOMPLETE = 5  # the report is written, but some agents or modules failed (it lists them with their reasons)
+from modernizer.defaults import EXIT_FINDINGS, EXIT_INCOMPLETE, FAIL_ON_CHOICES
+
+__all__ = ["EXIT_FINDINGS", "EXIT_INCOMPLETE", "FAIL_ON_CHOICES", "exit_code", "gating_findings", "incomplete"]
 
 
 def gating_findings(report: Report, fail_on: str) -> list[ReportFinding]:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: loading the models stays quick
+    import networkx as nx
 
 from modernizer.imports import Edge, dependency_edges, module_of
 from modernizer.snapshot import SourceFile
@@ -46,6 +50,8 @@ class GraphFacts(BaseModel):
 
 
 def build_graph_facts(files: Sequence[SourceFile]) -> GraphFacts:
+    import networkx as nx
+
     edges = dependency_edges(files)
     fg = nx.DiGraph()
     fg.add_nodes_from(f.path for f in files)
@@ -60,6 +66,8 @@ def build_graph_facts(files: Sequence[SourceFile]) -> GraphFacts:
 
 
 def _view(g: nx.DiGraph, with_edges: bool) -> GraphView:
+    import networkx as nx
+
     sccs = sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1), key=lambda c: (-len(c), c))
     cycles, truncated = _bounded_cycles(g)
     pr = _pagerank(g)
@@ -79,6 +87,8 @@ def _bounded_cycles(g: nx.DiGraph) -> tuple[list[list[str]], bool]:
     each of its files instead, found in sorted order: networkx enumerates in set order, so its first
     N cycles change with Python's hash seed, and the prompt must not (same repo, same bytes).
     """
+    import networkx as nx
+
     found: list[list[str]] = []
     truncated = False
     for comp in sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1), key=lambda c: c[0]):

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, Field
 
+from modernizer.defaults import DEFAULT_MAX_FILE_BYTES
 from modernizer.errors import InputError
 from modernizer.languages import (
     BINARY_EXTENSIONS,
@@ -28,7 +29,6 @@ from modernizer.languages import (
 from modernizer.safegit import GitFailed, SafeGit, find_repository
 from modernizer.snapshot import GitInfo, SkippedFile, Snapshot, SourceFile
 
-DEFAULT_MAX_FILE_BYTES = 1_000_000
 _SNIFF = 8192
 
 
@@ -258,7 +258,7 @@ def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | Skipped
         except (OSError, RuntimeError):
             return SkippedFile(path=rel, reason="symlink-loop", detail="link is broken or loops")
         if not target.is_relative_to(root):
-            return SkippedFile(path=rel, reason="symlink-outside-repo", detail=f"points outside the repository")
+            return SkippedFile(path=rel, reason="symlink-outside-repo", detail="points outside the repository")
         if target.is_dir():
             return SkippedFile(path=rel, reason="not-regular-file", detail="link to a directory inside the repository (its files are read where they are)")
         st = target.stat()

@@ -12,8 +12,12 @@ import math
 from collections import defaultdict
 from pathlib import PurePosixPath
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: loading the models stays quick
+    import networkx as nx
 
 from modernizer.imports import Edge
 
@@ -82,6 +86,8 @@ def _common_dir(paths: list[str]) -> str:
 
 
 def plan_modules(file_tokens: dict[str, int], file_lines: dict[str, int], edges: list[Edge], budget: int) -> ModulePlan:
+    import networkx as nx
+
     if budget < 64:
         raise ValueError(f"module budget {budget} is too small to hold any code")
     g = nx.DiGraph()

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from modernizer.defaults import EXIT_WRITE
 from modernizer.errors import InputError, ModernizerError
+from modernizer.fs import write_atomic
 from modernizer.report import Report, seal
 from modernizer.userdirs import data_home, inside, repo_key
 
@@ -26,7 +28,7 @@ DEFAULT_OUTPUT = Path("reports")
 class ReportWriteFailed(ModernizerError):
     """The run finished but its reports could not be written (disk full, I/O error)."""
 
-    exit_code = 6
+    exit_code = EXIT_WRITE
 
 
 def load_report(path: str | Path, what: str = "report") -> tuple[Report, str]:
@@ -85,21 +87,6 @@ def check_writable(folder: Path) -> None:
     except OSError as exc:
         raise InputError(f"cannot write reports to {folder}: {exc.strerror or exc}",
                          "choose a writable folder with --output-dir") from exc
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder; on failure the
-    temporary file is removed and the old ``path`` (if any) is untouched."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
 
 
 def stamp(generated_at: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from modernizer.fs import write_atomic
 from modernizer.records import CacheStats
 from modernizer.userdirs import cache_home, repo_key
 
@@ -107,16 +108,10 @@ class ResultCache:
         if not self.enabled:
             return
         path = self._path(key)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp.write_text(value.model_dump_json(), encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomic(path, value.model_dump_json(), keep_mode=False)
         except OSError as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
             if exc.errno in _FATAL:
                 self._disable(f"writing {self.dir} failed ({exc.strerror or exc})")
             else:

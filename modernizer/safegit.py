@@ -39,6 +39,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from modernizer.errors import InputError
+from modernizer.fs import write_atomic
 
 GIT_TIMEOUT_S = 300.0
 _MAX_SMALL_FILE = 1 << 20
@@ -277,10 +278,7 @@ class SafeGit:
         assert self.shadow is not None
         text = (self.shadow / "HEAD").read_text(encoding="utf-8")
         if text != self._head and _HEAD.match(text):
-            real = self.repo.gitdir / "HEAD"
-            tmp = real.with_name("HEAD.modernize-tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, real)
+            write_atomic(self.repo.gitdir / "HEAD", text)
             self._head = text
 
     # -- running git ------------------------------------------------------------------------

@@ -8,13 +8,13 @@ with who decided, why, and optionally until when: an expired suppression resurfa
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from modernizer.fs import write_atomic
 from modernizer.redact import SecretIndex, scrub
 from modernizer.errors import InputError
 
@@ -73,8 +73,5 @@ def add_suppression(repo_root: str | Path, new: Suppression, known: SecretIndex 
     # the title came from a model, the reason from a person: neither may carry a secret (``known``:
     # the code's own secret values, when the caller has the code at hand)
     current.append(scrub(new, known))
-    path = Path(repo_root) / FILENAME
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(dumps(current), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(Path(repo_root) / FILENAME, dumps(current))
     return current

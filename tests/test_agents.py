@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from modernizer.agents import load_agents, topo_order
+from modernizer.agents import load_agents
 from modernizer.schemas import OUTPUT_MODELS, AnalyzerOutput, fit_schema, json_schema, worst_case_chars
 
 
@@ -18,10 +18,13 @@ def walk(node, path="$"):
             yield from walk(v, f"{path}[{i}]")
 
 
-def test_agents_form_the_documented_dag():
-    specs = load_agents()
-    assert topo_order(specs) == [["analyzer", "security"], ["modernization"], ["validator"]]
-    assert specs["plan_detail"].context == "cited"
+def test_agents_form_the_documented_dag_by_role():
+    agents = load_agents()
+    assert agents.waves() == [["analyzer", "security"], ["modernization"], ["validator"]]
+    assert [s.name for s in agents.with_role("findings")] == ["analyzer", "security"]
+    assert agents.needs_of(agents["validator"]) == ["analyzer", "security", "modernization"]  # roles expanded
+    assert agents["plan_detail"].context == "cited" and agents.one("followup").name == "plan_detail"
+    assert {s.role for s in agents} == {"findings", "plan", "verdicts", "synthesis", "followup", "fix"}
 
 
 def test_every_string_and_array_in_every_output_schema_is_bounded():

@@ -66,7 +66,7 @@ def test_a_disk_that_fills_up_while_writing_leaves_no_temporary_file_and_says_wh
     real = Path.write_text
 
     def fill_up(self, text, *a, **k):
-        if self.name.endswith(".tmp") and ".html." in self.name:
+        if self.name.endswith(".modernize-tmp") and ".html." in self.name:
             real(self, text[:100], *a, **k)  # part of it lands, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, text, *a, **k)

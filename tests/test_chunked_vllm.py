@@ -23,6 +23,7 @@ from modernizer.graph import cycle_contains
 from modernizer.ingest import load_snapshot
 from modernizer.report import Report
 
+pytestmark = pytest.mark.vllm
 runner = CliRunner()
 
 
@@ -61,7 +62,9 @@ def test_chunked_run_covers_every_file_and_reports_cross_module_cycles(first_run
     for mod in m.modules:
         assert set(mod.agents) == {"analyzer", "security"}
     assert [a.agent for a in report.agents] == ["synthesis", "analyzer", "security", "modernization", "validator"]
-    assert all(a.status == "ok" or a.error for a in report.agents)
+    for a in report.agents:  # a random model's answer may fail: then the report says which and why
+        if a.status != "ok":
+            assert a.error and f"{a.agent} {a.status}: {a.error}" in " ".join(report.notes)
     assert report.summary.model_requests >= 2 * len(m.modules) + 3
 
 
@@ -70,8 +73,9 @@ def test_second_run_on_an_unchanged_tree_makes_no_model_calls(first_run, vllm_sm
     again = analyze(HOTEL, vllm_small, work / "reports", "--cache-dir", str(work / "cache"))
     failed_modules = sum(v == "failed" for mod in report.modules.modules for v in mod.agents.values())
     assert module_requests(again) == failed_modules == 0  # random weights still answer valid JSON here
-    if all(a.status == "ok" for a in report.agents + report.followups):
-        assert again.summary.model_requests == 0
+    # only what failed the first time is asked again (a failed answer is never cached)
+    failed_first = sum(a.status != "ok" for a in report.agents + report.followups if a.agent not in ("analyzer", "security"))
+    assert again.summary.model_requests <= 2 * failed_first
     assert again.result_cache.hits == report.result_cache.writes > 0
 
 
@@ -107,7 +111,7 @@ def test_a_killed_run_resumes_without_redoing_finished_modules(vllm_small, hotel
         time.sleep(0.05)
     proc.wait(timeout=30)
     assert 4 <= done_before_kill, "the run finished before it could be killed; the test needs a slower run"
-    assert not list((tmp_path / "reports").glob("*.json")) if (tmp_path / "reports").exists() else True
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").glob("*.json"))  # killed: no report
     entries = len(list(cache.glob("*/*.json")))
     resumed = analyze(hotel_copy, vllm_small, tmp_path / "reports", "--cache-dir", str(cache), "--concurrency", "1")
     cached_modules = sum(v == "cached" for m in resumed.modules.modules for v in m.agents.values())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from conftest import HOTEL
 from modernizer.context import render_file
 from modernizer.facts import compute_facts
-from modernizer.hierarchy import ModuleResult, merge_findings, render_module
+from modernizer.agents import load_agents
+from modernizer.engine.chunked import merge_findings, render_module
+from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult
 from modernizer.ingest import load_snapshot
 from modernizer.modules import plan_modules
-from modernizer.pipeline import AgentRun, PipelineResult
 from modernizer.assemble import ModuleRun, build_report
 from modernizer.tokens import TiktokenCounter
 from support.labelled import security_findings
@@ -25,15 +26,17 @@ def test_planted_findings_keep_file_lines_and_module_through_merge_and_grounding
     results = []
     for m in plan.modules:
         mine = [dict(f, id=f"S{i}") for i, f in enumerate((f for f in planted if owner[f["file"]] == m.id), 1)]
-        runs = [AgentRun(agent="security", status="ok", output={"findings": mine}, requests=1)]
+        runs = [AgentRun(agent="security", role="findings", id_prefix="S", output_type="SecurityOutput", status="ok",
+                         output={"findings": mine}, requests=1)]
         results.append(ModuleResult(id=m.id, name=m.name, files=m.files, tokens=m.tokens, runs=runs))
-    merged = merge_findings(results, "security", "S")
-    assert len(merged) == len(planted) and len({f["id"] for f in merged}) == len(merged)
-    assert sorted((f["file"], f["line_start"], f["line_end"]) for f in merged) == sorted(
+    merged = merge_findings(results, load_agents().with_role("findings"))
+    assert len(merged) == len(planted) and len({f.id for f in merged}) == len(merged)
+    assert all(f.id.startswith("S") and f.finding.id == f.id for f in merged)
+    assert sorted((f.finding.file, f.finding.line_start, f.finding.line_end) for f in merged) == sorted(
         (f["file"], f["line_start"], f["line_end"]) for f in planted)
-    assert all(f["module"] == owner[f["file"]] for f in merged)
+    assert all(f.module == owner[f.finding.file] for f in merged)
 
-    result = PipelineResult(runs=[AgentRun(agent="security", status="ok", output={"findings": merged}, requests=1)])
+    result = PipelineResult(runs=[AgentRun(agent="security", role="findings", status="ok", requests=1)], merged=merged)
     report = build_report(snap, facts, None, result, None, modules=ModuleRun(plan=plan, results=results))
     assert report.mode == "modules" and len(report.findings) == len(planted)
     for f in report.findings:

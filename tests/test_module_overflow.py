@@ -17,7 +17,7 @@ from modernizer.analysis import AnalyzeOptions, prepare
 from modernizer.gate import EXIT_INCOMPLETE, exit_code, incomplete
 from modernizer.client import Endpoint, LLMClient
 from modernizer.facts import compute_facts
-from modernizer.hierarchy import run_hierarchy
+from modernizer.engine import Run, run_chunked
 from modernizer.modules import FilePart, Module, ModulePlan, split_module
 from modernizer.assemble import ModuleRun, build_report
 from support.scripted import ScriptedServer, sse
@@ -47,9 +47,9 @@ def under_planned(files: list[str], claimed: int) -> ModulePlan:
 async def hierarchy(client: LLMClient, plan: ModulePlan, window: int):
     prep = prepare(HOTEL, AnalyzeOptions())
     info = await client.probe()
-    result, results = await run_hierarchy(client, load_agents(), prep.system, prep.snapshot, prep.facts, plan,
-                                          window=window or info.max_model_len, overhead=900, concurrency=2)
-    return prep, result, results
+    run = Run(llm=client, agents=load_agents(), system=prep.system)
+    result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window or info.max_model_len, concurrency=2)
+    return prep, result, result.modules
 
 
 def test_split_module_halves_parts_or_line_ranges():
@@ -124,9 +124,9 @@ def test_a_module_that_cannot_be_split_keeps_its_reason_and_the_run_is_partial(t
         async with LLMClient(Endpoint(base_url="http://127.0.0.1:9/v1", retries=1), transport=server.transport()) as client:
             prep = prepare(tmp_path, AnalyzeOptions())
             await client.probe()
-            result, results = await run_hierarchy(client, load_agents(), prep.system, prep.snapshot, prep.facts, plan,
-                                                  window=200_000, overhead=900)
-            return prep, result, results
+            result = await run_chunked(Run(llm=client, agents=load_agents(), system=prep.system), prep.snapshot, prep.facts,
+                                       plan, window=200_000)
+            return prep, result, result.modules
 
     prep, result, results = asyncio.run(go())
     big = next(r for r in results if r.id == "m1")

@@ -50,9 +50,10 @@ def test_cycles_stay_in_one_module_when_they_fit(hotel):
     snap, tokens, lines, facts = hotel
     plan = plan_modules(tokens, lines, facts.edges, 8000)
     owner = {p.path: m.id for m in plan.modules for p in m.parts}
-    for comp in facts.files.strongly_connected:
-        if sum(tokens[f] for f in comp) <= 8000:
-            assert len({owner[f] for f in comp}) == 1, comp
+    fitting = [comp for comp in facts.files.strongly_connected if sum(tokens[f] for f in comp) <= 8000]
+    assert fitting, "the sample's cycles should fit an 8000-token module"
+    for comp in fitting:
+        assert len({owner[f] for f in comp}) == 1, comp
 
 
 def test_whole_repo_fits_in_one_module_when_budget_allows(hotel):

@@ -112,17 +112,18 @@ def test_a_cache_that_cannot_be_written_is_turned_off_and_the_run_goes_on(vllm_s
 
     from modernizer.analysis import AnalyzeOptions, analyze
     from modernizer.client import Endpoint
+    from modernizer.events import describe
 
     real = Path.write_text
 
     def full(self, text, *a, **k):
-        if self.name.endswith(".tmp") and self.parent.parent == tmp_path / "c2":
+        if self.name.endswith(".modernize-tmp") and self.parent.parent == tmp_path / "c2":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, text, *a, **k)
 
     monkeypatch.setattr(Path, "write_text", full)
     said: list[str] = []
     opts = AnalyzeOptions(endpoint=Endpoint(base_url=vllm_server.base_url), cache_dir=tmp_path / "c2")
-    report = asyncio.run(analyze(repo, opts, progress=said.append))
+    report = asyncio.run(analyze(repo, opts, events=lambda e: said.append(describe(e))))
     assert report.result_cache.disabled and "No space left on device" in report.result_cache.disabled
     assert report.agents and any("result cache turned off" in m for m in said)

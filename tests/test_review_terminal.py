@@ -27,7 +27,7 @@ from modernizer.gate import gating_findings
 from modernizer.cli import app
 from modernizer.facts import compute_facts
 from modernizer.ingest import load_snapshot
-from modernizer.pipeline import AgentRun, PipelineResult
+from modernizer.engine.results import AgentRun, PipelineResult
 from modernizer.report import Report
 from modernizer.assemble import build_report
 from modernizer.suppressions import load_suppressions
@@ -199,11 +199,12 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
     res = CliRunner().invoke(app, ["analyze", str(repo), "--endpoint", vllm_server.base_url, "-o", str(out), "-f", "json"])
     assert res.exit_code == 0, res.output
     nxt = Report.model_validate_json(next(out.glob("*.json")).read_text())
-    assert nxt.findings is not None
+    assert nxt.summary.suppressed == sum(f.suppressed for f in nxt.findings)  # applied: a finding with V34's code would be marked
     # ...and marks the finding as suppressed by fingerprint. Random weights do not find V34 again, so
     # the same labelled findings go through build_report with the repository's suppressions, as analyze does.
     snap = load_snapshot(repo)
-    result = PipelineResult(runs=[AgentRun(agent="security", status="ok", output={"findings": expected_findings(repo, ["V12", "V34"])})])
+    result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
+                                           output={"findings": expected_findings(repo, ["V12", "V34"])})])
     again = build_report(snap, compute_facts(snap), None, result, None, suppressions=load_suppressions(repo))
     by_file = {f.file: f for f in again.findings}
     v34_again = by_file["src/main/webapp/error.jsp"]

@@ -18,7 +18,7 @@ from conftest import HOTEL
 from modernizer.baseline import compare, present_in
 from modernizer.cli import app
 from modernizer.ingest import load_snapshot
-from modernizer.render import RENDERERS
+from modernizer.render import RENDERERS, RenderOptions
 from modernizer.render.markdown import render_markdown
 from modernizer.render.sarif import FINGERPRINT_KEY, sarif_log
 from modernizer.suppressions import Suppression, add_suppression
@@ -97,7 +97,7 @@ def test_markdown_summary_counts_links_and_escapes_hostile_text(hotel_copy):
     findings = security_findings()
     findings[0]["title"] = "<img src=x onerror=alert(1)> | @octocat see #12 [x](javascript:alert(1))"
     report = labelled_report(hotel_copy, pipeline_result(security=findings))
-    md = render_markdown(report, link_base="https://github.com/acme/hotel/blob/abc123")
+    md = render_markdown(report, RenderOptions(link_base="https://github.com/acme/hotel/blob/abc123"))
     assert "| open findings | 8 | 17 | 8 | 25 | 0 |" in md
     assert "### Critical and high findings (25)" in md
     assert "(https://github.com/acme/hotel/blob/abc123/src/main/java/com/grandhotel/dao/RoomDao.java#L38-L46)" in md

@@ -60,7 +60,6 @@ def finding(i: int, file: str, line: int, snippet: str, secret: str) -> dict:
 
 
 def answers() -> dict[str, dict]:
-    s = CODE_SECRETS
     findings = [
         finding(1, "src/main/resources/app.properties", 2, f"db.password={DB_PW}", AWS_SECRET),
         finding(2, "shop/settings.py", 2, f'SECRET_KEY = "{DJANGO}"', GH),

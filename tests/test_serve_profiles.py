@@ -295,7 +295,10 @@ def test_doctor_verdicts():
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v1", "http://localhost:8000/v1", "http://[::1]:8000/v1",
                                  "http://127.0.0.53:8000/v1", "https://localhost/v1"])
 def test_loopback_endpoints_are_allowed(url):
-    check_endpoint_allowed(url, [])
+    assert check_endpoint_allowed(url, []) is None  # no RemoteEndpointRefused
+    with pytest.raises(RemoteEndpointRefused):
+        check_endpoint_allowed(url.replace("127.0.0.53", "10.0.0.1").replace("127.0.0.1", "10.0.0.1").replace("localhost", "10.0.0.1")
+                               .replace("[::1]", "10.0.0.1"), [])
 
 
 @pytest.mark.parametrize("url", ["http://192.168.1.20:8000/v1", "http://10.0.0.7:8000/v1", "http://172.16.0.1/v1",

@@ -19,6 +19,7 @@ from conftest import HOTEL
 from modernizer.analysis import AnalyzeOptions, analyze
 from modernizer.cli import app
 from modernizer.client import Endpoint, LLMClient, ServerStuck, first_token_deadline
+from modernizer.events import describe
 from modernizer.schemas import worst_case_chars
 from support.scripted import ScriptedServer, sse
 
@@ -116,8 +117,11 @@ def test_invalid_answer_then_valid_one_succeeds_and_the_reask_carries_the_error(
     assert all(a.status == "ok" and a.requests == 2 and len(a.attempts) == 1 for a in report.agents)
     reasks = [c for c in server.chat_calls if len(c["messages"]) == 4]
     assert reasks and "not valid" in reasks[0]["messages"][-1]["content"]
-    # the re-ask keeps the codebase prefix first, so it is served from cache
-    assert reasks[0]["messages"][1] == server.chat_calls[0]["messages"][1] or reasks[0]["messages"][0] == server.chat_calls[0]["messages"][0]
+    # the re-ask keeps the agent's whole first request (codebase prefix included) in front, so it is served from cache
+    for reask in reasks:
+        first = next(c for c in server.chat_calls if len(c["messages"]) == 2 and c["response_format"] == reask["response_format"]
+                     and c["messages"][1]["content"] == reask["messages"][1]["content"])
+        assert reask["messages"][:2] == first["messages"] and reask["messages"][2]["role"] == "assistant"
 
 
 def test_a_dropped_connection_is_retried_then_recorded_with_its_reason(tmp_path):
@@ -181,7 +185,7 @@ def run_silent(tmp_path, stall_after_first: bool, **endpoint):
     factory = lambda ep: LLMClient(ep, transport=Silent(stall_after_first))  # noqa: E731
     t0 = time.perf_counter()
     try:
-        asyncio.run(analyze(HOTEL, opts, progress=said.append, client_factory=factory))
+        asyncio.run(analyze(HOTEL, opts, events=lambda e: said.append(describe(e)), client_factory=factory))
     except ServerStuck as exc:
         return exc, said, time.perf_counter() - t0
     raise AssertionError("the run did not stop")

@@ -160,7 +160,7 @@ def write_report_for(repo: Path, out_dir: Path):
     from datetime import datetime, timezone
 
     from modernizer.facts import compute_facts
-    from modernizer.pipeline import AgentRun, PipelineResult
+    from modernizer.engine.results import AgentRun, PipelineResult
     from modernizer.render import RENDERERS
     from modernizer.assemble import build_report
 
@@ -168,7 +168,8 @@ def write_report_for(repo: Path, out_dir: Path):
     finding = {"id": "S1", "title": "hard-coded database password", "category": "hardcoded-credentials", "cwe": "CWE-798",
                "severity": "critical", "file": DBUTIL, "line_start": 26, "line_end": 26, "snippet": PW_LINE.strip(),
                "reason": "the production password is in the source"}
-    result = PipelineResult(runs=[AgentRun(agent="security", status="ok", output={"findings": [finding]})])
+    result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
+                                           output={"findings": [finding]})])
     report = build_report(snapshot, compute_facts(snapshot), None, result, None, now=datetime(2025, 1, 2, tzinfo=timezone.utc))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "review.json"

@@ -1,10 +1,57 @@
-"""Renderers: pure functions from Report to text. Writing files is the caller's business."""
+"""Renderers: pure functions from Report to text, one per format, all with the same signature
+``(report, options) -> str``. Writing files is the caller's business. Each renderer's module is
+imported when first used, so a command that renders nothing loads none of them."""
 
-from modernizer.render.html import render_html
-from modernizer.render.json import render_json
-from modernizer.render.markdown import render_markdown
-from modernizer.render.sarif import render_sarif
+from __future__ import annotations
 
-RENDERERS = {"json": render_json, "html": render_html, "sarif": render_sarif, "md": render_markdown}
+from importlib import import_module
+from typing import TYPE_CHECKING, Protocol
 
-__all__ = ["RENDERERS", "render_html", "render_json", "render_markdown", "render_sarif"]
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from modernizer.report import Report
+
+
+class RenderOptions(BaseModel):
+    link_base: str = ""  # URL prefix for file links (Markdown today); repository-relative links when empty
+
+
+class Renderer(Protocol):
+    def __call__(self, report: "Report", options: RenderOptions | None = None) -> str: ...
+
+
+FORMATS: dict[str, str] = {"json": "modernizer.render.json:render_json", "html": "modernizer.render.html:render_html",
+                           "sarif": "modernizer.render.sarif:render_sarif", "md": "modernizer.render.markdown:render_markdown"}
+
+
+def renderer(fmt: str) -> Renderer:
+    module, name = FORMATS[fmt].split(":")
+    return getattr(import_module(module), name)
+
+
+def render(report: "Report", fmt: str, options: RenderOptions | None = None) -> str:
+    return renderer(fmt)(report, options)
+
+
+class _Renderers(dict):
+    """``RENDERERS[fmt](report)``: the renderers by format name, imported on first use."""
+
+    def __missing__(self, fmt: str) -> Renderer:
+        if fmt not in FORMATS:
+            raise KeyError(fmt)
+        self[fmt] = renderer(fmt)
+        return self[fmt]
+
+    def __iter__(self):
+        return iter(FORMATS)
+
+    def __contains__(self, fmt: object) -> bool:
+        return fmt in FORMATS
+
+    def __len__(self) -> int:
+        return len(FORMATS)
+
+
+RENDERERS = _Renderers()
+__all__ = ["FORMATS", "RENDERERS", "RenderOptions", "Renderer", "render", "renderer"]

@@ -9,6 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from modernizer.render.svg import graph_svg
+from modernizer.render import RenderOptions
 from modernizer.report import Report
 from modernizer.schemas import SEVERITIES
 
@@ -19,6 +20,6 @@ def _env() -> jinja2.Environment:
                               autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, options: RenderOptions | None = None) -> str:
     svg = Markup(graph_svg(report.facts.graph.modules))  # built from escaped parts in graph_svg
     return _env().get_template("report.html.j2").render(r=report, severities=SEVERITIES, graph_svg=svg)

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from modernizer.render import RenderOptions
 from modernizer.report import Report, ReportFinding
 from modernizer.schemas import SEVERITIES
 
@@ -72,7 +73,8 @@ def _table(findings: Iterable[ReportFinding], link_base: str, with_status: bool)
     return out
 
 
-def render_markdown(report: Report, link_base: str = "") -> str:
+def render_markdown(report: Report, options: RenderOptions | None = None) -> str:
+    link_base = options.link_base if options else ""
     s = report.summary
     out: list[str] = [f"## modernizer: {text(report.repo.name, 100)}", ""]
     meta = [report.generated_at, f"modernizer {report.tool_version}"]

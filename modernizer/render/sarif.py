@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from modernizer import __version__
+from modernizer.render import RenderOptions
 from modernizer.report import Report, ReportFinding
 from modernizer.identity import normalise_category
 
@@ -160,5 +161,5 @@ def sarif_log(report: Report) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(report: Report) -> str:
+def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
     return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"

@@ -16,7 +16,6 @@ ever run.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 from modernizer.errors import InputError, ModernizerError
+from modernizer.fs import write_atomic
 from modernizer.grounding import ground
 from modernizer.ingest import decode, disk_path
 from modernizer.languages import language_of
@@ -80,16 +80,6 @@ class TextFile:
 
 def snapshot_of(root: Path, sources: list[SourceFile]) -> Snapshot:
     return Snapshot(root=str(root), name=root.name, files=sources)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".modernize-tmp")
-    tmp.write_bytes(data)
-    try:
-        shutil.copymode(path, tmp)
-    except OSError:
-        pass
-    os.replace(tmp, path)
 
 
 def check_edits(root: Path, proposal_edits: list[Edit]) -> list[FileChange]:
@@ -369,7 +359,4 @@ def unsuppress(root: str | Path, fingerprint: str, previous: Suppression | None)
     kept = [s for s in current if s.fingerprint != fingerprint]
     if len(kept) == len(current):
         return
-    path = Path(root) / FILENAME
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(dumps(kept), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(Path(root) / FILENAME, dumps(kept))

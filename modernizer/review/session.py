@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import hashlib
-import os
 from collections import deque
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -21,9 +19,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from modernizer import agents as agentdefs
 from modernizer.client import Endpoint, LLMClient
+from modernizer.fs import write_atomic
 from modernizer.safegit import Identity, user_identity
 from modernizer.errors import InputError, ModernizerError, ServerError, ServerUnavailable
-from modernizer.pipeline import ask, cited_excerpts
+from modernizer.engine.asker import ask
+from modernizer.engine.followups import cited_excerpts
 from modernizer.report import Report
 from modernizer.reportfiles import load_report
 from modernizer.review import state as st
@@ -104,9 +104,7 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
 
 
 def save_state(state: ReviewState, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(state.for_disk().model_dump_json(indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, state.for_disk().model_dump_json(indent=2) + "\n")
 
 
 def proposal_from(changes: list[FileChange], source: str, explanation: str) -> Proposal:
@@ -140,17 +138,23 @@ class ModelFixer:
     def __init__(self, endpoint: Endpoint, root: Path, seed: int = 0) -> None:
         self.endpoint, self.root, self.seed = endpoint, root, seed
 
+    @staticmethod
+    def spec() -> agentdefs.AgentSpec:
+        spec = agentdefs.load_agents().one("fix")
+        if spec is None:
+            raise InputError("no agent with role \"fix\" is defined", "agents/fix.toml is missing from this installation")
+        return spec
+
     def messages(self, ref: FindingRef) -> list[dict[str, str]]:
         tf, a, b, _ = locate_finding(self.root, ref)
         snap = snapshot_of(self.root, [tf.source()])
-        excerpts = cited_excerpts(snap, [{"file": ref.file, "line_start": a, "line_end": b}], [])
-        spec = agentdefs.load_agents()["fix"]
+        excerpts = cited_excerpts(snap, [(ref.file, a, b)], [])
         finding = ref.model_copy(update={"line_start": a, "line_end": b})
-        task = agentdefs.render(spec.template, finding=finding, excerpts=excerpts)
-        return [{"role": "system", "content": agentdefs.render("system.j2")}, {"role": "user", "content": task}]
+        return agentdefs.short_messages(agentdefs.render("system.j2"),
+                                        agentdefs.render_task(self.spec(), finding=finding, excerpts=excerpts))
 
     async def _ask(self, ref: FindingRef, attempt: int) -> FixProposal:
-        spec = agentdefs.load_agents()["fix"]
+        spec = self.spec()
         if attempt > 1:  # asking again: sample, so the answer can differ
             spec = spec.model_copy(update={"temperature": max(spec.temperature, 0.7)})
         msgs = self.messages(ref)

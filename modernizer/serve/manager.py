@@ -37,6 +37,7 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, Field
 
+from modernizer.fs import write_atomic
 from modernizer.userdirs import cache_home
 from modernizer.errors import ProfileError, ServerStartFailed
 from modernizer.serve import profiles
@@ -181,9 +182,7 @@ def log_tail(path: Path | str, lines: int = 25) -> str:
 
 # -- state ---------------------------------------------------------------------------------------
 def write_state(path: Path, state: ServerState) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(state.model_dump_json(indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, state.model_dump_json(indent=1))
 
 
 def read_state(directory: Path) -> ServerState | None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from modernizer.facts import compute_facts
 from modernizer.ingest import load_snapshot
-from modernizer.pipeline import AgentRun, PipelineResult
+from modernizer.engine.results import AgentRun, PipelineResult
+from modernizer.schemas import AnalyzerOutput, Finding, SecurityOutput
 from modernizer.report import LLMInfo, Report
 from modernizer.assemble import build_report
 from modernizer.suppressions import load_suppressions
@@ -42,12 +43,16 @@ def analyzer_findings() -> list[dict]:
 def pipeline_result(security: list[dict] | None = None, analyzer: list[dict] | None = None) -> PipelineResult:
     sec = security_findings() if security is None else security
     ana = analyzer_findings() if analyzer is None else analyzer
+    # more findings than one answer may carry (the labelled sample has 25+ vulnerabilities): built
+    # with model_construct, as an aggregate over several answers would be
     return PipelineResult(runs=[
-        AgentRun(agent="analyzer", status="ok", output={"summary": "A Struts 1 hotel booking application.", "tech_stack": ["Java"],
-                                                       "components": [], "findings": ana}),
-        AgentRun(agent="security", status="ok", output={"findings": sec}),
-        AgentRun(agent="modernization", status="ok", output={"items": []}),
-        AgentRun(agent="validator", status="ok", output={"verdicts": [], "plan_risks": []}),
+        AgentRun(agent="analyzer", role="findings", id_prefix="A", output_type="AnalyzerOutput", status="ok",
+                 output=AnalyzerOutput.model_construct(summary="A Struts 1 hotel booking application.", tech_stack=["Java"],
+                                                       components=[], findings=[Finding(**f) for f in ana])),
+        AgentRun(agent="security", role="findings", id_prefix="S", output_type="SecurityOutput", status="ok",
+                 output=SecurityOutput.model_construct(findings=[Finding(**f) for f in sec])),
+        AgentRun(agent="modernization", role="plan", output_type="ModernizationOutput", status="ok", output={"items": []}),
+        AgentRun(agent="validator", role="verdicts", output_type="ValidatorOutput", status="ok", output={"verdicts": [], "plan_risks": []}),
     ])
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from modernizer.facts import compute_facts
 from modernizer.ingest import load_snapshot
-from modernizer.pipeline import AgentRun, PipelineResult
+from modernizer.engine.results import AgentRun, PipelineResult
 from modernizer.render import RENDERERS
 from modernizer.report import Report
 from modernizer.assemble import build_report
@@ -43,7 +43,8 @@ def expected_findings(repo: Path, ids: list[str]) -> list[dict]:
 
 def write_report(repo: Path, out_dir: Path, ids: list[str], name: str = "legacy-hotel-review") -> tuple[Path, Report]:
     snapshot = load_snapshot(repo)
-    result = PipelineResult(runs=[AgentRun(agent="security", status="ok", output={"findings": expected_findings(repo, ids)})])
+    result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
+                                           output={"findings": expected_findings(repo, ids)})])
     report = build_report(snapshot, compute_facts(snapshot), None, result, None, now=datetime(2025, 1, 2, tzinfo=timezone.utc))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.json"

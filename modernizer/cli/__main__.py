@@ -1,0 +1,3 @@
+from modernizer.cli.main import run
+
+run()

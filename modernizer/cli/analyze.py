@@ -1,0 +1,225 @@
+"""`modernize analyze`: options in, a run, reports out, a summary and the exit code."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, FailOn, Model, check_fail_on, err, escape, fail, out
+from modernizer.defaults import DEFAULT_BASE_URL, DEFAULT_MAX_FILE_BYTES, EXIT_FINDINGS, EXIT_INCOMPLETE, FORMATS
+
+if TYPE_CHECKING:
+    from modernizer.analysis import AnalyzeOptions
+    from modernizer.report import Report
+
+
+def analyze(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Repository to analyse: a directory or a git work tree.")],
+    endpoint: EndpointOpt = DEFAULT_BASE_URL,
+    model: Model = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Facts only (languages, graph, cycles, tokens); no model calls.")] = False,
+    plan: Annotated[bool, typer.Option("--plan", help="Print the token tree and the budget, then exit before any model call.")] = False,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Where reports are written (default: ./reports, or your user data folder when ./reports would be inside PATH).")] = None,
+    formats: Annotated[list[str], typer.Option("--format", "-f", help="Report formats to write (repeatable): json, html, sarif, md.")] = ["json", "html"],
+    sarif: Annotated[bool, typer.Option("--sarif", help="Also write SARIF 2.1.0 (<repo>-<time>.sarif), for code scanning.")] = False,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier JSON report: mark findings new or unchanged and list the fixed ones.")] = None,
+    fail_on: FailOn = "never",
+    link_base: Annotated[str, typer.Option("--link-base", help="URL prefix for file links in the Markdown report (e.g. https://github.com/OWNER/REPO/blob/SHA); default: repository-relative links.")] = "",
+    exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
+    max_file_bytes: Annotated[int, typer.Option(min=1, help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
+    allow_remote: AllowRemote = [],
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds one model answer may take once it streams (a gap of 120 s with nothing new ends it sooner).")] = 900.0,
+    first_token_timeout: Annotated[Optional[float], typer.Option("--first-token-timeout", min=1, help="Seconds to wait for a request's first token, which includes reading the prompt (default: sized from the prompt, 60 s + 1 s per 400 tokens until the server's speed is measured).")] = None,
+    window: Annotated[Optional[int], typer.Option(min=1, help="Context window to plan for when no server is asked (with --plan/--no-llm).")] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable runs.")] = 0,
+    mode: Annotated[str, typer.Option(help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
+    concurrency: Annotated[int, typer.Option(min=1, help="Modules analysed at once in chunked mode (match the server's --max-num-seqs budget).")] = 4,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Result cache and checkpoint directory, outside PATH (default: per user, e.g. ~/.cache/modernizer/results/<repo>-<hash>).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model for everything again; keep no checkpoint.")] = False,
+    serve_profile: Annotated[Optional[str], typer.Option("--serve-profile", envvar="MODERNIZE_SERVE_PROFILE", help="Gateway mode: if nothing answers at the (local) endpoint, start the managed vLLM there with this profile (modernize serve --list-profiles) and leave it running until --idle-timeout.")] = None,
+    serve_model: Annotated[Optional[str], typer.Option("--serve-model", envvar="MODERNIZE_SERVE_MODEL", help="With --serve-profile: the checkpoint to serve (directory or Hugging Face id); default: the profile's.")] = None,
+    idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="With --serve-profile: seconds without a request before the managed server stops and frees the GPU (0: never).")] = 900.0,
+    startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="With --serve-profile: seconds to wait for the managed server to become healthy.")] = 900.0,
+    agents_dir: Annotated[Optional[Path], typer.Option("--agents", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\".")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report paths.")] = False,
+) -> None:
+    """Analyse PATH and write reports/<repo>-<time>.json and .html.
+
+    Runs the analyzer, security, modernization and validator agents over one shared, cached
+    codebase prompt, checks every finding against the code, and writes the reports.
+    """
+    from modernizer import analysis
+    from modernizer.analysis import AnalyzeOptions
+    from modernizer.client import Endpoint
+    from modernizer.errors import ModernizerError
+    from modernizer.events import describe
+    from modernizer.ingest import IngestOptions
+    from modernizer.reportfiles import check_writable, load_report, output_location, relative_inside
+
+    if mode not in ("auto", "single", "modules"):
+        err.print(f"[bold red]error:[/] --mode must be auto, single or modules, not {escape(repr(mode))}")
+        raise typer.Exit(2)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        err.print(f"[bold red]error:[/] unknown format {escape(', '.join(bad))}; choose from {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    formats = list(dict.fromkeys([*formats, *(["sarif"] if sarif else [])]))
+    check_fail_on(fail_on)
+    try:
+        base = load_report(baseline, "baseline report")[0] if baseline is not None else None
+        target, where = output_location(output_dir, path)
+        check_writable(target)
+    except ModernizerError as exc:
+        raise fail(exc) from None
+    own = relative_inside(target, path) if path.is_dir() else None
+    ingest = IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude)
+    ingest.hidden += [own] if own else []
+    opts = AnalyzeOptions(
+        endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout,
+                          first_token_timeout=first_token_timeout),
+        ingest=ingest, no_llm=no_llm, seed=seed, window=window,
+        mode=mode, concurrency=concurrency, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
+    )
+    say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False))
+    if where and not plan:
+        say(where)
+    try:
+        if not no_llm:
+            concurrency_given = getattr(ctx.get_parameter_source("concurrency"), "name", "") != "DEFAULT"
+            opts = _managed_server(opts, serve_profile, serve_model, idle_timeout, startup_timeout, concurrency_given, say)
+        if plan:
+            asyncio.run(_print_plan(path, opts, say))
+            return
+        report = asyncio.run(analysis.analyze(path, opts, events=lambda e: say(describe(e)), baseline=base,
+                                              baseline_source=baseline.name if baseline else ""))
+        written = write_reports(report, target, formats, link_base=link_base)
+    except ModernizerError as exc:
+        raise fail(exc) from None
+    for p in written:
+        out.print(str(p), markup=False, highlight=False, soft_wrap=True)
+    if not quiet:
+        _print_summary(report)
+    raise typer.Exit(gate(report, fail_on))
+
+
+def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None, idle_timeout: float,
+                    startup_timeout: float, concurrency_given: bool, say) -> AnalyzeOptions:
+    """--serve-profile: make sure a server answers at the endpoint, starting the managed one if need be.
+    At a managed server (started now or before), keep as many modules in flight as it runs requests
+    (two agents each), unless --concurrency says otherwise."""
+    from modernizer.serve import gateway, manager
+
+    if profile:
+        state = gateway.ensure_server(opts.endpoint.base_url, profile, model, directory=manager.state_dir(),
+                                      idle_timeout=idle_timeout, startup_timeout=startup_timeout, progress=say)
+    else:
+        state = gateway.managed_at(opts.endpoint.base_url, manager.state_dir())
+    if state is not None and not concurrency_given:
+        opts = opts.model_copy(update={"concurrency": max(1, state.concurrency // 2)})
+        say(f"managed server runs {state.concurrency} requests at once: up to {opts.concurrency} modules in flight")
+    return opts
+
+
+def gate(report: Report, fail_on: str) -> int:
+    """The run's exit code (``baseline.exit_code``), with a line saying why when it is not 0."""
+    from modernizer.gate import exit_code, gating_findings, incomplete
+
+    code = exit_code(report, fail_on)
+    if code == EXIT_INCOMPLETE:
+        failed = incomplete(report)
+        err.print(f"[bold yellow]incomplete:[/] {len(failed)} part(s) of the analysis failed (exit {EXIT_INCOMPLETE}); "
+                  "the report lists them with their reasons", soft_wrap=True)
+    if code != EXIT_FINDINGS:
+        return code
+    gating = gating_findings(report, fail_on)
+    which = "new " if report.baseline is not None else ""
+    err.print(f"[bold red]fail-on {fail_on}:[/] {len(gating)} {which}finding(s) at or above {fail_on}: "
+              + escape(", ".join(f"{f.id} {f.severity} {f.file}:{f.line_start}" for f in gating[:10]))
+              + (" ..." if len(gating) > 10 else ""), soft_wrap=True)
+    return EXIT_FINDINGS
+
+
+async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
+    from rich.table import Table
+
+    from modernizer.analysis import chunk_plan, plan_tokens, prepare, use_modules
+    from modernizer.client import LLMClient
+
+    prep = prepare(path, opts)
+    agents = opts.agents()
+    if opts.no_llm:
+        tokens = await plan_tokens(prep, None, None, agents, opts.window)
+    else:
+        async with LLMClient(opts.endpoint) as client:
+            info = await client.probe()
+            tokens = await plan_tokens(prep, client, info, agents, opts.window)
+    table = Table(title=f"Token plan: {prep.snapshot.name} ({tokens.budget.source.detail if tokens.budget else 'tiktoken estimate'})")
+    table.add_column("directory")
+    table.add_column("files", justify="right")
+    table.add_column("tokens", justify="right")
+    for d in tokens.by_directory:
+        table.add_row(d.path, str(d.files), f"{d.tokens:,}")
+    out.print(table)
+    b = tokens.budget
+    if b is None:
+        out.print(f"codebase prompt: {tokens.total_tokens:,} tokens (estimate); window unknown: pass --window N or run against a server")
+        return
+    kind = "exact" if b.source.exact else "estimate"
+    out.print(f"codebase prompt: {b.codebase_tokens:,} tokens ({kind}); window {b.window:,} - reserved output {b.reserved_output:,} "
+              f"- overhead {b.overhead:,} = {b.available:,} available: {'[green]fits[/]' if b.fits else '[red]does not fit[/]'}")
+    if use_modules(opts, tokens) and b is not None:
+        plan = chunk_plan(prep, tokens, agents)
+        mt = Table(title=f"Module plan: {len(plan.modules)} modules of at most {plan.budget:,} tokens (chunked mode)")
+        for col in ("module", "name", "files", "tokens"):
+            mt.add_column(col, justify="right" if col in ("files", "tokens") else "left")
+        for m in plan.modules:
+            mt.add_row(m.id, m.name, str(len(m.files)), f"{m.tokens:,}")
+        out.print(mt)
+        owner = {p.path: m.id for m in plan.modules for p in m.parts}
+        crossing = [c for c in prep.facts.graph.files.cycles if len({owner[f] for f in c}) > 1]
+        out.print(f"cross-module edges: {sum(e.count for e in plan.cross_edges):,} between {len(plan.cross_edges)} module pairs; "
+                  f"file cycles crossing modules: {len(crossing)}; files split by lines: {len(plan.split_files)}")
+        for e in plan.cross_edges[:30]:
+            out.print(f"  {e.source} -> {e.target}: {e.count}")
+        if len(plan.cross_edges) > 30:
+            out.print(f"  ... {len(plan.cross_edges) - 30} more pairs")
+
+
+def render(report: "Report", fmt: str, link_base: str = "") -> str:
+    from modernizer.render import RenderOptions, render as render_as
+
+    return render_as(report, fmt, RenderOptions(link_base=link_base))
+
+
+def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "") -> list[Path]:
+    from modernizer.reportfiles import stamp, write_all
+
+    name = f"{report.repo.name}-{stamp(report.generated_at)}"
+    return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base) for fmt in formats})
+
+
+def _print_summary(report: Report) -> None:
+    from modernizer.gate import incomplete
+
+    s = report.summary
+    sev = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n) or "none"
+    err.print(f"findings: {s.findings} ({sev}); grounding: {s.by_grounding}; cycles: {s.cycles}; "
+              f"agents ok {s.agents_ok}" + (f", partial {s.agents_partial}" if s.agents_partial else "")
+              + f", failed {s.agents_failed}", soft_wrap=True)
+    if s.suppressed:
+        err.print(f"suppressed: {s.suppressed} (modernize-suppressions.toml)", soft_wrap=True)
+    if s.baseline is not None:
+        b = s.baseline
+        err.print(f"against the baseline: {b.new} new, {b.unchanged} unchanged, {b.fixed} fixed"
+                  + (f", {b.not_reported} not reported (code unchanged)" if b.not_reported else ""), soft_wrap=True)
+    failed = incomplete(report)
+    for line in failed[:10]:
+        err.print(f"[yellow]failed:[/] {escape(line)}", soft_wrap=True)
+    if len(failed) > 10:
+        err.print(f"[yellow]failed:[/] ... {len(failed) - 10} more (see Agents and Modules in the report)", soft_wrap=True)
+    for n in report.notes:
+        err.print(f"[yellow]note:[/] {escape(n)}", soft_wrap=True)

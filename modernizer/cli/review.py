@@ -1,0 +1,82 @@
+"""`modernize review`: walk a report's findings, propose and apply fixes, mark false positives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, Model, err, escape, fail, out
+from modernizer.defaults import DEFAULT_BASE_URL
+
+REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself) · a apply · s skip · p false positive · "
+                 "u undo · n next · b back · d details · q quit (resume later) · ? help.\n\n"
+                 "Exit codes: 0 done; 2 bad input (report, options, repository not a git work tree without --no-git); "
+                 "3 model server unreachable or failing (with --apply).")
+
+
+def review(
+    json_report: Annotated[Path, typer.Argument(help="A report written by `modernize analyze` (.json).")],
+    endpoint: EndpointOpt = DEFAULT_BASE_URL,
+    model: Model = None,
+    severity: Annotated[Optional[str], typer.Option("--severity", help="Review only findings at this severity or above: critical, high, medium, low, info.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="No questions: ask for a fix to every finding (see --severity) and apply each one that places cleanly.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --apply: print the patches, change nothing.")] = False,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Write fixes to the work tree (originals kept in .modernize/review/ for undo) instead of commits on a new branch.")] = False,
+    test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Your project's test command, run in the repository after each fix; pass/fail is reported per fix.")] = None,
+    test_timeout: Annotated[float, typer.Option(help="Seconds --test-cmd may run.")] = 600.0,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Who decides false positives (default: git user.email, or your login).")] = None,
+    restart: Annotated[bool, typer.Option("--restart", help="Start over instead of resuming the saved session.")] = False,
+    allow_remote: AllowRemote = [],
+    timeout: Annotated[float, typer.Option(help="Seconds one model request may take.")] = 900.0,
+    seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable fixes.")] = 0,
+) -> None:
+    """Walk a report's findings, most severe first: see the code, get a fix, apply it, or mark a false positive.
+
+    Fixes come from a short request (the finding and the lines around it) as search/replace edits;
+    an edit whose search text is not in the file exactly once is rejected. Applied fixes are commits
+    on a new branch modernize/review-<time> (one per fix), checked again against the code and by your
+    --test-cmd. False positives go to modernize-suppressions.toml in the repository, with your reason,
+    and the next `modernize analyze` honours them. The session is saved next to the report
+    (<report>.review.json) after every change: quit any time, run the same command to resume.
+    """
+    from modernizer.client import Endpoint
+    from modernizer.errors import ModernizerError
+    from modernizer.review.session import ModelFixer, ReviewOptions, Session, open_state
+    from modernizer.review.terminal import TerminalUI
+    from modernizer.schemas import SEVERITIES
+
+    if severity is not None and severity not in SEVERITIES:
+        err.print(f"[bold red]error:[/] unknown severity {escape(severity)}; choose from {', '.join(SEVERITIES)}")
+        raise typer.Exit(2)
+    if dry_run and not apply:
+        err.print("[bold red]error:[/] --dry-run goes with --apply (the interactive session never changes anything without asking)")
+        raise typer.Exit(2)
+    opts = ReviewOptions(endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
+                         severity=severity, use_git=not no_git, test_cmd=test_cmd, test_timeout=test_timeout, owner=owner,
+                         restart=restart or dry_run, seed=seed)
+    try:
+        from modernizer.client import check_endpoint_allowed
+
+        check_endpoint_allowed(opts.endpoint.base_url, opts.endpoint.allow_remote)
+        state, _report, resumed = open_state(json_report, opts)
+        if resumed and severity and severity != state.severity:
+            err.print(f"[yellow]note:[/] resuming a session that walks {state.severity or 'every severity'}; "
+                      "--severity applies to new sessions (--restart to start over)", soft_wrap=True)
+        if state.skipped_suppressed and not resumed:
+            err.print(f"[dim]·[/] {len(state.skipped_suppressed)} findings already in modernize-suppressions.toml are left out", soft_wrap=True)
+        if apply:
+            ui = TerminalUI(console=out, compact=True)
+            session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed),
+                              persist=not dry_run, fail_on_server=True)
+            counts = session.run_batch(apply=not dry_run)
+            done = f"{counts['applied']} applied, {counts['failed']} failed to apply" if not dry_run else "dry run: nothing changed"
+            n = len(state.order)
+            err.print(f"{n} finding{'s' if n != 1 else ''}: {counts['proposed']} fixes proposed, {counts['rejected']} rejected; {done}", soft_wrap=True)
+            if not dry_run and state.mode == "git" and session.state.base_commit:
+                err.print(f"fixes are on branch {session.state.branch}", soft_wrap=True)
+            return
+        Session(state, json_report, opts, TerminalUI(console=out)).run(resumed)
+    except ModernizerError as exc:
+        raise fail(exc) from None

@@ -1,0 +1,133 @@
+"""One agent's answer: ask, validate against the output model, and re-ask under a policy.
+
+The loop (``ask``) and the policy (``reask``) are separate, instructor's shape: the loop sends,
+validates and records; the policy alone decides what the next request looks like after a bad
+answer. Every attempt is kept; usage is summed across attempts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from modernizer.agents import AgentSpec, template_hash
+from modernizer.client import Completion, ServerStuck
+from modernizer.engine.llm import LLM
+from modernizer.engine.results import AgentRun
+from modernizer.errors import ContextOverflow, ModernizerError
+from modernizer.records import Attempt
+from modernizer.resultcache import ResultCache, request_key
+from modernizer.schemas import fit_schema, json_schema
+
+TRUNCATION_MARGIN = 0.75
+MAX_ATTEMPTS = 2
+
+
+def answer_key(model: str | None, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any] | None,
+               seed: int | None, subject: str | None = None) -> str:
+    """The result-cache key of one request. ``max_tokens`` is not part of it: it only decides
+    whether an answer is cut off, and a cut-off answer is never cached, so a request whose room was
+    computed differently (an estimate, an exact count) still finds the answer it already has."""
+    return request_key(model or "", {"messages": msgs, "schema": schema or json_schema(spec.output_model),
+                                     "temperature": spec.temperature, "seed": seed, "subject": subject})
+
+
+def validate(model: type[BaseModel], text: str, finish_reason: str | None) -> str | None:
+    """None if ``text`` is a complete, valid answer; else why not, in a line the model can act on."""
+    if finish_reason == "length":
+        return "the answer was cut off at max_tokens (truncated JSON)"
+    try:
+        model.model_validate_json(text)
+    except ValidationError as exc:
+        errs = exc.errors()[:5]
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in errs)
+    return None
+
+
+def reask(msgs: list[dict[str, str]], comp: Completion, error: str, schema: dict[str, Any], limit: int
+          ) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    """The next request after a bad answer: (messages, schema).
+
+    Cut off at max_tokens: the same schema could overflow again, so the retry goes out under one
+    whose longest answer fits the room (at the characters per token the cut answer showed, with a
+    margin), and the cut text is not sent back. Invalid: the answer and the error go back, after
+    the shared prefix (so the re-ask is served from the prefix cache too)."""
+    if comp.finish_reason == "length":
+        per_token = len(comp.text) / max(comp.usage.completion_tokens, 1)
+        narrow = fit_schema(schema, int(limit * per_token * TRUNCATION_MARGIN))
+        return list(msgs) + [{"role": "user", "content": (
+            f"Your previous answer was cut off after {comp.usage.completion_tokens} tokens, the most this request may write. "
+            "Answer again with one complete JSON object: fewer items and shorter text (the schema now enforces it).")}], narrow
+    return list(msgs) + [
+        {"role": "assistant", "content": comp.text[:4000]},
+        {"role": "user", "content": f"That answer was not valid: {error}\nAnswer again with one complete JSON object that matches the schema, shorter if needed."},
+    ], schema
+
+
+async def ask(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], *, seed: int | None,
+              on_first_token: Callable[[], None] | None = None, subject: str | None = None,
+              cache: ResultCache | None = None, max_tokens: int | None = None,
+              schema: dict[str, Any] | None = None) -> AgentRun:
+    """One agent's answer, validated, re-asked once (``reask``), cached when it succeeds.
+
+    ``schema``: a narrower JSON schema than the output model's for this one request (the review's
+    fix request names the only file it may edit); the answer is still validated against the model."""
+    schema = schema or json_schema(spec.output_model)
+    limit = min(spec.max_tokens, max_tokens) if max_tokens else spec.max_tokens
+    key = answer_key(llm.model, spec, msgs, schema, seed, subject)
+    if cache is not None:
+        hit = cache.get(key, AgentRun)
+        if hit is not None and hit.output is not None:
+            if on_first_token:
+                on_first_token()
+            return hit.model_copy(update={"from_cache": True, "requests": 0})
+    run = await _ask_model(llm, spec, msgs, schema, limit, seed, on_first_token, subject)
+    if cache is not None and run.status == "ok":
+        cache.put(key, run)
+    return run
+
+
+async def _ask_model(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any], limit: int,
+                     seed: int | None, on_first_token: Callable[[], None] | None, subject: str | None) -> AgentRun:
+    run = AgentRun(agent=spec.name, role=spec.role, id_prefix=spec.id_prefix, output_type=spec.output, status="failed",
+                   template_hash=template_hash(spec), subject=subject)
+    t0 = time.perf_counter()
+    convo = list(msgs)
+    label = spec.name + (f" {subject}" if subject else "")
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            comp = await llm.chat(convo, max_tokens=limit, temperature=spec.temperature, seed=seed,
+                                  schema=schema, schema_name=spec.output, label=label,
+                                  on_first_token=on_first_token if attempt == 0 else None)
+        except ServerStuck:
+            raise  # a silent server stops the run: every later request would wait the same way
+        except ModernizerError as exc:
+            run.requests += getattr(exc, "requests", 1)
+            run.error = exc.message
+            run.error_kind = "overflow" if isinstance(exc, ContextOverflow) else "server"
+            run.attempts.append(Attempt(error=exc.message))
+            break
+        finally:
+            if attempt == 0 and on_first_token:
+                on_first_token()  # never leave the wave waiting on a failed leader
+        run.requests += comp.requests
+        run.prompt_tokens += comp.usage.prompt_tokens
+        run.completion_tokens += comp.usage.completion_tokens
+        if comp.usage.cached_tokens is not None:
+            run.cached_tokens = (run.cached_tokens or 0) + comp.usage.cached_tokens
+        if run.ttft_s is None:
+            run.ttft_s = comp.ttft_s
+        error = validate(spec.output_model, comp.text, comp.finish_reason)
+        if error is None:
+            run.status, run.error, run.error_kind = "ok", None, None
+            run.output = spec.output_model.model_validate_json(comp.text)
+            break
+        run.attempts.append(Attempt(error=error, finish_reason=comp.finish_reason, text_head=comp.text[:600]))
+        run.error = error
+        run.error_kind = "truncated" if comp.finish_reason == "length" else "invalid"
+        convo, schema = reask(msgs, comp, error, schema, limit)
+    run.wall_s = round(time.perf_counter() - t0, 3)
+    return run

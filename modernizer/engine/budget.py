@@ -1,0 +1,102 @@
+"""Every window rule in one place: what an answer may take, what the prompt may take, how large
+a module may be, and how many findings fit a reduce prompt.
+
+Pure arithmetic, except ``fit_count``, which asks the server's tokenizer (exact counts decide
+near the window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from modernizer.agents import Agents
+from modernizer.context import Budget, TokenPlan
+from modernizer.errors import ContextOverflow
+from modernizer.tokens import TokenSource
+
+MIN_OUTPUT_TOKENS = 256
+MODULE_CONTEXT_ALLOWANCE = 800  # tokens for a module's computed context block (imports, users, cycles)
+MODULE_FILL = 0.9  # modules are planned to 90% of their room: counts by file do not add up exactly
+
+
+def reserve(agents: Agents) -> tuple[int, int]:
+    """(output reserved for the longest codebase answer, room for the earlier agents' outputs a
+    codebase agent reads) in single-context mode."""
+    code = agents.codebase()
+    reserved = max(s.max_tokens for s in code)
+    inputs = max(sum(agents[n].max_tokens for n in agents.needs_of(s)) for s in code)
+    return reserved, inputs
+
+
+def make_budget(window: int, reserved_output: int, overhead: int, codebase_tokens: int, source: TokenSource) -> Budget:
+    available = max(window - reserved_output - overhead, 0)
+    return Budget(window=window, reserved_output=reserved_output, overhead=overhead, available=available,
+                  codebase_tokens=codebase_tokens, fits=codebase_tokens <= available, source=source)
+
+
+def check_fits(plan: TokenPlan) -> None:
+    """ContextOverflow (exit 4) naming the overage and the largest directories, when the codebase
+    does not fit one context."""
+    b = plan.budget
+    if b is None or b.fits:
+        return
+    over = b.codebase_tokens - b.available
+    top = sorted((d for d in plan.by_directory if d.path != "." and d.path.count("/") <= 1), key=lambda d: -d.tokens)[:5]
+    dirs = ", ".join(f"{d.path} ({d.tokens:,} tokens)" for d in top) or "(no subdirectories)"
+    exact = "exact" if b.source.exact else "estimated"
+    raise ContextOverflow(
+        f"the codebase is {b.codebase_tokens:,} tokens ({exact}) but the window leaves {b.available:,} "
+        f"({b.window:,} window - {b.reserved_output:,} reserved output - {b.overhead:,} prompt overhead): "
+        f"{over:,} tokens over. Largest directories: {dirs}",
+        "analyse a subdirectory, add --exclude patterns, or serve the model with a larger --max-model-len",
+    )
+
+
+def map_reserve(agents: Agents, window: int) -> int:
+    """The room a module's map answers want: the longest map answer, at most a quarter of the
+    window, so that small windows still leave room for code."""
+    return min(max(s.max_tokens for s in map_agents(agents)), window // 4)
+
+
+def map_agents(agents: Agents):
+    """The agents asked once per module in chunked mode: codebase agents that need no earlier answer."""
+    return [s for s in agents.codebase() if not agents.needs_of(s)]
+
+
+def module_budget(window: int, agents: Agents, task_tokens: int) -> tuple[int, int]:
+    """(tokens of code per module, prompt overhead per module request)."""
+    overhead = task_tokens + MODULE_CONTEXT_ALLOWANCE
+    return int((window - map_reserve(agents, window) - overhead) * MODULE_FILL), overhead
+
+
+def task_tokens(budget: Budget, agents: Agents) -> int:
+    """The longest codebase task's size, worked back from a single-context budget's overhead."""
+    return budget.overhead - reserve(agents)[1]
+
+
+def room(window: int, prompt_tokens: int) -> int:
+    """``max_tokens`` for a request of ``prompt_tokens``: what the window leaves, at least a little."""
+    return max(MIN_OUTPUT_TOKENS, window - prompt_tokens)
+
+
+def reduce_reserve(agents: Agents, window: int) -> int:
+    """Output reserved for the reduce steps (synthesis, plan, verdicts), at most a quarter of the window."""
+    reduce = agents.with_role("synthesis") + [s for s in agents.codebase() if agents.needs_of(s)]
+    return min(max(s.max_tokens for s in reduce), window // 4)
+
+
+async def fit_count(count: Callable[[list[dict[str, str]]], Awaitable[int]], window: int, reserve_tokens: int, most: int,
+                    build: Callable[[int], list[dict[str, str]]]) -> tuple[int, list[dict[str, str]], int]:
+    """The largest n <= most for which the request ``build(n)`` leaves ``reserve_tokens`` of the
+    window free, with that request and its size in tokens.
+
+    Counted by the server's own tokenizer (``count``); each miss cuts n in proportion to the
+    overshoot, so a few calls settle it. 0 when even the empty version does not fit (the request
+    then fails with the server's own message, which names the sizes)."""
+    n = most
+    while True:
+        msgs = build(n)
+        used = await count(msgs)
+        if used + reserve_tokens <= window or n == 0:
+            return n, msgs, used
+        n = max(0, min(n - 1, int(n * (window - reserve_tokens) / used)))

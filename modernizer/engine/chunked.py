@@ -1,0 +1,226 @@
+"""Chunked strategy, for codebases larger than the window: map over modules, then reduce.
+
+Map: each module is its own shared prefix (its code plus a computed summary of how it connects to
+the rest), read by every map agent (codebase agents that need no earlier answer), modules running
+``concurrency`` at a time so the server's continuous batching stays busy. A module's request is
+counted exactly before it is sent; one that does not fit (or that the server rejects) is split
+and each half asked. Reduce: the synthesis agent reads a digest (global facts and every module's
+findings, never the code) for the system-level view; the agents that need earlier answers (plan,
+verdicts) then run on that digest. Findings keep the file and lines their module cited; ids are
+renumbered once, globally, with each agent's letter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from modernizer.agents import AgentSpec, compact_json, messages, render, render_task, task_inputs
+from modernizer.engine import budget
+from modernizer.engine.followups import followup_jobs, report_followups
+from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult, SourcedFinding
+from modernizer.engine.run import Run, finished_event
+from modernizer.events import ModuleFinished, ModuleSplit, ReduceStarted, WaveStarted
+from modernizer.facts import Facts
+from modernizer.context import render_file
+from modernizer.modules import Module, ModulePlan, split_module
+from modernizer.schemas import SEVERITIES, AnalyzerOutput
+from modernizer.snapshot import Snapshot
+
+DIGEST_MAX_FINDINGS = 150
+COMPACT_MAX_FINDINGS = 60  # per earlier agent, in a reduce agent's task
+COMPACT_FIELDS = ("id", "severity", "category", "file", "line_start", "title")
+MAX_SPLITS = 4  # a module may be halved this many times over when the server counts it too large
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def render_module(snapshot: Snapshot, module: Module) -> str:
+    parts = []
+    for p in module.parts:
+        f = snapshot.file(p.path)
+        if f is not None:
+            parts.append(render_file(f, p.start, p.end or f.lines))
+    return f"REPOSITORY: {snapshot.name}, MODULE {module.id}: {module.name}\n\n" + "\n".join(parts)
+
+
+def module_context(plan: ModulePlan, module: Module, facts: Facts) -> str:
+    owner: dict[str, str] = {}
+    for m in plan.modules:
+        for p in m.parts:
+            owner.setdefault(p.path, m.id)
+    mine = set(module.files)
+    names = {m.id: f"{m.id} {m.name}" for m in plan.modules}
+    imports: dict[str, set[str]] = defaultdict(set)
+    imported_by: dict[str, set[str]] = defaultdict(set)
+    for e in facts.graph.edges:
+        if e.source in mine and e.target not in mine and e.target in owner:
+            imports[names[owner[e.target]]].add(e.target.rsplit("/", 1)[-1])
+        if e.target in mine and e.source not in mine and e.source in owner:
+            imported_by[names[owner[e.source]]].add(e.source.rsplit("/", 1)[-1])
+    cycles = [c for c in facts.graph.files.cycles if mine & set(c)][:10]
+    cap = lambda d: [(k, sorted(v)[:8]) for k, v in sorted(d.items())][:12]  # noqa: E731
+    return render("module_context.j2", module=module, total=len(plan.modules), facts=facts,
+                  imports=cap(imports), imported_by=cap(imported_by), cycles=cycles,
+                  split=any(p.end is not None for p in module.parts))
+
+
+def merge_findings(results: list[ModuleResult], specs: list[AgentSpec]) -> list[SourcedFinding]:
+    """Every module's findings from every map agent, ids renumbered globally with the agent's
+    letter, locations untouched."""
+    out: list[SourcedFinding] = []
+    for spec in specs:
+        prefix = spec.id_prefix or spec.name[:1].upper()
+        n = 0
+        for r in results:
+            run = next((x for x in r.runs if x.agent == spec.name), None)
+            for f in getattr(run.output, "findings", []) if run is not None and run.output is not None else []:
+                n += 1
+                out.append(SourcedFinding(id=f"{prefix}{n}", agent=spec.name, finding=f.model_copy(update={"id": f"{prefix}{n}"}),
+                                          module=r.id))
+    return out
+
+
+def combined_run(spec: AgentSpec, results: list[ModuleResult]) -> AgentRun:
+    """One agent over all modules: ok, partial (some modules failed: their reasons are kept, one
+    per module) or failed (none succeeded). Its findings are in the merged list, not here."""
+    runs = [x for r in results for x in r.runs if x.agent == spec.name]
+    spent = runs + [x for r in results for x in r.superseded if x.agent == spec.name]  # what the server was sent
+    failed = [(r.id, x.error or "failed") for r in results for x in r.runs if x.agent == spec.name and x.status != "ok"]
+    cached = [x.cached_tokens for x in spent if x.cached_tokens is not None]
+    status = "ok" if not failed else ("partial" if len(failed) < len(runs) else "failed")
+    error = None
+    if failed:
+        shown = "; ".join(f"{m}: {why}" for m, why in failed[:20])
+        error = f"failed in {len(failed)} of {len(runs)} modules: {shown}" + (f"; ... {len(failed) - 20} more" if len(failed) > 20 else "")
+    return AgentRun(
+        agent=spec.name, role=spec.role, id_prefix=spec.id_prefix, output_type=spec.output, status=status, error=error,
+        requests=sum(x.requests for x in spent), prompt_tokens=sum(x.prompt_tokens for x in spent),
+        cached_tokens=sum(cached) if cached else None, completion_tokens=sum(x.completion_tokens for x in spent),
+        wall_s=round(max((x.wall_s for x in runs), default=0.0), 3),
+    )  # an aggregate, never "from cache" itself: the modules' own entries say which were
+
+
+def by_severity(findings: list[SourcedFinding]) -> list[SourcedFinding]:
+    return sorted(findings, key=lambda f: (_RANK.get(f.finding.severity, 9), f.id))
+
+
+async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, window: int, concurrency: int) -> list[ModuleResult]:
+    specs = budget.map_agents(run.agents)
+    need = budget.map_reserve(run.agents, window)
+    file_lines = {f.path: f.lines for f in snapshot.files}
+    sem = asyncio.Semaphore(max(1, concurrency))
+    done_count = 0
+
+    async def one(module: Module, depth: int = 0, parent: str | None = None) -> list[ModuleResult]:
+        """The module's map answers, checked against the server's exact count first: a module the
+        plan under-estimated (or that the server rejects as too long) is halved and each half asked."""
+        nonlocal done_count
+        head = render_module(snapshot, module) + module_context(plan, module, facts)
+        jobs = [(s, messages(run.system, head, render_task(s, **task_inputs(run.agents, s, {})))) for s in specs]
+        cached = all(run.cached(s, m) for s, m in jobs)
+        used = None if cached else await run.llm.tokenize_messages(jobs[0][1])
+        halves = split_module(module, file_lines) if depth < MAX_SPLITS else None
+        if used is not None and used + need > window and halves:
+            run.events(ModuleSplit(id=module.id, name=module.name, counted=used, planned=module.tokens, window=window))
+            return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
+        async with sem:
+            runs = await run.wave(jobs, max_tokens=budget.room(window, used) if used is not None else need)
+        if any(r.error_kind == "overflow" for r in runs) and halves:
+            run.events(ModuleSplit(id=module.id, name=module.name, planned=module.tokens, window=window, rejected=True))
+            pieces = [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
+            pieces[0].superseded.extend(runs)
+            return pieces
+        done_count += 1
+        run.events(ModuleFinished(done=done_count, total=len(plan.modules), id=module.id, name=module.name,
+                                  agents=[finished_event(r) for r in runs]))
+        return [ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, parts=module.parts,
+                             split_from=parent, prompt_tokens=used, runs=runs)]
+
+    return [r for rs in await asyncio.gather(*(one(m) for m in plan.modules)) for r in rs]
+
+
+def digest(snapshot: Snapshot, facts: Facts, results: list[ModuleResult], findings: list[SourcedFinding],
+           most: int = DIGEST_MAX_FINDINGS) -> str:
+    summaries = []
+    for r in results:
+        described = next((x.output for x in r.runs if x.output is not None and hasattr(x.output, "summary")), None)
+        summaries.append({"id": r.id, "name": r.name, "files": len(r.files), "tokens": r.tokens,
+                          "summary": described.summary[:300] if described else ""})
+    ranked = by_severity(findings)
+    shown = [{**f.finding.model_dump(), "id": f.id} for f in ranked[:most]]
+    return render("digest.j2", name=snapshot.name, facts=facts, facts_text=render("facts.j2", facts=facts),
+                  modules=summaries, findings=shown, omitted=len(ranked) - len(shown))
+
+
+def compact_outputs(run: Run, spec: AgentSpec, done: dict[str, AgentRun], merged: list[SourcedFinding],
+                    most: int = COMPACT_MAX_FINDINGS) -> dict[str, object]:
+    """What a reduce agent's template sees of earlier answers: findings agents' lists cut to the
+    most severe, so the prompt stays bounded however many modules there are; the synthesis counts
+    as a findings agent here (its cross-module findings and the system summary)."""
+    outputs: dict[str, str] = {}
+    for name, r in done.items():
+        if r.role in ("findings", "synthesis"):
+            mine = [f for f in by_severity(merged) if f.agent == name][:most]
+            data: dict[str, object] = {"findings": [{**f.finding.model_dump(include=set(COMPACT_FIELDS)), "id": f.id} for f in mine]}
+            if r.role == "synthesis" and r.output is not None:
+                data["summary"] = r.output.summary
+            outputs[name] = compact_json(data)
+        elif r.output is not None:
+            outputs[name] = compact_json(r.output.model_dump())
+        else:
+            outputs[name] = compact_json(f"(not available: the {name} agent failed: {r.error})")
+    values = task_inputs(run.agents, spec, outputs)
+    for name, r in done.items():
+        if r.role == "synthesis":
+            values["by_role"]["findings"][name] = outputs[name]
+    return values
+
+
+async def run_chunked(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, *, window: int,
+                      concurrency: int = 4) -> PipelineResult:
+    async def body() -> PipelineResult:
+        results = await map_modules(run, snapshot, facts, plan, window, concurrency)
+        map_specs = budget.map_agents(run.agents)
+        merged = merge_findings(results, map_specs)
+        done: dict[str, AgentRun] = {s.name: combined_run(s, results) for s in map_specs}
+        reserve = budget.reduce_reserve(run.agents, window)
+        system_view: list[AgentRun] = []
+        synth_spec = run.agents.one("synthesis")
+        text = digest(snapshot, facts, results, merged)
+        if synth_spec is not None:
+            # the digest is the reduce agents' shared prefix: it leaves an eighth of the window for their tasks
+            task = render_task(synth_spec)
+            shown, msgs, used = await budget.fit_count(run.llm.tokenize_messages, window, reserve + window // 8, DIGEST_MAX_FINDINGS,
+                                                       lambda n: messages(run.system, digest(snapshot, facts, results, merged, n), task))
+            text = digest(snapshot, facts, results, merged, shown)
+            run.events(ReduceStarted(shown=shown, total=len(merged)))
+            synth = await run.ask(synth_spec, msgs, max_tokens=budget.room(window, used))
+            run.finished(synth)
+            system_view = [synth]
+            done[synth.agent] = synth
+            cross = getattr(synth.output, "findings", []) if isinstance(synth.output, AnalyzerOutput) else []
+            merged += [SourcedFinding(id=f"{synth_spec.id_prefix or 'X'}{i}", agent=synth.agent, module="system",
+                                      finding=f.model_copy(update={"id": f"{synth_spec.id_prefix or 'X'}{i}"}))
+                       for i, f in enumerate(cross, 1)]
+        details: list[AgentRun] = []
+        reduce_specs = [run.agents[n] for w in run.agents.waves() for n in w if run.agents.needs_of(run.agents[n])]
+        for spec in reduce_specs:
+            run.events(WaveStarted(agents=[spec.name]))
+            _, msgs, used = await budget.fit_count(
+                run.llm.tokenize_messages, window, reserve, COMPACT_MAX_FINDINGS,
+                lambda n, spec=spec: messages(run.system, text, render_task(spec, **compact_outputs(run, spec, done, merged, n))))
+            extra = []
+            if spec is reduce_specs[-1]:  # follow-ups need the plan; they run beside the last agent, as in single mode
+                so_far = PipelineResult(runs=list(done.values()), merged=merged)
+                extra = followup_jobs(run, so_far.plan(), merged, snapshot)
+            answers = await asyncio.gather(run.ask(spec, msgs, max_tokens=budget.room(window, used)), *extra)
+            done[spec.name] = answers[0]
+            run.finished(answers[0])
+            if extra:
+                details = list(answers[1:])
+                report_followups(run, details)
+        order = [s.name for s in map_specs] + [s.name for s in reduce_specs]
+        return PipelineResult(runs=system_view + [done[n] for n in order], details=details, modules=results, merged=merged)
+
+    return await run.measured(body)
+

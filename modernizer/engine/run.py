@@ -1,0 +1,79 @@
+"""The run context: everything the engine's layers share, passed whole (instead of seed, cache,
+system prompt, progress and limits threaded through every call)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from modernizer.agents import Agents, AgentSpec
+from modernizer.engine.asker import answer_key, ask
+from modernizer.engine.llm import LLM
+from modernizer.engine.results import AgentRun, PipelineResult
+from modernizer.events import AgentFinished, Event, ignore
+from modernizer.resultcache import ResultCache
+
+MAX_DETAILS = 8  # plan items elaborated by short-context follow-ups
+
+
+@dataclass
+class Run:
+    llm: LLM
+    agents: Agents
+    system: str
+    seed: int | None = 0
+    cache: ResultCache | None = None
+    events: Callable[[Event], None] = ignore
+    max_details: int = MAX_DETAILS
+    started: float = field(default_factory=time.perf_counter)
+
+    async def ask(self, spec: AgentSpec, msgs: list[dict[str, str]], *, max_tokens: int | None = None,
+                  schema: dict[str, Any] | None = None, subject: str | None = None,
+                  on_first_token: Callable[[], None] | None = None) -> AgentRun:
+        return await ask(self.llm, spec, msgs, seed=self.seed, on_first_token=on_first_token, subject=subject,
+                         cache=self.cache, max_tokens=max_tokens, schema=schema)
+
+    def cached(self, spec: AgentSpec, msgs: list[dict[str, str]]) -> bool:
+        """Whether this request's answer is in the result cache already (no request needed)."""
+        return self.cache is not None and self.cache.has(answer_key(self.llm.model, spec, msgs, None, self.seed))
+
+    async def wave(self, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], max_tokens: int | None = None) -> list[AgentRun]:
+        """Requests sharing one prefix: the first goes alone until its first token (the prefix is then
+        prefilled and cached by vLLM), the others start then and read the prefix from cache."""
+        (lead_spec, lead_msgs), rest = jobs[0], jobs[1:]
+        warmed = asyncio.Event()
+        lead = asyncio.create_task(self.ask(lead_spec, lead_msgs, max_tokens=max_tokens, on_first_token=warmed.set))
+        try:
+            # the lead's first token, or its end: a lead that fails before answering must not leave the others waiting
+            waiter = asyncio.create_task(warmed.wait())
+            await asyncio.wait({lead, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            others = await asyncio.gather(*(self.ask(sp, m, max_tokens=max_tokens) for sp, m in rest))
+            return [await lead, *others]
+        finally:
+            if not lead.done():
+                lead.cancel()
+            elif not lead.cancelled():
+                lead.exception()  # retrieved: the caller sees the error that stopped the wave, not a stray log line
+
+    def finished(self, run: AgentRun) -> None:
+        self.events(finished_event(run))
+
+    async def measured(self, body: Callable[[], Awaitable[PipelineResult]]) -> PipelineResult:
+        """``body``'s result with the prefix-cache counters it moved and its wall time."""
+        before = await self.llm.prefix_cache()
+        t0 = time.perf_counter()
+        result = await body()
+        after = await self.llm.prefix_cache()
+        result.wall_s = round(time.perf_counter() - t0, 3)
+        if before is not None and after is not None:
+            result.prefix_cache = after.minus(before)
+        return result
+
+
+def finished_event(run: AgentRun) -> AgentFinished:
+    return AgentFinished(agent=run.agent, status=run.status, prompt_tokens=run.prompt_tokens, cached_tokens=run.cached_tokens,
+                         completion_tokens=run.completion_tokens, wall_s=run.wall_s, from_cache=run.from_cache, error=run.error)

@@ -1,0 +1,150 @@
+"""What a run tells the person watching it, as data: the engine and the client emit these, a
+terminal (or a test) decides how to show them. ``describe`` gives the plain one-line form, used
+when the output is not a terminal and by the default renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class Loaded(BaseModel):
+    kind: Literal["loaded"] = "loaded"
+    files: int
+    lines: int
+    skipped: int
+    cycles: int
+
+
+class ServerFound(BaseModel):
+    kind: Literal["server"] = "server"
+    url: str
+    model: str
+    window: int
+
+
+class Planned(BaseModel):
+    kind: Literal["planned"] = "planned"
+    tokens: int
+    window: int
+    modules: int = 0
+    module_budget: int = 0
+    cross_edges: int = 0
+
+
+class WaveStarted(BaseModel):
+    kind: Literal["wave"] = "wave"
+    agents: list[str]
+
+
+class AgentFinished(BaseModel):
+    kind: Literal["agent"] = "agent"
+    agent: str
+    status: str
+    prompt_tokens: int = 0
+    cached_tokens: int | None = None
+    completion_tokens: int = 0
+    wall_s: float = 0.0
+    from_cache: bool = False
+    error: str | None = None
+
+
+class FollowupsFinished(BaseModel):
+    kind: Literal["followups"] = "followups"
+    ok: int
+    total: int
+
+
+class ModuleFinished(BaseModel):
+    kind: Literal["module"] = "module"
+    done: int
+    total: int
+    id: str
+    name: str
+    agents: list[AgentFinished]
+
+
+class ModuleSplit(BaseModel):
+    kind: Literal["split"] = "split"
+    id: str
+    name: str
+    counted: int | None = None
+    planned: int
+    window: int
+    rejected: bool = False
+
+
+class ReduceStarted(BaseModel):
+    kind: Literal["reduce"] = "reduce"
+    shown: int
+    total: int
+
+
+class Waiting(BaseModel):
+    kind: Literal["waiting"] = "waiting"
+    label: str
+    prompt_tokens: int
+    waited_s: float
+    deadline_s: float
+
+
+class Note(BaseModel):
+    kind: Literal["note"] = "note"
+    text: str
+
+
+Event = Loaded | ServerFound | Planned | WaveStarted | AgentFinished | FollowupsFinished | ModuleFinished | ModuleSplit | ReduceStarted | Waiting | Note
+Events = Callable[[Event], None]
+
+
+def ignore(_event: Event) -> None:
+    return None
+
+
+def _agent(a: AgentFinished) -> str:
+    if a.from_cache:
+        return f"{a.agent} {a.status} (cached)"
+    if a.status != "ok":
+        return f"{a.agent} {a.status} ({a.error})" if a.error else f"{a.agent} {a.status}"
+    return f"{a.agent} {a.status} {a.completion_tokens / max(a.wall_s, 1e-3):.0f} tok/s"
+
+
+def describe(e: Event) -> str:
+    """One plain line for an event."""
+    match e:
+        case Loaded():
+            return f"loaded {e.files} files ({e.lines:,} lines), skipped {e.skipped}; {e.cycles} file cycles"
+        case ServerFound():
+            return f"server {e.url}: model {e.model}, window {e.window:,} tokens"
+        case Planned() if e.modules:
+            return (f"codebase prompt: {e.tokens:,} tokens, over the {e.window:,}-token window: {e.modules} modules of at most "
+                    f"{e.module_budget:,} tokens, {e.cross_edges} cross-module edges")
+        case Planned():
+            return f"codebase prompt: {e.tokens:,} tokens (exact), fits the window: one shared context"
+        case WaveStarted():
+            return f"agents: {', '.join(e.agents)}"
+        case AgentFinished():
+            tail = " (from the result cache)" if e.from_cache else ""
+            return (f"  {e.agent}: {e.status} ({e.prompt_tokens} prompt, {e.cached_tokens or 0} cached, {e.completion_tokens} out, "
+                    f"{e.wall_s:.1f}s){tail}" + (f": {e.error}" if e.error and e.status != "ok" else ""))
+        case FollowupsFinished():
+            return f"plan details: {e.ok}/{e.total} ok"
+        case ModuleFinished():
+            hits = sum(a.from_cache for a in e.agents)
+            return (f"module {e.done}/{e.total} {e.id} {e.name}: " + ", ".join(_agent(a) for a in e.agents)
+                    + (f"; {hits} from cache" if hits else ""))
+        case ModuleSplit() if e.rejected:
+            return f"module {e.id} {e.name}: the server rejected it as too long; split in two and asked again"
+        case ModuleSplit():
+            return (f"module {e.id} {e.name}: {e.counted:,} tokens by the server's count (planned {e.planned:,}); over the "
+                    f"{e.window:,}-token window with room to answer, so it is split in two")
+        case ReduceStarted():
+            return f"synthesis over the module results ({e.shown} of {e.total} findings in its digest)"
+        case Waiting():
+            return (f"waiting for the first token of {e.label}: the server is reading a {e.prompt_tokens:,}-token prompt "
+                    f"({e.waited_s:.0f}s so far, gives up after {e.deadline_s:.0f}s)")
+        case Note():
+            return e.text
+    return str(e)
