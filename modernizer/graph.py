@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:  # networkx is imported where a graph is built: loading the models stays quick
     import networkx as nx
 
-from modernizer.imports import Edge, dependency_edges, module_of
+from modernizer.lang import Edge, dependency_edges, module_of
 from modernizer.snapshot import SourceFile
 
 MAX_CYCLES = 50
@@ -53,23 +53,29 @@ def build_graph_facts(files: Sequence[SourceFile]) -> GraphFacts:
     import networkx as nx
 
     edges = dependency_edges(files)
-    fg = nx.DiGraph()
-    fg.add_nodes_from(f.path for f in files)
-    fg.add_edges_from((e.source, e.target) for e in edges)
-    mg = nx.DiGraph()
-    mg.add_nodes_from(module_of(f.path) for f in files)
-    for e in edges:
-        a, b = module_of(e.source), module_of(e.target)
-        if a != b:
-            mg.add_edge(a, b)
-    return GraphFacts(files=_view(fg, with_edges=False), modules=_view(mg, with_edges=True), edges=edges)
+    views = []
+    for level in (lambda p: p, module_of):  # files, then directories
+        g, cyclic = nx.DiGraph(), nx.DiGraph()  # every dependency; those that load at import time
+        g.add_nodes_from(level(f.path) for f in files)
+        cyclic.add_nodes_from(g.nodes)
+        for e in edges:
+            a, b = level(e.source), level(e.target)
+            if a != b:
+                g.add_edge(a, b)
+                if e.kind != "deferred":
+                    cyclic.add_edge(a, b)
+        views.append((g, cyclic))
+    (fg, fcyc), (mg, mcyc) = views
+    return GraphFacts(files=_view(fg, fcyc, with_edges=False), modules=_view(mg, mcyc, with_edges=True), edges=edges)
 
 
-def _view(g: nx.DiGraph, with_edges: bool) -> GraphView:
+def _view(g: nx.DiGraph, cyclic: nx.DiGraph, with_edges: bool) -> GraphView:
+    """Counts and centrality over every dependency; components and cycles over ``cyclic``, the
+    dependencies that load at import time (a deferred import cannot close a cycle)."""
     import networkx as nx
 
-    sccs = sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1), key=lambda c: (-len(c), c))
-    cycles, truncated = _bounded_cycles(g)
+    sccs = sorted((sorted(c) for c in nx.strongly_connected_components(cyclic) if len(c) > 1), key=lambda c: (-len(c), c))
+    cycles, truncated = _bounded_cycles(cyclic)
     pr = _pagerank(g)
     top = sorted(g.nodes, key=lambda n: (-pr.get(n, 0.0), n))[:TOP_N]
     return GraphView(

@@ -18,13 +18,13 @@ from pydantic import BaseModel, Field
 
 from modernizer.defaults import DEFAULT_MAX_FILE_BYTES
 from modernizer.errors import InputError
+from modernizer.lang.registry import detect, language_of
 from modernizer.languages import (
     BINARY_EXTENSIONS,
     EXCLUDED_DIRS,
     GENERATED_MARKERS,
     LOCKFILES,
     is_minified_name,
-    language_of,
 )
 from modernizer.safegit import GitFailed, SafeGit, find_repository
 from modernizer.snapshot import GitInfo, SkippedFile, Snapshot, SourceFile
@@ -280,7 +280,7 @@ def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | Skipped
     if any(marker in head for marker in GENERATED_MARKERS):
         return SkippedFile(path=rel, reason="generated", detail="generated-file marker in its header")
     return SourceFile(
-        path=rel, language=language_of(rel), text=text, sha256=hashlib.sha256(data).hexdigest(),
+        path=rel, language=detect(rel, text), text=text, sha256=hashlib.sha256(data).hexdigest(),
         lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1), size_bytes=len(data),
         encoding=encoding, decode_note=note,
     )

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:  # networkx is imported where a graph is built: loading the models stays quick
     import networkx as nx
 
-from modernizer.imports import Edge
+from modernizer.lang.base import Edge
 
 SPLIT_OVERLAP_LINES = 20
 

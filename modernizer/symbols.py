@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import re
 
-BRACE_LANGUAGES = frozenset({"java", "csharp", "javascript", "typescript", "php", "kotlin", "groovy", "scala",
-                             "go", "c", "cpp", "rust", "swift"})
+from modernizer.lang.registry import symbol_style  # which style reads a language: the registry says
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _TYPE = re.compile(rf"\b(?:class|interface|enum|record|struct|trait|object|impl)\s+({_IDENT})")
@@ -50,13 +49,14 @@ def enclosing_symbol(text: str, language: str, line: int) -> str:
 def symbol_table(text: str, language: str) -> list[str]:
     """The enclosing symbol of every line, in one pass (index 0 is line 1)."""
     lines = text.splitlines()
-    if language in BRACE_LANGUAGES:
+    style = symbol_style(language)
+    if style == "brace":
         return _brace_table(lines)
-    if language == "python":
+    if style == "python":
         return _python_table(lines)
-    if language == "sql":
+    if style == "sql":
         return _nearest_above(lines, _SQL_DEF)
-    if language == "ini":
+    if style == "ini":
         return _nearest_above(lines, _INI_SECTION)
     return [""] * len(lines)
 

@@ -26,7 +26,7 @@ from modernizer.errors import InputError, ModernizerError
 from modernizer.fs import write_atomic
 from modernizer.grounding import ground
 from modernizer.ingest import decode, disk_path
-from modernizer.languages import language_of
+from modernizer.lang.registry import detect
 from modernizer.redact import MARK, SecretIndex, redact
 from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
 from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
@@ -74,7 +74,7 @@ class TextFile:
     def source(self, text: str | None = None) -> SourceFile:
         t = self.text if text is None else text
         data = self.encode(t)
-        return SourceFile(path=self.rel, language=language_of(self.rel), text=t, sha256=hashlib.sha256(data).hexdigest(),
+        return SourceFile(path=self.rel, language=detect(self.rel, t), text=t, sha256=hashlib.sha256(data).hexdigest(),
                           lines=t.count("\n") + (0 if t.endswith("\n") or not t else 1), size_bytes=len(data))
 
 
@@ -112,7 +112,7 @@ def locate_finding(root: Path, ref: FindingRef) -> tuple[TextFile, int, int, str
 # -- the re-check and the tests -----------------------------------------------------------------
 
 def _source(rel: str, text: str) -> SourceFile:
-    return SourceFile(path=rel, language=language_of(rel), text=text, sha256="", lines=len(text.splitlines()), size_bytes=len(text))
+    return SourceFile(path=rel, language=detect(rel, text), text=text, sha256="", lines=len(text.splitlines()), size_bytes=len(text))
 
 
 def recheck(root: Path, ref: FindingRef, before: dict[str, str], after: dict[str, str]) -> Recheck:

@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from modernizer.imports import Edge, dependency_edges, module_of
-from modernizer.languages import language_of
+from modernizer.lang import Edge, dependency_edges, language_of, module_of
 from modernizer.snapshot import SourceFile
 
 
@@ -491,3 +490,49 @@ def test_large_repo_is_fast():
     elapsed = time.perf_counter() - t0
     assert len(out) > n_pkgs * per_pkg
     assert elapsed < 6.0, elapsed
+
+
+# ----------------------------------------------------------------------------- registry, and what legacy trees taught
+
+
+def test_the_include_path_a_php_tree_sets_resolves_its_includes():
+    boot = sf("www/bootstrap.php", "<?php\nset_include_path(get_include_path() . PATH_SEPARATOR . dirname(__FILE__) . '/lib');\n"
+                                   "ini_set('include_path', '.:/usr/share/php:/var/www/shop/includes');\n"
+                                   "// set_include_path('nowhere');\n")
+    page = sf("www/pages/index.php", "<?php\nrequire_once 'Db.php';\ninclude 'config.inc.php';\nrequire 'User.class.php';\n"
+                                     "include 'Missing.php';\n")
+    ht = sf("www/.htaccess", 'php_value include_path ".:./classes"\n', language="other")
+    db, conf, user = sf("www/lib/Db.php", "<?php class Db {}\n"), sf("shop/includes/config.inc.php", "<?php\n"), \
+        sf("www/classes/User.class.php", "<?php class User {}\n")
+    got = pairs(boot, page, ht, db, conf, user)
+    assert {("www/pages/index.php", "www/lib/Db.php"), ("www/pages/index.php", "shop/includes/config.inc.php"),
+            ("www/pages/index.php", "www/classes/User.class.php")} <= got
+
+
+def test_php_in_files_with_other_extensions_and_clearsilver_templates_named_cs_are_told_by_content():
+    from modernizer.lang import detect
+
+    assert detect("lang/en.txt", "<?php\n$lang['hello'] = 'Hello';\n") == "php"
+    assert detect("lang/en.txt", "Hello\n") == "text"
+    assert detect("templates/page.cs", "<html><?cs var:title ?><?cs each:item = items ?>x<?cs /each ?></html>") == "clearsilver"
+    assert detect("src/Page.cs", "namespace Shop { class Page { } }\n") == "csharp"
+    # and an included .txt PHP file becomes a dependency edge of the PHP that includes it
+    main = sf("index.php", "<?php\ninclude 'lang/en.txt';\n")
+    lang = sf("lang/en.txt", "<?php\n$x = 1;\n", language=detect("lang/en.txt", "<?php\n$x = 1;\n"))
+    assert ("index.php", "lang/en.txt") in pairs(main, lang)
+
+
+def test_imports_inside_a_function_are_deferred_and_make_no_import_time_cycle():
+    from modernizer.graph import build_graph_facts
+
+    a = sf("pkg/a.py", "import pkg.b\n\ndef late():\n    import pkg.c\n    return pkg.c\n")
+    b = sf("pkg/b.py", "x = 1\n")
+    c = sf("pkg/c.py", "import pkg.a\n\nclass K:\n    def m(self):\n        from pkg import b\n")
+    init = sf("pkg/__init__.py", "")
+    assert edges(a, b, c, init) >= {("pkg/a.py", "pkg/b.py", "import"), ("pkg/a.py", "pkg/c.py", "deferred"),
+                                    ("pkg/c.py", "pkg/a.py", "import"), ("pkg/c.py", "pkg/b.py", "deferred")}
+    facts = build_graph_facts([a, b, c, init])
+    assert facts.files.cycles == []  # a -> c is deferred: a and c do not import each other at load time
+    assert facts.files.edges == 4  # but the dependency counts for fan-in and centrality
+    eager = sf("pkg/a.py", "import pkg.b\nimport pkg.c\n")
+    assert build_graph_facts([eager, b, c, init]).files.cycles == [["pkg/a.py", "pkg/c.py"]]
