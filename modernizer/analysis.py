@@ -19,6 +19,7 @@ from modernizer.assemble import ModuleRun, build_report
 from modernizer.baseline import compare, present_in
 from modernizer.client import Endpoint, LLMClient, ServerInfo
 from modernizer.context import TokenPlan, directory_tree, render_codebase, render_file
+from modernizer.countcache import TokenCounts, digest
 from modernizer.engine import Run, run_chunked, run_single
 from modernizer.engine import budget
 from modernizer.engine.llm import LLM
@@ -83,9 +84,11 @@ async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | Non
     rendered = [render_file(f) for f in files]
     reserved, inputs = budget.reserve(agents)
     longest_task = max((render_task(s, **task_inputs(agents, s, {})) for s in agents.codebase()), key=len, default="")
+    keys = [digest(r) for r in rendered]
     if client is not None and info is not None:
         window = window or info.max_model_len
-        per_file = await client.tokenize_texts(rendered)
+        store = TokenCounts(f"server-{await client.tokenizer_fingerprint()}")
+        per_file = await counted(store, keys, rendered, client.tokenize_texts)
         frame_tokens, task_tokens = await client.tokenize_texts([prep.frame, longest_task])
         codebase_tokens = sum(per_file) + frame_tokens + len(files)  # a joining newline per file at most
         detail = f"/tokenize of {info.model}, summed per file"
@@ -98,7 +101,11 @@ async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | Non
         source = TokenSource(kind="server", exact=True, detail=detail)
     else:
         counter = TiktokenCounter()
-        per_file = counter.count_many(rendered)
+
+        async def count(texts: list[str]) -> list[int]:
+            return counter.count_many(texts)
+
+        per_file = await counted(TokenCounts(counter.cache_name), keys, rendered, count)
         frame_tokens, overhead_raw = counter.count_many([prep.frame, longest_task])
         codebase_tokens = sum(per_file) + frame_tokens  # each count already carries the estimate's margin
         overhead = overhead_raw + inputs
@@ -106,6 +113,17 @@ async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | Non
     by_file = {f.path: n for f, n in zip(files, per_file)}
     plan_budget = budget.make_budget(window, reserved, overhead, codebase_tokens, source) if window else None
     return TokenPlan(budget=plan_budget, total_tokens=codebase_tokens, by_directory=directory_tree(by_file), by_file=by_file)
+
+
+async def counted(store: TokenCounts, keys: list[str], texts: list[str], count) -> list[int]:  # noqa: ANN001
+    """Token counts of ``texts``, from ``store`` where a rendered file was counted before by the same
+    tokenizer, the rest counted now (``count``) and kept for the next run."""
+    missing = [i for i, k in enumerate(keys) if store.get(k) is None]
+    if missing:
+        for i, n in zip(missing, await count([texts[i] for i in missing])):
+            store.put(keys[i], n)
+        store.save()
+    return [store.get(k) for k in keys]  # type: ignore[misc]
 
 
 def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents) -> ModulePlan:

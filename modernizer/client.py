@@ -8,6 +8,8 @@ script the failures a real server cannot be made to produce (500s, hangs, trunca
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import ipaddress
 import re
 import socket
@@ -17,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import openai
 from pydantic import BaseModel, Field
 
 from modernizer import metrics
@@ -60,6 +61,9 @@ class Endpoint(BaseModel):
 PREFILL_FLOOR_TPS = 400.0
 FIRST_TOKEN_BASE_S = 60.0  # queueing, schema compilation, a busy server
 CHARS_PER_TOKEN_FLOOR = 2.5  # to size a prompt that was not counted: errs on the long side
+
+
+TOKENIZER_PROBE = "modernizer probe: Ünïcödé 12345 {}()[];\n\tdef f(x): return x != 'é' // SELECT * FROM t;"
 
 
 def first_token_deadline(prompt_tokens: int, ahead_tokens: int = 0, measured_tps: float | None = None) -> float:
@@ -140,6 +144,8 @@ class LLMClient:
                                        transport=transport, trust_env=False)
         # chat waits are enforced by _stream's own deadlines (first token, stall, total), not httpx's
         chat_timeout = httpx.Timeout(None, connect=endpoint.connect_timeout, write=60.0)
+        import openai  # here, not at module level: a run without a model (--no-llm, --plan) never loads it
+
         self._openai = openai.AsyncOpenAI(
             base_url=endpoint.base_url, api_key=endpoint.api_key, max_retries=0, timeout=chat_timeout,
             http_client=httpx.AsyncClient(timeout=chat_timeout, transport=transport, trust_env=False),
@@ -228,6 +234,14 @@ class LLMClient:
 
         return list(await asyncio.gather(*(one(t) for t in texts)))
 
+    async def tokenizer_fingerprint(self) -> str:
+        """Which tokenizer the server runs: a hash of the ids it gives a fixed probe text (two models
+        served under one name, or a rebuilt test model, tokenize it differently). Keys cached counts."""
+        resp = await self._post(self.root + "/tokenize", {"model": self.model, "prompt": TOKENIZER_PROBE, "add_special_tokens": False})
+        self._count(resp)
+        ids = resp.json().get("tokens") or []
+        return f"{self.model}-" + hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+
     @staticmethod
     def _count(resp: httpx.Response) -> int:
         if resp.status_code != 200:
@@ -294,6 +308,8 @@ class LLMClient:
             body["seed"] = seed
         if schema is not None:
             body["response_format"] = {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        import openai
+
         tokens = prompt_tokens or int(sum(len(m["content"]) for m in messages) / CHARS_PER_TOKEN_FLOOR)
         last = ""
         sent = 0
@@ -421,7 +437,7 @@ def is_overflow_text(text: str) -> bool:
     return "context length" in low or "maximum context" in low or "too long" in low or "max_model_len" in low
 
 
-def _error_text(exc: openai.APIStatusError) -> str:
+def _error_text(exc) -> str:  # an openai.APIStatusError
     try:
         body = exc.response.json()
         msg = body.get("error", {}).get("message") if isinstance(body.get("error"), dict) else body.get("message")

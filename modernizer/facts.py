@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -43,5 +46,32 @@ def compute_facts(snapshot: Snapshot) -> Facts:
         files_analysed=len(snapshot.files), files_skipped=len(snapshot.skipped),
         total_lines=snapshot.total_lines, total_bytes=sum(f.size_bytes for f in snapshot.files),
         languages=langs, skipped_by_reason=dict(sorted(reasons.items())),
-        graph=build_graph_facts(snapshot.files),
+        graph=graph_facts(snapshot),
     )
+
+
+def graph_facts(snapshot: Snapshot) -> GraphFacts:
+    """The dependency graph, from the per-user cache when this exact set of files (paths, languages,
+    contents) was analysed before by this exact extractor code."""
+    from modernizer import countcache
+
+    h = hashlib.sha256(_code_version().encode())
+    for f in sorted(snapshot.files, key=lambda f: f.path):
+        h.update(f"{f.path}\0{f.language}\0{f.sha256}\n".encode("utf-8", "surrogatepass"))
+    key = h.hexdigest()[:32]
+    cached = countcache.load_model("facts", key, GraphFacts)
+    if cached is not None:
+        return cached
+    graph = build_graph_facts(snapshot.files)
+    countcache.save_model("facts", key, graph)
+    return graph
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A hash of the code that computes the graph: a changed extractor never reuses old facts."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted([here / "graph.py", here / "facts.py", *(here / "lang").glob("*.py")]):
+        h.update(p.read_bytes())
+    return h.hexdigest()

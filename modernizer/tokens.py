@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -22,12 +22,6 @@ class TokenSource(BaseModel):
     detail: str = ""
 
 
-class TokenCounter(Protocol):
-    source: TokenSource
-
-    def count_many(self, texts: list[str]) -> list[int]: ...
-
-
 @lru_cache(maxsize=1)
 def _encoding():
     import tiktoken
@@ -38,6 +32,7 @@ def _encoding():
 
 class TiktokenCounter:
     source = TokenSource(kind="tiktoken", exact=False, detail=f"cl100k_base (offline) + {int(ESTIMATE_MARGIN * 100)}% margin")
+    cache_name = f"tiktoken-cl100k-margin{int(ESTIMATE_MARGIN * 100)}"
 
     def count_many(self, texts: list[str]) -> list[int]:
         # Only the lengths are kept: a million-line tree is ~12M token ids, and held as Python lists
@@ -49,14 +44,3 @@ class TiktokenCounter:
 
 def padded(n: int) -> int:
     return int(n * (1 + ESTIMATE_MARGIN)) + (1 if n else 0)
-
-
-class FixedCounts:
-    """Counts already obtained elsewhere (the server's /tokenize), exposed as a counter."""
-
-    def __init__(self, counts: dict[str, int], source: TokenSource) -> None:
-        self._counts = counts
-        self.source = source
-
-    def count_many(self, texts: list[str]) -> list[int]:
-        return [self._counts[t] for t in texts]

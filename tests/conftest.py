@@ -60,6 +60,24 @@ def hotel_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def private_user_folders(tmp_path_factory):
+    """modernizer's per-user cache and data folders, for this test session only (inherited by the
+    programs the tests start), so that tests neither read nor fill the developer's own."""
+    import os
+
+    home = tmp_path_factory.mktemp("user-folders")
+    saved = {k: os.environ.get(k) for k in ("MODERNIZE_CACHE_HOME", "MODERNIZE_DATA_HOME")}
+    os.environ["MODERNIZE_CACHE_HOME"] = str(home / "cache")
+    os.environ["MODERNIZE_DATA_HOME"] = str(home / "data")
+    yield home
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session", autouse=True)
 def samples_stay_clean():
     """Tests read sample_repos/; none may leave a cache or report behind in it."""
     yield

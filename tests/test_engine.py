@@ -154,3 +154,20 @@ def test_the_reask_policy_narrows_the_schema_after_a_cut_answer_and_echoes_the_e
     bad = Completion(text='{"nope": 1}', finish_reason="stop", usage=Usage(completion_tokens=3), wall_s=0)
     again, same = reask(msgs, bad, "findings: Field required", schema, 100)
     assert same is schema and again[2] == {"role": "assistant", "content": '{"nope": 1}'} and "Field required" in again[3]["content"]
+
+
+def test_a_rerun_takes_token_counts_and_the_graph_from_the_user_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODERNIZE_CACHE_HOME", str(tmp_path / "cache"))
+    first = hotel_model()
+    report, _ = run(HOTEL, first)
+    files = report.facts.files_analysed
+    assert sum(first.tokenized) >= files  # every file counted once
+    assert list((tmp_path / "cache" / "facts").glob("*.json"))  # and the graph kept
+    again = hotel_model()
+    report2, _ = run(HOTEL, again)
+    assert sum(again.tokenized) == 2  # only the frame and the longest task: no file counted again
+    assert report2.tokens.total_tokens == report.tokens.total_tokens and report2.facts == report.facts
+    # another tokenizer (the fingerprint differs) counts afresh
+    other = hotel_model(text_count_factor=0.9)
+    run(HOTEL, other)
+    assert sum(other.tokenized) >= files

@@ -33,6 +33,7 @@ class SchemaModel:
         self.model: str | None = "schema-model"
         self.on_wait: Callable = lambda _e: None
         self.requests: list[dict[str, Any]] = []
+        self.tokenized: list[int] = []  # how many texts each /tokenize-style call counted
         self.order: list[str] = []  # "start <label>", "first <label>", in the order they happened
         self._counters = PrefixCacheCounters()
 
@@ -49,7 +50,11 @@ class SchemaModel:
         return sum(len(m["content"]) for m in messages) // 4 + 8
 
     async def tokenize_texts(self, texts: list[str], concurrency: int = 16) -> list[int]:
+        self.tokenized.append(len(texts))
         return [int(len(t) / 4 * self.text_count_factor) for t in texts]
+
+    async def tokenizer_fingerprint(self) -> str:
+        return f"schema-model-{self.text_count_factor}"
 
     async def prefix_cache(self) -> PrefixCacheCounters | None:
         return self._counters
