@@ -18,7 +18,7 @@ from modernizer.agents import Agents, load_agents, messages, render, render_task
 from modernizer.assemble import ModuleRun, build_report
 from modernizer.baseline import compare, present_in
 from modernizer.client import Endpoint, LLMClient, ServerInfo
-from modernizer.context import TokenPlan, directory_tree, render_codebase, render_file
+from modernizer.context import TokenPlan, directory_tree, render_codebase, render_file, render_files
 from modernizer.countcache import TokenCounts, digest
 from modernizer.engine import Run, run_chunked, run_single
 from modernizer.engine import budget
@@ -61,6 +61,7 @@ class Prepared(BaseModel):
     system: str
     shared_head: str
     frame: str = Field(default="", description="everything in the shared prefix that is not a file: system prompt, header, facts")
+    rendered: list[str] = Field(default_factory=list, description="each file as rendered in the prompt, in path order", repr=False)
 
 
 def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
@@ -72,16 +73,17 @@ def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
     facts = compute_facts(snapshot)
     system = render("system.j2")
     facts_text = render("facts.j2", facts=facts)
-    codebase = render_codebase(snapshot)
+    rendered = render_files(snapshot)
+    codebase = render_codebase(snapshot, rendered)
     header = codebase[: codebase.index("\n\n") + 2] if "\n\n" in codebase else ""
     return Prepared(snapshot=snapshot, facts=facts, system=system, shared_head=codebase + facts_text,
-                    frame=system + header + facts_text)
+                    frame=system + header + facts_text, rendered=rendered)
 
 
 async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | None, agents: Agents,
                       window: int | None = None) -> TokenPlan:
     files = sorted(prep.snapshot.files, key=lambda f: f.path)
-    rendered = [render_file(f) for f in files]
+    rendered = prep.rendered or [render_file(f) for f in files]
     reserved, inputs = budget.reserve(agents)
     longest_task = max((render_task(s, **task_inputs(agents, s, {})) for s in agents.codebase()), key=len, default="")
     keys = [digest(r) for r in rendered]

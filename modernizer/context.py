@@ -26,9 +26,16 @@ def render_file(f: SourceFile, start: int = 1, end: int | None = None) -> str:
     return f"=== FILE: {f.path} ({f.language}, {span}) ===\n{body}\n=== END FILE: {f.path} ===\n"
 
 
-def render_codebase(snapshot: Snapshot) -> str:
+def render_codebase(snapshot: Snapshot, rendered: list[str] | None = None) -> str:
+    """The whole codebase as the model reads it. ``rendered``: the files already rendered, in path
+    order (``render_files``), so a run renders each file once."""
     head = f"REPOSITORY: {snapshot.name} ({len(snapshot.files)} files)\n\n"
-    return head + "\n".join(render_file(f) for f in sorted(snapshot.files, key=lambda f: f.path))
+    return head + "\n".join(rendered if rendered is not None else render_files(snapshot))
+
+
+def render_files(snapshot: Snapshot) -> list[str]:
+    """Every file rendered, in path order (the order of the prompt)."""
+    return [render_file(f) for f in sorted(snapshot.files, key=lambda f: f.path)]
 
 
 class DirTokens(BaseModel):
