@@ -422,6 +422,13 @@ def worker(tree: str, out: str) -> None:
     counts: list[float] = []
 
     class TimedCounter(A.TiktokenCounter):
+        def count_files(self, files):
+            t = time.perf_counter()
+            try:
+                return super().count_files(files)
+            finally:
+                counts.insert(0, time.perf_counter() - t)
+
         def count_many(self, texts):
             t = time.perf_counter()
             try:
@@ -461,7 +468,7 @@ def worker(tree: str, out: str) -> None:
         "lines": f.total_lines,
         "bytes": f.total_bytes,
         "languages": [l.model_dump() for l in f.languages[:8]],
-        "prompt_bytes": len((prep.system + prep.shared_head).encode()),
+        "prompt_bytes": None,  # a plan renders no prompt (the model run does, on demand)
         "tokens_reported": plan.total_tokens,
         "tokens_raw_approx": round((plan.total_tokens - 1) / 1.15) if plan.total_tokens else 0,
         "tokenizer": plan.budget.source.detail if plan.budget else "tiktoken",
@@ -604,7 +611,7 @@ def _differs(t: Tool) -> list[str]:
 def _produced_cells(s: dict) -> tuple[str, str, str]:
     p = s["produced"]
     if s["tool"].startswith("modernizer"):
-        return (f"{p['files_included']:,}", f"{p['prompt_bytes']:,} (in memory)",
+        return (f"{p['files_included']:,}", "none: a plan renders no prompt" if p.get("prompt_bytes") is None else f"{p['prompt_bytes']:,} (in memory)",
                 f"{p['tokens_reported']:,} (cl100k +15%; ≈{p['tokens_raw_approx']:,} raw)")
     if s["tool"] == "gitingest":
         return (f"{p['files_in_output']:,} ({p['binary_placeholders']:,} of them `[Binary file]`)",
@@ -701,8 +708,8 @@ def write_markdown(res: dict) -> str:
             ("facts, total", "`modernizer.facts.compute_facts`", "facts_s"),
             ("prompt render", "rest of `prepare`: `render_codebase` + the facts template", "render_prompt_s"),
             ("**prepare**", "`modernizer.analysis.prepare`", "prepare_s"),
-            ("tokens: render files", "`render_file` for each file, again, inside `plan_tokens`", "tokens_render_files_s"),
-            ("tokens: count per file", "`TiktokenCounter.count_many(rendered files)`", "tokens_count_per_file_s"),
+            ("tokens: render files", "`render_file` calls inside `plan_tokens` (none: a plan renders nothing)", "tokens_render_files_s"),
+            ("tokens: count per file", "`TiktokenCounter.count_files` (each file's text; skipped for files in the cache)", "tokens_count_per_file_s"),
             ("tokens: second count", "the second `TiktokenCounter.count_many` call (now `[prep.frame, longest_task]`: "
              "the prompt around the files, and the task)", "tokens_count_second_s"),
             ("**tokens**", "`modernizer.analysis.plan_tokens` (no client: tiktoken)", "tokens_s"),
@@ -725,8 +732,8 @@ def write_markdown(res: dict) -> str:
         mp = m["produced"]
         L.append(f"- **modernizer** read {mp['files_included']:,} files ({mp['lines']:,} lines, {mp['bytes']:,} bytes) "
                  f"and skipped {mp['files_skipped']:,} ({', '.join(f'{k}: {v}' for k, v in mp['skipped_by_reason'].items())}), "
-                 f"each with its reason. This half writes no file: the prompt it builds stays in memory, "
-                 f"{mp['prompt_bytes']:,} bytes with a line number on every line.")
+                 f"each with its reason. This half writes no file, and a plan renders no prompt: it counts each file's "
+                 f"tokens as the prompt would show it (line numbers included) from the file's own text.")
     for s in ok:
         p = s["produced"]
         if s["tool"].startswith("repomix"):

@@ -8,17 +8,18 @@ decide where the network is; the functions in between are pure. What happens is 
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from modernizer.agents import Agents, load_agents, messages, render, render_task, task_inputs
 from modernizer.assemble import ModuleRun, build_report
 from modernizer.baseline import compare, present_in
 from modernizer.client import Endpoint, LLMClient, ServerInfo
-from modernizer.context import TokenPlan, directory_tree, render_codebase, render_file, render_files
+from modernizer.context import RENDER_VERSION, TokenPlan, codebase_header, directory_tree, render_codebase, render_file, render_files
 from modernizer.countcache import TokenCounts, digest
 from modernizer.engine import Run, run_chunked, run_single
 from modernizer.engine import budget
@@ -54,14 +55,29 @@ class AnalyzeOptions(BaseModel):
 
 
 class Prepared(BaseModel):
-    """What the model-free half of a run produces."""
+    """What the model-free half of a run produces. The codebase prompt itself (``shared_head``) is
+    rendered when first asked for: a plan (`--plan`, `--no-llm`) never needs it."""
 
     snapshot: Snapshot
     facts: Facts
     system: str
-    shared_head: str
+    facts_text: str
     frame: str = Field(default="", description="everything in the shared prefix that is not a file: system prompt, header, facts")
-    rendered: list[str] = Field(default_factory=list, description="each file as rendered in the prompt, in path order", repr=False)
+    _head: str | None = PrivateAttr(default=None)
+    _rendered: list[str] | None = PrivateAttr(default=None)
+    _estimate: Future | None = PrivateAttr(default=None)  # tiktoken counts, started while the facts are computed
+
+    def rendered(self) -> list[str]:
+        """Each file as the prompt shows it, in path order (rendered once, kept)."""
+        if self._rendered is None:
+            self._rendered = render_files(self.snapshot)
+        return self._rendered
+
+    @property
+    def shared_head(self) -> str:
+        if self._head is None:
+            self._head = render_codebase(self.snapshot, self.rendered()) + self.facts_text
+        return self._head
 
 
 def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
@@ -70,27 +86,47 @@ def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
         why = f" ({len(snapshot.skipped)} files were left out; see --exclude/--max-file-bytes)" if snapshot.skipped else ""
         raise InputError(f"{path}: nothing to analyse: no readable source files{why}",
                          "point modernize at the root of a source tree")
+    # Without a server the token counts are tiktoken's, which encodes outside the GIL: start them
+    # now, so they run on the other core while the facts (Python, in this thread) are computed.
+    estimate = _EXECUTOR.submit(estimate_files, sorted(snapshot.files, key=lambda f: f.path)) if options.no_llm else None
     facts = compute_facts(snapshot)
     system = render("system.j2")
     facts_text = render("facts.j2", facts=facts)
-    rendered = render_files(snapshot)
-    codebase = render_codebase(snapshot, rendered)
-    header = codebase[: codebase.index("\n\n") + 2] if "\n\n" in codebase else ""
-    return Prepared(snapshot=snapshot, facts=facts, system=system, shared_head=codebase + facts_text,
-                    frame=system + header + facts_text, rendered=rendered)
+    header = codebase_header(snapshot)
+    prep = Prepared(snapshot=snapshot, facts=facts, system=system, facts_text=facts_text, frame=system + header + facts_text)
+    prep._estimate = estimate
+    return prep
+
+
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modernize-estimate")
+
+
+def estimate_files(files: list) -> list[int]:  # SourceFiles in path order
+    """tiktoken estimates per file, from the per-user cache where the file was counted before."""
+    counter = TiktokenCounter()
+    store = TokenCounts(counter.cache_name)
+    keys = [file_key(f) for f in files]
+    missing = [i for i, k in enumerate(keys) if store.get(k) is None]
+    if missing:
+        for i, n in zip(missing, counter.count_files([files[i] for i in missing])):
+            store.put(keys[i], n)
+        store.save()
+    return [store.get(k) for k in keys]  # type: ignore[misc]
 
 
 async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | None, agents: Agents,
                       window: int | None = None) -> TokenPlan:
     files = sorted(prep.snapshot.files, key=lambda f: f.path)
-    rendered = prep.rendered or [render_file(f) for f in files]
     reserved, inputs = budget.reserve(agents)
     longest_task = max((render_task(s, **task_inputs(agents, s, {})) for s in agents.codebase()), key=len, default="")
-    keys = [digest(r) for r in rendered]
     if client is not None and info is not None:
         window = window or info.max_model_len
         store = TokenCounts(f"server-{await client.tokenizer_fingerprint()}")
-        per_file = await counted(store, keys, rendered, client.tokenize_texts)
+
+        async def exact(indexes: list[int]) -> list[int]:  # the server counts each file as the prompt shows it
+            return await client.tokenize_texts([render_file(files[i]) for i in indexes])
+
+        per_file = await counted(store, [file_key(f) for f in files], exact)
         frame_tokens, task_tokens = await client.tokenize_texts([prep.frame, longest_task])
         codebase_tokens = sum(per_file) + frame_tokens + len(files)  # a joining newline per file at most
         detail = f"/tokenize of {info.model}, summed per file"
@@ -103,11 +139,7 @@ async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | Non
         source = TokenSource(kind="server", exact=True, detail=detail)
     else:
         counter = TiktokenCounter()
-
-        async def count(texts: list[str]) -> list[int]:
-            return counter.count_many(texts)
-
-        per_file = await counted(TokenCounts(counter.cache_name), keys, rendered, count)
+        per_file = prep._estimate.result() if prep._estimate is not None else estimate_files(files)
         frame_tokens, overhead_raw = counter.count_many([prep.frame, longest_task])
         codebase_tokens = sum(per_file) + frame_tokens  # each count already carries the estimate's margin
         overhead = overhead_raw + inputs
@@ -117,12 +149,17 @@ async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | Non
     return TokenPlan(budget=plan_budget, total_tokens=codebase_tokens, by_directory=directory_tree(by_file), by_file=by_file)
 
 
-async def counted(store: TokenCounts, keys: list[str], texts: list[str], count) -> list[int]:  # noqa: ANN001
-    """Token counts of ``texts``, from ``store`` where a rendered file was counted before by the same
-    tokenizer, the rest counted now (``count``) and kept for the next run."""
+def file_key(f) -> str:  # noqa: ANN001 - a SourceFile
+    """What a file's count depends on: its path, language and content (and how it is rendered)."""
+    return digest(f"{RENDER_VERSION}\0{f.path}\0{f.language}\0{f.sha256}")
+
+
+async def counted(store: TokenCounts, keys: list[str], count) -> list[int]:  # noqa: ANN001
+    """Token counts per file, from ``store`` where this file was counted before by the same
+    tokenizer; the rest counted now (``count`` takes their indexes) and kept for the next run."""
     missing = [i for i, k in enumerate(keys) if store.get(k) is None]
     if missing:
-        for i, n in zip(missing, await count([texts[i] for i in missing])):
+        for i, n in zip(missing, await count(missing)):
             store.put(keys[i], n)
         store.save()
     return [store.get(k) for k in keys]  # type: ignore[misc]

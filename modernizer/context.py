@@ -26,11 +26,17 @@ def render_file(f: SourceFile, start: int = 1, end: int | None = None) -> str:
     return f"=== FILE: {f.path} ({f.language}, {span}) ===\n{body}\n=== END FILE: {f.path} ===\n"
 
 
+RENDER_VERSION = "1"  # bump when render_file's output changes: cached token counts depend on it
+
+
+def codebase_header(snapshot: Snapshot) -> str:
+    return f"REPOSITORY: {snapshot.name} ({len(snapshot.files)} files)\n\n"
+
+
 def render_codebase(snapshot: Snapshot, rendered: list[str] | None = None) -> str:
     """The whole codebase as the model reads it. ``rendered``: the files already rendered, in path
     order (``render_files``), so a run renders each file once."""
-    head = f"REPOSITORY: {snapshot.name} ({len(snapshot.files)} files)\n\n"
-    return head + "\n".join(rendered if rendered is not None else render_files(snapshot))
+    return codebase_header(snapshot) + "\n".join(rendered if rendered is not None else render_files(snapshot))
 
 
 def render_files(snapshot: Snapshot) -> list[str]:

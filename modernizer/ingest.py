@@ -224,20 +224,21 @@ def disk_path(root: Path, shown: str) -> Path:
 def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
     if rel.endswith("/"):
         return SkippedFile(path=rel, reason="excluded-dir", detail="vendored, build or tool directory")
-    p = PurePosixPath(rel)
-    for part in p.parts[:-1]:
+    *dirs, name = rel.split("/")  # string work, not PurePosixPath: this runs for every file of a tree
+    for part in dirs:
         if part in EXCLUDED_DIRS:
             return SkippedFile(path=rel, reason="excluded-dir", detail=part)
     for pattern in opts.exclude:
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(p.name, pattern):
+        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern):
             return SkippedFile(path=rel, reason="excluded-pattern", detail=pattern)
-    if p.name == ".git":
+    if name == ".git":
         # a .git file (worktree, submodule, or one pointing anywhere): git's metadata, not code
         return SkippedFile(path=rel, reason="excluded-dir", detail="git metadata")
-    if p.name in LOCKFILES:
+    if name in LOCKFILES:
         return SkippedFile(path=rel, reason="lockfile")
-    if p.suffix.lower() in BINARY_EXTENSIONS:
-        return SkippedFile(path=rel, reason="binary", detail=f"{p.suffix} file")
+    suffix = os.path.splitext(name)[1]
+    if suffix.lower() in BINARY_EXTENSIONS:
+        return SkippedFile(path=rel, reason="binary", detail=f"{suffix} file")
     if is_minified_name(rel):
         return SkippedFile(path=rel, reason="minified")
     return None
@@ -293,8 +294,11 @@ def _looks_binary(data: bytes) -> bool:
         return not chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not chunk:
         return False
-    control = sum(1 for b in chunk if b < 32 and b not in (9, 10, 12, 13, 27))
+    control = len(chunk) - len(chunk.translate(None, _CONTROL))
     return control / len(chunk) > 0.1
+
+
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))  # control bytes text does not hold
 
 
 def _looks_minified(text: str, rel: str) -> bool:

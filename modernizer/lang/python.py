@@ -4,7 +4,6 @@ package), Python 2 implicit relative imports included."""
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from collections import defaultdict
@@ -17,7 +16,7 @@ PY_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n]+)", re.M)
 PY_DYNAMIC = re.compile(r"\b(?:import_module|__import__)\(\s*[\"']([\w.]+)[\"']")
 PY_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 AS = re.compile(r"\s+as\s+", re.I)
-_BLOCK = re.compile(r"(async\s+def|def|class)\b")
+_DEF = re.compile(r"(?:async\s+)?def\b")
 
 
 def index(repo: RepoIndex) -> None:
@@ -54,35 +53,36 @@ def module(repo: RepoIndex, root: str, dotted: str) -> str | None:
     cand = base + "/__init__.py" if base else "__init__.py"
     return cand if cand in repo.py_files else None
 
-def deferred_lines(text: str) -> set[int]:
-    """0-based lines that sit inside a function body: an import there runs when the function is
-    called, not when the module loads, so it cannot make an import-time cycle."""
-    out: set[int] = set()
-    stack: list[tuple[int, bool]] = []  # (indent, is a function)
-    for i, line in enumerate(text.split("\n")):
-        stripped = line.lstrip()
+def in_function(text: str, line_start: int) -> bool:
+    """Whether the statement on the line starting at ``line_start`` sits inside a function body:
+    an import there runs when the function is called, not when the module loads, so it cannot make
+    an import-time cycle. Walks up through the enclosing blocks by indentation (only indented lines
+    have any: a top-level import costs nothing)."""
+    end = text.find("\n", line_start)
+    line = text[line_start:end if end != -1 else len(text)]
+    need = len(line) - len(line.lstrip())
+    pos = line_start
+    while need > 0 and pos > 0:
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        candidate = text[prev:pos - 1]
+        pos = prev
+        stripped = candidate.lstrip()
         if not stripped or stripped.startswith("#"):
             continue
-        indent = len(line) - len(stripped)
-        while stack and indent <= stack[-1][0]:
-            stack.pop()
-        if any(is_def for _, is_def in stack):
-            out.add(i)
-        m = _BLOCK.match(stripped)
-        if m:
-            stack.append((indent, m.group(1) != "class"))
-    return out
+        indent = len(candidate) - len(stripped)
+        if indent < need:
+            if _DEF.match(stripped):
+                return True
+            need = indent
+    return False
 
 
 def extract(repo: RepoIndex, f: SourceFile) -> None:
     text = PY_TRIPLE.sub("", repo.text(f)).replace("\\\n", " ")
     own = posixpath.dirname(f.path)
     above = set(ancestors(f.path))
-    inside = deferred_lines(text) if "def " in text else set()
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"] if inside else [0]
-
-    def kind_at(offset: int) -> str:
-        return "deferred" if inside and bisect.bisect_right(starts, offset) - 1 in inside else "import"
+    def kind_at(offset: int) -> str:  # the regexes match from the start of the statement's line
+        return "deferred" if text[offset:offset + 1] in (" ", "\t") and in_function(text, offset) else "import"
 
     def preference(root: str) -> tuple[int, int, str]:
         """Roots above this file (deepest first), then src/, then any other root."""
