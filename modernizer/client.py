@@ -10,13 +10,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import ipaddress
 import re
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, Field
@@ -24,7 +21,8 @@ from pydantic import BaseModel, Field
 from modernizer import metrics
 from modernizer.events import Waiting
 from modernizer.records import PrefixCacheCounters
-from modernizer.errors import ContextOverflow, ModernizerError, RemoteEndpointRefused, ServerError, ServerUnavailable
+from modernizer.errors import ContextOverflow, ModernizerError, ServerError, ServerUnavailable
+from modernizer.privacy import check_endpoint_allowed
 
 from modernizer.defaults import DEFAULT_BASE_URL  # noqa: E402
 START_HINT = (
@@ -98,37 +96,6 @@ class Completion(BaseModel):
     wall_s: float
     ttft_s: float | None = None
     requests: int = Field(default=1, description="requests sent for it, retries included")
-
-
-def is_local_host(host: str) -> bool:
-    """Loopback only: private-range addresses are other machines and need --allow-remote."""
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
-
-
-def check_endpoint_allowed(base_url: str, allow_remote: list[str]) -> None:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteEndpointRefused(f"{base_url}: not an http(s) URL", "use e.g. http://127.0.0.1:8000/v1")
-    host = parts.hostname
-    if is_local_host(host):
-        return
-    allowed = {h.strip().lower() for h in allow_remote}
-    if host.lower() in allowed or "*" in allowed:
-        return
-    raise RemoteEndpointRefused(
-        f"refusing to send code to {base_url}: {host} is not this machine",
-        f"modernize keeps your code local by default; pass --allow-remote {host} if that server is yours",
-    )
 
 
 def server_root(base_url: str) -> str:

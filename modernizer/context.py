@@ -12,7 +12,6 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel, Field
 
-from modernizer.errors import ContextOverflow
 from modernizer.snapshot import Snapshot, SourceFile
 from modernizer.tokens import TokenSource
 
@@ -79,26 +78,3 @@ def directory_tree(file_tokens: dict[str, int], depth: int = 3) -> list[DirToken
             acc[key][0] += 1
             acc[key][1] += n
     return [DirTokens(path=k, files=v[0], tokens=v[1]) for k, v in sorted(acc.items())]
-
-
-def make_budget(window: int, reserved_output: int, overhead: int, codebase_tokens: int, source: TokenSource) -> Budget:
-    available = max(window - reserved_output - overhead, 0)
-    return Budget(window=window, reserved_output=reserved_output, overhead=overhead, available=available,
-                  codebase_tokens=codebase_tokens, fits=codebase_tokens <= available, source=source)
-
-
-def check_fits(plan: TokenPlan) -> None:
-    b = plan.budget
-    if b is None or b.fits:
-        return
-    over = b.codebase_tokens - b.available
-    top = sorted((d for d in plan.by_directory if d.path != "." and d.path.count("/") <= 1),
-                 key=lambda d: -d.tokens)[:5]
-    dirs = ", ".join(f"{d.path} ({d.tokens:,} tokens)" for d in top) or "(no subdirectories)"
-    exact = "exact" if b.source.exact else "estimated"
-    raise ContextOverflow(
-        f"the codebase is {b.codebase_tokens:,} tokens ({exact}) but the window leaves {b.available:,} "
-        f"({b.window:,} window - {b.reserved_output:,} reserved output - {b.overhead:,} prompt overhead): "
-        f"{over:,} tokens over. Largest directories: {dirs}",
-        "analyse a subdirectory, add --exclude patterns, or serve the model with a larger --max-model-len",
-    )

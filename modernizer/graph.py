@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: loading the models stays quick
     import networkx as nx
 
-from modernizer.lang import Edge, dependency_edges, module_of
+from modernizer.lang import Edge, dependency_edges, directory_of
 from modernizer.snapshot import SourceFile
 
 MAX_CYCLES = 50
@@ -45,7 +45,8 @@ class GraphView(BaseModel):
 
 class GraphFacts(BaseModel):
     files: GraphView
-    modules: GraphView
+    directories: GraphView = Field(validation_alias=AliasChoices("directories", "modules"),
+                                   description="the graph of directories (schema 1.1 called it 'modules'; 'module' now means a chunk only)")
     edges: list[Edge] = Field(default_factory=list)
 
 
@@ -54,7 +55,7 @@ def build_graph_facts(files: Sequence[SourceFile]) -> GraphFacts:
 
     edges = dependency_edges(files)
     views = []
-    for level in (lambda p: p, module_of):  # files, then directories
+    for level in (lambda p: p, directory_of):  # files, then directories
         g, cyclic = nx.DiGraph(), nx.DiGraph()  # every dependency; those that load at import time
         g.add_nodes_from(level(f.path) for f in files)
         cyclic.add_nodes_from(g.nodes)
@@ -66,7 +67,7 @@ def build_graph_facts(files: Sequence[SourceFile]) -> GraphFacts:
                     cyclic.add_edge(a, b)
         views.append((g, cyclic))
     (fg, fcyc), (mg, mcyc) = views
-    return GraphFacts(files=_view(fg, fcyc, with_edges=False), modules=_view(mg, mcyc, with_edges=True), edges=edges)
+    return GraphFacts(files=_view(fg, fcyc, with_edges=False), directories=_view(mg, mcyc, with_edges=True), edges=edges)
 
 
 def _view(g: nx.DiGraph, cyclic: nx.DiGraph, with_edges: bool) -> GraphView:

@@ -144,6 +144,7 @@ def test_a_schema_1_0_report_loads_and_serves_as_a_baseline(hotel_copy, tmp_path
     a = labelled_report(hotel_copy)
     old = json.loads(a.model_dump_json())
     old["schema_version"] = "1.0"
+    old["facts"]["graph"]["modules"] = old["facts"]["graph"].pop("directories")  # the name before schema 1.2
     for key in ("baseline", "fixed"):
         old.pop(key)
     for f in old["findings"]:
@@ -154,6 +155,7 @@ def test_a_schema_1_0_report_loads_and_serves_as_a_baseline(hotel_copy, tmp_path
     path.write_text(json.dumps(old))
     loaded = load_report(path)[0]
     assert loaded.schema_version == "1.0" and loaded.findings[0].symbol == "" and loaded.fixed == []
+    assert loaded.facts.graph.directories == a.facts.graph.directories
     compared = compare(labelled_report(hotel_copy), loaded)
     assert compared.summary.baseline.new == 0 and compared.fixed == []
     assert any("schema 1.0" in n for n in compared.notes)

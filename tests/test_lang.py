@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from modernizer.lang import Edge, dependency_edges, language_of, module_of
+from modernizer.lang import Edge, dependency_edges, language_of, directory_of
 from modernizer.snapshot import SourceFile
 
 
@@ -32,10 +32,10 @@ J = "src/main/java/com/acme/"
 
 
 def test_module_of():
-    assert module_of("src/main/java/com/x/dao/A.java") == "src/main/java/com/x/dao"
-    assert module_of("pkg/mod.py") == "pkg"
-    assert module_of("setup.py") == "."
-    assert module_of("") == "."
+    assert directory_of("src/main/java/com/x/dao/A.java") == "src/main/java/com/x/dao"
+    assert directory_of("pkg/mod.py") == "pkg"
+    assert directory_of("setup.py") == "."
+    assert directory_of("") == "."
 
 
 def test_output_sorted_deduplicated_without_self_loops():

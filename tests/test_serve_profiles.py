@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import HOTEL
 from modernizer.cli import app
-from modernizer.client import check_endpoint_allowed, is_local_host
+from modernizer.privacy import check_endpoint_allowed, is_local_host
 from modernizer.errors import ProfileError, RemoteEndpointRefused
 from modernizer import metrics
 from modernizer.serve import doctor, gateway, gpus, profiles

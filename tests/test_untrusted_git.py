@@ -41,7 +41,10 @@ def test_the_plants_are_live_for_plain_git(tmp_path):
     """Without modernizer's precautions the same repository runs its commands: the tests below mean something."""
     repo, markers = plant(tmp_path / "repo", tmp_path / "m"), tmp_path / "m"
     run = lambda *a: subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True)  # noqa: E731
-    run("status")  # the process filter is no real filter: it fires, then git gives up; the rest go without it
+    for changed in (FILES[1], "build.xml"):  # changed files: git must run their filters to compare and add them
+        (repo / changed).write_text((repo / changed).read_text() + "\n<!-- changed -->\n")
+    run("add", "build.xml")  # its process filter is no real filter: it fires, then git gives up; the rest go without it
+    run("status")
     run("-c", "filter.proc.process=", "status")
     run("-c", "filter.proc.process=", "add", "--", "*.java", "*.jsp")
     run("-c", "filter.proc.process=", "commit", "-m", "plain git")  # fails at the planted gpg program

@@ -57,7 +57,7 @@ def review(
                          severity=severity, use_git=not no_git, test_cmd=test_cmd, test_timeout=test_timeout, owner=owner,
                          restart=restart or dry_run, seed=seed)
     try:
-        from modernizer.client import check_endpoint_allowed
+        from modernizer.privacy import check_endpoint_allowed
 
         check_endpoint_allowed(opts.endpoint.base_url, opts.endpoint.allow_remote)
         state, _report, resumed = open_state(json_report, opts)

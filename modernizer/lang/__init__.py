@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
-from modernizer.lang.base import Edge, RepoIndex, module_of
+from modernizer.lang.base import Edge, RepoIndex, directory_of
 from modernizer.lang.registry import LANGUAGES, Language, detect, language_of
 from modernizer.snapshot import SourceFile
 
-__all__ = ["Edge", "LANGUAGES", "Language", "RepoIndex", "dependency_edges", "detect", "language_of", "module_of"]
+__all__ = ["Edge", "LANGUAGES", "Language", "RepoIndex", "dependency_edges", "detect", "language_of", "directory_of"]
 
 # indexes every extractor may read (JSP reads Java's, XML reads Java's and C#'s), built in this order
 INDEXES = ("java", "csharp", "php", "python", "xml_config")

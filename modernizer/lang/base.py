@@ -37,7 +37,7 @@ class Edge(BaseModel):
     kind: str
 
 
-def module_of(path: str) -> str:
+def directory_of(path: str) -> str:
     """The module a file belongs to: its directory (for Java, the package directory); "." at the root."""
     p = (path or "").replace("\\", "/").strip("/")
     d = posixpath.dirname(posixpath.normpath(p)) if p else ""
@@ -133,6 +133,7 @@ def scan_types(code: str, decl: re.Pattern[str], base_ns: str = "") -> list[tupl
     return out
 
 WS = re.compile(r"\s+")
+AS = re.compile(r"\s+as\s+", re.I)  # "name as alias" in Python and PHP imports
 ATTR = re.compile(r"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 # Bodies stop at the next "<%" / "<" so that an unclosed tag costs one scan, not one per tag.
 DIRECTIVE_BODY = r"((?:[^%<]++|%(?!>)|<(?!%))*+)%>"

@@ -9,7 +9,7 @@ import posixpath
 import re
 from collections import defaultdict
 
-from modernizer.lang.base import PHP_LEX, RepoIndex, SourceFile, ancestors, closest, join, strip_comments_keep_strings
+from modernizer.lang.base import AS, PHP_LEX, RepoIndex, SourceFile, ancestors, closest, join, strip_comments_keep_strings
 
 NOT_TYPE_NAMES = frozenset({"extends", "implements", "where", "new", "struct", "class", "static", "final"})
 PHP_REGION = re.compile(r"<\?(?:php\b|=)?([\s\S]*?)(?:\?>|\Z)", re.I)
@@ -30,7 +30,6 @@ PHP_USE = re.compile(r"\buse\s+(?:(function|const)\s+)?(\\?[A-Za-z_][\w\\]*(?:\s
 PHP_GROUP_USE = re.compile(r"\buse\s+(?:(?:function|const)\s+)?\\?([A-Za-z_][\w\\]*)\\\{([^{}]*+)\}", re.I)
 PHP_QUALIFIED = re.compile(r"(?<![\w\\])\\?[A-Za-z_]\w*+(?:\\[A-Za-z_]\w*+)+")
 PHP_IDENT = re.compile(r"[A-Za-z_]\w*")
-AS = re.compile(r"\s+as\s+", re.I)
 PHP_INCLUDE_PATH = re.compile(
     r"\bset_include_path\s*\(([^;]{1,400})\)\s*;"
     r"|\bini_set\s*\(\s*['\"]include_path['\"]\s*,([^;]{1,400})\)\s*;"

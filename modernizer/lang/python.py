@@ -8,14 +8,13 @@ import posixpath
 import re
 from collections import defaultdict
 
-from modernizer.lang.base import PY_TRIPLE, RepoIndex, SourceFile, ancestors, depth, join
+from modernizer.lang.base import AS, PY_TRIPLE, RepoIndex, SourceFile, ancestors, depth, join
 
 PY_FROM_PAREN = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\(([^()]*+)\)", re.M)
 PY_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^(\n][^\n]*)", re.M)
 PY_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n]+)", re.M)
 PY_DYNAMIC = re.compile(r"\b(?:import_module|__import__)\(\s*[\"']([\w.]+)[\"']")
 PY_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
-AS = re.compile(r"\s+as\s+", re.I)
 _DEF = re.compile(r"(?:async\s+)?def\b")
 
 

@@ -21,5 +21,5 @@ def _env() -> jinja2.Environment:
 
 
 def render_html(report: Report, options: RenderOptions | None = None) -> str:
-    svg = Markup(graph_svg(report.facts.graph.modules))  # built from escaped parts in graph_svg
+    svg = Markup(graph_svg(report.facts.graph.directories))  # built from escaped parts in graph_svg
     return _env().get_template("report.html.j2").render(r=report, severities=SEVERITIES, graph_svg=svg)

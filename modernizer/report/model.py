@@ -23,7 +23,9 @@ from modernizer.snapshot import GitInfo, SkippedFile
 
 # 1.1: fingerprints from category + file + enclosing symbol + code; symbol, baseline_status and
 # suppression on findings; baseline and fixed on the report. 1.0 reports still load (defaults).
-SCHEMA_VERSION = "1.1"
+# 1.2: facts.graph.modules is facts.graph.directories ("module" means a chunk only); agents carry
+# status "partial"; modules carry errors, prompt_tokens and split_from. 1.1 and 1.0 reports still load.
+SCHEMA_VERSION = "1.2"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
 

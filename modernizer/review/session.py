@@ -133,41 +133,70 @@ def fix_schema(files: list[str]) -> dict[str, Any]:
 
 
 class ModelFixer:
-    """Asks the ``fix`` agent for one finding's fix, from the lines around it (short context)."""
+    """Asks the ``fix`` agent for one finding's fix, from the lines around it (short context).
+
+    One client and one event loop serve the whole session (the server is probed once); ``close``
+    ends them. The review itself is synchronous (a terminal), so each request runs to completion
+    on that loop."""
 
     def __init__(self, endpoint: Endpoint, root: Path, seed: int = 0) -> None:
         self.endpoint, self.root, self.seed = endpoint, root, seed
+        self._spec: agentdefs.AgentSpec | None = None
+        self._system: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: LLMClient | None = None
 
-    @staticmethod
-    def spec() -> agentdefs.AgentSpec:
-        spec = agentdefs.load_agents().one("fix")
-        if spec is None:
-            raise InputError("no agent with role \"fix\" is defined", "agents/fix.toml is missing from this installation")
-        return spec
+    def spec(self) -> agentdefs.AgentSpec:
+        if self._spec is None:
+            self._spec = agentdefs.load_agents().one("fix")
+            if self._spec is None:
+                raise InputError("no agent with role \"fix\" is defined", "agents/fix.toml is missing from this installation")
+        return self._spec
 
     def messages(self, ref: FindingRef) -> list[dict[str, str]]:
         tf, a, b, _ = locate_finding(self.root, ref)
         snap = snapshot_of(self.root, [tf.source()])
         excerpts = cited_excerpts(snap, [(ref.file, a, b)], [])
         finding = ref.model_copy(update={"line_start": a, "line_end": b})
-        return agentdefs.short_messages(agentdefs.render("system.j2"),
-                                        agentdefs.render_task(self.spec(), finding=finding, excerpts=excerpts))
+        if self._system is None:
+            self._system = agentdefs.render("system.j2")
+        return agentdefs.short_messages(self._system, agentdefs.render_task(self.spec(), finding=finding, excerpts=excerpts))
+
+    async def _llm(self) -> LLMClient:
+        if self._client is None:
+            client = LLMClient(self.endpoint)
+            try:
+                await client.probe()
+            except BaseException:
+                await client.aclose()
+                raise
+            self._client = client
+        return self._client
 
     async def _ask(self, ref: FindingRef, attempt: int) -> FixProposal:
         spec = self.spec()
         if attempt > 1:  # asking again: sample, so the answer can differ
             spec = spec.model_copy(update={"temperature": max(spec.temperature, 0.7)})
         msgs = self.messages(ref)
-        schema = fix_schema([ref.file])
-        async with LLMClient(self.endpoint) as client:
-            await client.probe()
-            run = await ask(client, spec, msgs, seed=self.seed + attempt - 1, schema=schema)
+        run = await ask(await self._llm(), spec, msgs, seed=self.seed + attempt - 1, schema=fix_schema([ref.file]))
         if run.status != "ok" or run.output is None:
             raise EditRejected(f"the model's answer was not usable: {run.error}", "press [f] to ask again, or [e] to write the fix")
         return FixProposal.model_validate(run.output)
 
+    def _run(self, coro):  # noqa: ANN001, ANN202
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        if self._loop is not None:
+            if self._client is not None:
+                self._loop.run_until_complete(self._client.aclose())
+            self._loop.close()
+        self._loop = self._client = None
+
     def propose(self, ref: FindingRef, attempt: int) -> Proposal:
-        out = asyncio.run(self._ask(ref, attempt))
+        out = self._run(self._ask(ref, attempt))
         if not out.edits:
             raise EditRejected("the model proposed no edits", "press [f] to ask again, or [e] to write the fix")
         edits = [Edit(file=_normalise_file(e.file, ref, self.root.name), search=e.search, replace=e.replace) for e in out.edits]
@@ -205,17 +234,27 @@ class Session:
                 queue.extend(self.execute(effect))
 
     def run(self, resumed: bool) -> None:
-        self.handle(st.Begin(resumed=resumed))
-        while not self.exited:
-            try:
-                event = self.read_event()
-            except (KeyboardInterrupt, EOFError):
-                event = st.Quit()
-            if event is not None:
+        try:
+            self.handle(st.Begin(resumed=resumed))
+            while not self.exited:
                 try:
-                    self.handle(event)
-                except KeyboardInterrupt:
-                    self.ui.say("interrupted", "warn")
+                    event = self.read_event()
+                except (KeyboardInterrupt, EOFError):
+                    event = st.Quit()
+                if event is not None:
+                    try:
+                        self.handle(event)
+                    except KeyboardInterrupt:
+                        self.ui.say("interrupted", "warn")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """The model client and the shadow git directory end with the session."""
+        for part in (self.fixer, self._applier):
+            closer = getattr(part, "close", None)
+            if closer is not None:
+                closer()
 
     def read_event(self) -> st.Event | None:
         key = self.ui.read_key()
@@ -347,6 +386,12 @@ class Session:
     # -- non-interactive --------------------------------------------------------------------------
     def run_batch(self, apply: bool) -> dict[str, int]:
         """--apply: ask for a fix to every pending finding; apply it, or (dry run) print the patch."""
+        try:
+            return self._batch(apply)
+        finally:
+            self.close()
+
+    def _batch(self, apply: bool) -> dict[str, int]:
         self.handle(st.Begin())
         counts = {"proposed": 0, "rejected": 0, "applied": 0, "failed": 0}
         rank = {s: i for i, s in enumerate(SEVERITIES)}
