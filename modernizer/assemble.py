@@ -19,8 +19,9 @@ from modernizer.identity import locate
 from modernizer.modules import ModulePlan
 from modernizer.records import CacheStats
 from modernizer.redact import SecretIndex
+from modernizer.roles import ROLES
 from modernizer.report.model import (AgentStats, AppliedSuppression, Architecture, LLMInfo, Modules, ModuleSummary,
-                                     RepoInfo, Report, ReportFinding, ReportPlanItem)
+                                     RepoInfo, Report, ReportFinding, ReportPlanItem, RoleStat)
 from modernizer.report.seal import seal
 from modernizer.schemas import SEVERITIES, PlanRisk
 from modernizer.snapshot import Snapshot
@@ -55,6 +56,21 @@ def apply_suppressions(report: Report, suppressions: list[Suppression], today: d
     if resurfaced:
         notes.append(f"Suppressions that have expired no longer hide their findings: {', '.join(resurfaced)}.")
     return report.model_copy(update={"findings": findings, "notes": notes})
+
+
+def role_stats(snapshot: Snapshot, tokens: TokenPlan | None) -> list[RoleStat]:
+    """Files, lines and tokens per role, analysed roles first (computed, never asked of a model)."""
+    by_file = tokens.by_file if tokens else {}
+    acc: dict[tuple[str, bool], list[int]] = {}
+    for f in snapshot.files:
+        a = acc.setdefault((f.role, True), [0, 0, 0])
+        a[0], a[1], a[2] = a[0] + 1, a[1] + f.lines, a[2] + by_file.get(f.path, len(f.text) // 4)
+    for s in snapshot.set_aside:
+        a = acc.setdefault((s.role, False), [0, 0, 0])
+        a[0], a[1], a[2] = a[0] + 1, a[1] + s.lines, a[2] + s.tokens
+    order = {r: i for i, r in enumerate(ROLES)}
+    return [RoleStat(role=r, analysed=an, files=v[0], lines=v[1], tokens=v[2])
+            for (r, an), v in sorted(acc.items(), key=lambda kv: (not kv[0][1], order.get(kv[0][0], 99)))]
 
 
 def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]:
@@ -124,6 +140,7 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
         repo=RepoInfo(name=snapshot.name, root=snapshot.root, git=snapshot.git), llm=llm, facts=facts,
         tokens=tokens.model_copy(update={"by_file": {}}) if tokens else None,
         skipped=snapshot.skipped, decode_notes={f.path: f.decode_note for f in snapshot.files if f.decode_note},
+        roles=role_stats(snapshot, tokens), set_aside=snapshot.set_aside,
         timings=timings or {}, notes=notes,
     )
     if result is None:

@@ -23,6 +23,7 @@ class LanguageStat(BaseModel):
 class Facts(BaseModel):
     files_analysed: int
     files_skipped: int
+    files_set_aside: int = Field(default=0, description="readable files of roles not analysed (tests, docs, translations...)")
     total_lines: int
     total_bytes: int
     languages: list[LanguageStat] = Field(default_factory=list)
@@ -43,7 +44,7 @@ def compute_facts(snapshot: Snapshot) -> Facts:
     for s in snapshot.skipped:
         reasons[s.reason] += 1
     return Facts(
-        files_analysed=len(snapshot.files), files_skipped=len(snapshot.skipped),
+        files_analysed=len(snapshot.files), files_skipped=len(snapshot.skipped), files_set_aside=len(snapshot.set_aside),
         total_lines=snapshot.total_lines, total_bytes=sum(f.size_bytes for f in snapshot.files),
         languages=langs, skipped_by_reason=dict(sorted(reasons.items())),
         graph=graph_facts(snapshot),

@@ -26,8 +26,9 @@ from modernizer.languages import (
     LOCKFILES,
     is_minified_name,
 )
+from modernizer.roles import ANALYSED, role_of
 from modernizer.safegit import GitFailed, SafeGit, find_repository
-from modernizer.snapshot import GitInfo, SkippedFile, Snapshot, SourceFile
+from modernizer.snapshot import GitInfo, SetAside, SkippedFile, Snapshot, SourceFile
 
 _SNIFF = 8192
 
@@ -44,6 +45,8 @@ class IngestOptions(BaseModel):
     use_git: bool = True
     hidden: list[str] = Field(default_factory=lambda: list(TOOL_PATHS),
                               description="relative paths of the tool's own files and folders (reports written into the tree): never read nor listed")
+    roles: list[str] = Field(default_factory=lambda: sorted(ANALYSED),
+                             description="the file roles analysed (roles.py); files of other roles are set aside and listed")
 
 
 def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Snapshot:
@@ -78,7 +81,12 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
                 result.decode_note = "; ".join(filter(None, [result.decode_note, "file name is not valid UTF-8: shown with \\x escapes"]))
         (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
-    return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=files, skipped=skipped)
+    keep = set(opts.roles)
+    analysed = [f for f in files if f.role in keep]
+    aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4)
+             for f in files if f.role not in keep]
+    return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=analysed, skipped=skipped,
+                    set_aside=aside)
 
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
@@ -280,8 +288,9 @@ def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | Skipped
     head = text[:2000]
     if any(marker in head for marker in GENERATED_MARKERS):
         return SkippedFile(path=rel, reason="generated", detail="generated-file marker in its header")
+    language = detect(rel, text)
     return SourceFile(
-        path=rel, language=detect(rel, text), text=text, sha256=hashlib.sha256(data).hexdigest(),
+        path=rel, language=language, role=role_of(display_path(rel), text, language), text=text, sha256=hashlib.sha256(data).hexdigest(),
         lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1), size_bytes=len(data),
         encoding=encoding, decode_note=note,
     )

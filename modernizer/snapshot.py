@@ -37,6 +37,18 @@ class SourceFile(BaseModel):
     decode_note: str | None = Field(
         default=None, description="set when the bytes were not clean UTF-8 and a fallback was used"
     )
+    role: str = Field(default="source", description="what the file is to the application (roles.py)")
+
+
+class SetAside(BaseModel):
+    """A readable file of a role that is not analysed (tests, docs, translations, third-party...):
+    listed, never sent to the model."""
+
+    path: str
+    role: str
+    lines: int
+    size_bytes: int
+    tokens: int = Field(description="approximate: characters / 4 (set-aside files are not counted exactly)")
 
 
 class SkippedFile(BaseModel):
@@ -57,6 +69,7 @@ class Snapshot(BaseModel):
     git: GitInfo | None = None
     files: list[SourceFile] = Field(default_factory=list)
     skipped: list[SkippedFile] = Field(default_factory=list)
+    set_aside: list[SetAside] = Field(default_factory=list, description="readable files of roles not analysed this run")
 
     def file(self, path: str) -> SourceFile | None:
         for f in self.files:

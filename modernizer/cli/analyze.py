@@ -44,6 +44,7 @@ def analyze(
     serve_model: Annotated[Optional[str], typer.Option("--serve-model", envvar="MODERNIZE_SERVE_MODEL", help="With --serve-profile: the checkpoint to serve (directory or Hugging Face id); default: the profile's.")] = None,
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="With --serve-profile: seconds without a request before the managed server stops and frees the GPU (0: never).")] = 900.0,
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="With --serve-profile: seconds to wait for the managed server to become healthy.")] = 900.0,
+    include_role: Annotated[list[str], typer.Option("--include-role", help="Also analyse files of this role (repeatable): test, testdata, docs, translation, thirdparty, generated. Analysed by default: source, template, config, build, schema.")] = [],
     agents_dir: Annotated[Optional[Path], typer.Option("--agents", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\".")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report paths.")] = False,
 ) -> None:
@@ -75,8 +76,14 @@ def analyze(
         check_writable(target)
     except ModernizerError as exc:
         raise fail(exc) from None
+    from modernizer.roles import ANALYSED, ROLES
+
+    unknown = [r for r in include_role if r not in ROLES]
+    if unknown:
+        err.print(f"[bold red]error:[/] unknown role {escape(', '.join(unknown))}; choose from {', '.join(ROLES)}")
+        raise typer.Exit(2)
     own = relative_inside(target, path) if path.is_dir() else None
-    ingest = IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude)
+    ingest = IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude, roles=sorted(ANALYSED | set(include_role)))
     ingest.hidden += [own] if own else []
     opts = AnalyzeOptions(
         endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout,
@@ -157,6 +164,14 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
         async with LLMClient(opts.endpoint) as client:
             info = await client.probe()
             tokens = await plan_tokens(prep, client, info, agents, opts.window)
+    roles = Table(title="Files by role (set-aside roles are listed, never sent; --include-role adds one)")
+    for col in ("role", "analysed", "files", "lines", "tokens"):
+        roles.add_column(col, justify="left" if col in ("role", "analysed") else "right")
+    from modernizer.assemble import role_stats
+
+    for r in role_stats(prep.snapshot, tokens):
+        roles.add_row(r.role, "yes" if r.analysed else "set aside", f"{r.files:,}", f"{r.lines:,}", f"{r.tokens:,}" + ("" if r.analysed else " ≈"))
+    out.print(roles)
     table = Table(title=f"Token plan: {prep.snapshot.name} ({tokens.budget.source.detail if tokens.budget else 'tiktoken estimate'})")
     table.add_column("directory")
     table.add_column("files", justify="right")

@@ -2,9 +2,9 @@
 
 from modernizer.report.model import (SCHEMA_VERSION, AgentStats, AppliedSuppression, Architecture, BaselineCounts,
                                      BaselineInfo, BaselineStatus, LLMInfo, Modules, ModuleSummary, RepoInfo, Report,
-                                     ReportFinding, ReportPlanItem, Summary)
+                                     ReportFinding, ReportPlanItem, RoleStat, Summary)
 from modernizer.report.seal import seal
 
 __all__ = ["SCHEMA_VERSION", "AgentStats", "AppliedSuppression", "Architecture", "BaselineCounts", "BaselineInfo",
            "BaselineStatus", "LLMInfo", "ModuleSummary", "Modules", "RepoInfo", "Report", "ReportFinding", "ReportPlanItem",
-           "Summary", "seal"]
+           "RoleStat", "Summary", "seal"]

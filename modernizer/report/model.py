@@ -19,7 +19,7 @@ from modernizer.facts import Facts
 from modernizer.grounding import Grounding
 from modernizer.records import Attempt, CacheStats, PrefixCacheCounters
 from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanItem, PlanRisk
-from modernizer.snapshot import GitInfo, SkippedFile
+from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 
 # 1.1: fingerprints from category + file + enclosing symbol + code; symbol, baseline_status and
 # suppression on findings; baseline and fixed on the report. 1.0 reports still load (defaults).
@@ -131,6 +131,16 @@ class ModuleSummary(BaseModel):
     findings: int = 0
 
 
+class RoleStat(BaseModel):
+    """One file role (roles.py): how much of the tree it is, and whether it was analysed."""
+
+    role: str
+    analysed: bool
+    files: int
+    lines: int
+    tokens: int = Field(description="the token plan's count for analysed roles; characters / 4 for set-aside ones")
+
+
 class Modules(BaseModel):
     budget: int
     modules: list[ModuleSummary]
@@ -151,6 +161,8 @@ class Report(BaseModel):
     facts: Facts
     tokens: TokenPlan | None = None
     skipped: list[SkippedFile] = Field(default_factory=list)
+    roles: list[RoleStat] = Field(default_factory=list, description="every readable file by role: analysed, or set aside")
+    set_aside: list[SetAside] = Field(default_factory=list, description="readable files of roles not analysed this run")
     decode_notes: dict[str, str] = Field(default_factory=dict)
     architecture: Architecture = Field(default_factory=Architecture)
     findings: list[ReportFinding] = Field(default_factory=list)
