@@ -15,6 +15,7 @@ import typer
 from modernizer import __version__
 from modernizer.cli import analyze as _analyze
 from modernizer.cli import doctor as _doctor
+from modernizer.cli import eval as _eval
 from modernizer.cli import report as _report
 from modernizer.cli import review as _review
 from modernizer.cli import serve as _serve
@@ -45,6 +46,7 @@ app.command(epilog=EXIT_CODES)(_report.report)
 app.command(epilog=_review.REVIEW_EPILOG)(_review.review)
 app.command(epilog=_serve.SERVE_EPILOG)(_serve.serve)
 app.command()(_doctor.doctor)
+app.command(name="eval", epilog=_eval.EVAL_EPILOG)(_eval.eval_)
 
 
 def _failing_step(exc: BaseException) -> str:

@@ -1,0 +1,58 @@
+"""`modernize eval`: score a report against labels (precision, recall, F1 per CWE and overall)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modernizer.cli.common import fail, out
+
+EVAL_EPILOG = "Exit codes: 0 done; 2 bad input (report or labels file)."
+
+
+def eval_(
+    json_report: Annotated[Path, typer.Argument(help="A report written by `modernize analyze` (.json).")],
+    labels: Annotated[Path, typer.Option("--labels", "-l", help="EXPECTED.json (the samples), an OWASP Benchmark expectedresults-*.csv, or a CSV file,line,cwe,vulnerable.")],
+    slack: Annotated[int, typer.Option(min=0, help="Line level: a finding matches a label whose lines are within this many lines of its own.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON instead of a table.")] = False,
+) -> None:
+    """Score a report against labelled vulnerabilities: precision, recall and F1 at file and line
+    level, per CWE and overall, and how many findings were unverified, rejected or unlabelled.
+
+    A finding counts when it has a CWE and is grounded; it matches a label of the same file and
+    CWE (and, at line level, lines within --slack). With EXPECTED.json, which lists every
+    vulnerability, a finding matching none is a false positive; with the CSV formats, a finding on a
+    file labelled not vulnerable is.
+    """
+    from rich.table import Table
+
+    from modernizer.errors import ModernizerError
+    from modernizer.evaluate import evaluate, load_labels
+    from modernizer.reportfiles import load_report
+
+    try:
+        result = evaluate(load_report(json_report)[0], load_labels(labels), slack)
+    except ModernizerError as exc:
+        raise fail(exc) from None
+    if as_json:
+        out.print(result.model_dump_json(indent=2), markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=f"{json_report.name} against {result.labels} ({'complete labels' if result.complete else 'labelled files'}, "
+                        f"line slack {result.slack})")
+    for col in ("scope", "TP", "FP", "FN", "precision", "recall", "F1"):
+        table.add_column(col, justify="left" if col == "scope" else "right")
+
+    def row(name: str, s: dict) -> None:
+        fmt = lambda v: "-" if v is None else (f"{v:.2f}" if isinstance(v, float) else str(v))  # noqa: E731
+        table.add_row(name, *(fmt(s[k]) for k in ("tp", "fp", "fn", "precision", "recall", "f1")))
+
+    row("all, file level", result.file_level)
+    row("all, line level", result.line_level)
+    for cwe, s in result.by_cwe.items():
+        row(f"{cwe}, line level", s)
+    out.print(table)
+    out.print(f"findings scored {result.findings_scored}; without a CWE {result.findings_without_cwe}; "
+              f"unverified {result.findings_unverified}; rejected {result.findings_rejected}; "
+              f"matching no label {result.findings_unlabelled}", markup=False)

@@ -1,0 +1,15 @@
+package org.owasp.benchmark.testcode;
+
+import java.io.IOException;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+public class BenchmarkTest00002 extends javax.servlet.http.HttpServlet {
+    public void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String param = request.getParameter("vector");
+        String sql = "SELECT * FROM users WHERE name = ?";
+        java.sql.PreparedStatement ps = org.owasp.benchmark.helpers.DB.getConnection().prepareStatement(sql);
+        ps.setString(1, param);
+        ps.executeQuery();
+    }
+}

@@ -1,0 +1,12 @@
+package org.owasp.benchmark.testcode;
+
+import java.io.IOException;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+
+public class BenchmarkTest00003 extends javax.servlet.http.HttpServlet {
+    public void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String param = request.getParameter("vector");
+        response.getWriter().println("<p>Hello " + param + "</p>");
+    }
+}
