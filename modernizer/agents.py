@@ -26,11 +26,12 @@ from typing import Any, Literal
 import jinja2
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 
+from modernizer.admission import PREFIX_END
 from modernizer.errors import InputError
 from modernizer.resources import data_dir
 from modernizer.schemas import OUTPUT_MODELS
 
-SEPARATOR = "\n\n======== TASK ========\n"
+SEPARATOR = PREFIX_END  # the end of every shared prefix (admission.py sends what is above it as token ids, once)
 Role = Literal["findings", "plan", "verdicts", "synthesis", "followup", "fix"]
 ROLES: tuple[str, ...] = ("findings", "plan", "verdicts", "synthesis", "followup", "fix")
 

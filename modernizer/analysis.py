@@ -22,6 +22,7 @@ from modernizer.client import Endpoint, LLMClient, ServerInfo
 from modernizer.context import RENDER_VERSION, TokenPlan, codebase_header, directory_tree, render_codebase, render_file, render_files
 from modernizer.countcache import TokenCounts, digest
 from modernizer.engine import Run, run_chunked, run_single
+from modernizer.defaults import SLICE_TOKENS
 from modernizer.engine import budget
 from modernizer.engine.llm import LLM
 from modernizer.errors import InputError
@@ -45,7 +46,8 @@ class AnalyzeOptions(BaseModel):
     max_details: int = 8
     window: int | None = Field(default=None, description="override the window (for --plan without a server)")
     mode: Literal["auto", "single", "modules"] = "auto"
-    concurrency: int = Field(default=4, ge=1, description="modules analysed at once in chunked mode")
+    concurrency: int = Field(default=4, ge=1, description="requests in flight at once: sweep slices, or modules in chunked mode")
+    slice_tokens: int = Field(default=SLICE_TOKENS, ge=1000, description="tokens of code one findings request answers for (the sweep)")
     cache_dir: Path | None = None
     use_cache: bool = True
     agents_dir: Path | None = Field(default=None, description="agent definitions to use instead of the shipped ones")
@@ -249,23 +251,26 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
         t2 = time.perf_counter()
         run = Run(llm=client, agents=agents, system=prep.system, seed=options.seed, cache=cache, events=events,
-                  max_details=options.max_details)
+                  max_details=options.max_details, concurrency=options.concurrency,
+                  slice_tokens=options.slice_tokens)
         if not use_modules(options, tokens):
             budget.check_fits(tokens)
             events(Planned(tokens=tokens.total_tokens, window=tokens.budget.window if tokens.budget else info.max_model_len))
-            result = await run_single(run, prep.shared_head, prep.snapshot)
+            result = await run_single(run, prep.shared_head, prep.snapshot, tokens.by_file)
         else:
             plan = chunk_plan(prep, tokens, agents)
             window = tokens.budget.window
             events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,
                            cross_edges=len(plan.cross_edges)))
-            result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency)
+            result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency,
+                                       file_tokens=tokens.by_file)
             modules = ModuleRun(plan=plan, results=result.modules or [])
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
+        admission = [getattr(client, "admission_note", None)]
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)
     report = build_report(prep.snapshot, prep.facts, tokens, result, llm, timings, modules=modules,
-                          notes=tool_notes(prep.snapshot.root) + cache_notes(cache),
+                          notes=tool_notes(prep.snapshot.root) + cache_notes(cache) + [n for n in admission if n],
                           cache=cache.stats if cache else None, suppressions=suppressions)
     if baseline is not None:
         report = compare(report, baseline, baseline_source, present=present_in(prep.snapshot))

@@ -97,7 +97,7 @@ def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]
 
 
 def _stats(run: AgentRun) -> AgentStats:
-    return AgentStats(**run.model_dump(include={"agent", "subject", "status", "error", "requests", "prompt_tokens",
+    return AgentStats(**run.model_dump(include={"agent", "subject", "status", "error", "requests", "token_id_requests", "prompt_tokens",
                                                  "cached_tokens", "completion_tokens", "wall_s", "ttft_s", "attempts", "from_cache"}))
 
 
@@ -158,6 +158,7 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
                    for item in result.plan()]
     report.agents = [_stats(r) for r in result.runs]
     report.followups = [_stats(r) for r in result.details]
+    report.sweep = [_stats(r) for r in result.parts]
     report.prefix_cache = result.prefix_cache
     if modules is not None:
         report.modules = _modules(snapshot, facts, modules, report.findings)

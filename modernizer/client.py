@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from array import array
+from collections import OrderedDict
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, Field
 
-from modernizer import metrics
+from modernizer import admission, metrics
 from modernizer.events import Waiting
 from modernizer.records import PrefixCacheCounters
 from modernizer.errors import ContextOverflow, ModernizerError, ServerError, ServerUnavailable
@@ -51,6 +53,10 @@ class Endpoint(BaseModel):
     stall_timeout: float = Field(default=120.0, gt=0, description="seconds without a chunk once an answer streams")
     request_timeout: float = Field(default=900.0, gt=0, description="seconds a streaming answer may take in all")
     retries: int = 3
+    token_ids: bool = Field(default=True, description=(
+        "send long prompts that share a prefix as token ids (tokenized once through /tokenize) to /v1/completions, "
+        "so the server does not tokenize the shared codebase again for every request"))
+    token_ids_min_chars: int = Field(default=40_000, ge=0, description="shared prefixes shorter than this go as text")
 
 
 # First-token deadline: prefill has to read the whole prompt before anything comes back. Until the
@@ -58,7 +64,8 @@ class Endpoint(BaseModel):
 # tokens/s, an H200 the 538K-token Django subset at ~17.6K/s); afterwards, half the measured rate.
 PREFILL_FLOOR_TPS = 400.0
 FIRST_TOKEN_BASE_S = 60.0  # queueing, schema compilation, a busy server
-CHARS_PER_TOKEN_FLOOR = 2.5  # to size a prompt that was not counted: errs on the long side
+CHARS_PER_TOKEN_FLOOR = 2.5
+PREFIXES_KEPT = 8  # tokenized shared prefixes held at once (chunked mode has one per module; 4 bytes a token)  # to size a prompt that was not counted: errs on the long side
 
 
 TOKENIZER_PROBE = "modernizer probe: Ünïcödé 12345 {}()[];\n\tdef f(x): return x != 'é' // SELECT * FROM t;"
@@ -96,6 +103,8 @@ class Completion(BaseModel):
     wall_s: float
     ttft_s: float | None = None
     requests: int = Field(default=1, description="requests sent for it, retries included")
+    admission: Literal["text", "ids"] = Field(default="text", description=(
+        "how the prompt went: chat messages the server tokenizes, or token ids computed once per shared prefix"))
 
 
 def server_root(base_url: str) -> str:
@@ -113,15 +122,21 @@ class LLMClient:
         chat_timeout = httpx.Timeout(None, connect=endpoint.connect_timeout, write=60.0)
         import openai  # here, not at module level: a run without a model (--no-llm, --plan) never loads it
 
+        self._stream_http = httpx.AsyncClient(timeout=chat_timeout, transport=transport, trust_env=False)
         self._openai = openai.AsyncOpenAI(
             base_url=endpoint.base_url, api_key=endpoint.api_key, max_retries=0, timeout=chat_timeout,
-            http_client=httpx.AsyncClient(timeout=chat_timeout, transport=transport, trust_env=False),
+            http_client=self._stream_http,
         )
         self.model: str | None = endpoint.model
         self.on_wait: Callable[[Waiting], None] = lambda _e: None  # told what a long wait is for (the caller's terminal)
         self._reading = 0          # prompt tokens the server is still prefilling for our requests
         self._prefill_tps: float | None = None
         self.chat_requests = 0     # every chat request sent, failed ones included (the report's model_requests)
+        # admission (admission.py): shared prefixes tokenized once, as (prefix ids, stand-in prefix ids)
+        self._prefixes: OrderedDict[str, tuple[array, list[int]] | None] = OrderedDict()
+        self._prefix_locks: dict[str, asyncio.Lock] = {}
+        self._ids_ok = endpoint.token_ids
+        self.admission_note: str | None = None  # why token ids were turned off for this server, when they were
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -221,6 +236,50 @@ class LLMClient:
             raise ServerError(f"/tokenize answered 200 but not with vLLM's JSON ({kind}: {resp.text[:120]!r})",
                               "something other than vLLM answers at this address (a proxy or another web server?)") from exc
 
+    async def _token_ids(self, body: dict[str, Any]) -> list[int]:
+        resp = await self._post(self.root + "/tokenize", {"model": self.model, **body})
+        self._count(resp)
+        return [int(t) for t in resp.json()["tokens"]]
+
+    async def prompt_ids(self, messages: list[dict[str, str]]) -> list[int] | None:
+        """The request's prompt as token ids, its shared prefix tokenized only once (admission.py);
+        None when it should go as text: no long shared prefix, ids turned off, or a join that failed
+        its check. A server whose /tokenize cannot do this turns ids off for the rest of the run."""
+        if not self._ids_ok:
+            return None
+        split = admission.find_split(messages)
+        if split is None or split.offset < self.endpoint.token_ids_min_chars:
+            return None
+        key = admission.prefix_key(messages, split)
+        try:
+            async with self._prefix_locks.setdefault(key, asyncio.Lock()):
+                if key not in self._prefixes:
+                    self._prefixes[key] = await self._prefix_ids(messages, split)
+                    while len(self._prefixes) > PREFIXES_KEPT:
+                        old, _ = self._prefixes.popitem(last=False)
+                        self._prefix_locks.pop(old, None)
+                pair = self._prefixes.get(key)
+            if pair is None:
+                return None
+            prefix, stand_prefix = pair
+            stand = await self._token_ids({"messages": admission.stand_in(messages, split), "add_generation_prompt": True})
+        except ServerStuck:
+            raise
+        except (ServerError, KeyError, ValueError, TypeError) as exc:
+            self._ids_ok = False
+            self.admission_note = f"prompts go as text: /tokenize could not tokenize the shared prefix ({exc})"
+            return None
+        return admission.join(prefix.tolist(), stand_prefix, stand)
+
+    async def _prefix_ids(self, messages: list[dict[str, str]], split: admission.Split) -> tuple[array, list[int]] | None:
+        prefix = await self._token_ids({"messages": admission.prefix_messages(messages, split),
+                                        "add_generation_prompt": False, "continue_final_message": True})
+        stand = admission.stand_in(messages, split)
+        stand_split = admission.Split(index=split.index, offset=min(split.offset, admission.TAIL_CHARS))
+        stand_prefix = await self._token_ids({"messages": admission.prefix_messages(stand, stand_split),
+                                              "add_generation_prompt": False, "continue_final_message": True})
+        return array("i", prefix), stand_prefix
+
     async def prefix_cache(self) -> PrefixCacheCounters | None:
         """vLLM's cumulative prefix-cache counters, in tokens; None when /metrics is not there."""
         try:
@@ -281,6 +340,10 @@ class LLMClient:
         last = ""
         sent = 0
         try:
+            ids = await self.prompt_ids(messages)
+            if ids is not None:
+                text_body, body = body, {k: v for k, v in body.items() if k != "messages"} | {"prompt": ids}
+                tokens = len(ids)
             for attempt in range(self.endpoint.retries):
                 sent += 1
                 try:
@@ -295,6 +358,12 @@ class LLMClient:
                     if exc.status_code == 400 and is_overflow_text(text):
                         raise ContextOverflow(f"the server rejected the prompt as too long: {text[:300]}",
                                               "the window is smaller than planned; check --max-model-len on the server") from exc
+                    if exc.status_code == 400 and "prompt" in body:
+                        # a server that takes chat but not token ids: text from now on (the request is counted)
+                        self._ids_ok = False
+                        self.admission_note = f"prompts go as text: /v1/completions refused token ids ({text[:160]})"
+                        body = text_body
+                        continue
                     if exc.status_code < 500 and exc.status_code != 429:
                         raise ServerError(f"the server refused the request (HTTP {exc.status_code}): {text[:300]}") from exc
                     last = f"HTTP {exc.status_code}: {text[:200]}"
@@ -344,11 +413,14 @@ class LLMClient:
                                   "finished answers are kept, a re-run resumes") from exc
 
         try:
-            extra = {k: body[k] for k in ("seed",) if k in body}
-            kwargs = {k: v for k, v in body.items() if k not in ("seed",)}
+            as_ids = "prompt" in body
             silent = (f"the server sent nothing for {first_deadline:.0f}s (waiting for the first token of a "
                       f"{prompt_tokens:,}-token prompt)")
-            stream = await within(self._openai.chat.completions.create(**kwargs, **extra), silent, first_deadline)
+            if as_ids:
+                create = self._completions(body)
+            else:
+                create = self._openai.chat.completions.create(**body)
+            stream = await within(create, silent, first_deadline)
             chunks = stream.__aiter__()
             while True:
                 elapsed = time.perf_counter() - t0
@@ -368,8 +440,12 @@ class LLMClient:
                     usage = Usage(prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens,
                                   cached_tokens=getattr(details, "cached_tokens", None) if details else None)
                 for choice in chunk.choices:
-                    piece = choice.delta.content if choice.delta else None
-                    if ttft is None and (piece or choice.finish_reason or (choice.delta and getattr(choice.delta, "role", None))):
+                    if as_ids:
+                        piece, started = choice.text, False
+                    else:
+                        piece = choice.delta.content if choice.delta else None
+                        started = bool(choice.delta and getattr(choice.delta, "role", None))
+                    if ttft is None and (piece or choice.finish_reason or started):
                         first_seen()
                     if piece:
                         parts.append(piece)
@@ -385,8 +461,31 @@ class LLMClient:
             fresh = usage.prompt_tokens - (usage.cached_tokens or 0)
             if fresh > 2048:  # a real prefill, not a cache hit: it measures the server
                 self._prefill_tps = max(self._prefill_tps or 0.0, fresh / ttft)
-        return Completion(text="".join(parts), finish_reason=finish, usage=usage,
-                          wall_s=round(time.perf_counter() - t0, 3), ttft_s=None if ttft is None else round(ttft, 3))
+        text = "".join(parts)
+        return Completion(text=admission.strip_thinking(text) if as_ids else text, finish_reason=finish, usage=usage,
+                          wall_s=round(time.perf_counter() - t0, 3), ttft_s=None if ttft is None else round(ttft, 3),
+                          admission="ids" if as_ids else "text")
+
+    async def _completions(self, body: dict[str, Any]) -> AsyncIterator[_Chunk]:
+        """/v1/completions with a token-id prompt, streamed over plain httpx. Not through the openai
+        client: it walks every element of a prompt list in Python while building the request (32 s
+        for 538K ids, measured here; ``json.dumps`` takes 0.1 s). Failures are raised as the openai
+        client's own exceptions, so ``chat`` retries and reports them the same way."""
+        import openai
+
+        headers = {"content-type": "application/json", "accept": "text/event-stream",
+                   "authorization": f"Bearer {self.endpoint.api_key}"}
+        req = self._stream_http.build_request("POST", self.endpoint.base_url.rstrip("/") + "/completions",
+                                              content=json.dumps(body, separators=(",", ":")).encode(), headers=headers)
+        try:
+            resp = await self._stream_http.send(req, stream=True)
+        except httpx.TransportError as exc:
+            raise openai.APIConnectionError(request=req) from exc
+        if resp.status_code != 200:
+            await resp.aread()
+            await resp.aclose()
+            raise openai.APIStatusError(f"HTTP {resp.status_code}", response=resp, body=None)
+        return _sse(resp)
 
     async def _tell_wait(self, label: str, prompt_tokens: int, deadline: float, t0: float) -> None:
         """Progress lines while the server reads a prompt: after 20 s (sooner for short deadlines),
@@ -396,6 +495,42 @@ class LLMClient:
             self.on_wait(Waiting(label=label, prompt_tokens=prompt_tokens, waited_s=round(time.perf_counter() - t0, 1),
                                  deadline_s=round(deadline, 1)))
             await asyncio.sleep(60)
+
+
+class _Chunk(dict):
+    """A streamed JSON chunk read by attribute, as the openai client's objects are (absent: None)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return _wrap(self.get(name))
+
+
+def _wrap(v: Any) -> Any:
+    if isinstance(v, dict):
+        return _Chunk(v)
+    if isinstance(v, list):
+        return [_wrap(x) for x in v]
+    return v
+
+
+async def _sse(resp: httpx.Response) -> AsyncIterator[_Chunk]:
+    import openai
+
+    try:
+        async for line in resp.aiter_lines():
+            if not line.startswith("data:"):
+                continue
+            data = line[5:].strip()
+            if data == "[DONE]":
+                break
+            chunk = json.loads(data)
+            if isinstance(chunk, dict) and "error" in chunk:  # vLLM reports a failure inside the stream this way
+                err = chunk["error"]
+                raise openai.APIError(str(err.get("message") if isinstance(err, dict) else err), resp.request, body=chunk)
+            yield _Chunk(chunk)
+    except httpx.TransportError as exc:
+        raise openai.APIConnectionError(request=resp.request) from exc
+    finally:
+        await resp.aclose()
 
 
 def is_overflow_text(text: str) -> bool:

@@ -15,3 +15,8 @@ EXIT_INCOMPLETE = 5    # the report is written, but some agents or modules faile
 EXIT_WRITE = 6         # the reports could not be written
 EXIT_INTERNAL = 70     # EX_SOFTWARE: a bug; the crash file has the details
 EXIT_INTERRUPTED = 130
+
+# The sweep (engine/sweep.py): tokens of code one findings answer is asked to cover. A security
+# answer holds 20 findings; 32K tokens is ~2,500 lines, and a 538K-token codebase is 17 slices,
+# few enough that admitting them (not decoding them) stays a few seconds on an H200.
+SLICE_TOKENS = 32_000

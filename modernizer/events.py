@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Loaded(BaseModel):
@@ -37,6 +37,7 @@ class Planned(BaseModel):
 class WaveStarted(BaseModel):
     kind: Literal["wave"] = "wave"
     agents: list[str]
+    requests: int = Field(default=0, description="requests in the wave: a swept agent sends one per slice, a batched one per batch")
 
 
 class AgentFinished(BaseModel):
@@ -49,6 +50,7 @@ class AgentFinished(BaseModel):
     wall_s: float = 0.0
     from_cache: bool = False
     error: str | None = None
+    requests: int = 1
 
 
 class FollowupsFinished(BaseModel):
@@ -123,10 +125,12 @@ def describe(e: Event) -> str:
                     f"{e.module_budget:,} tokens, {e.cross_edges} cross-module edges")
         case Planned():
             return f"codebase prompt: {e.tokens:,} tokens (exact), fits the window: one shared context"
+        case WaveStarted() if e.requests > len(e.agents):
+            return f"agents: {', '.join(e.agents)} ({e.requests} requests over the cached codebase: slices and batches)"
         case WaveStarted():
             return f"agents: {', '.join(e.agents)}"
         case AgentFinished():
-            tail = " (from the result cache)" if e.from_cache else ""
+            tail = " (from the result cache)" if e.from_cache else (f" in {e.requests} requests" if e.requests > 1 else "")
             return (f"  {e.agent}: {e.status} ({e.prompt_tokens} prompt, {e.cached_tokens or 0} cached, {e.completion_tokens} out, "
                     f"{e.wall_s:.1f}s){tail}" + (f": {e.error}" if e.error and e.status != "ok" else ""))
         case FollowupsFinished():

@@ -55,6 +55,21 @@ def test_every_request_after_the_first_is_served_from_the_prefix_cache(hotel_rep
     assert report.prefix_cache.hits > 0
 
 
+def test_the_findings_agents_are_swept_in_slices_over_the_one_cached_prefix(hotel_report):
+    """The hotel is two slices: each findings agent sends one request per slice, every one after the
+    run's first reads the codebase from vLLM's prefix cache, and the agent's entry sums them."""
+    report, data, html, output = hotel_report
+    parts = [p for p in report.sweep if p.agent in ("analyzer", "security")]
+    assert sorted((p.agent, p.subject) for p in parts) == [(a, f"slice {k}/2") for a in ("analyzer", "security") for k in (1, 2)]
+    lead = next(p for p in parts if (p.agent, p.subject) == ("analyzer", "slice 1/2"))
+    assert all(p.cache_hit_rate >= 0.90 for p in parts if p is not lead), [(p.agent, p.subject, p.cache_hit_rate) for p in parts]
+    for agent in ("analyzer", "security"):
+        entry = next(a for a in report.agents if a.agent == agent)
+        mine = [p for p in parts if p.agent == agent]
+        assert entry.requests == sum(p.requests for p in mine) and entry.prompt_tokens == sum(p.prompt_tokens for p in mine)
+    assert "requests over the cached codebase" in output and "slice 2/2" in html
+
+
 def test_counts_in_the_report_are_computed_from_its_findings(hotel_report):
     report, data, *_ = hotel_report
     assert data["summary"]["findings"] == len(data["findings"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import random
 import shutil
 from pathlib import Path
@@ -52,11 +53,14 @@ def test_single_context_waves_go_prefix_first_and_in_dependency_order(tmp_path):
     assert all(a.status == "ok" for a in report.agents)
     order = model.order
     # the first request goes alone until its first token: the codebase is then in the prefix cache
-    assert order[:3] == ["start analyzer", "first analyzer", "start security"]
-    assert order.index("start modernization") > order.index("first security")
+    # (the hotel is two slices: each findings agent is swept in two requests over the same prefix)
+    assert order[:3] == ["start analyzer slice 1/2", "first analyzer slice 1/2", "start analyzer slice 2/2"]
+    assert set(order[2:5]) == {"start analyzer slice 2/2", "start security slice 1/2", "start security slice 2/2"}
+    assert order.index("start modernization") > max(order.index(f"first security slice {k}/2") for k in (1, 2))
     assert order.index("start validator") > order.index("first modernization")
     # every codebase request starts with the same bytes (the shared prefix)
-    code = [r for r in model.requests if r["label"] in ("analyzer", "security", "modernization", "validator")]
+    code = [r for r in model.requests if r["label"].split(" slice")[0] in ("analyzer", "security", "modernization", "validator")]
+    assert len(code) == 6
     head = code[0]["messages"][1]["content"].split("======== TASK ========")[0]
     assert all(r["messages"][1]["content"].startswith(head) for r in code)
     # follow-ups are short-context requests, one per plan item
@@ -171,3 +175,56 @@ def test_a_rerun_takes_token_counts_and_the_graph_from_the_user_cache(tmp_path, 
     other = hotel_model(text_count_factor=0.9)
     run(HOTEL, other)
     assert sum(other.tokenized) >= files
+
+
+def test_the_sweep_reports_more_findings_than_one_answer_can_hold():
+    """One security answer holds at most 20 findings; swept over slices of the cached prefix, a
+    run reports more, de-duplicated, and the validator judges them all in batches its answer holds."""
+    model = hotel_model(items=20)
+    report, said = run(HOTEL, model, slice_tokens=8_000, concurrency=8)
+    security = [f for f in report.findings if f.source == "security"]
+    assert len(security) > 20
+    slices = [r for r in model.requests if r["label"].startswith("security slice")]
+    assert len(slices) >= 4 and all("======== YOUR SLICE" in r["messages"][1]["content"] for r in slices)
+    # each slice is asked about its own files only, and together the slices cover every file
+    named = [set(re.findall(r"^- (\S+)$", r["messages"][1]["content"].split("YOUR SLICE")[1], re.M)) for r in slices]
+    assert all(not (a & b) for i, a in enumerate(named) for b in named[i + 1:])
+    assert set().union(*named) == {f.path for f in load_snapshot(HOTEL).files}
+    # ids are unique and no two findings are one (same file, overlapping lines, same CWE)
+    ids = [f.id for f in report.findings]
+    assert len(ids) == len(set(ids))
+    for i, a in enumerate(security):
+        for b in security[i + 1:]:
+            same_place = a.file == b.file and a.line_start <= b.line_end and b.line_start <= a.line_end
+            assert not (same_place and a.cwe == b.cwe and a.cwe)
+    # the validator saw every finding, in batches of at most 35
+    batches = [r for r in model.requests if r["label"].startswith("validator")]
+    assert len(batches) == -(-len(report.findings) // 35) > 1
+    shown = [set(re.findall(r'"id":"([A-Z]{1,2}[0-9]+)"', r["messages"][1]["content"].split("======== TASK ========")[1])) for r in batches]
+    assert set().union(*shown) >= set(ids)
+    security_run = next(a for a in report.agents if a.agent == "security")
+    assert security_run.status == "ok" and security_run.requests == len(slices)
+    assert [p.subject for p in report.sweep if p.agent == "security"] == [f"slice {k}/{len(slices)}" for k in range(1, len(slices) + 1)]
+    assert len([p for p in report.sweep if p.agent == "validator"]) == len(batches)
+    assert report.summary.model_requests == len(model.requests)
+
+
+def test_chunked_mode_sweeps_inside_each_module_prefix():
+    """A module larger than a slice: each map agent answers once per slice of the module's files,
+    every request starting with that module's code; the module's findings are merged per agent."""
+    model = hotel_model(items=20)
+    report, said = run(HOTEL, model, mode="modules", window=24_000, slice_tokens=2_000)
+    modules = report.modules.modules
+    assert report.modules.uncovered == [] and len(modules) >= 2
+    sec = [r for r in model.requests if r["label"].startswith("security")]
+    swept = [r for r in sec if " slice " in r["label"]]
+    assert swept and len(sec) > len(modules)
+    by_module: dict[str, list[str]] = {}
+    for r in swept:
+        text = r["messages"][1]["content"]
+        by_module.setdefault(re.search(r"MODULE (m\d+)", text).group(1), []).append(text.split("======== TASK ========")[0])
+    assert any(len(heads) > 1 for heads in by_module.values())
+    assert all(len(set(heads)) == 1 for heads in by_module.values())  # one module, one prefix
+    mine = [f for f in report.findings if f.source == "security"]
+    assert max(sum(f.module == m.id for f in mine) for m in modules) > 20  # past one answer's bound, within a module
+    assert all(m.agents["security"] == "ok" for m in modules)

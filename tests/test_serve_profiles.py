@@ -150,7 +150,11 @@ def test_every_profile_builds_a_local_prefix_cached_command(name):
     p = PROFILES[name]
     cmd = build_command(p, "/models/tiny" if p.device == "cpu" else None, [], 8123, Overrides(python="py"))
     a = cmd.argv
-    assert a[:3] == ["py", "-m", "vllm.entrypoints.openai.api_server"]
+    if p.api_server_count > 1:  # several API servers: only `vllm serve` starts them
+        assert a[:4] == ["py", "-m", "vllm.entrypoints.cli.main", "serve"]
+        assert _flag(a, "--api-server-count") == str(p.api_server_count)
+    else:
+        assert a[:3] == ["py", "-m", "vllm.entrypoints.openai.api_server"]
     assert _flag(a, "--host") == "127.0.0.1" and _flag(a, "--port") == "8123"
     assert "--enable-prefix-caching" in a and "--enable-prompt-tokens-details" in a
     assert json.loads(_flag(a, "--structured-outputs-config"))["backend"] == "xgrammar"
@@ -181,6 +185,12 @@ def test_hardware_specifics():
         assert _flag(build_command(PROFILES[name], None, [], 8000).argv, "--kv-cache-dtype") == "fp8"
     h200 = build_command(PROFILES["h200"], None, [], 8000)
     assert "--kv-cache-dtype" not in h200.argv and "--enforce-eager" not in h200.argv
+    # several API server processes admit a burst of long sweep requests in parallel (bench/results/admission.md)
+    assert _flag(h200.argv, "--api-server-count") == "4"
+    assert _flag(build_command(PROFILES["rtx4090"], None, [], 8000).argv, "--api-server-count") == "2"
+    assert "--api-server-count" not in build_command(PROFILES["cpu-test"], "/m/tiny", [], 8000).argv
+    one = build_command(PROFILES["h200"], None, [], 8000, Overrides(api_server_count=1))
+    assert "--api-server-count" not in one.argv
     assert _flag(build_command(PROFILES["h200-bf16"], None, [], 8000).argv, "--model").endswith("-BF16")
 
 
@@ -241,7 +251,7 @@ def test_serve_h200_dry_run_prints_the_exact_command(monkeypatch, tmp_path):
     words = shlex.split(res.stdout.replace("\\\n", " "))
     assert words[:2] == ["DO_NOT_TRACK=1", "VLLM_NO_USAGE_STATS=1"]
     a = words[2:]
-    assert a[:3] == [sys.executable, "-m", "vllm.entrypoints.openai.api_server"]
+    assert a[:4] == [sys.executable, "-m", "vllm.entrypoints.cli.main", "serve"] and _flag(a, "--api-server-count") == "4"
     for flag, value in [("--model", "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-FP8"), ("--host", "127.0.0.1"), ("--port", "8000"),
                         ("--max-model-len", "262144"), ("--gpu-memory-utilization", "0.90"), ("--max-num-seqs", "32"),
                         ("--reasoning-parser", "nemotron_v3"), ("--served-model-name", "nemotron")]:

@@ -40,8 +40,9 @@ def closed_port() -> int:
 
 
 def run_scripted(server: ScriptedServer, tmp_path, retries: int = 2, timeout: float = 30.0):
+    """One request per agent (no sweep: one slice holds the whole sample), so each test sees one agent's path."""
     opts = AnalyzeOptions(endpoint=Endpoint(base_url="http://127.0.0.1:9/v1", retries=retries, request_timeout=timeout),
-                          cache_dir=tmp_path / "cache")
+                          cache_dir=tmp_path / "cache", slice_tokens=1_000_000)
     factory = lambda ep: LLMClient(ep, transport=server.transport())  # noqa: E731
     return asyncio.run(analyze(HOTEL, opts, client_factory=factory))
 
@@ -196,7 +197,7 @@ def test_a_chat_that_never_starts_stops_the_run_at_its_first_token_deadline_and_
     assert exc.exit_code == 3 and took < 15
     assert re.search(r"the server sent nothing for 3s \(waiting for the first token of a [\d,]+-token prompt\)", exc.message)
     assert "--first-token-timeout" in exc.hint
-    assert any(re.search(r"waiting for the first token of (analyzer|security): the server is reading a [\d,]+-token prompt", m) for m in said)
+    assert any(re.search(r"waiting for the first token of (analyzer|security)( slice \d+/\d+)?: the server is reading a [\d,]+-token prompt", m) for m in said)
 
 
 def test_an_answer_that_stops_mid_stream_is_ended_by_the_stall_deadline(tmp_path):
@@ -210,3 +211,39 @@ def test_the_first_token_deadline_grows_with_the_prompt_and_what_the_server_is_a
     assert first_token_deadline(538_000, ahead_tokens=100_000) > big
     # once the server's prefill is measured (17.6K tokens/s on an H200), the deadline tightens
     assert first_token_deadline(538_000, measured_tps=17_600) < 130
+
+
+def test_a_failed_slice_leaves_its_agent_partial_with_the_slice_and_reason_and_keeps_the_others(tmp_path):
+    def chat(body, n):
+        name = body["response_format"]["json_schema"]["name"]
+        text = body["messages"][1]["content"]
+        if name == "SecurityOutput" and "YOUR SLICE (2 of 2)" in text:
+            return httpx.Response(500, json={"error": {"message": "engine dead"}})
+        if name == "SecurityOutput":
+            return sse(json.dumps({"findings": [{"id": "S1", "title": "SQL built from input", "category": "sql-injection",
+                                                 "cwe": "CWE-89", "severity": "high", "file": "x.java", "line_start": 1,
+                                                 "line_end": 1, "snippet": "x", "reason": "r"}]}))
+        return sse(json.dumps(VALID.get(name, {"steps": [], "code_example": "", "tests": []})))
+
+    opts = AnalyzeOptions(endpoint=Endpoint(base_url="http://127.0.0.1:9/v1", retries=1), cache_dir=tmp_path / "cache")
+    report = asyncio.run(analyze(HOTEL, opts, client_factory=lambda ep: LLMClient(ep, transport=ScriptedServer(chat).transport())))
+    sec = next(a for a in report.agents if a.agent == "security")
+    assert sec.status == "partial" and sec.requests == 2
+    assert sec.error.startswith("failed in 1 of 2 slices: slice 2/2: chat request") and "HTTP 500: engine dead" in sec.error
+    assert [f.id for f in report.findings if f.source == "security"] == ["S1"]  # the slice that answered is kept
+    assert next(a for a in report.agents if a.agent == "analyzer").status == "ok"
+
+
+def test_a_server_that_refuses_token_ids_gets_chat_text_for_the_rest_of_the_run(tmp_path):
+    """The shared prefix is tokenized, the first request goes to /v1/completions as ids and is
+    refused (a server or proxy without token-id prompts): that request and every later one go as
+    chat text, the run completes, and the report says why prompts went as text."""
+    refused = lambda body, n: httpx.Response(400, json={"error": {"message": "prompt token ids are not accepted here"}})  # noqa: E731
+    server = ScriptedServer(lambda body, n: sse(json.dumps(VALID[body["response_format"]["json_schema"]["name"]])),
+                            completions=refused)
+    report = run_scripted(server, tmp_path)
+    assert len(server.completion_calls) == 1 and isinstance(server.completion_calls[0]["prompt"], list)
+    assert len(server.chat_calls) == 4
+    assert all(a.status == "ok" and a.token_id_requests == 0 for a in report.agents)
+    assert report.agents[0].requests == 2  # the refused one counts
+    assert any("prompts go as text: /v1/completions refused token ids" in n for n in report.notes)

@@ -71,6 +71,16 @@ c5v)
 c2b)
   bash $S/config_run.sh s1_default --mid --profile -- "${PROF_ARGS[@]}" || bash $S/config_run.sh s1_default --mid
   echo s1_default > /tmp/logs/current ;;
+c2s)
+  # as c2 (unpack), then the sweep bench instead of the decode bench
+  cp -r .gpu-carry/c2/* /tmp/vp/
+  (cd /tmp/vp && sha256sum -c SHA256SUMS) || { echo "parts corrupt"; exit 1; }
+  cat /tmp/vp/part00 /tmp/vp/part01 /tmp/vp/part02 | xz -d -T0 | tar -x -C /tmp && rm -f /tmp/vp/part0*
+  tar -xJf /tmp/vp/assets.tar.xz -C /tmp && rm -rf /tmp/model/.cache
+  [ -d /tmp/vp/whl ] && python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/vllm-site /tmp/vp/whl/*.whl
+  echo "unpacked at +$(( $(date +%s) - T0 )) s"
+  bash $S/sweep.sh ;;
+sweep) bash $S/sweep.sh ;;
 layout) bash $S/layout.sh ;;
 *) echo "unknown call $1"; exit 2 ;;
 esac

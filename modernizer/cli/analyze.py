@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, FailOn, Model, check_fail_on, err, escape, fail, out
-from modernizer.defaults import DEFAULT_BASE_URL, DEFAULT_MAX_FILE_BYTES, EXIT_FINDINGS, EXIT_INCOMPLETE, FORMATS
+from modernizer.defaults import DEFAULT_BASE_URL, DEFAULT_MAX_FILE_BYTES, EXIT_FINDINGS, EXIT_INCOMPLETE, FORMATS, SLICE_TOKENS
 
 if TYPE_CHECKING:
     from modernizer.analysis import AnalyzeOptions
@@ -37,7 +37,9 @@ def analyze(
     window: Annotated[Optional[int], typer.Option(min=1, help="Context window to plan for when no server is asked (with --plan/--no-llm).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable runs.")] = 0,
     mode: Annotated[str, typer.Option(help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
-    concurrency: Annotated[int, typer.Option(min=1, help="Modules analysed at once in chunked mode (match the server's --max-num-seqs budget).")] = 4,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once: slices of the sweep in one shared context; modules (each with its map agents) in chunked mode. Match the server's --max-num-seqs.")] = 4,
+    slice_tokens: Annotated[int, typer.Option("--slice-tokens", min=1000, help="The sweep: tokens of code one findings request answers for. Each findings agent is asked once per slice, every request over the same cached codebase, so a run reports up to 20 security findings per slice, not per run.")] = SLICE_TOKENS,
+    token_ids: Annotated[bool, typer.Option("--token-ids/--text-prompts", help="Send requests over a long shared prefix as token ids to /v1/completions, the prefix tokenized once by the server (default), or as chat text the server tokenizes again for every request (slower to admit; for servers without /tokenize).")] = True,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Result cache and checkpoint directory, outside PATH (default: per user, e.g. ~/.cache/modernizer/results/<repo>-<hash>).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model for everything again; keep no checkpoint.")] = False,
     serve_profile: Annotated[Optional[str], typer.Option("--serve-profile", envvar="MODERNIZE_SERVE_PROFILE", help="Gateway mode: if nothing answers at the (local) endpoint, start the managed vLLM there with this profile (modernize serve --list-profiles) and leave it running until --idle-timeout.")] = None,
@@ -51,7 +53,9 @@ def analyze(
     """Analyse PATH and write reports/<repo>-<time>.json and .html.
 
     Runs the analyzer, security, modernization and validator agents over one shared, cached
-    codebase prompt, checks every finding against the code, and writes the reports.
+    codebase prompt (the findings agents swept in slices of the files, every slice reading the
+    whole codebase from the prefix cache), checks every finding against the code, and writes the
+    reports.
     """
     from modernizer import analysis
     from modernizer.analysis import AnalyzeOptions
@@ -87,9 +91,9 @@ def analyze(
     ingest.hidden += [own] if own else []
     opts = AnalyzeOptions(
         endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout,
-                          first_token_timeout=first_token_timeout),
+                          first_token_timeout=first_token_timeout, token_ids=token_ids),
         ingest=ingest, no_llm=no_llm, seed=seed, window=window,
-        mode=mode, concurrency=concurrency, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
+        mode=mode, concurrency=concurrency, slice_tokens=slice_tokens, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
     )
     say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False))
     if where and not plan:

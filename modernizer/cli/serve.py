@@ -26,6 +26,7 @@ def serve(
     data_parallel_size: Annotated[Optional[int], typer.Option("--data-parallel-size", "--dp", help="N replicas (each its own prefix cache: for several repositories at once).")] = None,
     max_model_len: Annotated[Optional[int], typer.Option("--max-model-len", help="Window in tokens (default: computed from free GPU memory, up to the model's 262,144).")] = None,
     max_num_seqs: Annotated[Optional[int], typer.Option("--max-num-seqs", help="Requests run at once per replica.")] = None,
+    api_server_count: Annotated[Optional[int], typer.Option("--api-server-count", min=1, help="vLLM API server processes, which tokenize and admit requests in parallel (default: 4 on H100/H200/Pro 6000, 2 on workstations, 1 for cpu-test).")] = None,
     quantization: Annotated[Optional[str], typer.Option("--quantization", help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
     kv_cache_dtype: Annotated[Optional[str], typer.Option("--kv-cache-dtype", help="auto or fp8.")] = None,
     gpu_memory_utilization: Annotated[Optional[float], typer.Option("--gpu-memory-utilization", help="Fraction of each GPU's memory vLLM may take (default: the profile's, lowered to what is free).")] = None,
@@ -71,7 +72,7 @@ def serve(
     overrides = profiles.Overrides(
         python=vllm_python or manager.vllm_python(), tensor_parallel_size=tensor_parallel_size,
         data_parallel_size=data_parallel_size, max_model_len=max_model_len, max_num_seqs=max_num_seqs,
-        quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
+        api_server_count=api_server_count, quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
         cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg,
         env=dict(e.split("=", 1) for e in env))
     say = lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False)  # noqa: E731

@@ -114,6 +114,7 @@ async def _ask_model(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], sche
             if attempt == 0 and on_first_token:
                 on_first_token()  # never leave the wave waiting on a failed leader
         run.requests += comp.requests
+        run.token_id_requests += comp.admission == "ids"
         run.prompt_tokens += comp.usage.prompt_tokens
         run.completion_tokens += comp.usage.completion_tokens
         if comp.usage.cached_tokens is not None:

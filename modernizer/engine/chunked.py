@@ -20,10 +20,11 @@ from modernizer.engine import budget
 from modernizer.engine.followups import followup_jobs, report_followups
 from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult, SourcedFinding
 from modernizer.engine.run import Run, finished_event
+from modernizer.engine.sweep import aggregate, fold, plan_slices, slice_note
 from modernizer.events import ModuleFinished, ModuleSplit, ReduceStarted, WaveStarted
 from modernizer.facts import Facts
 from modernizer.context import render_file
-from modernizer.modules import Module, ModulePlan, split_module
+from modernizer.modules import FilePart, Module, ModulePlan, split_module
 from modernizer.schemas import SEVERITIES, AnalyzerOutput
 from modernizer.snapshot import Snapshot
 
@@ -81,55 +82,63 @@ def merge_findings(results: list[ModuleResult], specs: list[AgentSpec]) -> list[
 
 
 def combined_run(spec: AgentSpec, results: list[ModuleResult]) -> AgentRun:
-    """One agent over all modules: ok, partial (some modules failed: their reasons are kept, one
-    per module) or failed (none succeeded). Its findings are in the merged list, not here."""
+    """One agent over all modules: ok, partial (reasons per module) or failed; findings are merged apart."""
     runs = [x for r in results for x in r.runs if x.agent == spec.name]
-    spent = runs + [x for r in results for x in r.superseded if x.agent == spec.name]  # what the server was sent
+    spent = [x for r in results for x in r.superseded if x.agent == spec.name]
     failed = [(r.id, x.error or "failed") for r in results for x in r.runs if x.agent == spec.name and x.status != "ok"]
-    cached = [x.cached_tokens for x in spent if x.cached_tokens is not None]
-    status = "ok" if not failed else ("partial" if len(failed) < len(runs) else "failed")
-    error = None
-    if failed:
-        shown = "; ".join(f"{m}: {why}" for m, why in failed[:20])
-        error = f"failed in {len(failed)} of {len(runs)} modules: {shown}" + (f"; ... {len(failed) - 20} more" if len(failed) > 20 else "")
-    return AgentRun(
-        agent=spec.name, role=spec.role, id_prefix=spec.id_prefix, output_type=spec.output, status=status, error=error,
-        requests=sum(x.requests for x in spent), prompt_tokens=sum(x.prompt_tokens for x in spent),
-        cached_tokens=sum(cached) if cached else None, completion_tokens=sum(x.completion_tokens for x in spent),
-        wall_s=round(max((x.wall_s for x in runs), default=0.0), 3),
-    )  # an aggregate, never "from cache" itself: the modules' own entries say which were
+    return aggregate(spec, runs, failed, spent, "modules")
 
 
 def by_severity(findings: list[SourcedFinding]) -> list[SourcedFinding]:
     return sorted(findings, key=lambda f: (_RANK.get(f.finding.severity, 9), f.id))
 
 
-async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, window: int, concurrency: int) -> list[ModuleResult]:
+async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, window: int, concurrency: int,
+                      file_tokens: dict[str, int] | None = None) -> list[ModuleResult]:
     specs = budget.map_agents(run.agents)
     need = budget.map_reserve(run.agents, window)
     file_lines = {f.path: f.lines for f in snapshot.files}
+    sizes = {f.path: (file_tokens or {}).get(f.path, len(f.text) // 4) for f in snapshot.files}
     sem = asyncio.Semaphore(max(1, concurrency))
     done_count = 0
 
+    def part_tokens(p: FilePart) -> int:
+        lines = max(file_lines.get(p.path, 1), 1)
+        return sizes.get(p.path, 0) * ((p.end or lines) - p.start + 1) // lines
+
     async def one(module: Module, depth: int = 0, parent: str | None = None) -> list[ModuleResult]:
         """The module's map answers, checked against the server's exact count first: a module the
-        plan under-estimated (or that the server rejects as too long) is halved and each half asked."""
+        plan under-estimated (or that the server rejects as too long) is halved and each half asked.
+        A module larger than a slice is swept: each map agent answers once per slice of its files."""
         nonlocal done_count
         head = render_module(snapshot, module) + module_context(plan, module, facts)
-        jobs = [(s, messages(run.system, head, render_task(s, **task_inputs(run.agents, s, {})))) for s in specs]
-        cached = all(run.cached(s, m) for s, m in jobs)
-        used = None if cached else await run.llm.tokenize_messages(jobs[0][1])
+        slices = plan_slices([(p.path, part_tokens(p)) for p in module.parts], run.slice_tokens)
+        jobs, subjects = [], []
+        for s in specs:
+            task = render_task(s, **task_inputs(run.agents, s, {}))
+            if len(slices) > 1:
+                for k, files in enumerate(slices, 1):
+                    jobs.append((s, messages(run.system, head, task + slice_note(files, k, len(slices)))))
+                    subjects.append(f"slice {k}/{len(slices)}")
+            else:
+                jobs.append((s, messages(run.system, head, task)))
+                subjects.append(None)
+        cached = all(run.cached(s, m, sub) for (s, m), sub in zip(jobs, subjects))
+        longest = max(jobs, key=lambda j: sum(len(m["content"]) for m in j[1]))[1]  # the room must hold the longest slice note
+        used = None if cached else await run.llm.tokenize_messages(longest)
         halves = split_module(module, file_lines) if depth < MAX_SPLITS else None
         if used is not None and used + need > window and halves:
             run.events(ModuleSplit(id=module.id, name=module.name, counted=used, planned=module.tokens, window=window))
             return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
-        async with sem:
-            runs = await run.wave(jobs, max_tokens=budget.room(window, used) if used is not None else need)
-        if any(r.error_kind == "overflow" for r in runs) and halves:
+        async with sem:  # the module's requests: its lead alone until its first token, then at most one per map agent in flight
+            answers = await run.wave(jobs, max_tokens=budget.room(window, used) if used is not None else need,
+                                     subjects=subjects, limit=len(specs))
+        if any(r.error_kind == "overflow" for r in answers) and halves:
             run.events(ModuleSplit(id=module.id, name=module.name, planned=module.tokens, window=window, rejected=True))
             pieces = [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
-            pieces[0].superseded.extend(runs)
+            pieces[0].superseded.extend(answers)
             return pieces
+        runs = [fold(s, [a for (sp, _), a in zip(jobs, answers) if sp is s], module.id)[0] for s in specs]
         done_count += 1
         run.events(ModuleFinished(done=done_count, total=len(plan.modules), id=module.id, name=module.name,
                                   agents=[finished_event(r) for r in runs]))
@@ -177,9 +186,10 @@ def compact_outputs(run: Run, spec: AgentSpec, done: dict[str, AgentRun], merged
 
 
 async def run_chunked(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, *, window: int,
-                      concurrency: int = 4) -> PipelineResult:
+                      concurrency: int = 4, file_tokens: dict[str, int] | None = None) -> PipelineResult:
+    """``file_tokens``: tokens per file (the token plan's), to size the sweep's slices in a module."""
     async def body() -> PipelineResult:
-        results = await map_modules(run, snapshot, facts, plan, window, concurrency)
+        results = await map_modules(run, snapshot, facts, plan, window, concurrency, file_tokens)
         map_specs = budget.map_agents(run.agents)
         merged = merge_findings(results, map_specs)
         done: dict[str, AgentRun] = {s.name: combined_run(s, results) for s in map_specs}

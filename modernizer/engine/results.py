@@ -25,6 +25,7 @@ class AgentRun(BaseModel):
         default=None, description="overflow: the server said the prompt does not fit (chunked mode splits the module and retries)")
     attempts: list[Attempt] = Field(default_factory=list)
     requests: int = 0
+    token_id_requests: int = Field(default=0, description="requests whose prompt went as token ids, the shared prefix tokenized once")
     prompt_tokens: int = 0
     cached_tokens: int | None = None
     completion_tokens: int = 0
@@ -69,7 +70,8 @@ class PipelineResult(BaseModel):
     prefix_cache: PrefixCacheCounters | None = Field(default=None, description="vLLM /metrics delta over the run, in tokens")
     wall_s: float = 0.0
     modules: list[ModuleResult] | None = Field(default=None, description="chunked mode: every module as it ran")
-    merged: list[SourcedFinding] | None = Field(default=None, description="chunked mode: every module's findings, renumbered, plus the cross-module ones")
+    merged: list[SourcedFinding] | None = Field(default=None, description="every finding, renumbered and de-duplicated: the sweep's slices (single mode), every module's plus the cross-module ones (chunked)")
+    parts: list[AgentRun] = Field(default_factory=list, description="single mode: each request of a swept agent (a slice) or of a batched verdicts agent (a batch), when there was more than one")
 
     def with_role(self, *roles: str) -> list[AgentRun]:
         return [r for r in self.runs if r.role in roles and r.output is not None]

@@ -13,6 +13,7 @@ from modernizer.agents import Agents, AgentSpec
 from modernizer.engine.asker import answer_key, ask
 from modernizer.engine.llm import LLM
 from modernizer.engine.results import AgentRun, PipelineResult
+from modernizer.defaults import SLICE_TOKENS
 from modernizer.events import AgentFinished, Event, ignore
 from modernizer.resultcache import ResultCache
 
@@ -28,6 +29,8 @@ class Run:
     cache: ResultCache | None = None
     events: Callable[[Event], None] = ignore
     max_details: int = MAX_DETAILS
+    concurrency: int = 4
+    slice_tokens: int = SLICE_TOKENS
     started: float = field(default_factory=time.perf_counter)
 
     async def ask(self, spec: AgentSpec, msgs: list[dict[str, str]], *, max_tokens: int | None = None,
@@ -36,22 +39,32 @@ class Run:
         return await ask(self.llm, spec, msgs, seed=self.seed, on_first_token=on_first_token, subject=subject,
                          cache=self.cache, max_tokens=max_tokens, schema=schema)
 
-    def cached(self, spec: AgentSpec, msgs: list[dict[str, str]]) -> bool:
+    def cached(self, spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None = None) -> bool:
         """Whether this request's answer is in the result cache already (no request needed)."""
-        return self.cache is not None and self.cache.has(answer_key(self.llm.model, spec, msgs, None, self.seed))
+        return self.cache is not None and self.cache.has(answer_key(self.llm.model, spec, msgs, None, self.seed, subject))
 
-    async def wave(self, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], max_tokens: int | None = None) -> list[AgentRun]:
+    async def wave(self, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], max_tokens: int | None = None,
+                   subjects: list[str | None] | None = None, limit: int | None = None) -> list[AgentRun]:
         """Requests sharing one prefix: the first goes alone until its first token (the prefix is then
-        prefilled and cached by vLLM), the others start then and read the prefix from cache."""
+        prefilled and cached by vLLM), the others start then and read the prefix from cache, at most
+        ``limit`` in flight at once (the lead included; None: all)."""
+        subjects = subjects or [None] * len(jobs)
         (lead_spec, lead_msgs), rest = jobs[0], jobs[1:]
         warmed = asyncio.Event()
-        lead = asyncio.create_task(self.ask(lead_spec, lead_msgs, max_tokens=max_tokens, on_first_token=warmed.set))
+        sem = asyncio.Semaphore(max(1, (limit or len(jobs)) - 1)) if rest else None
+
+        async def one(spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None) -> AgentRun:
+            async with sem:
+                return await self.ask(spec, msgs, max_tokens=max_tokens, subject=subject)
+
+        lead = asyncio.create_task(self.ask(lead_spec, lead_msgs, max_tokens=max_tokens, subject=subjects[0],
+                                            on_first_token=warmed.set))
         try:
             # the lead's first token, or its end: a lead that fails before answering must not leave the others waiting
             waiter = asyncio.create_task(warmed.wait())
             await asyncio.wait({lead, waiter}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
-            others = await asyncio.gather(*(self.ask(sp, m, max_tokens=max_tokens) for sp, m in rest))
+            others = await asyncio.gather(*(one(sp, m, s) for (sp, m), s in zip(rest, subjects[1:])))
             return [await lead, *others]
         finally:
             if not lead.done():
@@ -76,4 +89,5 @@ class Run:
 
 def finished_event(run: AgentRun) -> AgentFinished:
     return AgentFinished(agent=run.agent, status=run.status, prompt_tokens=run.prompt_tokens, cached_tokens=run.cached_tokens,
-                         completion_tokens=run.completion_tokens, wall_s=run.wall_s, from_cache=run.from_cache, error=run.error)
+                         completion_tokens=run.completion_tokens, wall_s=run.wall_s, from_cache=run.from_cache, error=run.error,
+                         requests=run.requests)

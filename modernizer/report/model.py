@@ -25,7 +25,9 @@ from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 # suppression on findings; baseline and fixed on the report. 1.0 reports still load (defaults).
 # 1.2: facts.graph.modules is facts.graph.directories ("module" means a chunk only); agents carry
 # status "partial"; modules carry errors, prompt_tokens and split_from. 1.1 and 1.0 reports still load.
-SCHEMA_VERSION = "1.2"
+# 1.3: roles and set_aside (file roles); sweep (each slice or batch request of a swept agent, whose
+# entry in agents is their aggregate). 1.2 and earlier reports still load.
+SCHEMA_VERSION = "1.3"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
 
@@ -96,6 +98,7 @@ class AgentStats(BaseModel):
     status: str
     error: str | None = None
     requests: int
+    token_id_requests: int = Field(default=0, description="of those, sent as token ids (the shared prefix tokenized once, not per request)")
     prompt_tokens: int
     cached_tokens: int | None
     completion_tokens: int
@@ -171,6 +174,8 @@ class Report(BaseModel):
     plan: list[ReportPlanItem] = Field(default_factory=list)
     agents: list[AgentStats] = Field(default_factory=list)
     followups: list[AgentStats] = Field(default_factory=list)
+    sweep: list[AgentStats] = Field(default_factory=list, description="single mode: each request of a swept findings agent (subject: its slice) "
+                                    "or batched verdicts agent (its batch); the agent's entry in agents sums them")
     prefix_cache: PrefixCacheCounters | None = None
     result_cache: CacheStats | None = None
     modules: Modules | None = None

@@ -193,7 +193,7 @@ def read_state(directory: Path) -> ServerState | None:
         state = ServerState.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if pid_alive(state.supervisor_pid, expect=SUPERVISOR_MODULE) or pid_alive(state.pid, expect=profiles.VLLM_MODULE):
+    if pid_alive(state.supervisor_pid, expect=SUPERVISOR_MODULE) or pid_alive(state.pid, expect=profiles.VLLM_PROCESS):
         return state
     with contextlib.suppress(OSError):
         path.unlink()
@@ -347,7 +347,7 @@ def stop(directory: Path, timeout: float = 60.0) -> ServerState | None:
         if not wait_gone(state.supervisor_pid, timeout, expect=SUPERVISOR_MODULE):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(state.supervisor_pid, signal.SIGKILL)
-    if pid_alive(state.pid, expect=profiles.VLLM_MODULE):
+    if pid_alive(state.pid, expect=profiles.VLLM_PROCESS):
         stop_group(state.pid, grace=10.0)
     with contextlib.suppress(OSError):
         (directory / STATE_FILE).unlink()

@@ -28,10 +28,14 @@ def sse(text: str, finish: str = "stop", prompt_tokens: int = 100, cached: int =
 class ScriptedServer:
     """An httpx transport: /v1/models, /tokenize and /metrics answer normally; chat runs ``chat``."""
 
-    def __init__(self, chat: Chat, window: int = 65536) -> None:
+    def __init__(self, chat: Chat, window: int = 65536, completions: Chat | None = None) -> None:
         self.chat = chat
         self.window = window
         self.chat_calls: list[dict] = []
+        # with ``completions``, /tokenize also gives ids (one per character of a ChatML rendering, enough for
+        # the client to join a prefix and a task) and /v1/completions runs it
+        self.completions = completions
+        self.completion_calls: list[dict] = []
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._handle)
@@ -43,11 +47,25 @@ class ScriptedServer:
         if path == "/tokenize":
             body = json.loads(request.content)
             text = body.get("prompt") or "".join(m["content"] for m in body.get("messages", []))
-            return httpx.Response(200, json={"count": max(1, len(text) // 4), "max_model_len": self.window, "tokens": []})
+            tokens = [ord(c) for c in _chatml(body)] if self.completions else []
+            return httpx.Response(200, json={"count": max(1, len(text) // 4), "max_model_len": self.window, "tokens": tokens})
         if path == "/metrics":
             return httpx.Response(200, text="vllm:prefix_cache_queries_total 0\nvllm:prefix_cache_hits_total 0\n")
+        if path.endswith("/v1/completions") and self.completions:
+            body = json.loads(request.content)
+            self.completion_calls.append(body)
+            return self.completions(body, len(self.completion_calls))
         if path.endswith("/chat/completions"):
             body = json.loads(request.content)
             self.chat_calls.append(body)
             return self.chat(body, len(self.chat_calls))
         return httpx.Response(404)
+
+
+def _chatml(body: dict) -> str:
+    if "messages" not in body:
+        return body.get("prompt", "")
+    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in body["messages"])
+    if body.get("continue_final_message"):
+        return text[: -len("<|im_end|>\n")]
+    return text + ("<|im_start|>assistant\n" if body.get("add_generation_prompt", True) else "")

