@@ -47,6 +47,8 @@ class AgentSpec(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     needs: list[str] = Field(default_factory=list, description="agent names or roles whose outputs this agent reads")
     context: Literal["codebase", "cited", "digest"] = "codebase"
+    candidates: bool = Field(default=False, description=(
+        "findings agents: each request also lists the computed candidates (static pass) in the files it answers for"))
     _template_dir: Path | None = PrivateAttr(default=None)
 
     @field_validator("output")

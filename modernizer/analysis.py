@@ -7,6 +7,8 @@ decide where the network is; the functions in between are pure. What happens is 
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from modernizer.agents import Agents, load_agents, messages, render, render_task, task_inputs
 from modernizer.assemble import ModuleRun, build_report
 from modernizer.baseline import compare, present_in
+from modernizer.candidates.model import CandidateSet
 from modernizer.client import Endpoint, LLMClient, ServerInfo
 from modernizer.context import RENDER_VERSION, TokenPlan, codebase_header, directory_tree, render_codebase, render_file, render_files
 from modernizer.countcache import TokenCounts, digest
@@ -51,6 +54,9 @@ class AnalyzeOptions(BaseModel):
     cache_dir: Path | None = None
     use_cache: bool = True
     agents_dir: Path | None = Field(default=None, description="agent definitions to use instead of the shipped ones")
+    candidates: bool = Field(default_factory=lambda: os.environ.get("MODERNIZE_CANDIDATES", "on").lower() not in ("0", "off", "false", "no"),
+                             description="run the static candidates pass (Semgrep OSS, our rules); $MODERNIZE_CANDIDATES=off turns it off")
+    rules: list[Path] = Field(default_factory=list, description="more Semgrep rule files for the candidates pass")
 
     def agents(self) -> Agents:
         return load_agents(self.agents_dir)
@@ -218,6 +224,29 @@ def tool_notes(root: str | Path) -> list[str]:
     return []
 
 
+def check_rules(options: AnalyzeOptions) -> None:
+    """A user's rule file that is not valid stops the run before any work (InputError)."""
+    from modernizer.candidates.engine import builtin_rules, check_rule_file
+
+    taken = set(builtin_rules()) if options.rules else set()
+    for p in options.rules:
+        taken.update(check_rule_file(Path(p).expanduser().resolve(), taken))
+
+
+async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions) -> CandidateSet | str:
+    """The static pass in a worker thread (Semgrep is a subprocess: it takes the CPU while the
+    server prefills on the GPU); why it did not run, when it did not."""
+    if not options.candidates:
+        return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
+    from modernizer.candidates import CandidatesUnavailable, find_candidates
+
+    texts = {f.path: f.text for f in snapshot.files}
+    try:
+        return await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules)
+    except CandidatesUnavailable as exc:
+        return f"the candidates pass did not run: {exc}"
+
+
 async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ignore,
                   client_factory: Callable[[Endpoint], LLM] = LLMClient,
                   baseline: Report | None = None, baseline_source: str = "") -> Report:
@@ -226,6 +255,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache_dir = cache_location(options, path) if not options.no_llm else None  # refused before any work
+    check_rules(options)
     prep = prepare(path, options)
     suppressions = load_suppressions(prep.snapshot.root)  # a broken file stops the run before any model call
     timings["ingest_and_facts_s"] = round(time.perf_counter() - t0, 3)
@@ -234,9 +264,13 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     agents = options.agents()
     if options.no_llm:
         t1 = time.perf_counter()
+        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options))
         tokens = await plan_tokens(prep, None, None, agents, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
-        report = build_report(prep.snapshot, prep.facts, tokens, None, None, timings, notes=tool_notes(prep.snapshot.root))
+        cands = await pending
+        timings["candidates_s"] = round(time.perf_counter() - t1, 3)
+        report = build_report(prep.snapshot, prep.facts, tokens, None, None, timings, notes=tool_notes(prep.snapshot.root),
+                              candidates=cands)
         if baseline is not None:
             report.notes.append("--baseline was not applied: with --no-llm there are no findings to compare.")
         return report
@@ -244,6 +278,14 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     async with client_factory(options.endpoint) as client:
         client.on_wait = events
         info = await client.probe()
+        # started now: it runs on the CPU beside the token count and the first request's prefill
+        t_c = time.perf_counter()
+        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options))
+
+        async def candidate_list() -> list:
+            found = await pending
+            timings["candidates_s"] = round(time.perf_counter() - t_c, 3)
+            return [] if isinstance(found, str) else found.candidates
         cache = open_cache(cache_dir, events)  # only once a server answers: a failed run leaves nothing behind
         events(ServerFound(url=info.base_url, model=info.model, window=info.max_model_len))
         t1 = time.perf_counter()
@@ -256,22 +298,24 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
         if not use_modules(options, tokens):
             budget.check_fits(tokens)
             events(Planned(tokens=tokens.total_tokens, window=tokens.budget.window if tokens.budget else info.max_model_len))
-            result = await run_single(run, prep.shared_head, prep.snapshot, tokens.by_file)
+            result = await run_single(run, prep.shared_head, prep.snapshot, tokens.by_file, candidates=asyncio.ensure_future(candidate_list()))
         else:
             plan = chunk_plan(prep, tokens, agents)
             window = tokens.budget.window
             events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,
                            cross_edges=len(plan.cross_edges)))
+            run.candidates = await candidate_list()
             result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency,
                                        file_tokens=tokens.by_file)
             modules = ModuleRun(plan=plan, results=result.modules or [])
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
         admission = [getattr(client, "admission_note", None)]
+        cands = await pending
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)
     report = build_report(prep.snapshot, prep.facts, tokens, result, llm, timings, modules=modules,
                           notes=tool_notes(prep.snapshot.root) + cache_notes(cache) + [n for n in admission if n],
-                          cache=cache.stats if cache else None, suppressions=suppressions)
+                          cache=cache.stats if cache else None, suppressions=suppressions, candidates=cands)
     if baseline is not None:
         report = compare(report, baseline, baseline_source, present=present_in(prep.snapshot))
     return report

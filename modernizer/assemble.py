@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 
 from pydantic import BaseModel
 
+from modernizer.candidates.model import CandidateSet, family_of
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import ground
@@ -20,8 +21,9 @@ from modernizer.modules import ModulePlan
 from modernizer.records import CacheStats
 from modernizer.redact import SecretIndex
 from modernizer.roles import ROLES
-from modernizer.report.model import (AgentStats, AppliedSuppression, Architecture, LLMInfo, Modules, ModuleSummary,
-                                     RepoInfo, Report, ReportFinding, ReportPlanItem, RoleStat)
+from modernizer.report.model import (AgentStats, AppliedSuppression, Architecture, Candidates, LLMInfo, Modules,
+                                     ModuleSummary, RepoInfo, Report, ReportCandidate, ReportFinding, ReportPlanItem,
+                                     RoleStat)
 from modernizer.report.seal import seal
 from modernizer.schemas import SEVERITIES, PlanRisk
 from modernizer.snapshot import Snapshot
@@ -130,9 +132,10 @@ def _modules(snapshot: Snapshot, facts: Facts, run: ModuleRun, findings: list[Re
 def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, result: PipelineResult | None,
                  llm: LLMInfo | None, timings: dict[str, float] | None = None, notes: list[str] | None = None,
                  now: datetime | None = None, modules: ModuleRun | None = None, cache: CacheStats | None = None,
-                 suppressions: list[Suppression] | None = None) -> Report:
+                 suppressions: list[Suppression] | None = None, candidates: CandidateSet | str | None = None) -> Report:
     """``suppressions`` (the analysed repo's modernize-suppressions.toml) are matched by
-    fingerprint; expiry is judged on the day of ``now``."""
+    fingerprint; expiry is judged on the day of ``now``. ``candidates``: the static pass's result,
+    or why it did not run."""
     notes = list(notes or [])
     report = Report(
         generated_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
@@ -145,7 +148,8 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     )
     if result is None:
         report.notes.insert(0, "Run with --no-llm: the model sections (architecture, findings, plan, agents) are empty; the facts are complete.")
-        return seal(report)
+        report.candidates = candidate_section(candidates, [])
+        return seal(report, SecretIndex.from_texts(f.text for f in snapshot.files))
     arch = result.architecture()
     if arch is not None:
         report.architecture = Architecture(summary=arch[0], tech_stack=arch[1], components=arch[2])
@@ -173,4 +177,25 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
         report.notes.append("Part of the analysis failed (the run exits 5): " + "; ".join(
             f"{a.agent} {a.status}: {a.error or 'no answer'}" for a in failed) + ".")
     report = apply_suppressions(report, suppressions or [], (now or datetime.now(timezone.utc)).date())
+    report.candidates = candidate_section(candidates, report.findings)
     return seal(report, SecretIndex.from_texts(f.text for f in snapshot.files))
+
+
+CONFIRM_SLACK = 5  # lines between a candidate and a finding of its family that confirms it
+
+
+def candidate_section(candidates: CandidateSet | str | None, findings: list[ReportFinding]) -> Candidates | None:
+    """The candidates as facts, numbered in file and line order, each with the grounded findings
+    (not rejected) of its family in its file within ``CONFIRM_SLACK`` lines."""
+    if candidates is None:
+        return None
+    if isinstance(candidates, str):
+        return Candidates(skipped=candidates)
+    items = []
+    for i, c in enumerate(sorted(candidates.candidates, key=lambda c: (c.file, c.line_start, c.rule)), 1):
+        by = [f.id for f in findings
+              if f.file == c.file and f.grounding.status != "rejected" and f.cwe and family_of(f.cwe) == c.family
+              and f.line_start - CONFIRM_SLACK <= c.line_end and c.line_start <= f.line_end + CONFIRM_SLACK]
+        items.append(ReportCandidate(**c.model_dump(), id=f"C{i}", confirmed_by=by))
+    return Candidates(engine=candidates.engine, engine_version=candidates.engine_version, rules=candidates.rules,
+                      files_scanned=candidates.files_scanned, seconds=candidates.seconds, items=items, errors=candidates.errors)

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, Field
 
+from modernizer.candidates.model import family_of
 from modernizer.errors import InputError
 from modernizer.report import Report, ReportFinding
 
@@ -76,7 +77,11 @@ class Evaluation(BaseModel):
     file_level: dict[str, float | int | None]
     line_level: dict[str, float | int | None]
     by_cwe: dict[str, dict[str, float | int | None]] = Field(description="line level, per CWE")
-    candidate_recall: float | None = Field(default=None, description="labelled vulnerabilities with a computed candidate of their family (when the run has candidates)")
+    candidate_recall: float | None = Field(default=None, description=(
+        "labelled vulnerabilities with a computed candidate of their CWE family in their file, within the slack of their "
+        "lines (None when the report has no candidates section)"))
+    candidates: int | None = Field(default=None, description="candidates in the report")
+    candidate_misses: list[str] = Field(default_factory=list, description="labelled vulnerabilities no candidate reaches")
 
 
 def cwe_number(value: str | int | None) -> str:
@@ -127,6 +132,23 @@ def _same_file(label: str, finding: str, by_stem: bool) -> bool:
     return by_stem and PurePosixPath(finding).stem == label
 
 
+def _candidate_recall(report: Report, positives: list[Label], slack: int, by_stem: bool) -> tuple[float | None, list[str]]:
+    """Candidate recall: could the static pass have pointed the model at each labelled vulnerability?"""
+    if report.candidates is None or report.candidates.skipped or not positives:
+        return None, []
+    misses = []
+    for label in positives:
+        family = family_of(label.cwe)
+        hit = family is not None and any(
+            c.family == family and _same_file(label.file, c.file, by_stem)
+            and (label.line_start is None
+                 or (c.line_start <= (label.line_end or label.line_start) + slack and c.line_end >= label.line_start - slack))
+            for c in report.candidates.items)
+        if not hit:
+            misses.append(f"{label.file}:{label.line_start or '-'} CWE-{label.cwe}" + ("" if family else " (no candidate family)"))
+    return round(1 - len(misses) / len(positives), 4), misses
+
+
 def evaluate(report: Report, labels: Labels, slack: int = DEFAULT_SLACK) -> Evaluation:
     grounded = [f for f in report.findings if f.grounding.status != "rejected"]
     scored = [f for f in grounded if cwe_number(f.cwe)]
@@ -164,7 +186,10 @@ def evaluate(report: Report, labels: Labels, slack: int = DEFAULT_SLACK) -> Eval
                 if level == "line":
                     per_cwe[cwe_number(f.cwe)].fp += 1
     unlabelled = sum(1 for f in scored if not any(file_match(x, f) for x in labels.labels))
+    recall, misses = _candidate_recall(report, positives, slack, by_stem)
     return Evaluation(
+        candidate_recall=recall, candidates=len(report.candidates.items) if report.candidates and not report.candidates.skipped else None,
+        candidate_misses=misses,
         labels=labels.source, complete=labels.complete, slack=slack, findings_scored=len(scored),
         findings_without_cwe=len(grounded) - len(scored),
         findings_rejected=sum(f.grounding.status == "rejected" for f in report.findings),

@@ -78,6 +78,22 @@ def private_user_folders(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def candidates_off_unless_asked():
+    """The static candidates pass (Semgrep) costs ~9 s of start-up per run on 2 cores: runs that
+    are not about candidates leave it off ($MODERNIZE_CANDIDATES=off, inherited by the programs
+    they start); the tests about candidates ask for it (--candidates, AnalyzeOptions(candidates=True))."""
+    import os
+
+    saved = os.environ.get("MODERNIZE_CANDIDATES")
+    os.environ["MODERNIZE_CANDIDATES"] = "off"
+    yield
+    if saved is None:
+        os.environ.pop("MODERNIZE_CANDIDATES", None)
+    else:
+        os.environ["MODERNIZE_CANDIDATES"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def samples_stay_clean():
     """Tests read sample_repos/; none may leave a cache or report behind in it."""
     yield

@@ -46,6 +46,8 @@ def analyze(
     serve_model: Annotated[Optional[str], typer.Option("--serve-model", envvar="MODERNIZE_SERVE_MODEL", help="With --serve-profile: the checkpoint to serve (directory or Hugging Face id); default: the profile's.")] = None,
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="With --serve-profile: seconds without a request before the managed server stops and frees the GPU (0: never).")] = 900.0,
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="With --serve-profile: seconds to wait for the managed server to become healthy.")] = 900.0,
+    candidates: Annotated[Optional[bool], typer.Option("--candidates/--no-candidates", help="Run the static candidates pass (Semgrep OSS with modernizer's rules, offline, no model): candidate sites per CWE family, reported as facts and listed to the security agent (default: on; $MODERNIZE_CANDIDATES=off turns it off).")] = None,
+    rules: Annotated[list[Path], typer.Option("--rules", help="One more Semgrep rule file for the candidates pass (repeatable); each rule needs metadata.cwe.")] = [],
     include_role: Annotated[list[str], typer.Option("--include-role", help="Also analyse files of this role (repeatable): test, testdata, docs, translation, thirdparty, generated. Analysed by default: source, template, config, build, schema.")] = [],
     agents_dir: Annotated[Optional[Path], typer.Option("--agents", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\".")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report paths.")] = False,
@@ -94,6 +96,7 @@ def analyze(
                           first_token_timeout=first_token_timeout, token_ids=token_ids),
         ingest=ingest, no_llm=no_llm, seed=seed, window=window,
         mode=mode, concurrency=concurrency, slice_tokens=slice_tokens, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
+        rules=rules, **({} if candidates is None else {"candidates": candidates}),
     )
     say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False))
     if where and not plan:

@@ -56,3 +56,9 @@ def eval_(
     out.print(f"findings scored {result.findings_scored}; without a CWE {result.findings_without_cwe}; "
               f"unverified {result.findings_unverified}; rejected {result.findings_rejected}; "
               f"matching no label {result.findings_unlabelled}", markup=False)
+    if result.candidate_recall is None:
+        out.print("candidate recall: - (the report has no candidates: run analyze with the candidates pass on)", markup=False)
+    else:
+        out.print(f"candidate recall {result.candidate_recall:.2f} ({result.candidates} candidates"
+                  + (f"; no candidate for: {', '.join(result.candidate_misses[:10])}" if result.candidate_misses else "") + ")",
+                  markup=False)

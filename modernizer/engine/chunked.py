@@ -20,7 +20,7 @@ from modernizer.engine import budget
 from modernizer.engine.followups import followup_jobs, report_followups
 from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult, SourcedFinding
 from modernizer.engine.run import Run, finished_event
-from modernizer.engine.sweep import aggregate, fold, plan_slices, slice_note
+from modernizer.engine.sweep import aggregate, candidates_note, fold, plan_slices, slice_note
 from modernizer.events import ModuleFinished, ModuleSplit, ReduceStarted, WaveStarted
 from modernizer.facts import Facts
 from modernizer.context import render_file
@@ -114,14 +114,17 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         head = render_module(snapshot, module) + module_context(plan, module, facts)
         slices = plan_slices([(p.path, part_tokens(p)) for p in module.parts], run.slice_tokens)
         jobs, subjects = [], []
+        inside = [c for c in run.candidates or []
+                  if any(p.path == c.file and p.start <= c.line_start <= (p.end or c.line_start) for p in module.parts)]
         for s in specs:
             task = render_task(s, **task_inputs(run.agents, s, {}))
+            cands = inside if s.candidates else None
             if len(slices) > 1:
                 for k, files in enumerate(slices, 1):
-                    jobs.append((s, messages(run.system, head, task + slice_note(files, k, len(slices)))))
+                    jobs.append((s, messages(run.system, head, task + slice_note(files, k, len(slices)) + candidates_note(cands, files))))
                     subjects.append(f"slice {k}/{len(slices)}")
             else:
-                jobs.append((s, messages(run.system, head, task)))
+                jobs.append((s, messages(run.system, head, task + candidates_note(cands))))
                 subjects.append(None)
         cached = all(run.cached(s, m, sub) for (s, m), sub in zip(jobs, subjects))
         longest = max(jobs, key=lambda j: sum(len(m["content"]) for m in j[1]))[1]  # the room must hold the longest slice note

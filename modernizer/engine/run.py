@@ -31,6 +31,7 @@ class Run:
     max_details: int = MAX_DETAILS
     concurrency: int = 4
     slice_tokens: int = SLICE_TOKENS
+    candidates: list[Any] | None = None  # the static pass's candidates, once known (chunked mode reads them)
     started: float = field(default_factory=time.perf_counter)
 
     async def ask(self, spec: AgentSpec, msgs: list[dict[str, str]], *, max_tokens: int | None = None,
@@ -44,14 +45,18 @@ class Run:
         return self.cache is not None and self.cache.has(answer_key(self.llm.model, spec, msgs, None, self.seed, subject))
 
     async def wave(self, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], max_tokens: int | None = None,
-                   subjects: list[str | None] | None = None, limit: int | None = None) -> list[AgentRun]:
+                   subjects: list[str | None] | None = None, limit: int | None = None,
+                   more: Callable[[], Awaitable[list[tuple[AgentSpec, list[dict[str, str]], str | None]]]] | None = None,
+                   ) -> list[AgentRun]:
         """Requests sharing one prefix: the first goes alone until its first token (the prefix is then
         prefilled and cached by vLLM), the others start then and read the prefix from cache, at most
-        ``limit`` in flight at once (the lead included; None: all)."""
+        ``limit`` in flight at once (the lead included; None: all). ``more``: requests that can only be
+        built later (they list the static pass's candidates, computed while the lead prefills),
+        awaited once the lead has its first token and sent with the others; their answers come last."""
         subjects = subjects or [None] * len(jobs)
         (lead_spec, lead_msgs), rest = jobs[0], jobs[1:]
         warmed = asyncio.Event()
-        sem = asyncio.Semaphore(max(1, (limit or len(jobs)) - 1)) if rest else None
+        sem = asyncio.Semaphore(max(1, limit - 1) if limit else 1 << 20)
 
         async def one(spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None) -> AgentRun:
             async with sem:
@@ -64,7 +69,15 @@ class Run:
             waiter = asyncio.create_task(warmed.wait())
             await asyncio.wait({lead, waiter}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
-            others = await asyncio.gather(*(one(sp, m, s) for (sp, m), s in zip(rest, subjects[1:])))
+            started = [asyncio.ensure_future(one(sp, m, s)) for (sp, m), s in zip(rest, subjects[1:])]
+            try:
+                late = await more() if more is not None else []
+                started += [asyncio.ensure_future(one(sp, m, s)) for sp, m, s in late]
+                others = await asyncio.gather(*started)
+            except BaseException:
+                for t in started:
+                    t.cancel()
+                raise
             return [await lead, *others]
         finally:
             if not lead.done():

@@ -11,12 +11,13 @@ most severe. Follow-ups start as soon as a plan exists, beside the remaining age
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from modernizer.agents import AgentSpec, compact_json, messages, render_task, task_inputs
 from modernizer.engine.followups import followup_jobs, report_followups
 from modernizer.engine.results import AgentRun, PipelineResult, SourcedFinding
 from modernizer.engine.run import Run
-from modernizer.engine.sweep import aggregate, fold, plan_slices, slice_note
+from modernizer.engine.sweep import aggregate, candidates_note, fold, plan_slices, slice_note, split_by_candidates
 from modernizer.events import WaveStarted
 from modernizer.schemas import SEVERITIES
 from modernizer.snapshot import Snapshot
@@ -56,10 +57,30 @@ class _State:
         return [f for fs in self.findings.values() for f in fs]
 
 
-async def run_single(run: Run, shared_head: str, snapshot: Snapshot, file_tokens: dict[str, int] | None = None) -> PipelineResult:
-    """``file_tokens``: tokens per file (the token plan's), to size the sweep's slices."""
+async def run_single(run: Run, shared_head: str, snapshot: Snapshot, file_tokens: dict[str, int] | None = None,
+                     candidates: Awaitable[list] | None = None) -> PipelineResult:
+    """``file_tokens``: tokens per file (the token plan's), to size the sweep's slices.
+    ``candidates``: the static pass, still running: agents that read candidates are asked once it is
+    done and the run's first request has its first token (the pass uses the CPU while the server
+    prefills the codebase on the GPU)."""
     sizes = [(f.path, (file_tokens or {}).get(f.path, len(f.text) // 4)) for f in snapshot.files]
     slices = plan_slices(sizes, run.slice_tokens)
+    pending = candidates
+
+    async def known() -> None:
+        nonlocal pending
+        if pending is not None:
+            run.candidates = list(await pending)
+            pending = None
+
+    def findings_requests(spec: AgentSpec, base: str) -> list[tuple[str, list[dict[str, str]]]]:
+        cands = run.candidates if spec.candidates else None
+        mine = split_by_candidates(slices, cands) if cands else slices
+        if len(mine) > 1:
+            return [(f"slice {k}/{len(mine)}",
+                     messages(run.system, shared_head, base + slice_note(files, k, len(mine)) + candidates_note(cands, files)))
+                    for k, files in enumerate(mine, 1)]
+        return [("", messages(run.system, shared_head, base + candidates_note(cands)))]
 
     async def body() -> PipelineResult:
         state = _State()
@@ -77,19 +98,35 @@ async def run_single(run: Run, shared_head: str, snapshot: Snapshot, file_tokens
 
         for i, wave in enumerate(waves):
             jobs: list[tuple[AgentSpec, str, list]] = []  # (agent, kind, [(label, messages)])
+            late: list[tuple[AgentSpec, str, list]] = []  # findings agents that wait for the candidates
+            wants = [run.agents[n] for n in wave if run.agents[n].role == "findings" and run.agents[n].candidates]
+            if pending is not None and wants and (i > 0 or len(wants) == len(wave)):
+                await known()  # nothing to overlap the pass with here
             for name in wave:
                 spec = run.agents[name]
                 base = task(spec, state.outputs(run.agents.needs_of(spec)))
-                if spec.role == "findings" and len(slices) > 1:
-                    reqs = [(f"slice {k}/{len(slices)}", messages(run.system, shared_head, base + slice_note(files, k, len(slices))))
-                            for k, files in enumerate(slices, 1)]
+                if spec in wants and pending is not None:
+                    late.append((spec, spec.role, []))  # its requests are built in more(), below
+                    continue
+                if spec.role == "findings":
+                    reqs = findings_requests(spec, base)
                 elif spec.role == "verdicts":
                     reqs = _verdict_batches(run, spec, state, shared_head, task)
                 else:
                     reqs = [("", messages(run.system, shared_head, base))]
                 jobs.append((spec, spec.role, reqs))
             flat = [(spec, label, msgs) for spec, _, reqs in jobs for label, msgs in reqs]
-            run.events(WaveStarted(agents=wave, requests=len(flat)))
+
+            async def more(late=late) -> list:  # noqa: ANN001
+                await known()
+                out = []
+                for spec, _, reqs in late:
+                    reqs.extend(findings_requests(spec, task(spec, state.outputs(run.agents.needs_of(spec)))))
+                    out += [(spec, msgs, label or None) for label, msgs in reqs]
+                return out
+
+            jobs += late
+            run.events(WaveStarted(agents=wave, requests=len(flat) + (len(slices) if late else 0) * len(late)))
             extra = []
             if i and not followups_started and any(r.role == "plan" and r.output is not None for r in state.done.values()):
                 so_far = PipelineResult(runs=list(state.done.values()), merged=state.merged())
@@ -97,11 +134,12 @@ async def run_single(run: Run, shared_head: str, snapshot: Snapshot, file_tokens
                 followups_started = True
             if i == 0:  # the first request alone until its first token: then the prefix is cached
                 answers = list(await run.wave([(sp, m) for sp, _, m in flat], subjects=[lab or None for _, lab, _ in flat],
-                                              limit=run.concurrency))
+                                              limit=run.concurrency, more=more if late else None))
                 answers += list(await asyncio.gather(*extra))
             else:
                 answers = list(await asyncio.gather(*(limited(run.ask(s, m, subject=label or None)) for s, label, m in flat), *extra))
-            results, tail = answers[: len(flat)], answers[len(flat):]
+            size = sum(len(reqs) for _, _, reqs in jobs)
+            results, tail = answers[:size], answers[size:]
             if extra:
                 details = list(tail)
                 report_followups(run, details)

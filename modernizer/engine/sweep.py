@@ -18,6 +18,8 @@ from modernizer.schemas import SEVERITIES
 
 MAX_SLICES = 32           # per agent: past this the slices grow instead (admission, not decode, is the cost)
 SLICE_LIST_MAX = 200      # files named in one slice's note (the rest are counted)
+CANDIDATES_PER_SLICE = 20  # an agent that reads candidates gets a slice split until its answer (20 findings) can cover them
+CANDIDATES_LISTED = 60     # candidates named in one request's note (the rest are counted)
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
@@ -42,6 +44,40 @@ def plan_slices(files: list[tuple[str, int]], slice_tokens: int = SLICE_TOKENS, 
 def slice_note(files: list[str], index: int, total: int) -> str:
     shown = files[:SLICE_LIST_MAX]
     return render("slice.j2", files=shown, index=index, total=total, omitted=len(files) - len(shown))
+
+
+def candidates_note(candidates: list | None, files: list[str] | None = None) -> str:
+    """The computed candidates (modernizer.candidates) in ``files`` (all when None), for a request
+    that answers for them; empty when there are none."""
+    keep = set(files) if files is not None else None
+    mine = [c for c in candidates or [] if keep is None or c.file in keep]
+    if not mine:
+        return ""
+    shown = mine[:CANDIDATES_LISTED]
+    return render("candidates.j2", items=shown, shown=len(shown), omitted=len(mine) - len(shown))
+
+
+def split_by_candidates(slices: list[list[str]], candidates: list | None, per: int = CANDIDATES_PER_SLICE,
+                        limit: int = MAX_SLICES) -> list[list[str]]:
+    """Slices cut further, between files, so that each holds at most ``per`` candidates where that
+    keeps the agent within ``limit`` requests (a file with more candidates than that stays whole)."""
+    counts: dict[str, int] = {}
+    for c in candidates or []:
+        counts[c.file] = counts.get(c.file, 0) + 1
+    out: list[list[str]] = []
+    for i, files in enumerate(slices):
+        budget = limit - len(out) - (len(slices) - i - 1)  # requests this slice may become
+        parts: list[list[str]] = [[]]
+        held = 0
+        for f in files:
+            n = counts.get(f, 0)
+            if parts[-1] and held + n > per and len(parts) < budget:
+                parts.append([])
+                held = 0
+            parts[-1].append(f)
+            held += n
+        out.extend(parts)
+    return out
 
 
 def merge(spec: AgentSpec, runs: list[AgentRun], module: str | None = None, start: int = 0) -> list[SourcedFinding]:

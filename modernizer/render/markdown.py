@@ -135,6 +135,14 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
             out.append("None.")
         out.append("")
 
+    cands = report.candidates
+    if cands is not None and not cands.skipped and cands.items:
+        out.append(f"### Computed candidates ({len(cands.items)}, {report.summary.candidates_confirmed} confirmed by a finding)")
+        out.append("")
+        out.append("Sites a static pass flagged (facts from the code, not findings): "
+                   + ", ".join(f"{text(fam, 40)} {n}" for fam, n in cands.by_family.items()) + ".")
+        out.append("")
+
     cycles = report.facts.graph.files.cycles
     if cycles:
         out.append(f"### Circular dependencies ({len(cycles)})")

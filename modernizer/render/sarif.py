@@ -13,11 +13,16 @@ Choices (the README repeats them):
 - with a baseline, ``baselineState`` is new or unchanged; fixed findings are not written as
   ``absent`` results, because code scanning treats every uploaded result as present (it closes
   the alert itself when a result stops appearing); their count is in the run's properties;
-- a suppressed finding carries ``suppressions: [{kind: external, status: accepted, justification}]``.
+- a suppressed finding carries ``suppressions: [{kind: external, status: accepted, justification}]``;
+- computed candidates (the static pass) are results too, marked as facts from code and not findings:
+  rule ids ``candidate/<rule>``, ``kind: review``, ``level: note``, no ``security-severity``,
+  ``properties.source = "computed-candidate"`` and ``confirmedBy`` (the findings at its lines), and
+  their own fingerprint key ``modernizer/candidate/v1`` (rule, file, code).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -25,7 +30,7 @@ from typing import Any
 
 from modernizer import __version__
 from modernizer.render import RenderOptions
-from modernizer.report import Report, ReportFinding
+from modernizer.report import Report, ReportCandidate, ReportFinding
 from modernizer.identity import normalise_category
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -119,6 +124,43 @@ def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+CANDIDATE_FINGERPRINT_KEY = "modernizer/candidate/v1"
+
+
+def _candidate_rules(items: list[ReportCandidate]) -> list[dict[str, Any]]:
+    rules = []
+    for rid in sorted({c.rule for c in items}):
+        group = [c for c in items if c.rule == rid]
+        c0 = group[0]
+        n = c0.cwe.split("-")[-1]
+        rule: dict[str, Any] = {
+            "id": f"candidate/{rid}", "name": "Candidate" + "".join(w.capitalize() for w in re.split(r"[^a-z0-9]+", rid.lower()) if w),
+            "shortDescription": {"text": f"candidate site: {c0.family.replace('-', ' ')}"},
+            "fullDescription": {"text": f"{c0.message} (computed by a static rule, not confirmed by a model; {c0.cwe})"},
+            "defaultConfiguration": {"level": "note"},
+            "properties": {"tags": ["security", "candidate", f"external/cwe/cwe-{n}"], "family": c0.family},
+        }
+        if cwe_uri(c0.cwe):
+            rule["helpUri"] = cwe_uri(c0.cwe)
+        rules.append(rule)
+    return rules
+
+
+def _candidate_result(c: ReportCandidate, rule_index: dict[str, int]) -> dict[str, Any]:
+    said = f" Confirmed by finding {', '.join(c.confirmed_by)}." if c.confirmed_by else " Not confirmed by a model."
+    code = re.sub(r"\s+", " ", c.snippet).strip()
+    return {
+        "ruleId": f"candidate/{c.rule}", "ruleIndex": rule_index[f"candidate/{c.rule}"], "kind": "review", "level": "note",
+        "message": {"text": f"Candidate ({c.family}, {c.cwe}): {c.message}.{said}"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": c.file, "uriBaseId": "%SRCROOT%"},
+                                            "region": {"startLine": max(1, c.line_start), "endLine": max(c.line_start, c.line_end, 1),
+                                                       "snippet": {"text": c.snippet}}}}],
+        "partialFingerprints": {CANDIDATE_FINGERPRINT_KEY: hashlib.sha256(f"{c.rule}|{c.file}|{code}".encode()).hexdigest()[:32]},
+        "properties": {"source": "computed-candidate", "reportId": c.id, "family": c.family, "cwe": c.cwe,
+                       "confirmedBy": c.confirmed_by},
+    }
+
+
 def _srcroot(report: Report) -> dict[str, Any]:
     root = Path(report.repo.root)
     base: dict[str, Any] = {"description": {"text": f"the root of the analysed repository ({report.repo.name})"}}
@@ -129,13 +171,15 @@ def _srcroot(report: Report) -> dict[str, Any]:
 
 def sarif_log(report: Report) -> dict[str, Any]:
     results_of = [f for f in report.findings if f.grounding.status != "rejected"]
-    rules = _rules(results_of)
+    candidates = report.candidates.items if report.candidates else []
+    rules = _rules(results_of) + _candidate_rules(candidates)
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     summary = report.summary
     run_props: dict[str, Any] = {
         "reportSchemaVersion": report.schema_version, "generatedAt": report.generated_at, "mode": report.mode,
         "rejectedFindingsLeftOut": sum(f.grounding.status == "rejected" for f in report.findings),
         "suppressed": summary.suppressed,
+        "candidates": summary.candidates, "candidatesConfirmed": summary.candidates_confirmed,
     }
     if report.baseline is not None:
         run_props["baseline"] = {"source": report.baseline.source, "generatedAt": report.baseline.generated_at,
@@ -154,7 +198,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "tool": {"driver": driver},
         "invocations": [invocation],
         "originalUriBaseIds": {"%SRCROOT%": _srcroot(report)},
-        "results": [_result(f, rule_index) for f in results_of],
+        "results": [_result(f, rule_index) for f in results_of] + [_candidate_result(c, rule_index) for c in candidates],
         "columnKind": "unicodeCodePoints",
         "properties": run_props,
     }

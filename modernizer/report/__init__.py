@@ -1,10 +1,10 @@
 """The report model (pure data) and its sealing; built by ``modernizer.assemble``."""
 
 from modernizer.report.model import (SCHEMA_VERSION, AgentStats, AppliedSuppression, Architecture, BaselineCounts,
-                                     BaselineInfo, BaselineStatus, LLMInfo, Modules, ModuleSummary, RepoInfo, Report,
-                                     ReportFinding, ReportPlanItem, RoleStat, Summary)
+                                     BaselineInfo, BaselineStatus, Candidates, LLMInfo, Modules, ModuleSummary, RepoInfo,
+                                     Report, ReportCandidate, ReportFinding, ReportPlanItem, RoleStat, Summary)
 from modernizer.report.seal import seal
 
 __all__ = ["SCHEMA_VERSION", "AgentStats", "AppliedSuppression", "Architecture", "BaselineCounts", "BaselineInfo",
-           "BaselineStatus", "LLMInfo", "ModuleSummary", "Modules", "RepoInfo", "Report", "ReportFinding", "ReportPlanItem",
+           "BaselineStatus", "Candidates", "LLMInfo", "ReportCandidate", "ModuleSummary", "Modules", "RepoInfo", "Report", "ReportFinding", "ReportPlanItem",
            "RoleStat", "Summary", "seal"]

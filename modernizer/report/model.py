@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from modernizer import __version__
+from modernizer.candidates.model import Candidate
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import Grounding
@@ -27,7 +28,9 @@ from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 # status "partial"; modules carry errors, prompt_tokens and split_from. 1.1 and 1.0 reports still load.
 # 1.3: roles and set_aside (file roles); sweep (each slice or batch request of a swept agent, whose
 # entry in agents is their aggregate). 1.2 and earlier reports still load.
-SCHEMA_VERSION = "1.3"
+# 1.4: candidates (the static pass's candidate sites, facts from code, each with the findings that confirm it);
+# agents and sweep entries carry token_id_requests. 1.3 and earlier reports still load.
+SCHEMA_VERSION = "1.4"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
 
@@ -115,6 +118,35 @@ class AgentStats(BaseModel):
         return round(self.cached_tokens / self.prompt_tokens, 4)
 
 
+class ReportCandidate(Candidate):
+    """A candidate site as reported: a fact from the code whether or not a model confirms it."""
+
+    id: str = Field(description="C1, C2... in file and line order")
+    confirmed_by: list[str] = Field(default_factory=list, description=(
+        "ids of grounded findings of its family whose lines come within a few lines of it"))
+
+
+class Candidates(BaseModel):
+    """The static pass (modernizer.candidates): which engine and rules ran, and what they flagged."""
+
+    engine: str = ""
+    engine_version: str = ""
+    rules: int = 0
+    files_scanned: int = 0
+    seconds: float = 0.0
+    items: list[ReportCandidate] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list, description="files or rules the pass could not handle (never fatal)")
+    skipped: str | None = Field(default=None, description="why the pass did not run (turned off, engine missing)")
+
+    @computed_field
+    @property
+    def by_family(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.items:
+            out[c.family] = out.get(c.family, 0) + 1
+        return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 class Architecture(BaseModel):
     summary: str = ""
     tech_stack: list[str] = Field(default_factory=list)
@@ -174,6 +206,7 @@ class Report(BaseModel):
     plan: list[ReportPlanItem] = Field(default_factory=list)
     agents: list[AgentStats] = Field(default_factory=list)
     followups: list[AgentStats] = Field(default_factory=list)
+    candidates: Candidates | None = Field(default=None, description="computed candidate sites (facts from the code, no model)")
     sweep: list[AgentStats] = Field(default_factory=list, description="single mode: each request of a swept findings agent (subject: its slice) "
                                     "or batched verdicts agent (its batch); the agent's entry in agents sums them")
     prefix_cache: PrefixCacheCounters | None = None
@@ -205,6 +238,8 @@ class Report(BaseModel):
                 unchanged=sum(f.baseline_status == "unchanged" and f.counts for f in self.findings),
                 fixed=sum(f.baseline_status == "fixed" for f in self.fixed),
                 not_reported=sum(f.baseline_status == "not-reported" for f in self.fixed)),
+            candidates=len(self.candidates.items) if self.candidates else 0,
+            candidates_confirmed=sum(bool(c.confirmed_by) for c in self.candidates.items) if self.candidates else 0,
             model_requests=sum(a.requests for a in self.agents + self.followups),
             results_from_cache=sum(a.from_cache for a in self.agents + self.followups)
             + sum(v == "cached" for m in (self.modules.modules if self.modules else []) for v in m.agents.values()),
@@ -233,5 +268,7 @@ class Summary(BaseModel):
     suppressed: int = 0
     open_by_severity: dict[str, int]
     baseline: BaselineCounts | None = None
+    candidates: int = 0
+    candidates_confirmed: int = 0
     model_requests: int
     results_from_cache: int
