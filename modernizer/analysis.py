@@ -224,6 +224,19 @@ def tool_notes(root: str | Path) -> list[str]:
     return []
 
 
+async def prefix_caching_off(client: LLM) -> bool:
+    """Whether the server says (in /metrics) that it runs without prefix caching; unknown is not off."""
+    text = await getattr(client, "metrics_text", _none)()
+    from modernizer.metrics import cache_config
+
+    config = cache_config(text) if text else None
+    return config is not None and config.get("enable_prefix_caching") == "False"
+
+
+async def _none() -> None:
+    return None
+
+
 def check_rules(options: AnalyzeOptions) -> None:
     """A user's rule file that is not valid stops the run before any work (InputError)."""
     from modernizer.candidates.engine import builtin_rules, check_rule_file
@@ -242,7 +255,8 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions) -> Candid
 
     texts = {f.path: f.text for f in snapshot.files}
     try:
-        return await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules)
+        jobs = max(1, min(8, (os.cpu_count() or 2) - 1))  # leave a core to the run itself (and to a local server)
+        return await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules, jobs=jobs)
     except CandidatesUnavailable as exc:
         return f"the candidates pass did not run: {exc}"
 
@@ -295,6 +309,12 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
         run = Run(llm=client, agents=agents, system=prep.system, seed=options.seed, cache=cache, events=events,
                   max_details=options.max_details, concurrency=options.concurrency,
                   slice_tokens=options.slice_tokens)
+        server_notes = []
+        if await prefix_caching_off(client):
+            # every slice would read the whole codebase again: one request per agent instead
+            run.slice_tokens = 1 << 40
+            server_notes.append("The server runs without prefix caching (vLLM's cache_config_info says so): every request "
+                                "reads the whole codebase again, so each findings agent was asked once, not swept over slices.")
         if not use_modules(options, tokens):
             budget.check_fits(tokens)
             events(Planned(tokens=tokens.total_tokens, window=tokens.budget.window if tokens.budget else info.max_model_len))
@@ -314,7 +334,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)
     report = build_report(prep.snapshot, prep.facts, tokens, result, llm, timings, modules=modules,
-                          notes=tool_notes(prep.snapshot.root) + cache_notes(cache) + [n for n in admission if n],
+                          notes=tool_notes(prep.snapshot.root) + cache_notes(cache) + server_notes + [n for n in admission if n],
                           cache=cache.stats if cache else None, suppressions=suppressions, candidates=cands)
     if baseline is not None:
         report = compare(report, baseline, baseline_source, present=present_in(prep.snapshot))

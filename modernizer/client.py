@@ -137,6 +137,7 @@ class LLMClient:
         self._prefix_locks: dict[str, asyncio.Lock] = {}
         self._ids_ok = endpoint.token_ids
         self.admission_note: str | None = None  # why token ids were turned off for this server, when they were
+        self._warm: set[str] = set()  # shared prefixes a request has had its first token over: in the server's cache
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -344,10 +345,24 @@ class LLMClient:
             if ids is not None:
                 text_body, body = body, {k: v for k, v in body.items() if k != "messages"} | {"prompt": ids}
                 tokens = len(ids)
+            # Over a prefix the server has already read, this request's prefill is its own part only:
+            # what it adds to the queue the next request's deadline counts (not the whole codebase again).
+            split = admission.find_split(messages)
+            key = admission.prefix_key(messages, split) if split is not None else None
+            fresh = tokens
+            if key in self._warm:
+                fresh = max(1, tokens - int(split.offset / CHARS_PER_TOKEN_FLOOR))
+
+            def first() -> None:
+                if key is not None:
+                    self._warm.add(key)
+                if on_first_token:
+                    on_first_token()
+
             for attempt in range(self.endpoint.retries):
                 sent += 1
                 try:
-                    comp = await self._stream(body, on_first_token, label or schema_name, tokens)
+                    comp = await self._stream(body, first, label or schema_name, tokens, fresh)
                     return comp.model_copy(update={"requests": sent})
                 except openai.APIConnectionError as exc:
                     if attempt == 0 and isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
@@ -378,15 +393,19 @@ class LLMClient:
             raise
 
     async def _stream(self, body: dict[str, Any], on_first_token: Callable[[], None] | None, label: str,
-                      prompt_tokens: int) -> Completion:
+                      prompt_tokens: int, fresh_tokens: int | None = None) -> Completion:
         """The request and its stream under three clocks: the first token (prefill) by a deadline
         sized from the prompt and what the server is already reading, then no gap longer than
-        ``stall_timeout``, and ``request_timeout`` in all. A wait past 20 s is said out loud."""
+        ``stall_timeout``, and ``request_timeout`` in all. A wait past 20 s is said out loud.
+        ``fresh_tokens``: what of the prompt is not in the server's prefix cache (it is what this
+        request adds to the others' wait; its own deadline still allows for the whole prompt, in
+        case the cache dropped it)."""
         self.chat_requests += 1
         ep = self.endpoint
         t0 = time.perf_counter()
         first_deadline = ep.first_token_timeout or first_token_deadline(prompt_tokens, self._reading, self._prefill_tps)
-        self._reading += prompt_tokens
+        fresh = prompt_tokens if fresh_tokens is None else fresh_tokens
+        self._reading += fresh
         reading = True
         ticker = asyncio.create_task(self._tell_wait(label, prompt_tokens, first_deadline, t0))
         ttft = None
@@ -399,7 +418,7 @@ class LLMClient:
             ttft = time.perf_counter() - t0
             if reading:
                 reading = False
-                self._reading -= prompt_tokens
+                self._reading -= fresh
             ticker.cancel()
             if on_first_token:
                 on_first_token()
@@ -456,7 +475,7 @@ class LLMClient:
         finally:
             ticker.cancel()
             if reading:
-                self._reading -= prompt_tokens
+                self._reading -= fresh
         if usage.prompt_tokens and ttft:
             fresh = usage.prompt_tokens - (usage.cached_tokens or 0)
             if fresh > 2048:  # a real prefill, not a cache hit: it measures the server

@@ -228,3 +228,18 @@ def test_chunked_mode_sweeps_inside_each_module_prefix():
     mine = [f for f in report.findings if f.source == "security"]
     assert max(sum(f.module == m.id for f in mine) for m in modules) > 20  # past one answer's bound, within a module
     assert all(m.agents["security"] == "ok" for m in modules)
+
+
+def test_a_server_without_prefix_caching_gets_one_request_per_agent_not_a_sweep():
+    """Served with --no-prefix-cache (a larger window from the same memory), every slice would
+    read the whole codebase again: the run asks each findings agent once and says why."""
+    model = hotel_model(items=3)
+    model.metrics = ('vllm:cache_config_info{block_size="128",cache_dtype="auto",enable_prefix_caching="False",'
+                     'engine="0"} 1.0\n')
+    report, said = run(HOTEL, model, slice_tokens=8_000, concurrency=8)
+    assert [r["label"] for r in model.requests if r["label"].startswith("security")] == ["security"]
+    assert not [p for p in report.sweep if p.agent == "security"]
+    assert any("without prefix caching" in n for n in report.notes)
+    swept = hotel_model(items=3)
+    run(HOTEL, swept, slice_tokens=8_000, concurrency=8)
+    assert len([r for r in swept.requests if r["label"].startswith("security")]) > 1  # the same run with the cache: swept

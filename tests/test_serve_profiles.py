@@ -100,10 +100,27 @@ def test_model_spec_refuses_configs_it_does_not_know():
         profiles.model_spec({"model_type": "llama"})
 
 
-def test_window_is_the_model_max_where_memory_allows():
+def test_window_is_a_million_tokens_where_memory_allows_with_what_vllm_needs_beyond_the_config():
     cmd = build_command(PROFILES["h200"], None, gpu_list(SMI_H200), 8000)
-    assert cmd.window == 262144
-    assert cmd.memory.source == "detected" and cmd.memory.fits_tokens > 262144
+    assert cmd.window == profiles.MAX_WINDOW == 1_048_576
+    assert cmd.memory.source == "detected" and cmd.memory.fits_tokens > 1_048_576
+    assert cmd.env["VLLM_ALLOW_LONG_MAX_MODEL_LEN"] == "1"
+    assert json.loads(_flag(cmd.argv, "--hf-overrides")) == {"max_position_embeddings": 1_048_576}
+    assert "--enable-prefix-caching" in cmd.argv
+
+
+def test_with_and_without_prefix_caching_the_window_differs_by_the_hybrid_page_padding():
+    """29 cache layers pay a page per cached token with prefix caching (29 KiB a token), 6 without
+    (6 KiB): where memory is short the user may take the larger window and lose the shared prefix."""
+    cached = build_command(PROFILES["rtx4090"], None, [], 8000)
+    m = cached.memory
+    assert m.token_bytes == 29 * 1024 // 2 and m.fits_tokens == m.fits_tokens_cached  # FP8 KV: half
+    assert m.fits_tokens_uncached > 4 * m.fits_tokens_cached
+    assert any("without prefix caching (--no-prefix-cache) the window would be" in n for n in cached.notes)
+    uncached = build_command(PROFILES["rtx4090"], None, [], 8000, Overrides(prefix_caching=False))
+    assert uncached.window == min(profiles.MAX_WINDOW, m.fits_tokens_uncached) > cached.window
+    assert "--no-enable-prefix-caching" in uncached.argv and "--enable-prefix-caching" not in uncached.argv
+    assert uncached.memory.token_bytes == 6 * 1024 // 2
 
 
 def test_window_from_free_vram_rounds_down_to_the_block_and_lowers_the_memory_fraction():
@@ -166,7 +183,7 @@ def test_every_profile_builds_a_local_prefix_cached_command(name):
         assert _flag(a, "--reasoning-parser") == "nemotron_v3"
         assert _flag(a, "--served-model-name") == "nemotron"
         assert _flag(a, "--model") == profiles.CHECKPOINTS[p.quantization]
-        assert cmd.window <= 262144
+        assert cmd.window <= profiles.MAX_WINDOW
         assert cmd.memory.weights_gib + cmd.memory.overhead_gib < cmd.memory.budget_gib
     else:
         assert "--reasoning-parser" not in a and _flag(a, "--load-format") == "dummy"
@@ -249,15 +266,15 @@ def test_serve_h200_dry_run_prints_the_exact_command(monkeypatch, tmp_path):
     expected = build_command(PROFILES["h200"], None, [], 8000, Overrides(python=sys.executable))
     assert res.stdout.strip() == expected.shell()
     words = shlex.split(res.stdout.replace("\\\n", " "))
-    assert words[:2] == ["DO_NOT_TRACK=1", "VLLM_NO_USAGE_STATS=1"]
-    a = words[2:]
+    assert words[:3] == ["DO_NOT_TRACK=1", "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1", "VLLM_NO_USAGE_STATS=1"]
+    a = words[3:]
     assert a[:4] == [sys.executable, "-m", "vllm.entrypoints.cli.main", "serve"] and _flag(a, "--api-server-count") == "4"
     for flag, value in [("--model", "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-FP8"), ("--host", "127.0.0.1"), ("--port", "8000"),
-                        ("--max-model-len", "262144"), ("--gpu-memory-utilization", "0.90"), ("--max-num-seqs", "32"),
+                        ("--max-model-len", "1048576"), ("--gpu-memory-utilization", "0.90"), ("--max-num-seqs", "32"),
                         ("--reasoning-parser", "nemotron_v3"), ("--served-model-name", "nemotron")]:
         assert _flag(a, flag) == value, flag
     assert "--enable-prefix-caching" in a and "--enable-prompt-tokens-details" in a
-    assert "window 262,144 tokens" in res.stderr and "nominal 140.4 GiB" in res.stderr
+    assert "window 1,048,576 tokens" in res.stderr and "nominal 140.4 GiB" in res.stderr
 
 
 def test_serve_picks_the_profile_from_nvidia_smi(monkeypatch, tmp_path):

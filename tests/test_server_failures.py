@@ -247,3 +247,30 @@ def test_a_server_that_refuses_token_ids_gets_chat_text_for_the_rest_of_the_run(
     assert all(a.status == "ok" and a.token_id_requests == 0 for a in report.agents)
     assert report.agents[0].requests == 2  # the refused one counts
     assert any("prompts go as text: /v1/completions refused token ids" in n for n in report.notes)
+
+
+def test_a_request_over_a_prefix_already_read_adds_only_its_own_part_to_the_others_first_token_deadlines():
+    """A sweep sends dozens of requests over one cached codebase: each must not count the whole
+    codebase as still to be read (a burst of 40 would make a stuck server wait for hours), while
+    the first one over the prefix does."""
+    from modernizer.agents import messages
+
+    seen: list[int] = []
+    client: LLMClient | None = None
+
+    def chat(body, n):
+        seen.append(client._reading)
+        return sse('{"ok": true}')
+
+    server = ScriptedServer(chat)
+    client = LLMClient(Endpoint(base_url="http://127.0.0.1:9/v1", model="tiny", token_ids=False), transport=server.transport())
+    head = "x = 1\n" * 40_000  # 240K characters of shared codebase
+
+    async def go():
+        for task in ("first", "second"):
+            await client.chat(messages("sys", head, task), max_tokens=8)
+        await client.aclose()
+
+    asyncio.run(go())
+    assert seen[0] > 90_000  # the first request: the whole prompt is still to be read
+    assert seen[1] < 100  # the second: its task only; the codebase is in the server's cache

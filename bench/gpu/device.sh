@@ -23,6 +23,16 @@ if [ "${1:-}" != inner ]; then
   exit 0
 fi
 shift
+unpack() {  # the last vLLM part, the model dir and the codebase (c2's carry), onto the parts c0 and c1 stored
+  cp -r .gpu-carry/c2/* /tmp/vp/
+  (cd /tmp/vp && sha256sum -c SHA256SUMS) || { echo "parts corrupt"; return 1; }
+  cat /tmp/vp/part00 /tmp/vp/part01 /tmp/vp/part02 | xz -d -T0 | tar -x -C /tmp && rm -f /tmp/vp/part0*
+  tar -xJf /tmp/vp/assets.tar.xz -C /tmp && rm -rf /tmp/model/.cache
+  # vLLM 0.26 imports lm-format-enforcer when it validates any structured-output request: not in the wheel set
+  if [ -d /tmp/vp/whl ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/vllm-site /tmp/vp/whl/*.whl
+  fi
+}
 case $1 in
 c0)
   cp .gpu-carry/c0/part00 /tmp/vp/
@@ -33,12 +43,7 @@ c0)
 c1)
   cp .gpu-carry/c1/part01 /tmp/vp/ ;;
 c2)
-  cp -r .gpu-carry/c2/* /tmp/vp/
-  (cd /tmp/vp && sha256sum -c SHA256SUMS) || { echo "parts corrupt"; exit 1; }
-  cat /tmp/vp/part00 /tmp/vp/part01 /tmp/vp/part02 | xz -d -T0 | tar -x -C /tmp && rm -f /tmp/vp/part0*
-  tar -xJf /tmp/vp/assets.tar.xz -C /tmp && rm -rf /tmp/model/.cache
-  # vLLM 0.26 imports lm-format-enforcer when it validates any structured-output request: not in the wheel set
-  [ -d /tmp/vp/whl ] && python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/vllm-site /tmp/vp/whl/*.whl
+  unpack || exit 1
   PYTHONPATH=/tmp/vllm-site python3 -c "import vllm, lmformatenforcer; print('vllm', vllm.__version__)" 2>&1 | tail -1
   echo "unpacked at +$(( $(date +%s) - T0 )) s"
   if [ "${MICROBENCH:-0}" = 1 ]; then
@@ -73,11 +78,7 @@ c2b)
   echo s1_default > /tmp/logs/current ;;
 c2s)
   # as c2 (unpack), then the sweep bench instead of the decode bench
-  cp -r .gpu-carry/c2/* /tmp/vp/
-  (cd /tmp/vp && sha256sum -c SHA256SUMS) || { echo "parts corrupt"; exit 1; }
-  cat /tmp/vp/part00 /tmp/vp/part01 /tmp/vp/part02 | xz -d -T0 | tar -x -C /tmp && rm -f /tmp/vp/part0*
-  tar -xJf /tmp/vp/assets.tar.xz -C /tmp && rm -rf /tmp/model/.cache
-  [ -d /tmp/vp/whl ] && python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/vllm-site /tmp/vp/whl/*.whl
+  unpack || exit 1
   echo "unpacked at +$(( $(date +%s) - T0 )) s"
   bash $S/sweep.sh ;;
 sweep) bash $S/sweep.sh ;;

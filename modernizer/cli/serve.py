@@ -24,7 +24,8 @@ def serve(
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="Seconds to wait for the server to become healthy.")] = 900.0,
     tensor_parallel_size: Annotated[Optional[int], typer.Option("--tensor-parallel-size", "--tp", help="Split the model over N GPUs (one prefix cache: best for one repository).")] = None,
     data_parallel_size: Annotated[Optional[int], typer.Option("--data-parallel-size", "--dp", help="N replicas (each its own prefix cache: for several repositories at once).")] = None,
-    max_model_len: Annotated[Optional[int], typer.Option("--max-model-len", help="Window in tokens (default: computed from free GPU memory, up to the model's 262,144).")] = None,
+    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", help="Window in tokens (default: the largest the free GPU memory holds, up to 1,048,576; ask for less to leave memory to other work).")] = None,
+    no_prefix_cache: Annotated[bool, typer.Option("--no-prefix-cache", help="Serve without prefix caching: a window ~4.8x larger from the same memory (e.g. 1M where only ~200K fit with it), but every request reads the whole codebase again; modernize then sends one request per agent instead of the sweep.")] = False,
     max_num_seqs: Annotated[Optional[int], typer.Option("--max-num-seqs", help="Requests run at once per replica.")] = None,
     api_server_count: Annotated[Optional[int], typer.Option("--api-server-count", min=1, help="vLLM API server processes, which tokenize and admit requests in parallel (default: 4 on H100/H200/Pro 6000, 2 on workstations, 1 for cpu-test).")] = None,
     quantization: Annotated[Optional[str], typer.Option("--quantization", help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
@@ -50,8 +51,8 @@ def serve(
 
     directory = manager.state_dir(state_dir)
     if list_profiles:
-        table = Table(title="modernize serve profiles")
-        for col in ("profile", "hardware", "key settings"):
+        table = Table(title="modernize serve profiles (windows on the profile's nominal GPU memory)")
+        for col in ("profile", "hardware", "key settings", "window, prefix cache", "window, no cache"):
             table.add_column(col)
         for row in profiles.describe_profiles():
             table.add_row(*row)
@@ -73,7 +74,7 @@ def serve(
         python=vllm_python or manager.vllm_python(), tensor_parallel_size=tensor_parallel_size,
         data_parallel_size=data_parallel_size, max_model_len=max_model_len, max_num_seqs=max_num_seqs,
         api_server_count=api_server_count, quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
-        cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg,
+        cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg, prefix_caching=not no_prefix_cache,
         env=dict(e.split("=", 1) for e in env))
     say = lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False)  # noqa: E731
     try:

@@ -9,7 +9,8 @@ The window (``--max-model-len``) comes from the memory the GPUs have free. Per G
     weights  = parameters x bytes/parameter for the checkpoint, / tensor-parallel size
     kv pool  = budget - weights - overhead (activations, CUDA graphs) - live Mamba states
     window   = kv pool / bytes per token, rounded down to the attention block size,
-               clamped to the model's max_position_embeddings (262,144)
+               up to 1,048,576 (MAX_WINDOW: Nemotron-3-Nano is documented to 1M tokens; its config says
+               262,144, so a larger window sets VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 and --hf-overrides)
 
 Bytes per token: 6 attention layers x 2 (K, V) x 2 KV heads x 128 x dtype bytes = 6 KiB (BF16).
 Nemotron-3-Nano is a hybrid: with prefix caching vLLM pads every layer's cache page to the size of
@@ -56,6 +57,7 @@ VLLM_CLI_MODULE = "vllm.entrypoints.cli.main"
 VLLM_PROCESS = "vllm.entrypoints."  # in the command line of either (the pid checks)
 STRUCTURED_OUTPUTS = {"backend": "xgrammar", "disable_any_whitespace": True}
 MIN_WINDOW = 16384  # below this, a profile is not worth starting: say so instead
+MAX_WINDOW = 1_048_576  # Nemotron-3-Nano's documented context (long-context training ran at 512K); served on one H200 (VLLM-NOTES)
 BLOCK_ALIGN = 128   # vLLM rounds the hybrid attention block up to a multiple of this with prefix caching
 
 # The fields of Nemotron-3-Nano-30B-A3B's config.json that the arithmetic needs (the real config is
@@ -234,6 +236,8 @@ class Overrides(BaseModel):
     gpu_memory_utilization: float | None = None
     cpu_offload_gib: float | None = None
     reasoning_parser: str | None = Field(default=None, description="a parser name, or 'none' for no parser")
+    prefix_caching: bool = Field(default=True, description=(
+        "off: a window up to ~4.8x larger from the same memory, but every request prefills the whole prompt itself"))
     served_model_name: str | None = None
     load_format: str | None = None
     extra_args: list[str] = Field(default_factory=list)
@@ -257,7 +261,10 @@ class MemoryPlan(BaseModel):
     kv_pool_gib: float
     token_bytes: int
     block_size: int
-    fits_tokens: int
+    fits_tokens: int = Field(description="tokens the pool holds as configured (with or without prefix caching)")
+    fits_tokens_cached: int = Field(default=0, description="with prefix caching: every cache layer pays a page per token")
+    fits_tokens_uncached: int = Field(default=0, description="without: the 6 attention layers only")
+    prefix_caching: bool = True
     model_max: int
 
 
@@ -361,6 +368,7 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
     env = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", **profile.env, **o.env}
     memory: MemoryPlan | None = None
     quant_flag: str | None = None
+    hf_overrides: dict | None = None
 
     if profile.device == "cpu":
         if not model:
@@ -386,8 +394,9 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
         memory, window = _plan_memory(profile, spec, gpus, tp, dp, seqs, quant, kv_dtype, o, notes)
         if window > spec.max_position_embeddings:
             env["VLLM_ALLOW_LONG_MAX_MODEL_LEN"] = "1"
+            hf_overrides = {"max_position_embeddings": window}
             notes.append(f"window {window:,} is beyond the config's {spec.max_position_embeddings:,} positions "
-                         "(Nemotron-3-Nano is documented up to 1M); VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 set")
+                         "(Nemotron-3-Nano is documented up to 1M): VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 and --hf-overrides set")
 
     api_servers = o.api_server_count or profile.api_server_count
     launcher = [VLLM_CLI_MODULE, "serve"] if api_servers > 1 else [VLLM_MODULE]
@@ -416,7 +425,9 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
         argv += ["--load-format", load_format]
     if memory is not None and memory.cpu_offload_gib:
         argv += ["--cpu-offload-gb", f"{memory.cpu_offload_gib:g}"]
-    argv += ["--enable-prefix-caching", "--enable-prompt-tokens-details"]
+    if hf_overrides:
+        argv += ["--hf-overrides", json.dumps(hf_overrides, separators=(",", ":"))]
+    argv += ["--enable-prefix-caching" if o.prefix_caching else "--no-enable-prefix-caching", "--enable-prompt-tokens-details"]
     if parser:
         argv += ["--reasoning-parser", parser]
     argv += ["--structured-outputs-config", json.dumps(STRUCTURED_OUTPUTS, separators=(",", ":")),
@@ -458,20 +469,27 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
     offload = o.cpu_offload_gib or 0.0
     live = seqs * spec.mamba_layers * spec.mamba_state_gpu_bytes(tp) / GiB
     pool = budget - (weights - offload) - profile.overhead_gib - live
-    token_bytes = spec.token_bytes(kv_bytes, tp)
     block = spec.block_size(kv_bytes, tp)
-    fits_tokens = max(0, int(pool * GiB // token_bytes) // block * block)
+    cached = max(0, int(pool * GiB // spec.token_bytes(kv_bytes, tp, True)) // block * block)
+    uncached = max(0, int(pool * GiB // spec.token_bytes(kv_bytes, tp, False)) // block * block)
+    token_bytes = spec.token_bytes(kv_bytes, tp, o.prefix_caching)
+    fits_tokens = cached if o.prefix_caching else uncached
     plan = MemoryPlan(gpu=name, gpus=need, source=source, total_gib=round(total, 2), free_gib=None if free is None else round(free, 2),
                       gpu_memory_utilization=util, budget_gib=round(budget, 2), weights_gib=round(weights - offload, 2),
                       cpu_offload_gib=offload, overhead_gib=profile.overhead_gib, live_mamba_gib=round(live, 2),
                       kv_pool_gib=round(pool, 2), token_bytes=token_bytes, block_size=block, fits_tokens=fits_tokens,
+                      fits_tokens_cached=cached, fits_tokens_uncached=uncached, prefix_caching=o.prefix_caching,
                       model_max=spec.max_position_embeddings)
     if o.max_model_len:
         if o.max_model_len > fits_tokens:
             notes.append(f"--max-model-len {o.max_model_len:,} is more than the ~{fits_tokens:,} tokens estimated to fit; "
                          "vLLM will refuse to start if it is right")
         return plan, o.max_model_len
-    window = min(spec.max_position_embeddings, fits_tokens)
+    window = min(MAX_WINDOW, fits_tokens)
+    if o.prefix_caching and window < MAX_WINDOW and min(MAX_WINDOW, uncached) > window:
+        notes.append(f"without prefix caching (--no-prefix-cache) the window would be {min(MAX_WINDOW, uncached):,} tokens, "
+                     f"but every request would then read the whole codebase again (~30 s per 538K tokens on an H200) "
+                     f"instead of once: modernize then asks one request per agent, no sweep")
     if window < MIN_WINDOW:
         short = MIN_WINDOW * token_bytes / GiB - pool
         raise ProfileError(
@@ -483,8 +501,21 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
     return plan, window
 
 
-def describe_profiles() -> list[tuple[str, str, str]]:
-    """(name, hardware, key flags) for --list-profiles and the README."""
+def nominal_windows(p: Profile) -> tuple[str, str]:
+    """The profile's window on its nominal GPU, with prefix caching and without (or why none)."""
+    if p.device == "cpu":
+        return f"{p.fixed_window:,}", f"{p.fixed_window:,}"
+    out = []
+    for cached in (True, False):
+        try:
+            out.append(f"{build_command(p, None, [], 8000, Overrides(prefix_caching=cached)).window:,}")
+        except ProfileError:
+            out.append("does not fit")
+    return out[0], out[1]
+
+
+def describe_profiles() -> list[tuple[str, str, str, str, str]]:
+    """(name, hardware, key flags, window with prefix caching, without) for --list-profiles and the README."""
     rows = []
     for p in PROFILES.values():
         bits = [p.quantization.upper() if p.quantization else "model as given"]
@@ -501,5 +532,5 @@ def describe_profiles() -> list[tuple[str, str, str]]:
         bits.append(f"max-num-seqs {p.max_num_seqs}")
         if p.api_server_count > 1:
             bits.append(f"{p.api_server_count} API servers")
-        rows.append((p.name, p.hardware, "; ".join(bits)))
+        rows.append((p.name, p.hardware, "; ".join(bits), *nominal_windows(p)))
     return rows

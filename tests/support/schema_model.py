@@ -36,6 +36,10 @@ class SchemaModel:
         self.tokenized: list[int] = []  # how many texts each /tokenize-style call counted
         self.order: list[str] = []  # "start <label>", "first <label>", in the order they happened
         self._counters = PrefixCacheCounters()
+        self.metrics: str | None = None  # the server's /metrics text, when a test gives it one
+
+    async def metrics_text(self) -> str | None:
+        return self.metrics
 
     async def __aenter__(self) -> "SchemaModel":
         return self
