@@ -75,8 +75,24 @@ def join(prefix_ids: list[int], stand_prefix_ids: list[int], stand_ids: list[int
     return prefix_ids + stand_ids[n:]
 
 
-def strip_thinking(text: str) -> str:
-    """A completion's answer without a reasoning block (the chat endpoint's reasoning parser does
-    this for chat requests; token-id requests go to /v1/completions, which has none)."""
+SPECIAL_TAIL = ("<|im_end|>", "<|endoftext|>", "</s>")
+
+
+def split_thinking(text: str, opened: bool = False) -> tuple[str, str]:
+    """(thinking, answer) of a completion: the chat endpoint's reasoning parser does this for chat
+    requests; token-id requests go to /v1/completions, which has none. ``opened``: the prompt
+    ended inside a think block (thinking on), so the text starts with thinking even without a
+    ``<think>``. Special tokens around the answer (kept so ``</think>`` shows) are dropped."""
     end = text.rfind("</think>")
-    return text[end + len("</think>"):].lstrip() if end >= 0 else text
+    if end >= 0:
+        thinking, answer = text[:end], text[end + len("</think>"):]
+    elif opened and not text.lstrip().startswith(("{", "[")):
+        thinking, answer = text, ""  # cut off while thinking
+    else:
+        thinking, answer = "", text
+    thinking = thinking.replace("<think>", "").strip()
+    answer = answer.strip()
+    for tail in SPECIAL_TAIL:
+        answer = answer.removesuffix(tail).strip()
+    return thinking, answer
+

@@ -47,6 +47,10 @@ class AgentSpec(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     needs: list[str] = Field(default_factory=list, description="agent names or roles whose outputs this agent reads")
     context: Literal["codebase", "cited", "digest"] = "codebase"
+    thinking: bool = Field(default=False, description=(
+        "let the model think before it answers (Nemotron's enable_thinking); its thinking is decoded at long-context "
+        "speed and counted in the report, never kept"))
+    thinking_budget: int = Field(default=1024, ge=16, le=32768, description="the most thinking tokens, when thinking (vLLM enforces it)")
     candidates: bool = Field(default=False, description=(
         "findings agents: each request also lists the computed candidates (static pass) in the files it answers for"))
     _template_dir: Path | None = PrivateAttr(default=None)

@@ -57,6 +57,8 @@ class AnalyzeOptions(BaseModel):
     candidates: bool = Field(default_factory=lambda: os.environ.get("MODERNIZE_CANDIDATES", "on").lower() not in ("0", "off", "false", "no"),
                              description="run the static candidates pass (Semgrep OSS, our rules); $MODERNIZE_CANDIDATES=off turns it off")
     rules: list[Path] = Field(default_factory=list, description="more Semgrep rule files for the candidates pass")
+    thinking: Literal["agents", "on", "off"] = Field(default="agents", description=(
+        "agents: each agent's policy (agents/*.toml: security and validator think within a budget); on/off: every agent"))
 
     def agents(self) -> Agents:
         return load_agents(self.agents_dir)
@@ -308,7 +310,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
         t2 = time.perf_counter()
         run = Run(llm=client, agents=agents, system=prep.system, seed=options.seed, cache=cache, events=events,
                   max_details=options.max_details, concurrency=options.concurrency,
-                  slice_tokens=options.slice_tokens)
+                  slice_tokens=options.slice_tokens, thinking=options.thinking)
         server_notes = []
         if await prefix_caching_off(client):
             # every slice would read the whole codebase again: one request per agent instead
@@ -329,7 +331,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
                                        file_tokens=tokens.by_file)
             modules = ModuleRun(plan=plan, results=result.modules or [])
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
-        admission = [getattr(client, "admission_note", None)]
+        admission = [getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
         cands = await pending
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)

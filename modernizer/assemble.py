@@ -100,7 +100,7 @@ def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]
 
 def _stats(run: AgentRun) -> AgentStats:
     return AgentStats(**run.model_dump(include={"agent", "subject", "status", "error", "requests", "token_id_requests", "prompt_tokens",
-                                                 "cached_tokens", "completion_tokens", "wall_s", "ttft_s", "attempts", "from_cache"}))
+                                                 "cached_tokens", "completion_tokens", "thinking_tokens", "wall_s", "ttft_s", "attempts", "from_cache"}))
 
 
 def _modules(snapshot: Snapshot, facts: Facts, run: ModuleRun, findings: list[ReportFinding]) -> Modules:

@@ -65,6 +65,7 @@ class Endpoint(BaseModel):
 PREFILL_FLOOR_TPS = 400.0
 FIRST_TOKEN_BASE_S = 60.0  # queueing, schema compilation, a busy server
 CHARS_PER_TOKEN_FLOOR = 2.5
+VLLM_EXTRAS = ("chat_template_kwargs", "thinking_token_budget")
 PREFIXES_KEPT = 8  # tokenized shared prefixes held at once (chunked mode has one per module; 4 bytes a token)  # to size a prompt that was not counted: errs on the long side
 
 
@@ -105,6 +106,8 @@ class Completion(BaseModel):
     requests: int = Field(default=1, description="requests sent for it, retries included")
     admission: Literal["text", "ids"] = Field(default="text", description=(
         "how the prompt went: chat messages the server tokenizes, or token ids computed once per shared prefix"))
+    thinking_tokens: int = Field(default=0, description="tokens the model thought before answering (counted, never kept)")
+    reasoning: str = Field(default="", exclude=True, description="the thinking text, until it is counted: never stored")
 
 
 def server_root(base_url: str) -> str:
@@ -136,6 +139,12 @@ class LLMClient:
         self._prefixes: OrderedDict[str, tuple[array, list[int]] | None] = OrderedDict()
         self._prefix_locks: dict[str, asyncio.Lock] = {}
         self._ids_ok = endpoint.token_ids
+        self._thinking_ok = True
+        # The first thinking request finds out whether the server takes a budget; the others wait for its
+        # first token (or its refusal), so that a server without a reasoning parser refuses one request, not a wave.
+        self._thinking_checked = asyncio.Event()
+        self._thinking_probing = False
+        self.thinking_note: str | None = None  # why thinking was turned off for this server, when it was
         self.admission_note: str | None = None  # why token ids were turned off for this server, when they were
         self._warm: set[str] = set()  # shared prefixes a request has had its first token over: in the server's cache
 
@@ -242,7 +251,7 @@ class LLMClient:
         self._count(resp)
         return [int(t) for t in resp.json()["tokens"]]
 
-    async def prompt_ids(self, messages: list[dict[str, str]]) -> list[int] | None:
+    async def prompt_ids(self, messages: list[dict[str, str]], template_kwargs: dict[str, Any] | None = None) -> list[int] | None:
         """The request's prompt as token ids, its shared prefix tokenized only once (admission.py);
         None when it should go as text: no long shared prefix, ids turned off, or a join that failed
         its check. A server whose /tokenize cannot do this turns ids off for the rest of the run."""
@@ -251,11 +260,12 @@ class LLMClient:
         split = admission.find_split(messages)
         if split is None or split.offset < self.endpoint.token_ids_min_chars:
             return None
-        key = admission.prefix_key(messages, split)
+        kw = {"chat_template_kwargs": template_kwargs} if template_kwargs else {}
+        key = admission.prefix_key(messages, split) + json.dumps(template_kwargs or {}, sort_keys=True)
         try:
             async with self._prefix_locks.setdefault(key, asyncio.Lock()):
                 if key not in self._prefixes:
-                    self._prefixes[key] = await self._prefix_ids(messages, split)
+                    self._prefixes[key] = await self._prefix_ids(messages, split, kw)
                     while len(self._prefixes) > PREFIXES_KEPT:
                         old, _ = self._prefixes.popitem(last=False)
                         self._prefix_locks.pop(old, None)
@@ -263,7 +273,7 @@ class LLMClient:
             if pair is None:
                 return None
             prefix, stand_prefix = pair
-            stand = await self._token_ids({"messages": admission.stand_in(messages, split), "add_generation_prompt": True})
+            stand = await self._token_ids({"messages": admission.stand_in(messages, split), "add_generation_prompt": True, **kw})
         except ServerStuck:
             raise
         except (ServerError, KeyError, ValueError, TypeError) as exc:
@@ -272,13 +282,14 @@ class LLMClient:
             return None
         return admission.join(prefix.tolist(), stand_prefix, stand)
 
-    async def _prefix_ids(self, messages: list[dict[str, str]], split: admission.Split) -> tuple[array, list[int]] | None:
+    async def _prefix_ids(self, messages: list[dict[str, str]], split: admission.Split,
+                          kw: dict[str, Any]) -> tuple[array, list[int]] | None:
         prefix = await self._token_ids({"messages": admission.prefix_messages(messages, split),
-                                        "add_generation_prompt": False, "continue_final_message": True})
+                                        "add_generation_prompt": False, "continue_final_message": True, **kw})
         stand = admission.stand_in(messages, split)
         stand_split = admission.Split(index=split.index, offset=min(split.offset, admission.TAIL_CHARS))
         stand_prefix = await self._token_ids({"messages": admission.prefix_messages(stand, stand_split),
-                                              "add_generation_prompt": False, "continue_final_message": True})
+                                              "add_generation_prompt": False, "continue_final_message": True, **kw})
         return array("i", prefix), stand_prefix
 
     async def prefix_cache(self) -> PrefixCacheCounters | None:
@@ -320,31 +331,38 @@ class LLMClient:
         on_first_token: Callable[[], None] | None = None,
         label: str = "",
         prompt_tokens: int | None = None,
+        thinking: bool = False,
+        thinking_budget: int | None = None,
     ) -> Completion:
         """One answer, streamed. ``label`` names the request in progress lines; ``prompt_tokens``
         (when counted) sizes the first-token deadline, else it is estimated from the characters.
 
+        ``thinking``: whether the model may think before answering. Every request says so
+        (``chat_template_kwargs.enable_thinking``, which Nemotron's chat template reads: left unsaid,
+        it thinks). ``thinking_budget``: the most thinking tokens, enforced by vLLM
+        (``thinking_token_budget``: at the budget it closes the thinking, and the answer follows
+        under the JSON schema); ``max_tokens`` is the answer's own room, the budget comes on top. A
+        server that refuses a budget (no reasoning parser) gets thinking off for the rest of the
+        run, and ``thinking_note`` says why.
+
         Transient failures (5xx, 429, a dropped connection) are retried; a server that stays silent
         past a deadline raises ServerStuck at once. Every exception carries ``requests``: how many
         requests this call sent (the report counts rejected ones too)."""
-        body: dict[str, Any] = {
-            "model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
-            "stream": True, "stream_options": {"include_usage": True},
-        }
-        if seed is not None:
-            body["seed"] = seed
-        if schema is not None:
-            body["response_format"] = {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
         import openai
 
-        tokens = prompt_tokens or int(sum(len(m["content"]) for m in messages) / CHARS_PER_TOKEN_FLOOR)
+        think = thinking and self._thinking_ok
+        probe = False
+        if think and not self._thinking_checked.is_set():
+            if self._thinking_probing:
+                await self._thinking_checked.wait()
+                think = thinking and self._thinking_ok
+            else:
+                self._thinking_probing = probe = True
         last = ""
         sent = 0
         try:
-            ids = await self.prompt_ids(messages)
-            if ids is not None:
-                text_body, body = body, {k: v for k, v in body.items() if k != "messages"} | {"prompt": ids}
-                tokens = len(ids)
+            body, text_body, tokens = await self._request(messages, max_tokens, temperature, seed, schema, schema_name,
+                                                          prompt_tokens, think, thinking_budget)
             # Over a prefix the server has already read, this request's prefill is its own part only:
             # what it adds to the queue the next request's deadline counts (not the whole codebase again).
             split = admission.find_split(messages)
@@ -356,6 +374,8 @@ class LLMClient:
             def first() -> None:
                 if key is not None:
                     self._warm.add(key)
+                if probe:
+                    self._thinking_checked.set()
                 if on_first_token:
                     on_first_token()
 
@@ -363,7 +383,10 @@ class LLMClient:
                 sent += 1
                 try:
                     comp = await self._stream(body, first, label or schema_name, tokens, fresh)
-                    return comp.model_copy(update={"requests": sent})
+                    if comp.reasoning:  # what was generated less the answer (decoded thinking re-tokenizes differently)
+                        answer = await self._count_text(comp.text) if comp.text else 0
+                        comp.thinking_tokens = max(1, comp.usage.completion_tokens - answer)
+                    return comp.model_copy(update={"requests": sent, "reasoning": ""})  # thinking text goes no further
                 except openai.APIConnectionError as exc:
                     if attempt == 0 and isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
                         raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url}", START_HINT) from exc
@@ -373,6 +396,11 @@ class LLMClient:
                     if exc.status_code == 400 and is_overflow_text(text):
                         raise ContextOverflow(f"the server rejected the prompt as too long: {text[:300]}",
                                               "the window is smaller than planned; check --max-model-len on the server") from exc
+                    if exc.status_code == 400 and think and _refuses_thinking(text):
+                        think = self._thinking_off(text)
+                        body, text_body, tokens = await self._request(messages, max_tokens, temperature, seed, schema, schema_name,
+                                                                      prompt_tokens, False, None)
+                        continue
                     if exc.status_code == 400 and "prompt" in body:
                         # a server that takes chat but not token ids: text from now on (the request is counted)
                         self._ids_ok = False
@@ -384,6 +412,11 @@ class LLMClient:
                     last = f"HTTP {exc.status_code}: {text[:200]}"
                 except openai.APIError as exc:
                     # An error event inside the stream (vLLM reports bad schemas this way): not transient.
+                    if think and _refuses_thinking(exc.message):
+                        think = self._thinking_off(exc.message)
+                        body, text_body, tokens = await self._request(messages, max_tokens, temperature, seed, schema, schema_name,
+                                                                      prompt_tokens, False, None)
+                        continue
                     raise ServerError(f"the server rejected the request: {exc.message}") from exc
                 await asyncio.sleep(min(0.5 * 2**attempt, 8))
             raise ServerError(f"chat request to {self.endpoint.base_url} failed {self.endpoint.retries} times ({last})",
@@ -391,6 +424,53 @@ class LLMClient:
         except ModernizerError as exc:
             exc.requests = sent  # type: ignore[attr-defined]
             raise
+        finally:
+            if probe:
+                self._thinking_checked.set()  # answered, refused or failed: nobody waits on it any longer
+
+    def _thinking_off(self, why: str) -> bool:
+        """No reasoning parser: no budget can be enforced, so no thinking for the rest of the run."""
+        self._thinking_ok = False
+        self._thinking_checked.set()
+        self.thinking_note = (f"thinking is off for this run: the server refused a thinking budget ({why[:160]}); "
+                              "serve with --reasoning-parser nemotron_v3 (the GPU profiles do)")
+        return False
+
+    async def _request(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, seed: int | None,
+                       schema: dict[str, Any] | None, schema_name: str, prompt_tokens: int | None, think: bool,
+                       budget: int | None) -> tuple[dict[str, Any], dict[str, Any], int]:
+        """(the body to send, its chat-text form, the prompt's tokens): token ids to /v1/completions
+        where the prompt has a long shared prefix (admission.py), else chat messages."""
+        body: dict[str, Any] = {
+            "model": self.model, "messages": messages, "temperature": temperature,
+            "max_tokens": max_tokens + (budget or 0 if think else 0),
+            "stream": True, "stream_options": {"include_usage": True},
+            "chat_template_kwargs": {"enable_thinking": think},
+        }
+        if think and budget:
+            body["thinking_token_budget"] = budget
+        if seed is not None:
+            body["seed"] = seed
+        if schema is not None:
+            body["response_format"] = {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+        tokens = prompt_tokens or int(sum(len(m["content"]) for m in messages) / CHARS_PER_TOKEN_FLOOR)
+        ids = await self.prompt_ids(messages, {"enable_thinking": think})
+        if ids is None:
+            return body, body, tokens
+        # /v1/completions renders no template: the ids carry it. The think markers are special tokens,
+        # kept in the text so that the thinking can be told from the answer.
+        completion = {k: v for k, v in body.items() if k not in ("messages", "chat_template_kwargs")} | {"prompt": ids}
+        if think:
+            completion["skip_special_tokens"] = False
+        return completion, body, len(ids)
+
+    async def _count_text(self, text: str) -> int:
+        """Tokens of a text by the server's tokenizer (the thinking's, for the report); an estimate
+        when it cannot say."""
+        try:
+            return (await self.tokenize_texts([text]))[0]
+        except ServerError:
+            return int(len(text) / 3.5)
 
     async def _stream(self, body: dict[str, Any], on_first_token: Callable[[], None] | None, label: str,
                       prompt_tokens: int, fresh_tokens: int | None = None) -> Completion:
@@ -410,6 +490,7 @@ class LLMClient:
         ticker = asyncio.create_task(self._tell_wait(label, prompt_tokens, first_deadline, t0))
         ttft = None
         parts: list[str] = []
+        thinking: list[str] = []
         finish = None
         usage = Usage()
 
@@ -438,7 +519,9 @@ class LLMClient:
             if as_ids:
                 create = self._completions(body)
             else:
-                create = self._openai.chat.completions.create(**body)
+                extra = {k: body[k] for k in VLLM_EXTRAS if k in body}  # vLLM's own fields: the openai client knows them not
+                create = self._openai.chat.completions.create(**{k: v for k, v in body.items() if k not in VLLM_EXTRAS},
+                                                              extra_body=extra or None)
             stream = await within(create, silent, first_deadline)
             chunks = stream.__aiter__()
             while True:
@@ -463,7 +546,11 @@ class LLMClient:
                         piece, started = choice.text, False
                     else:
                         piece = choice.delta.content if choice.delta else None
-                        started = bool(choice.delta and getattr(choice.delta, "role", None))
+                        thought = (getattr(choice.delta, "reasoning", None) or getattr(choice.delta, "reasoning_content", None)
+                                   if choice.delta else None)
+                        if thought:
+                            thinking.append(thought)
+                        started = bool(choice.delta and (getattr(choice.delta, "role", None) or thought))
                     if ttft is None and (piece or choice.finish_reason or started):
                         first_seen()
                     if piece:
@@ -481,7 +568,10 @@ class LLMClient:
             if fresh > 2048:  # a real prefill, not a cache hit: it measures the server
                 self._prefill_tps = max(self._prefill_tps or 0.0, fresh / ttft)
         text = "".join(parts)
-        return Completion(text=admission.strip_thinking(text) if as_ids else text, finish_reason=finish, usage=usage,
+        reasoning = "".join(thinking)
+        if as_ids:
+            reasoning, text = admission.split_thinking(text, opened="thinking_token_budget" in body)
+        return Completion(text=text, finish_reason=finish, usage=usage, reasoning=reasoning,
                           wall_s=round(time.perf_counter() - t0, 3), ttft_s=None if ttft is None else round(ttft, 3),
                           admission="ids" if as_ids else "text")
 
@@ -550,6 +640,12 @@ async def _sse(resp: httpx.Response) -> AsyncIterator[_Chunk]:
         raise openai.APIConnectionError(request=resp.request) from exc
     finally:
         await resp.aclose()
+
+
+def _refuses_thinking(text: str) -> bool:
+    """vLLM's refusal of a thinking budget by a server without a reasoning parser."""
+    low = text.lower()
+    return "thinking_token_budget" in low or "reasoning_config" in low or "reasoning parser" in low
 
 
 def is_overflow_text(text: str) -> bool:

@@ -47,6 +47,7 @@ class AgentFinished(BaseModel):
     prompt_tokens: int = 0
     cached_tokens: int | None = None
     completion_tokens: int = 0
+    thinking_tokens: int = 0
     wall_s: float = 0.0
     from_cache: bool = False
     error: str | None = None
@@ -131,7 +132,8 @@ def describe(e: Event) -> str:
             return f"agents: {', '.join(e.agents)}"
         case AgentFinished():
             tail = " (from the result cache)" if e.from_cache else (f" in {e.requests} requests" if e.requests > 1 else "")
-            return (f"  {e.agent}: {e.status} ({e.prompt_tokens} prompt, {e.cached_tokens or 0} cached, {e.completion_tokens} out, "
+            thought = f" ({e.thinking_tokens} thinking)" if e.thinking_tokens else ""
+            return (f"  {e.agent}: {e.status} ({e.prompt_tokens} prompt, {e.cached_tokens or 0} cached, {e.completion_tokens} out{thought}, "
                     f"{e.wall_s:.1f}s){tail}" + (f": {e.error}" if e.error and e.status != "ok" else ""))
         case FollowupsFinished():
             return f"plan details: {e.ok}/{e.total} ok"

@@ -29,9 +29,9 @@ def tiny_model() -> Path:
     return build(CACHE / "tiny-model", ROOT)
 
 
-def start_server(model_dir: Path, max_len: int, name: str) -> cpu_server.VllmServer:
+def start_server(model_dir: Path, max_len: int, name: str, extra: list[str] | None = None) -> cpu_server.VllmServer:
     try:
-        return cpu_server.start(model_dir, max_len, name)
+        return cpu_server.start(model_dir, max_len, name, extra=extra)
     except RuntimeError as exc:
         pytest.fail(str(exc))
 
@@ -47,6 +47,18 @@ def vllm_server(tiny_model: Path):
 def vllm_small(tiny_model: Path):
     """A second server whose real window is small (8192), so the hotel sample must be chunked."""
     server = start_server(tiny_model, 8192, "small")
+    yield server
+    cpu_server.stop(server)
+
+
+@pytest.fixture(scope="session")
+def vllm_reasoning():
+    """A server as the GPU profiles start one for thinking: the tiny model's reasoning variant (think
+    markers as special tokens, a Nemotron-style chat template) behind --reasoning-parser nemotron_v3."""
+    from support.tiny_model import build
+
+    server = start_server(build(CACHE / "tiny-think", ROOT, max_len=8192, think=True), 8192, "think",
+                          extra=["--reasoning-parser", "nemotron_v3"])
     yield server
     cpu_server.stop(server)
 

@@ -49,6 +49,7 @@ def analyze(
     candidates: Annotated[Optional[bool], typer.Option("--candidates/--no-candidates", help="Run the static candidates pass (Semgrep OSS with modernizer's rules, offline, no model): candidate sites per CWE family, reported as facts and listed to the security agent (default: on; $MODERNIZE_CANDIDATES=off turns it off).")] = None,
     rules: Annotated[list[Path], typer.Option("--rules", help="One more Semgrep rule file for the candidates pass (repeatable); each rule needs metadata.cwe.")] = [],
     include_role: Annotated[list[str], typer.Option("--include-role", help="Also analyse files of this role (repeatable): test, testdata, docs, translation, thirdparty, generated. Analysed by default: source, template, config, build, schema.")] = [],
+    thinking: Annotated[str, typer.Option("--thinking", help="Whether the model thinks before answering: agents (each agent's policy in agents/*.toml: security and validator think within a token budget, the others answer at once), on (every agent, within its budget) or off (none: fastest). Needs a server with a reasoning parser (the GPU profiles have one); without one, thinking is off and the report says so.")] = "agents",
     agents_dir: Annotated[Optional[Path], typer.Option("--agents", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\".")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report paths.")] = False,
 ) -> None:
@@ -88,6 +89,9 @@ def analyze(
     if unknown:
         err.print(f"[bold red]error:[/] unknown role {escape(', '.join(unknown))}; choose from {', '.join(ROLES)}")
         raise typer.Exit(2)
+    if thinking not in ("agents", "on", "off"):
+        err.print(f"[bold red]error:[/] --thinking is agents, on or off, not {escape(thinking)!r}")
+        raise typer.Exit(2)
     own = relative_inside(target, path) if path.is_dir() else None
     ingest = IngestOptions(max_file_bytes=max_file_bytes, exclude=exclude, roles=sorted(ANALYSED | set(include_role)))
     ingest.hidden += [own] if own else []
@@ -96,7 +100,7 @@ def analyze(
                           first_token_timeout=first_token_timeout, token_ids=token_ids),
         ingest=ingest, no_llm=no_llm, seed=seed, window=window,
         mode=mode, concurrency=concurrency, slice_tokens=slice_tokens, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
-        rules=rules, **({} if candidates is None else {"candidates": candidates}),
+        rules=rules, thinking=thinking, **({} if candidates is None else {"candidates": candidates}),
     )
     say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False))
     if where and not plan:

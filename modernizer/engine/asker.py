@@ -26,13 +26,19 @@ TRUNCATION_MARGIN = 0.75
 MAX_ATTEMPTS = 2
 
 
+Thinking = tuple[bool, int]  # (think first?, the most thinking tokens)
+
+
 def answer_key(model: str | None, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any] | None,
-               seed: int | None, subject: str | None = None) -> str:
+               seed: int | None, subject: str | None = None, thinking: Thinking = (False, 0)) -> str:
     """The result-cache key of one request. ``max_tokens`` is not part of it: it only decides
     whether an answer is cut off, and a cut-off answer is never cached, so a request whose room was
     computed differently (an estimate, an exact count) still finds the answer it already has."""
-    return request_key(model or "", {"messages": msgs, "schema": schema or json_schema(spec.output_model),
-                                     "temperature": spec.temperature, "seed": seed, "subject": subject})
+    payload = {"messages": msgs, "schema": schema or json_schema(spec.output_model),
+               "temperature": spec.temperature, "seed": seed, "subject": subject}
+    if thinking[0]:  # a thinking answer is another answer (keys of non-thinking ones stay as they were)
+        payload["thinking"] = list(thinking)
+    return request_key(model or "", payload)
 
 
 def validate(model: type[BaseModel], text: str, finish_reason: str | None) -> str | None:
@@ -56,10 +62,11 @@ def reask(msgs: list[dict[str, str]], comp: Completion, error: str, schema: dict
     margin), and the cut text is not sent back. Invalid: the answer and the error go back, after
     the shared prefix (so the re-ask is served from the prefix cache too)."""
     if comp.finish_reason == "length":
-        per_token = len(comp.text) / max(comp.usage.completion_tokens, 1)
+        per_token = len(comp.text) / max(comp.usage.completion_tokens - comp.thinking_tokens, 1)  # the answer's own tokens
         narrow = fit_schema(schema, int(limit * per_token * TRUNCATION_MARGIN))
         return list(msgs) + [{"role": "user", "content": (
-            f"Your previous answer was cut off after {comp.usage.completion_tokens} tokens, the most this request may write. "
+            f"Your previous answer was cut off after {comp.usage.completion_tokens - comp.thinking_tokens} tokens, "
+            "the most this request may write. "
             "Answer again with one complete JSON object: fewer items and shorter text (the schema now enforces it).")}], narrow
     return list(msgs) + [
         {"role": "assistant", "content": comp.text[:4000]},
@@ -70,28 +77,30 @@ def reask(msgs: list[dict[str, str]], comp: Completion, error: str, schema: dict
 async def ask(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], *, seed: int | None,
               on_first_token: Callable[[], None] | None = None, subject: str | None = None,
               cache: ResultCache | None = None, max_tokens: int | None = None,
-              schema: dict[str, Any] | None = None) -> AgentRun:
+              schema: dict[str, Any] | None = None, thinking: Thinking | None = None) -> AgentRun:
     """One agent's answer, validated, re-asked once (``reask``), cached when it succeeds.
 
     ``schema``: a narrower JSON schema than the output model's for this one request (the review's
     fix request names the only file it may edit); the answer is still validated against the model."""
     schema = schema or json_schema(spec.output_model)
     limit = min(spec.max_tokens, max_tokens) if max_tokens else spec.max_tokens
-    key = answer_key(llm.model, spec, msgs, schema, seed, subject)
+    thinking = thinking or (spec.thinking, spec.thinking_budget)
+    key = answer_key(llm.model, spec, msgs, schema, seed, subject, thinking)
     if cache is not None:
         hit = cache.get(key, AgentRun)
         if hit is not None and hit.output is not None:
             if on_first_token:
                 on_first_token()
             return hit.model_copy(update={"from_cache": True, "requests": 0})
-    run = await _ask_model(llm, spec, msgs, schema, limit, seed, on_first_token, subject)
+    run = await _ask_model(llm, spec, msgs, schema, limit, seed, on_first_token, subject, thinking)
     if cache is not None and run.status == "ok":
         cache.put(key, run)
     return run
 
 
 async def _ask_model(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], schema: dict[str, Any], limit: int,
-                     seed: int | None, on_first_token: Callable[[], None] | None, subject: str | None) -> AgentRun:
+                     seed: int | None, on_first_token: Callable[[], None] | None, subject: str | None,
+                     thinking: Thinking) -> AgentRun:
     run = AgentRun(agent=spec.name, role=spec.role, id_prefix=spec.id_prefix, output_type=spec.output, status="failed",
                    template_hash=template_hash(spec), subject=subject)
     t0 = time.perf_counter()
@@ -101,7 +110,8 @@ async def _ask_model(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], sche
         try:
             comp = await llm.chat(convo, max_tokens=limit, temperature=spec.temperature, seed=seed,
                                   schema=schema, schema_name=spec.output, label=label,
-                                  on_first_token=on_first_token if attempt == 0 else None)
+                                  on_first_token=on_first_token if attempt == 0 else None,
+                                  thinking=thinking[0], thinking_budget=thinking[1] if thinking[0] else None)
         except ServerStuck:
             raise  # a silent server stops the run: every later request would wait the same way
         except ModernizerError as exc:
@@ -117,6 +127,7 @@ async def _ask_model(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], sche
         run.token_id_requests += comp.admission == "ids"
         run.prompt_tokens += comp.usage.prompt_tokens
         run.completion_tokens += comp.usage.completion_tokens
+        run.thinking_tokens += comp.thinking_tokens
         if comp.usage.cached_tokens is not None:
             run.cached_tokens = (run.cached_tokens or 0) + comp.usage.cached_tokens
         if run.ttft_s is None:

@@ -29,6 +29,7 @@ class AgentRun(BaseModel):
     prompt_tokens: int = 0
     cached_tokens: int | None = None
     completion_tokens: int = 0
+    thinking_tokens: int = Field(default=0, description="of the completion tokens, those the model thought (the text is never kept)")
     wall_s: float = 0.0
     ttft_s: float | None = None
     template_hash: str = ""

@@ -32,17 +32,24 @@ class Run:
     concurrency: int = 4
     slice_tokens: int = SLICE_TOKENS
     candidates: list[Any] | None = None  # the static pass's candidates, once known (chunked mode reads them)
+    thinking: str = "agents"  # agents: each agent's own policy (its TOML); on/off: every agent
     started: float = field(default_factory=time.perf_counter)
 
     async def ask(self, spec: AgentSpec, msgs: list[dict[str, str]], *, max_tokens: int | None = None,
                   schema: dict[str, Any] | None = None, subject: str | None = None,
                   on_first_token: Callable[[], None] | None = None) -> AgentRun:
         return await ask(self.llm, spec, msgs, seed=self.seed, on_first_token=on_first_token, subject=subject,
-                         cache=self.cache, max_tokens=max_tokens, schema=schema)
+                         cache=self.cache, max_tokens=max_tokens, schema=schema, thinking=self.thinking_of(spec))
+
+    def thinking_of(self, spec: AgentSpec) -> tuple[bool, int]:
+        """(think?, budget) for an agent under the run's policy (``--thinking``)."""
+        on = spec.thinking if self.thinking == "agents" else self.thinking == "on"
+        return on, spec.thinking_budget
 
     def cached(self, spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None = None) -> bool:
         """Whether this request's answer is in the result cache already (no request needed)."""
-        return self.cache is not None and self.cache.has(answer_key(self.llm.model, spec, msgs, None, self.seed, subject))
+        return self.cache is not None and self.cache.has(answer_key(self.llm.model, spec, msgs, None, self.seed, subject,
+                                                                    self.thinking_of(spec)))
 
     async def wave(self, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], max_tokens: int | None = None,
                    subjects: list[str | None] | None = None, limit: int | None = None,
@@ -102,5 +109,5 @@ class Run:
 
 def finished_event(run: AgentRun) -> AgentFinished:
     return AgentFinished(agent=run.agent, status=run.status, prompt_tokens=run.prompt_tokens, cached_tokens=run.cached_tokens,
-                         completion_tokens=run.completion_tokens, wall_s=run.wall_s, from_cache=run.from_cache, error=run.error,
+                         completion_tokens=run.completion_tokens, thinking_tokens=run.thinking_tokens, wall_s=run.wall_s, from_cache=run.from_cache, error=run.error,
                          requests=run.requests)

@@ -141,6 +141,7 @@ def aggregate(spec: AgentSpec, runs: list[AgentRun], failures: list[tuple[str, s
         agent=spec.name, role=spec.role, id_prefix=spec.id_prefix, output_type=spec.output, status=status, error=error,
         requests=sum(x.requests for x in spent), token_id_requests=sum(x.token_id_requests for x in spent), prompt_tokens=sum(x.prompt_tokens for x in spent),
         cached_tokens=sum(cached) if cached else None, completion_tokens=sum(x.completion_tokens for x in spent),
+        thinking_tokens=sum(x.thinking_tokens for x in spent),
         wall_s=round(max((x.wall_s for x in runs), default=0.0), 3), attempts=[a for x in runs for a in x.attempts],
         from_cache=from_cache,
     )

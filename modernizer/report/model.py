@@ -105,6 +105,7 @@ class AgentStats(BaseModel):
     prompt_tokens: int
     cached_tokens: int | None
     completion_tokens: int
+    thinking_tokens: int = Field(default=0, description="of the completion tokens, those spent thinking before the answer")
     wall_s: float
     ttft_s: float | None = None
     from_cache: bool = False

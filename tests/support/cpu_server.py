@@ -34,7 +34,7 @@ def vllm_python() -> Path:
     return Path(env) if env else ROOT / ".venv-vllm" / "bin" / "python"
 
 
-def start(model_dir: Path, max_len: int, name: str, timeout: float = 420) -> VllmServer:
+def start(model_dir: Path, max_len: int, name: str, timeout: float = 420, extra: list[str] | None = None) -> VllmServer:
     py = vllm_python()
     if not py.exists():
         raise RuntimeError(f"the CPU vLLM is not installed at {py}: run `make install` (or set MODERNIZE_TEST_VLLM_PYTHON)")
@@ -46,7 +46,7 @@ def start(model_dir: Path, max_len: int, name: str, timeout: float = 420) -> Vll
     cmd = [str(py), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir), "--served-model-name", "tiny",
            "--load-format", "dummy", "--enforce-eager", "--host", "127.0.0.1", "--port", str(port),
            "--max-model-len", str(max_len), "--seed", "0", "--enable-prefix-caching", "--enable-prompt-tokens-details",
-           "--structured-outputs-config", json.dumps({"backend": "xgrammar", "disable_any_whitespace": True})]
+           "--structured-outputs-config", json.dumps({"backend": "xgrammar", "disable_any_whitespace": True}), *(extra or [])]
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -65,8 +65,10 @@ class SchemaModel:
 
     async def chat(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0, seed: int | None = 0,
                    schema: dict[str, Any] | None = None, schema_name: str = "answer",
-                   on_first_token: Callable[[], None] | None = None, label: str = "", prompt_tokens: int | None = None) -> Completion:
-        self.requests.append({"messages": messages, "max_tokens": max_tokens, "schema": schema, "name": schema_name, "label": label})
+                   on_first_token: Callable[[], None] | None = None, label: str = "", prompt_tokens: int | None = None,
+                   thinking: bool = False, thinking_budget: int | None = None) -> Completion:
+        self.requests.append({"messages": messages, "max_tokens": max_tokens, "schema": schema, "name": schema_name, "label": label,
+                              "thinking": thinking, "thinking_budget": thinking_budget})
         self.order.append(f"start {label}")
         prompt = await self.tokenize_messages(messages)
         if prompt + max_tokens > self.window:

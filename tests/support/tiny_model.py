@@ -17,6 +17,23 @@ CHATML = (
     "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<pad>"]
+THINK = ["<think>", "</think>"]  # single special tokens, as in Nemotron-3-Nano's tokenizer (ids 12 and 13 there)
+# The documented shape of Nemotron-3-Nano-30B-A3B's chat template, written here (its own text is under
+# NVIDIA's Open Model License, not ours to copy into an Apache-2.0 tree): a system block always, even
+# empty; ChatML turns; earlier assistant turns with an empty think block; and a generation prompt
+# that opens a think block (`enable_thinking`, default true) or closes it at once when thinking is off.
+NEMOTRON_STYLE = (
+    "{%- set enable_thinking = enable_thinking if enable_thinking is defined else true -%}"
+    "{%- set system = messages[0]['content'] if messages and messages[0]['role'] == 'system' else '' -%}"
+    "{{- '<|im_start|>system\n' + system + '<|im_end|>\n' -}}"
+    "{%- for message in messages -%}{%- if not (loop.first and message['role'] == 'system') -%}"
+    "{%- if message['role'] == 'assistant' -%}"
+    "{{- '<|im_start|>assistant\n<think></think>' + message['content'] + '<|im_end|>\n' -}}"
+    "{%- else -%}{{- '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' -}}{%- endif -%}"
+    "{%- endif -%}{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\n' + ('<think>\n' if enable_thinking else '<think></think>') -}}"
+    "{%- endif -%}"
+)
 VOCAB = 4096
 
 
@@ -41,20 +58,21 @@ def _fingerprint(texts: list[str]) -> str:
     return h.hexdigest()
 
 
-def build(dest: Path, repo_root: Path, max_len: int = 65536) -> Path:
+def build(dest: Path, repo_root: Path, max_len: int = 65536, think: bool = False) -> Path:
+    """``think``: the reasoning variant (think markers as special tokens, the Nemotron-style template)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     dest.mkdir(parents=True, exist_ok=True)
     texts = _corpus(repo_root)
     stamp = dest / "corpus.sha256"
-    fingerprint = _fingerprint(texts) + f" max_len={max_len}\n"
+    fingerprint = _fingerprint(texts) + f" max_len={max_len}" + (" think" if think else "") + "\n"
     if (dest / "config.json").exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return dest  # built from this very corpus: the same model a fresh clone builds
     tok = Tokenizer(models.BPE(unk_token=None))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=VOCAB, special_tokens=SPECIAL, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        vocab_size=VOCAB, special_tokens=SPECIAL + (THINK if think else []), initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
@@ -63,7 +81,7 @@ def build(dest: Path, repo_root: Path, max_len: int = 65536) -> Path:
     (dest / "tokenizer_config.json").write_text(json.dumps({
         "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<|endoftext|>",
         "eos_token": "<|im_end|>", "pad_token": "<pad>", "unk_token": None,
-        "model_max_length": max_len, "chat_template": CHATML, "clean_up_tokenization_spaces": False,
+        "model_max_length": max_len, "chat_template": NEMOTRON_STYLE if think else CHATML, "clean_up_tokenization_spaces": False,
     }, indent=1))
     (dest / "special_tokens_map.json").write_text(json.dumps({
         "bos_token": "<|endoftext|>", "eos_token": "<|im_end|>", "pad_token": "<pad>"}))
