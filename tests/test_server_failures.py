@@ -275,3 +275,21 @@ def test_a_request_over_a_prefix_already_read_adds_only_its_own_part_to_the_othe
     asyncio.run(go())
     assert seen[0] > 90_000  # the first request: the whole prompt is still to be read
     assert seen[1] < 100  # the second: its task only; the codebase is in the server's cache
+
+
+def test_a_refused_connection_after_the_server_has_answered_is_load_and_is_retried(tmp_path):
+    """Measured on an H200: one of 72 slice requests over a 950K-token prefix found the connection
+    refused while the server was busy. Before any answer a refused connection means no server (exit
+    3 at once); after one, the request is retried and the run goes on."""
+    refused = []
+
+    def chat(body, n):
+        if n == 2 and not refused:
+            refused.append(n)
+            raise httpx.ConnectError("connection refused")
+        return sse(json.dumps(VALID[body["response_format"]["json_schema"]["name"]]))
+
+    server = ScriptedServer(chat)
+    report = run_scripted(server, tmp_path)
+    assert refused and all(a.status == "ok" for a in report.agents)
+    assert sum(a.requests for a in report.agents) == len(server.chat_calls)

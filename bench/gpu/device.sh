@@ -82,6 +82,12 @@ c2s)
   echo "unpacked at +$(( $(date +%s) - T0 )) s"
   bash $S/sweep.sh ;;
 sweep) bash $S/sweep.sh ;;
+c2w)
+  unpack || exit 1
+  echo "unpacked at +$(( $(date +%s) - T0 )) s"
+  bash $S/window1m.sh w1m ;;
+w1m) bash $S/window1m.sh w1m ;;
+w262) bash $S/window1m.sh w262 ;;
 layout) bash $S/layout.sh ;;
 *) echo "unknown call $1"; exit 2 ;;
 esac
