@@ -258,7 +258,8 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions) -> Candid
     texts = {f.path: f.text for f in snapshot.files}
     try:
         jobs = max(1, min(8, (os.cpu_count() or 2) - 1))  # leave a core to the run itself (and to a local server)
-        return await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules, jobs=jobs)
+        # Django (5,506 files) takes ~90 s on 2 cores: a limit for the largest trees, after which the run goes on without
+        return await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules, jobs=jobs, timeout_s=600)
     except CandidatesUnavailable as exc:
         return f"the candidates pass did not run: {exc}"
 

@@ -122,6 +122,47 @@ def find_user(cursor, name):
     cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
     return cursor.fetchone()
 """
+# One vulnerable line and one safe twin per language: (text, {line: family expected}, lines that must have none)
+LANGS = {
+    "web/routes.js": ("""\
+const { exec } = require('child_process');
+app.get('/run', (req, res) => {
+  exec("ls " + req.query.dir);
+  exec("uptime");
+  db.query("SELECT * FROM users WHERE id = ?", [req.query.id]);
+  res.redirect(req.query.next);
+});
+""", {3: "command-injection", 6: "open-redirect"}, [4, 5]),
+    "web/token.ts": ("""\
+export function makeToken(): string {
+  return Math.random().toString(36);
+}
+const apiKey: string = "sk_live_0123456789";
+""", {2: "weak-random", 4: "hardcoded-credentials"}, []),
+    "web/page.php": ("""\
+<?php
+$r = mysql_query("SELECT * FROM users WHERE id = " . $_GET['id']);
+$s = mysql_query("SELECT * FROM users");
+echo "Hello " . $_GET['name'];
+echo htmlspecialchars($_GET['name']);
+$data = unserialize($_COOKIE['prefs']);
+""", {2: "sql-injection", 4: "xss", 6: "deserialization"}, [3, 5]),
+    "src/ReportsController.cs": ("""\
+public class ReportsController : Controller {
+    public ActionResult Find(string name) {
+        var cmd = new SqlCommand("SELECT * FROM Users WHERE Name = '" + name + "'", conn);
+        var ok = new SqlCommand("SELECT * FROM Users WHERE Name = @name", conn);
+        var bf = new BinaryFormatter();
+        var md5 = MD5.Create();
+        return View();
+    }
+}
+""", {3: "sql-injection", 5: "deserialization", 6: "weak-crypto"}, [4]),
+    "web/hello.jsp": ("""\
+<p>Hello <%= request.getParameter("name") %></p>
+<p>Hello <%= org.owasp.encoder.Encode.forHtml(request.getParameter("name")) %></p>
+""", {1: "xss"}, [2]),
+}
 BROKEN_JAVA = "class Broken {\n  void f( {\n    Runtime.getRuntime().exec(cmd);\n  }}}} ((( \n"
 BROKEN_PY = "def f(:\n    eval(x)\n"
 USER_RULE = """\
@@ -141,20 +182,31 @@ def mixed(tmp_path_factory):
     rules.write_text(USER_RULE)
     texts = {"src/UserLookup.java": CLEAN_JAVA, "app/clean.py": CLEAN_PY, "app/vulnerable.py": VULNERABLE_PY,
              "src/Broken.java": BROKEN_JAVA, "app/broken.py": BROKEN_PY,
-             "app/vault.py": "import acmecrypt\ntoken = acmecrypt.encrypt(secret)\n"}
+             "app/vault.py": "import acmecrypt\ntoken = acmecrypt.encrypt(secret)\n",
+             **{path: text for path, (text, _, _) in LANGS.items()}}
     return texts, find_candidates(texts, extra_rules=[rules])
 
 
-def test_parameterised_queries_give_no_sql_candidate_and_a_concatenated_one_does(mixed):
+def test_parameterised_queries_give_no_sql_candidate_and_concatenated_ones_do(mixed):
     _, cs = mixed
-    sql = [(c.file, c.line_start) for c in cs.candidates if c.family == "sql-injection"]
-    assert sql == [("app/vulnerable.py", 2)]
+    sql = {(c.file, c.line_start) for c in cs.candidates if c.family == "sql-injection"}
+    assert sql == {("app/vulnerable.py", 2), ("web/page.php", 2), ("src/ReportsController.cs", 3)}
+
+
+@pytest.mark.parametrize("path", sorted(LANGS))
+def test_each_language_gets_its_sinks_and_not_their_safe_twins(mixed, path):
+    _, cs = mixed
+    _, expected, clean = LANGS[path]
+    found = {(c.line_start, c.family) for c in cs.candidates if c.file == path}
+    assert set(expected.items()) <= found
+    assert not [f for f in found if f[0] in clean]
 
 
 def test_a_file_the_engine_cannot_parse_is_an_error_entry_not_a_crash(mixed):
-    _, cs = mixed
+    texts, cs = mixed
     assert any(e.startswith("src/Broken.java:") for e in cs.errors), cs.errors
-    assert cs.files_scanned == 6
+    assert cs.files_scanned == len(texts)
+    assert ("src/Broken.java", 3) in {(c.file, c.line_start) for c in cs.candidates}  # what parsed is still matched
 
 
 def test_a_users_rule_file_adds_its_candidates(mixed):

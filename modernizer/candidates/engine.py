@@ -57,9 +57,9 @@ class CandidatesUnavailable(ModernizerError):
 
 def semgrep_executable() -> str:
     """The ``semgrep`` next to this interpreter (our venv's), else the one on PATH."""
-    env = os.environ.get("MODERNIZER_SEMGREP")
+    env = os.environ.get("MODERNIZER_SEMGREP")  # an explicit engine (tests, unusual installs)
     if env:
-        return env
+        return str(Path(env).expanduser().resolve()) if os.sep in env else (shutil.which(env) or env)
     here = Path(sys.executable).with_name("semgrep")
     if here.is_file() and os.access(here, os.X_OK):
         return str(here)
@@ -345,10 +345,10 @@ def _collect(data: dict, texts: Mapping[str, str], written: dict[str, str], root
             errors.append(f"{written.get(path, _clean_paths(path, root, tmp))}: {kind}: {msg}")
         else:
             errors.append(f"{'rule ' + rid + ': ' if rid else ''}{kind}: {msg}")
-    for s in (data.get("paths") or {}).get("skipped") or []:
-        path = written.get(s.get("path", ""), None)
-        if path:
-            errors.append(f"{path}: skipped by semgrep: {s.get('reason', '')}")
+    scanned_set = set((data.get("paths") or {}).get("scanned") or [])
+    for abs_path, path in written.items():
+        if abs_path not in scanned_set and len(texts[path].encode("utf-8", "surrogateescape")) > MAX_FILE_BYTES:
+            errors.append(f"{path}: not scanned: larger than {MAX_FILE_BYTES // 1_000_000} MB")
 
     seen: set[tuple] = set()
     cands: list[Candidate] = []
@@ -379,9 +379,8 @@ def _collect(data: dict, texts: Mapping[str, str], written: dict[str, str], root
         cands.append(Candidate(rule=rid, family=fam, cwe=cwe, file=path, line_start=ls, line_end=le,
                                snippet=snippet, message=message))
     cands.sort(key=lambda c: (c.file, c.line_start, c.rule, c.line_end))
-    scanned = (data.get("paths") or {}).get("scanned") or []
     return CandidateSet(engine=ENGINE, engine_version=version, rules=len(ours) + len(user_ids),
-                        files_scanned=sum(1 for p in scanned if p in written), seconds=round(time.perf_counter() - t0, 3),
+                        files_scanned=sum(1 for p in scanned_set if p in written), seconds=round(time.perf_counter() - t0, 3),
                         candidates=cands, errors=sorted(set(errors)))
 
 
