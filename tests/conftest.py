@@ -91,7 +91,7 @@ def private_user_folders(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def candidates_off_unless_asked():
-    """The static candidates pass (Semgrep) costs ~9 s of start-up per run on 2 cores: runs that
+    """The static candidates pass (Semgrep) costs ~6 s of start-up per run (more under load) on 2 cores: runs that
     are not about candidates leave it off ($MODERNIZE_CANDIDATES=off, inherited by the programs
     they start); the tests about candidates ask for it (--candidates, AnalyzeOptions(candidates=True))."""
     import os
