@@ -42,6 +42,8 @@ import threading
 import time
 from pathlib import Path
 
+from proctree import tree_rss  # bench/proctree.py: a process tree's memory
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = BENCH / "work"
@@ -241,35 +243,6 @@ def sg_worker(tree: str, out_json: str) -> None:
 # Measuring a process tree
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/children") as fh:
-                    out.extend(int(c) for c in fh.read().split())
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return out
-
-
-def _tree_rss(root: int) -> int:
-    page = os.sysconf("SC_PAGE_SIZE")
-    total, todo, seen = 0, [root], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * page
-        except (OSError, ValueError, IndexError):
-            continue
-        todo.extend(_children(pid))
-    return total
 
 
 def measure(argv: list[str], env: dict | None = None) -> dict:
@@ -282,7 +255,7 @@ def measure(argv: list[str], env: dict | None = None) -> dict:
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            peak[0] = max(peak[0], tree_rss(proc.pid))
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()

@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proctree import tree_rss  # bench/proctree.py: a process tree's memory
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 WORK = BENCH / "work"
@@ -222,35 +224,6 @@ class Sample:
     log: str
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                with open(f"/proc/{pid}/task/{tid}/children") as fh:
-                    out.extend(int(c) for c in fh.read().split())
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return out
-
-
-def _tree_rss(root: int) -> int:
-    page = os.sysconf("SC_PAGE_SIZE")
-    total, todo, seen = 0, [root], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * page
-        except (OSError, ValueError, IndexError):
-            continue
-        todo.extend(_children(pid))
-    return total
 
 
 def measure(argv: list[str], env: dict, cwd: Path, log_path: Path) -> Sample:
@@ -264,7 +237,7 @@ def measure(argv: list[str], env: dict, cwd: Path, log_path: Path) -> Sample:
 
         def sample() -> None:
             while not done.wait(0.1):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                peak[0] = max(peak[0], tree_rss(proc.pid))
 
         th = threading.Thread(target=sample, daemon=True)
         th.start()

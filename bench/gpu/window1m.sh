@@ -7,14 +7,7 @@
 # Phase "w262": the server at 262,144 (the old default); the same codebase through `modernize analyze`,
 #   which must chunk it into modules. Each phase is skipped when done on this machine.
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-if [ -d "$REPO/.whl" ] && [ ! -d /tmp/site ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site "$REPO"/.whl/*.whl
-fi
-export PYTHONPATH=$REPO:/tmp/site:/tmp/vllm-site PYTHONUNBUFFERED=1
-START=${CALL_T0:-$(date +%s)}
-left() { echo $(( ${CALL_BUDGET:-565} - $(date +%s) + START )); }
+source "$(dirname "$0")/common.sh"
 [ -d /tmp/dj1m ] || { mkdir -p /tmp/dj1m && tar -xJf "$REPO/.gpu-carry/c2/dj1m.tar.xz" -C /tmp/dj1m 2>/dev/null || tar -xJf /tmp/vp/dj1m.tar.xz -C /tmp/dj1m; }
 analyze() {  # $1 tag, then flags
   local tag=$1; shift
@@ -39,7 +32,7 @@ w1m)
     [ $? = 0 ] && touch /tmp/results/w1m_bench.done
     grep -v Warning /tmp/logs/w1m_bench.log | cut -c1-300 | tail -8
   fi
-  python3 -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/reset_prefix_cache', method='POST'))"
+  reset_cache
   [ "$(left)" -gt 120 ] && analyze w1m_single ;;
 w262)
   if [ "$(cat /tmp/logs/current 2>/dev/null)" != w262 ]; then
