@@ -228,15 +228,11 @@ def tool_notes(root: str | Path) -> list[str]:
 
 async def prefix_caching_off(client: LLM) -> bool:
     """Whether the server says (in /metrics) that it runs without prefix caching; unknown is not off."""
-    text = await getattr(client, "metrics_text", _none)()
     from modernizer.metrics import cache_config
 
+    text = await client.metrics_text()
     config = cache_config(text) if text else None
     return config is not None and config.get("enable_prefix_caching") == "False"
-
-
-async def _none() -> None:
-    return None
 
 
 def check_rules(options: AnalyzeOptions) -> None:

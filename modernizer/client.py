@@ -64,9 +64,9 @@ class Endpoint(BaseModel):
 # tokens/s, an H200 the 538K-token Django subset at ~17.6K/s); afterwards, half the measured rate.
 PREFILL_FLOOR_TPS = 400.0
 FIRST_TOKEN_BASE_S = 60.0  # queueing, schema compilation, a busy server
-CHARS_PER_TOKEN_FLOOR = 2.5
-VLLM_EXTRAS = ("chat_template_kwargs", "thinking_token_budget")
-PREFIXES_KEPT = 8  # tokenized shared prefixes held at once (chunked mode has one per module; 4 bytes a token)  # to size a prompt that was not counted: errs on the long side
+CHARS_PER_TOKEN_FLOOR = 2.5  # to size a prompt that was not counted: errs on the long side
+VLLM_EXTRAS = ("chat_template_kwargs", "thinking_token_budget")  # vLLM's own request fields
+PREFIXES_KEPT = 8  # tokenized shared prefixes held at once (chunked mode has one per module; 4 bytes a token)
 
 
 TOKENIZER_PROBE = "modernizer probe: Ünïcödé 12345 {}()[];\n\tdef f(x): return x != 'é' // SELECT * FROM t;"
@@ -397,33 +397,30 @@ class LLMClient:
                     if attempt == 0 and not self._contact and isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
                         raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url}", START_HINT) from exc
                     last = f"connection lost ({exc.__cause__.__class__.__name__ if exc.__cause__ else exc})"
-                except openai.APIStatusError as exc:
-                    text = _error_text(exc)
-                    if exc.status_code == 400 and is_overflow_text(text):
+                except openai.APIError as exc:
+                    # an HTTP status, or an error event inside the stream (vLLM reports bad schemas and a refused
+                    # thinking budget this way on chat): the latter are not transient
+                    status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
+                    text = _error_text(exc) if status is not None else exc.message
+                    if status == 400 and is_overflow_text(text):
                         raise ContextOverflow(f"the server rejected the prompt as too long: {text[:300]}",
                                               "the window is smaller than planned; check --max-model-len on the server") from exc
-                    if exc.status_code == 400 and think and _refuses_thinking(text):
+                    if status in (None, 400) and think and _refuses_thinking(text):
                         think = self._thinking_off(text)
                         body, text_body, tokens = await self._request(messages, max_tokens, temperature, seed, schema, schema_name,
                                                                       prompt_tokens, False, None)
                         continue
-                    if exc.status_code == 400 and "prompt" in body:
+                    if status is None:
+                        raise ServerError(f"the server rejected the request: {text}") from exc
+                    if status == 400 and "prompt" in body:
                         # a server that takes chat but not token ids: text from now on (the request is counted)
                         self._ids_ok = False
                         self.admission_note = f"prompts go as text: /v1/completions refused token ids ({text[:160]})"
                         body = text_body
                         continue
-                    if exc.status_code < 500 and exc.status_code != 429:
-                        raise ServerError(f"the server refused the request (HTTP {exc.status_code}): {text[:300]}") from exc
-                    last = f"HTTP {exc.status_code}: {text[:200]}"
-                except openai.APIError as exc:
-                    # An error event inside the stream (vLLM reports bad schemas this way): not transient.
-                    if think and _refuses_thinking(exc.message):
-                        think = self._thinking_off(exc.message)
-                        body, text_body, tokens = await self._request(messages, max_tokens, temperature, seed, schema, schema_name,
-                                                                      prompt_tokens, False, None)
-                        continue
-                    raise ServerError(f"the server rejected the request: {exc.message}") from exc
+                    if status < 500 and status != 429:
+                        raise ServerError(f"the server refused the request (HTTP {status}): {text[:300]}") from exc
+                    last = f"HTTP {status}: {text[:200]}"
                 await asyncio.sleep(min(0.5 * 2**attempt, 8))
             raise ServerError(f"chat request to {self.endpoint.base_url} failed {self.endpoint.retries} times ({last})",
                               "the server is overloaded or failing; check its log, then run again (finished work is kept)")
@@ -471,8 +468,8 @@ class LLMClient:
         return completion, body, len(ids)
 
     async def _count_text(self, text: str) -> int:
-        """Tokens of a text by the server's tokenizer (the thinking's, for the report); an estimate
-        when it cannot say."""
+        """Tokens of a text by the server's tokenizer (an answer's, to tell the thinking tokens from
+        the completion's); an estimate when it cannot say."""
         try:
             return (await self.tokenize_texts([text]))[0]
         except ServerError:
@@ -570,9 +567,9 @@ class LLMClient:
             if reading:
                 self._reading -= fresh
         if usage.prompt_tokens and ttft:
-            fresh = usage.prompt_tokens - (usage.cached_tokens or 0)
-            if fresh > 2048:  # a real prefill, not a cache hit: it measures the server
-                self._prefill_tps = max(self._prefill_tps or 0.0, fresh / ttft)
+            uncached = usage.prompt_tokens - (usage.cached_tokens or 0)
+            if uncached > 2048:  # a real prefill, not a cache hit: it measures the server
+                self._prefill_tps = max(self._prefill_tps or 0.0, uncached / ttft)
         text = "".join(parts)
         reasoning = "".join(thinking)
         if as_ids:
