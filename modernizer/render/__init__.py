@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 class RenderOptions(BaseModel):
-    link_base: str = ""  # URL prefix for file links (Markdown today); repository-relative links when empty
+    link_base: str = ""  # URL prefix for file links (Markdown, HTML); Markdown links are repository-relative when empty, HTML shows plain paths
+    banner: str = ""  # HTML: a line shown above everything, e.g. that the report is an example and not a model run
 
 
 class Renderer(Protocol):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from modernizer.render import RenderOptions
+from modernizer.render.links import line_label, source_target
 from modernizer.report import Report, ReportFinding
 from modernizer.schemas import SEVERITIES
 
@@ -43,17 +44,8 @@ def code(value: str, limit: int = 160) -> str:
 def location(f: ReportFinding, link_base: str = "") -> str:
     """``path:line`` linked to the file: relative to the repository root, or under ``link_base``
     (e.g. https://github.com/OWNER/REPO/blob/SHA) for an issue or a job summary."""
-    lines = f"L{f.line_start}" + (f"-L{f.line_end}" if f.line_end > f.line_start else "")
-    label = f"{f.file}:{f.line_start}" + (f"-{f.line_end}" if f.line_end > f.line_start else "")
-    base = link_base.rstrip("/") + "/" if link_base else ""
-    target = base + "/".join(_url_part(p) for p in f.file.split("/")) + "#" + lines
-    return f"[{text(label)}]({target})"
-
-
-def _url_part(part: str) -> str:
-    from urllib.parse import quote
-
-    return quote(part, safe="-._~")
+    label = line_label(f.file, f.line_start, f.line_end)
+    return f"[{text(label)}]({source_target(f.file, f.line_start, f.line_end, link_base)})"
 
 
 def _table(findings: Iterable[ReportFinding], link_base: str, with_status: bool) -> list[str]:

@@ -1,47 +1,77 @@
-"""The module graph as inline SVG: a circular layout computed here, so the HTML needs no script
-library and no network. Nodes on a cycle are drawn in the warning colour."""
+"""The directory graph as inline SVG, laid out here so the HTML needs no script library and no
+network. An arc diagram: one row per directory with its whole path as the label (a circle layout
+had to cut labels to fit around the ring and left half the canvas empty), and each dependency an
+arc on the right from the directory to the one it uses. Rows are in path order, so neighbours in
+the tree sit together; directories on a cycle are drawn in the warning colour.
+
+The picture keeps its natural size (``width``/``height`` in user units = CSS px) and is only
+shrunk to fit down to ``MIN_SCALE``; below that its container scrolls sideways, so labels stay
+readable on a phone."""
 
 from __future__ import annotations
-
-import math
 
 from markupsafe import escape
 
 from modernizer.graph import GraphView
 
 MAX_NODES = 40
+MAX_LABEL = 48  # characters; longer paths keep their end (the part that tells directories apart)
+FONT = 14  # user units = CSS px at natural size
+ROW = 28
+MIN_SCALE = 0.75
 
 
-def graph_svg(view: GraphView, size: int = 720) -> str:
-    ranked = [n.name for n in view.central]
-    nodes = set(ranked)
+def node_label(name: str) -> str:
+    """The whole path, its start cut when very long; the root directory gets a name a person reads."""
+    if name in (".", ""):
+        return ". (root)"
+    return name if len(name) <= MAX_LABEL else "…" + name[-(MAX_LABEL - 1):]
+
+
+def chosen_nodes(view: GraphView) -> list[str]:
+    """The most central directories first, then the ends of edges until MAX_NODES, in path order."""
+    nodes = [n.name for n in view.central][:MAX_NODES]
+    seen = set(nodes)
     for a, b in view.edge_list:
-        if len(nodes) >= MAX_NODES:
-            break
-        nodes.update((a, b))
-    names = sorted(nodes)[:MAX_NODES]
+        for n in (a, b):
+            if len(seen) < MAX_NODES and n not in seen:
+                seen.add(n)
+                nodes.append(n)
+    return sorted(seen)
+
+
+def graph_svg(view: GraphView) -> str:
+    names = chosen_nodes(view)
     if not names:
-        return '<p class="muted">No dependencies between modules were found.</p>'
+        return '<p class="muted">No dependencies between directories were found.</p>'
     on_cycle = {n for comp in view.strongly_connected for n in comp}
-    cx = cy = size / 2
-    r = size / 2 - 140
-    pos = {n: (cx + r * math.cos(2 * math.pi * i / len(names)), cy + r * math.sin(2 * math.pi * i / len(names)))
-           for i, n in enumerate(names)}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" class="graph" role="img" aria-label="module dependency graph">',
-             '<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
-             '<path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/></marker></defs>']
-    for a, b in view.edge_list:
-        if a in pos and b in pos:
-            (x1, y1), (x2, y2) = pos[a], pos[b]
-            cyc = a in on_cycle and b in on_cycle
-            parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="{"edge cyc" if cyc else "edge"}" marker-end="url(#arr)"/>')
-    for n, (x, y) in pos.items():
-        label = n.rsplit("/", 2)
-        short = "/".join(label[-2:]) if len(label) > 1 else n
-        anchor = "start" if x >= cx else "end"
-        dx = 8 if x >= cx else -8
+    row = {n: i for i, n in enumerate(names)}
+    label_w = max(len(node_label(n)) for n in names) * FONT * 0.6 + 12  # a monospace-ish upper bound
+    x0 = label_w + 8  # the column of dots
+    edges = [(a, b) for a, b in view.edge_list if a in row and b in row and a != b]
+    span = max((abs(row[a] - row[b]) for a, b in edges), default=0)
+    width = round(x0 + span * ROW / 2 * 1.4 + 24)
+    height = len(names) * ROW + 8
+    y = {n: 16 + i * ROW for i, n in enumerate(names)}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             f'style="min-width:{round(width * MIN_SCALE)}px" font-size="{FONT}" class="graph" role="img" '
+             f'aria-label="directory dependency graph: {len(names)} directories, {len(edges)} dependencies">',
+             '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+             '<path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/></marker>'
+             '<marker id="arrc" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+             '<path d="M 0 0 L 10 5 L 0 10 z" fill="#d9480f"/></marker></defs>']
+    for a, b in sorted(edges, key=lambda e: (e[0] in on_cycle and e[1] in on_cycle, e)):  # cycle arcs on top
+        ya, yb = y[a], y[b]
+        # downward arcs are round, upward ones flatter: both edges of a two-directory cycle show
+        ry = abs(yb - ya) / 2
+        down = yb > ya
+        rx = ry * 1.4 if down else ry * 0.7
+        cyc = a in on_cycle and b in on_cycle
+        parts.append(f'<path d="M {x0:.1f} {ya} A {rx:.1f} {ry:.1f} 0 0 {1 if down else 0} {x0:.1f} {yb}" class="{"edge cyc" if cyc else "edge"}" '
+                     f'fill="none" marker-end="url(#{"arrc" if cyc else "arr"})"><title>{escape(a)} → {escape(b)}</title></path>')
+    for n in names:
         parts.append(f'<g class="{"node cyc" if n in on_cycle else "node"}"><title>{escape(n)}</title>'
-                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>'
-                     f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">{escape(short)}</text></g>')
+                     f'<circle cx="{x0:.1f}" cy="{y[n]}" r="4.5"/>'
+                     f'<text x="{x0 - 10:.1f}" y="{y[n] + FONT * 0.35:.1f}" text-anchor="end">{escape(node_label(n))}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
