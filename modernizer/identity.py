@@ -8,7 +8,7 @@ import hashlib
 import re
 
 from modernizer.grounding import Grounding
-from modernizer.redact import redact_v1
+from modernizer.redact import MARK, redact_v1
 from modernizer.snapshot import Snapshot, SourceFile
 from modernizer.symbols import symbol_table
 
@@ -22,9 +22,24 @@ def fingerprint(category: str, file: str, code: str, symbol: str = "") -> str:
     and the code itself (whitespace collapsed, case-folded, string literals kept). Never line
     numbers (code moves) nor the model's prose (it rewords). ``code`` is redacted first, so the
     fingerprint neither leaks a secret nor changes when the secret is rotated."""
-    norm = _WS.sub(" ", redact_v1(code, keep_prefix=False)).strip().casefold()
-    key = f"{normalise_category(category)}|{file}|{symbol}|{norm}"
+    key = f"{normalise_category(category)}|{file}|{symbol}|{normalise_code(code)}"
     return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def normalise_code(code: str) -> str:
+    """What "the same code" means to a fingerprint: secrets masked (redacted first, so a hash
+    neither leaks a secret nor changes when it is rotated), whitespace collapsed, case-folded."""
+    return _WS.sub(" ", redact_v1(code, keep_prefix=False)).strip().casefold()
+
+
+def kind_fingerprint(kind: str, file: str, quote: str, symbol: str = "") -> str:
+    """SARIF's fingerprint (``modernizer/v2``): as ``fingerprint``, with the finding's stable kind
+    (its CWE or our own rule, see kinds.py) in place of the model's category, so rewording a
+    category does not make a new alert. It hashes the finding's quote as the report keeps it (a
+    renderer has no source to anchor on): a line number copied into the quote is dropped, and the
+    two characters a report keeps before a redaction mark, so a rotated secret hashes alike."""
+    code = _KEPT_PREFIX.sub("", _NUMBER_PREFIX.sub("", quote))
+    return hashlib.sha256(f"{kind}|{file}|{symbol}|{normalise_code(code)}".encode()).hexdigest()[:32]
 
 
 def legacy_fingerprint(category: str, file: str, snippet: str) -> str:
@@ -35,6 +50,7 @@ def legacy_fingerprint(category: str, file: str, snippet: str) -> str:
 
 _WS = re.compile(r"\s+")
 _NUMBER_PREFIX = re.compile(r"^\s*\d+\|\s?", re.M)  # as in grounding: a quote copied with its line numbers
+_KEPT_PREFIX = re.compile(r"[^\s\"'=:;,(]{1,2}(?=" + re.escape(MARK) + ")")
 
 
 def anchor(src: SourceFile, line_start: int, line_end: int, snippet: str) -> tuple[int, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import HOTEL
 from modernizer.ingest import load_snapshot
-from modernizer.identity import fingerprint
+from modernizer.identity import fingerprint, kind_fingerprint
 from modernizer.symbols import enclosing_symbol
 from support.labelled import EXPECTED, labelled_report, pipeline_result, security_findings
 
@@ -54,6 +54,24 @@ def test_fingerprint_ignores_prose_lines_and_whitespace_but_not_code_category_fi
     # secrets are redacted before hashing: the fingerprint does not carry, nor depend on, the value
     assert fingerprint("hardcoded-credentials", "x.properties", "db.password=hunter2hunter2") == \
         fingerprint("hardcoded-credentials", "x.properties", "db.password=rotated-0ne!")
+
+
+def test_sarifs_fingerprint_keys_on_the_kind_not_the_category_wording():
+    """SARIF's fingerprint (modernizer/v2) hashes the stable kind (a CWE or our own rule) where the
+    report's hashes the category: the same code under xss, xss-reflected or Cross Site Scripting
+    is one alert. It hashes the quote as the report keeps it, so a copied line number and the two
+    characters a redaction keeps do not count."""
+    fp = kind_fingerprint("CWE-79", "web/a.jsp", "<%= request.getParameter(\"q\") %>", "")
+    assert fp == kind_fingerprint("CWE-79", "web/a.jsp", "12| <%=  request.getParameter(\"q\")\n %>", "")
+    assert fp != kind_fingerprint("CWE-80", "web/a.jsp", "<%= request.getParameter(\"q\") %>", "")
+    assert fp != kind_fingerprint("CWE-79", "web/b.jsp", "<%= request.getParameter(\"q\") %>", "")
+    assert fp != kind_fingerprint("CWE-79", "web/a.jsp", "<%= request.getParameter(\"q\") %>", "Page.render")
+    assert fp != kind_fingerprint("CWE-79", "web/a.jsp", "<%= request.getParameter(\"p\") %>", "")
+    # a report keeps two characters of a long secret; a rotated one hashes alike
+    assert kind_fingerprint("CWE-798", "a/Db.java", "getConnection(url, user, hu«redacted»)") == \
+        kind_fingerprint("CWE-798", "a/Db.java", "getConnection(url, user, ro«redacted»)")
+    # the report's own fingerprint is unchanged (suppressions and baselines match it): it keeps the category
+    assert fingerprint("xss", "web/a.jsp", "<%= x %>") != fingerprint("xss-reflected", "web/a.jsp", "<%= x %>")
 
 
 def test_every_labelled_finding_is_verified_with_a_distinct_fingerprint():

@@ -1,19 +1,35 @@
 """SARIF 2.1.0, for GitHub code scanning and any other SARIF viewer.
 
 Choices (the README repeats them):
-- one rule per finding category; its ``helpUri`` points at cwe.mitre.org where a CWE is known
-  (a URL in the file: nothing is fetched), its tags carry ``external/cwe/cwe-N`` and its
-  ``security-severity`` is the highest among its results, as GitHub reads it;
-- level: critical and high -> error, medium -> warning, low and info -> note;
+- one rule per kind of problem, never per wording (kinds.py): ``CWE-89`` for every finding that
+  names CWE-89 (or whose category means it: ``xss``, ``xss-reflected`` and ``xss-stored`` are all
+  ``CWE-79``), else one of our few stable rules (``modernizer/deprecated-api``...), else
+  ``modernizer/<agent>``. The model's category is kept in the result's properties only;
+- severity belongs to the rule, as with CodeQL: a CWE rule's ``security-severity`` is the fixed
+  score of cwe.py's table (never derived from the run's findings, so one critical finding does not
+  make every finding of its rule critical on code scanning); its ``help`` gives MITRE's name, a
+  remediation line and the link (a URL in the file: nothing is fetched). Our own rules carry no
+  ``security-severity``: code scanning then ranks their alerts by each result's level;
+- each result carries the finding's own severity: level critical and high -> error, medium ->
+  warning, low and info -> note, and ``properties.severity`` the word itself;
 - verified and unverified findings are results (``properties.grounding`` says which, and an
   unverified one says so in its message); rejected findings (no such file or lines) are left
   out, since no viewer can show a location that does not exist: the JSON report keeps them;
-- ``partialFingerprints["modernizer/v1"]`` is the report's fingerprint (category, file,
-  enclosing symbol, code), so code scanning tracks a finding across line moves;
+- ``partialFingerprints["modernizer/v2"]``: the rule, file, enclosing symbol and quoted code
+  (identity.kind_fingerprint), so neither a line move nor a reworded category makes a new alert.
+  It hashes the quote as the report keeps it, not the anchored source lines the report's own
+  fingerprint hashes (a renderer has no source): a model quoting another part of the same line
+  still makes a new alert. The report's fingerprint (what baselines and
+  modernize-suppressions.toml match) keeps the category, as since schema 1.1, and is in
+  ``properties.fingerprint``: SARIF's key is separate, so suppressions and baselines are
+  untouched. Reports rendered before wrote ``modernizer/v1`` with category rule ids: on the first
+  upload of this format code scanning closes each old alert once and reopens it under its rule;
 - with a baseline, ``baselineState`` is new or unchanged; fixed findings are not written as
   ``absent`` results, because code scanning treats every uploaded result as present (it closes
   the alert itself when a result stops appearing); their count is in the run's properties;
 - a suppressed finding carries ``suppressions: [{kind: external, status: accepted, justification}]``;
+- ``originalUriBaseIds["%SRCROOT%"]`` is described, not located: the analysing machine's path is
+  of no use to a viewer and says something about that machine; locations are repository-relative;
 - computed candidates (the static pass) are results too, marked as facts from code and not findings:
   rule ids ``candidate/<rule>``, ``kind: review``, ``level: note``, no ``security-severity``,
   ``properties.source = "computed-candidate"`` and ``confirmedBy`` (the findings at its lines), and
@@ -25,72 +41,92 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from modernizer import __version__
+from modernizer.cwe import Weakness, lookup
+from modernizer.identity import kind_fingerprint
+from modernizer.kinds import Kind, kind_of
 from modernizer.render import RenderOptions
 from modernizer.report import Report, ReportCandidate, ReportFinding
-from modernizer.identity import normalise_category
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-FINGERPRINT_KEY = "modernizer/v1"
+FINGERPRINT_KEY = "modernizer/v2"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
-# GitHub shows "security-severity" 9.0+ as critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
-SECURITY_SEVERITY = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0, "info": 0.5}
-_CWE = re.compile(r"^CWE-(\d{1,4})$")
 
 
-def cwe_uri(cwe: str) -> str | None:
-    m = _CWE.match(cwe.strip().upper())
-    return f"https://cwe.mitre.org/data/definitions/{m.group(1)}.html" if m else None
+def _level_of_score(score: float) -> str:
+    """A rule's default level from its score, on GitHub's bands (7.0+ high or critical)."""
+    return "error" if score >= 7.0 else "warning" if score >= 4.0 else "note"
 
 
-def _rule_id(f: ReportFinding) -> str:
-    return normalise_category(f.category) or "finding"
+def _camel(text: str) -> str:
+    return "".join(w.capitalize() for w in re.findall(r"[A-Za-z0-9]+", text)) or "Finding"
+
+
+def _help(w: Weakness) -> dict[str, str]:
+    if not w.known:
+        return {"text": f"{w.cwe}. {w.remediation} {w.uri}",
+                "markdown": f"**[{w.cwe}]({w.uri})**\n\n{w.remediation}"}
+    return {"text": f"{w.cwe}: {w.name}. {w.remediation} {w.uri}",
+            "markdown": f"**[{w.cwe}]({w.uri}): {w.name}**\n\n{w.remediation}"}
+
+
+def _rule(kind: Kind) -> dict[str, Any]:
+    w, s = kind.weakness, kind.stable
+    if w is not None:
+        return {
+            "id": kind.id, "name": _camel(kind.title),
+            "shortDescription": {"text": f"{kind.title} ({w.cwe})" if w.known else f"Weakness {w.cwe}"},
+            "fullDescription": {"text": f"{w.cwe}: {w.name}" if w.known else f"{w.cwe} (not in modernizer's CWE table)"},
+            "defaultConfiguration": {"level": _level_of_score(w.severity)},
+            "helpUri": w.uri, "help": _help(w),
+            "properties": {"tags": ["security", f"external/cwe/cwe-{w.number}"], "security-severity": f"{w.severity:.1f}",
+                           "severityBasis": w.basis},
+        }
+    security = kind.id == "modernizer/security"
+    description = s.description if s else f"A finding of the {kind.id.split('/', 1)[1]} agent that names no CWE and none of our own rules."
+    rule: dict[str, Any] = {
+        "id": kind.id, "name": _camel(kind.title),
+        "shortDescription": {"text": kind.title}, "fullDescription": {"text": description},
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["security"] if security else ["maintainability"]},
+    }
+    if s:
+        rule["help"] = {"text": f"{s.description} {s.remediation}", "markdown": f"{s.description}\n\n{s.remediation}"}
+    return rule
+
+
+def _kind(f: ReportFinding) -> Kind:
+    return kind_of(f.cwe, f.category, f.source)
 
 
 def _rules(findings: list[ReportFinding]) -> list[dict[str, Any]]:
-    by_rule: dict[str, list[ReportFinding]] = {}
-    for f in findings:
-        by_rule.setdefault(_rule_id(f), []).append(f)
-    rules = []
-    order = list(SECURITY_SEVERITY)
-    for rid in sorted(by_rule):
-        group = by_rule[rid]
-        worst = min((f.severity for f in group), key=lambda s: order.index(s) if s in order else len(order))
-        cwes = sorted({f.cwe.strip().upper() for f in group if _CWE.match(f.cwe.strip().upper())},
-                      key=lambda c: int(c.split("-")[1]))
-        security = any(f.source == "security" or f.cwe for f in group)
-        rule: dict[str, Any] = {
-            "id": rid,
-            "name": "".join(w.capitalize() for w in re.split(r"[^a-z0-9]+", rid) if w) or "Finding",
-            "shortDescription": {"text": rid.replace("-", " ")},
-            "fullDescription": {"text": f"{rid.replace('-', ' ')}" + (f" ({', '.join(cwes)})" if cwes else "")},
-            "defaultConfiguration": {"level": LEVELS.get(worst, "warning")},
-            "properties": {"tags": (["security"] if security else ["maintainability"]) + [f"external/cwe/cwe-{c.split('-')[1]}" for c in cwes]},
-        }
-        if security:
-            rule["properties"]["security-severity"] = f"{SECURITY_SEVERITY.get(worst, 5.0):.1f}"
-        if cwes:
-            rule["helpUri"] = cwe_uri(cwes[0])
-            rule["help"] = {"text": " ".join(f"{c}: {cwe_uri(c)}" for c in cwes)}
-        rules.append(rule)
-    return rules
+    """The kinds the results use, CWEs in number order then ours: a rule depends on its kind only."""
+    kinds = {k.id: k for k in map(_kind, findings)}
+
+    def order(rid: str) -> tuple[int, int, str]:
+        return (0, int(rid[4:]), "") if rid.startswith("CWE-") else (1, 0, rid)
+    return [_rule(kinds[rid]) for rid in sorted(kinds, key=order)]
 
 
-def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
-    message = f"{f.title}: {f.reason}" if f.reason else f.title
+def _message(f: ReportFinding) -> str:
+    """The finding's reason: the rule already names the kind and the title would repeat it."""
+    message = (f.reason or f.title).strip()
     if f.grounding.status == "unverified":
         message += " (unverified: the quoted code was not found at these lines)"
     if f.verdict == "false-positive":
         message += f" (the validator agent judged it a false positive{': ' + f.verdict_note if f.verdict_note else ''})"
+    return message
+
+
+def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line_start), "endLine": max(f.line_start, f.line_end, 1)}
     if f.snippet:
         region["snippet"] = {"text": f.snippet}
-    rid = _rule_id(f)
-    props: dict[str, Any] = {"severity": f.severity, "grounding": f.grounding.status, "agent": f.source,
-                             "reportId": f.id, "category": f.category}
+    rid = _kind(f).id
+    props: dict[str, Any] = {"severity": f.severity, "title": f.title, "category": f.category, "grounding": f.grounding.status,
+                             "agent": f.source, "reportId": f.id, "fingerprint": f.fingerprint}
     if f.grounding.note:
         props["groundingNote"] = f.grounding.note
     if f.verdict:
@@ -106,9 +142,9 @@ def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
         "ruleIndex": rule_index[rid],
         "kind": "fail",
         "level": LEVELS.get(f.severity, "warning"),
-        "message": {"text": message},
+        "message": {"text": _message(f)},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"}, "region": region}}],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: kind_fingerprint(rid, f.file, f.snippet, f.symbol)},
         "properties": props,
     }
     if f.symbol:
@@ -130,18 +166,18 @@ CANDIDATE_FINGERPRINT_KEY = "modernizer/candidate/v1"
 def _candidate_rules(items: list[ReportCandidate]) -> list[dict[str, Any]]:
     rules = []
     for rid in sorted({c.rule for c in items}):
-        group = [c for c in items if c.rule == rid]
-        c0 = group[0]
-        n = c0.cwe.split("-")[-1]
+        c0 = next(c for c in items if c.rule == rid)
+        w = lookup(c0.cwe)
         rule: dict[str, Any] = {
-            "id": f"candidate/{rid}", "name": "Candidate" + "".join(w.capitalize() for w in re.split(r"[^a-z0-9]+", rid.lower()) if w),
+            "id": f"candidate/{rid}", "name": "Candidate" + _camel(rid),
             "shortDescription": {"text": f"candidate site: {c0.family.replace('-', ' ')}"},
             "fullDescription": {"text": f"{c0.message} (computed by a static rule, not confirmed by a model; {c0.cwe})"},
             "defaultConfiguration": {"level": "note"},
-            "properties": {"tags": ["security", "candidate", f"external/cwe/cwe-{n}"], "family": c0.family},
+            "properties": {"tags": ["security", "candidate"] + ([f"external/cwe/cwe-{w.number}"] if w else []), "family": c0.family},
         }
-        if cwe_uri(c0.cwe):
-            rule["helpUri"] = cwe_uri(c0.cwe)
+        if w:
+            rule["helpUri"] = w.uri
+            rule["help"] = _help(w)
         rules.append(rule)
     return rules
 
@@ -162,11 +198,10 @@ def _candidate_result(c: ReportCandidate, rule_index: dict[str, int]) -> dict[st
 
 
 def _srcroot(report: Report) -> dict[str, Any]:
-    root = Path(report.repo.root)
-    base: dict[str, Any] = {"description": {"text": f"the root of the analysed repository ({report.repo.name})"}}
-    if root.is_absolute():
-        base["uri"] = root.as_uri().rstrip("/") + "/"
-    return base
+    """Described, with no ``uri``: the schema allows it (an artifactLocation needs no property) and
+    the analysing machine's absolute path would only leak it; viewers resolve the relative
+    locations against their own checkout."""
+    return {"description": {"text": f"The root of the analysed repository ({report.repo.name}); locations are relative to it."}}
 
 
 def sarif_log(report: Report) -> dict[str, Any]:
