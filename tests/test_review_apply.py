@@ -16,10 +16,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from modernizer.cli import app
+from modernizer.errors import ModernizerError
 from modernizer.review import state as st
 from modernizer.review.apply import ApplyError, GitApplier, WorktreeApplier, check_edits
 from modernizer.review.edits import Edit
-from modernizer.review.session import ReviewOptions, Session, open_state, proposal_from, state_path
+from modernizer.review.session import ReviewOptions, Session, open_state, proposal_from, refs_from, state_path
 from modernizer.review.terminal import TerminalUI
 from modernizer.suppressions import load_suppressions
 from support.review_fixtures import git, git_init, write_report
@@ -49,57 +50,159 @@ def ref_of(session: Session, file: str) -> st.FindingRef:
     return next(i.ref for i in session.state.items.values() if i.ref.file == file)
 
 
-def test_apply_on_a_branch_one_commit_per_fix_then_undo(hotel_git, tmp_path):
+BRANCH = "modernize/review-test"
+
+
+def user_side(repo: Path) -> tuple[str, str, str, str]:
+    """What the review must never change in the user's own checkout: HEAD, branch, index, files."""
+    return (git(repo, "rev-parse", "HEAD"), git(repo, "symbolic-ref", "HEAD"), git(repo, "ls-files", "-s"),
+            git(repo, "status", "--porcelain", "--untracked-files=all"))
+
+
+def test_apply_commits_in_a_worktree_of_its_own_and_the_user_checkout_never_moves(hotel_git, tmp_path):
     repo, base = hotel_git
     report, _ = write_report(repo, tmp_path / "reports", ["V12", "V13"])
     session, _, _ = session_for(report, "")
-    applier = GitApplier(repo, test_cmd=f"! grep -q Gr4ndH0tel {DBUTIL}")
+    before = user_side(repo)
+    wt = tmp_path / "review-wt"
+    applier = GitApplier(repo, wt, BRANCH, test_cmd=f"! grep -q Gr4ndH0tel {DBUTIL}")
     ref = ref_of(session, DBUTIL)
     proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "read it from the environment")
     assert (proposal.edits[0].line_start, proposal.edits[0].line_end) == (26, 26)
 
-    fix, base_ref, base_commit = applier.apply(ref, proposal, "modernize/review-test")
+    fix, base_ref, base_commit = applier.apply(ref, proposal)
     assert (base_ref, base_commit) == ("main", base)
-    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "modernize/review-test"
-    assert git(repo, "rev-list", "--count", f"{base}..HEAD") == "1" and git(repo, "rev-parse", "HEAD") == fix.commit
-    assert git(repo, "show", "--name-only", "--format=%s", "HEAD").splitlines() == [f"Fix {ref.id}: {ref.title}", "", DBUTIL]
-    assert git(repo, "status", "--porcelain") == ""  # the commit holds the whole fix
-    assert PW_FIX in (repo / DBUTIL).read_text()
-    assert fix.recheck.status == "gone" and "lines 26-26" in fix.recheck.note
-    assert fix.tests.status == "passed" and fix.tests.exit_code == 0
-    assert "Gr4ndH0tel" not in git(repo, "log", "-1", "--format=%B")  # the commit message is redacted like the report
+    # the user's side: same HEAD, same branch, same index, same files
+    assert user_side(repo) == before and PW_LINE in (repo / DBUTIL).read_text()
+    # the fix: one commit on the review branch, checked out in the worktree (a real linked worktree)
+    assert git(repo, "rev-list", "--count", f"main..{BRANCH}") == "1" and git(repo, "rev-parse", BRANCH) == fix.commit
+    assert git(wt, "rev-parse", "--abbrev-ref", "HEAD") == BRANCH and git(wt, "status", "--porcelain") == ""
+    assert f"worktree {wt}" in git(repo, "worktree", "list", "--porcelain")
+    assert git(repo, "show", "--name-only", "--format=%s", BRANCH).splitlines() == [f"Fix {ref.id}: {ref.title}", "", DBUTIL]
+    assert PW_FIX in (wt / DBUTIL).read_text()
+    assert fix.recheck.status == "gone" and "lines 26-26" in fix.recheck.note  # re-checked in the worktree's file
+    assert fix.tests.status == "passed" and fix.tests.exit_code == 0       # the test command ran there too
+    assert "Gr4ndH0tel" not in git(repo, "log", "-1", "--format=%B", BRANCH)  # the commit message is redacted like the report
 
     # a second fix is a second commit on the same branch
     ref2 = ref_of(session, AUTH)
-    p2 = proposal_from(check_edits(repo, [Edit(file=AUTH, search=SUPPORT_LINE, replace="")]), "user", "")
-    fix2, created, _ = applier.apply(ref2, p2, "modernize/review-test")
-    assert created is None and git(repo, "rev-list", "--count", f"{base}..HEAD") == "2"
+    p2 = proposal_from(check_edits(wt, [Edit(file=AUTH, search=SUPPORT_LINE, replace="")]), "user", "")
+    fix2, _, _ = applier.apply(ref2, p2)
+    assert git(repo, "rev-list", "--count", f"{base}..{BRANCH}") == "2"
     # undo of the last fix drops its commit and restores only its file
-    applier.revert(fix2, "modernize/review-test")
-    assert SUPPORT_LINE in (repo / AUTH).read_text() and PW_FIX in (repo / DBUTIL).read_text()
-    assert git(repo, "rev-list", "--count", f"{base}..HEAD") == "1" and git(repo, "status", "--porcelain") == ""
+    applier.revert(fix2)
+    assert SUPPORT_LINE in (wt / AUTH).read_text() and PW_FIX in (wt / DBUTIL).read_text()
+    assert git(repo, "rev-list", "--count", f"{base}..{BRANCH}") == "1" and git(wt, "status", "--porcelain") == ""
     # an older fix is undone with git revert, later fixes stay
-    fix2, _, _ = applier.apply(ref2, p2, "modernize/review-test")
-    applier.revert(fix, "modernize/review-test")
-    assert PW_LINE in (repo / DBUTIL).read_text() and SUPPORT_LINE not in (repo / AUTH).read_text()
-    assert git(repo, "log", "-1", "--format=%s").startswith("Revert") and git(repo, "rev-list", "--count", f"{base}..HEAD") == "3"
-    assert git(repo, "status", "--porcelain") == ""
+    fix2, _, _ = applier.apply(ref2, p2)
+    applier.revert(fix)
+    assert PW_LINE in (wt / DBUTIL).read_text() and SUPPORT_LINE not in (wt / AUTH).read_text()
+    assert git(wt, "log", "-1", "--format=%s").startswith("Revert") and git(repo, "rev-list", "--count", f"{base}..{BRANCH}") == "3"
+    assert git(wt, "status", "--porcelain") == "" and user_side(repo) == before
+    applier.close()
+    # a resumed session (a new applier) finds the same worktree again
+    again = GitApplier(repo, wt, BRANCH)
+    assert again.open().top == wt and not again.open().created and again.root == wt
     # undo only on the review branch
-    git(repo, "checkout", "-q", "main")
-    with pytest.raises(ApplyError, match="not on the review branch modernize/review-test"):
-        applier.revert(fix2, "modernize/review-test")
+    git(wt, "checkout", "-q", "--detach")
+    with pytest.raises(ApplyError, match="is on a detached HEAD, not on the review branch modernize/review-test"):
+        again.revert(fix2)
+    again.close()
+    # the user's own git can end it
+    git(repo, "worktree", "remove", "--force", str(wt))
+    assert not wt.exists() and user_side(repo) == before
 
 
-def test_uncommitted_changes_block_apply_and_undo_with_a_clear_message(hotel_git, tmp_path):
+def test_no_hook_of_the_repository_runs_for_commits_in_the_worktree(hotel_git, tmp_path):
+    repo, _ = hotel_git
+    ran = tmp_path / "hook-ran"
+    for hook in ("pre-commit", "commit-msg", "post-commit", "post-checkout", "reference-transaction"):
+        h = repo / ".git" / "hooks" / hook
+        h.write_text(f"#!/bin/sh\necho {hook} >> {ran}\n")
+        h.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", f"echo fsmonitor >> {ran}; false")
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"])
+    session, _, _ = session_for(report, "")
+    applier = GitApplier(repo, tmp_path / "wt", BRANCH)
+    proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "")
+    fix, _, _ = applier.apply(ref_of(session, DBUTIL), proposal)
+    applier.revert(fix)
+    applier.close()
+    assert fix.commit and not ran.exists()
+
+
+def test_a_hostile_repository_runs_nothing_when_the_worktree_is_made_committed_to_and_reverted(tmp_path):
+    """support/hostile.py plants a command in every place git runs one (hooks, hooksPath, fsmonitor,
+    filter and diff drivers, gpg, included config, a submodule's config): the worktree's checkout,
+    its commits and a `git revert` there fire none of them, and the user's tree does not change."""
+    from support.hostile import FILES, fired, plant, tree_state
+    from test_untrusted_git import restore, write_report_for
+
+    markers = tmp_path / "markers"
+    repo = plant(tmp_path / "vendor-drop", markers)
+    restore(repo)
+    files = lambda: {k: v for k, v in tree_state(repo).items() if k != ".git" and not k.startswith(".git/")}  # noqa: E731
+    before = files()
+    _, rep = write_report_for(repo, tmp_path / "review")
+    ref = refs_from(rep)[0]
+    proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "env")
+    wt = tmp_path / "wt"
+    applier = GitApplier(repo, wt, BRANCH)
+    fix, base_ref, _ = applier.apply(ref, proposal)
+    assert base_ref == "main" and fix.commit and applier.current_branch() == BRANCH
+    (wt / FILES[1]).write_text((wt / FILES[1]).read_text() + "\n// reviewed\n")  # a later commit, in the worktree
+    applier.git.run("commit", "-q", "-a", "-m", "later", writes=True)
+    applier.revert(fix)  # not the last commit: a git revert (a merge)
+    assert PW_LINE in (wt / DBUTIL).read_text()
+    assert applier.git.run("log", "--format=%s", "-3").decode().splitlines()[0].startswith("Revert")
+    applier.close()
+    assert fired(markers) == []
+    assert files() == before  # the user's files: none changed, none added (the worktree is elsewhere)
+
+
+def test_uncommitted_changes_of_the_user_are_left_alone_and_the_worktree_own_block_apply(hotel_git, tmp_path):
     repo, _ = hotel_git
     report, _ = write_report(repo, tmp_path / "reports", ["V12"])
     session, _, _ = session_for(report, "")
-    applier = GitApplier(repo)
+    wt = tmp_path / "wt"
+    applier = GitApplier(repo, wt, BRANCH)
     proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "")
-    (repo / DBUTIL).write_text((repo / DBUTIL).read_text() + "// my work in progress\n")
-    with pytest.raises(ApplyError, match=f"{DBUTIL} has uncommitted changes; the fix must be a commit of its own"):
-        applier.apply(ref_of(session, DBUTIL), proposal, "modernize/review-x")
-    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"  # nothing happened
+    mine = (repo / DBUTIL).read_text() + "// my work in progress\n"
+    (repo / DBUTIL).write_text(mine)
+    fix, _, _ = applier.apply(ref_of(session, DBUTIL), proposal)  # the fix does not need the user's change
+    assert (repo / DBUTIL).read_text() == mine and git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
+    assert "my work in progress" not in (wt / DBUTIL).read_text()
+    applier.revert(fix)
+    (wt / DBUTIL).write_text((wt / DBUTIL).read_text() + "// edited in the worktree\n")
+    with pytest.raises(ApplyError, match=f"{DBUTIL} has uncommitted changes in the review worktree .*; the fix must be a commit of its own"):
+        applier.apply(ref_of(session, DBUTIL), proposal)
+    applier.close()
+
+
+def test_a_fix_made_against_uncommitted_lines_says_the_worktree_starts_from_the_last_commit(hotel_git, tmp_path):
+    repo, _ = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"])
+    session, _, _ = session_for(report, "")
+    (repo / DBUTIL).write_text((repo / DBUTIL).read_text().replace(PW_LINE, PW_LINE + "  // rotated soon"))
+    proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE + "  // rotated soon", replace=PW_FIX)]), "user", "")
+    applier = GitApplier(repo, tmp_path / "wt", BRANCH)
+    with pytest.raises(ApplyError, match="uncommitted changes in your work tree and the fix was made against them"):
+        applier.apply(ref_of(session, DBUTIL), proposal)
+    applier.close()
+
+
+def test_a_worktree_folder_inside_the_repository_or_not_empty_is_refused(hotel_git, tmp_path):
+    repo, _ = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"])
+    session, _, _ = session_for(report, "")
+    proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "")
+    with pytest.raises(ModernizerError, match="cannot be inside the repository"):
+        GitApplier(repo, repo / "wt", BRANCH).apply(ref_of(session, DBUTIL), proposal)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    with pytest.raises(ModernizerError, match="exists and is not this review's worktree"):
+        GitApplier(repo, tmp_path / "busy", BRANCH).apply(ref_of(session, DBUTIL), proposal)
+    assert git(repo, "branch", "--format=%(refname:short)") == "main" and (tmp_path / "busy" / "notes.txt").read_text() == "mine"
 
 
 def test_files_changed_since_the_proposal_are_rejected(hotel_git, tmp_path):
@@ -110,7 +213,7 @@ def test_files_changed_since_the_proposal_are_rejected(hotel_git, tmp_path):
     (repo / DBUTIL).write_text((repo / DBUTIL).read_text().replace(PW_LINE, PW_LINE.replace("Gr4ndH0tel!2008", "rotated")))
     git(repo, "commit", "-qam", "someone else")
     with pytest.raises(ApplyError, match="changed since the fix was proposed: edit 1 .*was not found"):
-        GitApplier(repo).apply(ref_of(session, DBUTIL), proposal, "modernize/review-x")
+        GitApplier(repo, tmp_path / "wt", BRANCH).apply(ref_of(session, DBUTIL), proposal)
 
 
 def test_no_git_writes_the_work_tree_and_undo_restores_the_backup(hotel_copy, tmp_path):
@@ -150,6 +253,7 @@ KEYS = "\n".join([
 def test_session_through_piped_stdin_apply_false_positive_quit_resume_undo(hotel_git, tmp_path):
     repo, base = hotel_git
     report, rep = write_report(repo, tmp_path / "reports", ["V12", "V13"])
+    before = user_side(repo)
     # V12 (DBUtil) sorts after V13 (Authenticator) in the report: [n]ext to it first
     session, screen, resumed = session_for(report, "n\n" + KEYS, test_cmd=f"! grep -q Gr4ndH0tel {DBUTIL}")
     assert not resumed and [session.state.items[i].ref.file for i in session.state.order] == [AUTH, DBUTIL]
@@ -159,8 +263,14 @@ def test_session_through_piped_stdin_apply_false_positive_quit_resume_undo(hotel
                      r"\(lines 31, 33, 34, [\d, …]+\); it must occur exactly once", out)
     assert "the search text was not found in the file" in out
     assert "Proposed fix for S1 (by you)" in out and f"+{PW_FIX}" in out and "edit 1: src/main/java/com/grandhotel/util/DBUtil.java line 26" in out
-    branch = session.state.branch
-    assert f"S1 fixed: commit {git(repo, 'rev-parse', 'HEAD')[:10]} on branch {branch}" in out
+    branch, wt = session.state.branch, Path(session.state.worktree)
+    assert f"S1 fixed: commit {git(repo, 'rev-parse', branch)[:10]} on branch {branch}" in out
+    assert f"checked out in its own worktree {wt}: your work tree, index and HEAD are not changed" in out
+    assert f"`git worktree remove {wt}`" in out  # the summary says how to end it
+    # HEAD, branch, index and files as they were; the one file the session writes there is the
+    # suppressions file the reviewer asked for with [p] (it goes with the code, to be committed)
+    assert user_side(repo)[:3] == before[:3] and PW_FIX in (wt / DBUTIL).read_text() and PW_LINE in (repo / DBUTIL).read_text()
+    assert git(repo, "status", "--porcelain") == "?? modernize-suppressions.toml"
     assert "re-check: the flagged code (was lines 26-26) is no longer in" in out and "PASSED (exit 0)" in out
     assert "marked as a false positive" in out and f"resume with `modernize review {report}`" in out
     assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "1"
@@ -177,8 +287,8 @@ def test_session_through_piped_stdin_apply_false_positive_quit_resume_undo(hotel
     out = screen.getvalue()
     assert "Resuming the review: 1 fixed, 1 false positive, 0 skipped, 0 pending" in out
     assert "the false positive of S2 is reverted" in out and "the fix of S1 is reverted" in out
-    assert load_suppressions(repo) == [] and PW_LINE in (repo / DBUTIL).read_text()
-    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "0"
+    assert load_suppressions(repo) == [] and PW_LINE in (wt / DBUTIL).read_text()  # undone where it was made
+    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "0" and user_side(repo)[:3] == before[:3]
     assert json.loads(state_path(report).read_text())["history"] == []
 
 
@@ -212,11 +322,11 @@ class ReviewerEdits:
     def __init__(self, root):
         self.root = root
 
-    def propose(self, ref, attempt):
+    def propose(self, ref, attempt, root=None):
         if ref.file != DBUTIL:
             from modernizer.review.edits import EditRejected
             raise EditRejected("edit 1 (x): the search text was not found in the file")
-        return proposal_from(check_edits(self.root, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "")
+        return proposal_from(check_edits(root or self.root, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "")
 
 
 def test_batch_apply_commits_each_fix_and_saves_the_session(hotel_git, tmp_path):
@@ -229,7 +339,8 @@ def test_batch_apply_commits_each_fix_and_saves_the_session(hotel_git, tmp_path)
     session = Session(state, report, o, ui, fixer=ReviewerEdits(repo))
     counts = session.run_batch(apply=True)
     assert counts == {"proposed": 1, "rejected": 1, "applied": 1, "failed": 0}
-    assert git(repo, "rev-list", "--count", f"{base}..HEAD") == "1" and PW_FIX in (repo / DBUTIL).read_text()
+    assert git(repo, "rev-list", "--count", f"{base}..{state.branch}") == "1" and PW_FIX in (Path(state.worktree) / DBUTIL).read_text()
+    assert git(repo, "rev-parse", "HEAD") == base and PW_LINE in (repo / DBUTIL).read_text()
     out = screen.getvalue()
     assert "error.jsp" not in out and "the search text was not found" in out and "S1 fixed: commit" in out
     saved = json.loads(state_path(report).read_text())

@@ -187,3 +187,31 @@ def test_saved_state_keeps_no_code_and_a_read_back_proposal_must_be_made_again()
 @pytest.mark.parametrize("started,branch", [("2025-01-02T03:04:05+00:00", "modernize/review-20250102-030405")])
 def test_branch_name(started, branch):
     assert st.branch_name(started) == branch
+
+
+def test_the_key_bar_offers_apply_only_once_a_whole_fix_is_proposed():
+    s = make()
+    assert "apply" not in st.actions(s.current) and {"fix", "edit", "skip", "false-positive"} <= set(st.actions(s.current))
+    s, _ = run(s, st.FixProposed("C1", PROPOSAL))
+    assert st.actions(s.current)[0] == "apply"
+    masked = s.for_disk()  # read back from disk: the proposal must be made again, so no [a]pply
+    assert "apply" not in st.actions(masked.current)
+    s, _ = run(s, st.FixApplied("C1", FIX), st.Back())
+    assert not {"apply", "fix", "edit", "skip", "false-positive"} & set(st.actions(s.current)) and "undo" in st.actions(s.current)
+    assert st.actions(None) == ["back", "undo", "quit"]
+
+
+def test_details_and_code_are_views_of_the_current_finding():
+    s = make()
+    assert run(s, st.Details())[1] == [st.Show("C1", "details")]
+    assert run(s, st.ShowCode())[1] == [st.Show("C1", "code")]
+    assert run(s, st.Back())[1][-1] == st.Show("C1")  # navigation: the I/O layer shows code only the first time
+
+
+def test_a_false_positive_entry_gets_the_title_redacted():
+    s = make()
+    items = dict(s.items)
+    items["C1"] = items["C1"].model_copy(update={"ref": items["C1"].ref.model_copy(update={"title": "login with password=hunter2hunter2"})})
+    s = s.model_copy(update={"items": items})
+    _, eff = run(s, st.MarkFalsePositive(reason="fixture", owner="ana", today=date(2025, 1, 2)))
+    assert "hunter2hunter2" not in eff[0].suppression.title and "password=" in eff[0].suppression.title

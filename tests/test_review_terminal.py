@@ -12,6 +12,7 @@ The whole terminal text is recorded (ANSI codes stripped) to .cache/review-sessi
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import sys
@@ -180,12 +181,14 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
         CACHE.mkdir(exist_ok=True)
         (CACHE / "review-session.txt").write_text(plain(record.getvalue()), encoding="utf-8")
 
-    # the branch holds exactly the one fix; the base branch is untouched
-    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == branch
+    # the branch holds exactly the one fix, checked out in the review's own worktree; the user's
+    # checkout never moved (HEAD on main, the file as it was)
+    wt = Path(json.loads((report.parent / (report.stem + ".review.json")).read_text())["worktree"])
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main" and git(wt, "rev-parse", "--abbrev-ref", "HEAD") == branch
     assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "1"
-    assert git(repo, "rev-parse", "HEAD").startswith(commit) and git(repo, "rev-parse", "main") == base
-    assert git(repo, "show", "--name-only", "--format=", "HEAD").splitlines() == [DBUTIL]
-    assert PW_FIX in (repo / DBUTIL).read_text()
+    assert git(repo, "rev-parse", branch).startswith(commit) and git(repo, "rev-parse", "main") == base
+    assert git(repo, "show", "--name-only", "--format=", branch).splitlines() == [DBUTIL]
+    assert PW_FIX in (wt / DBUTIL).read_text() and PW_LINE in (repo / DBUTIL).read_text()
     # the false positive is in the repository's suppressions file with its reason and owner
     [sup] = load_suppressions(repo)
     v34 = next(f for f in first.findings if f.file.endswith("error.jsp"))
@@ -202,7 +205,7 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
     assert nxt.summary.suppressed == sum(f.suppressed for f in nxt.findings)  # applied: a finding with V34's code would be marked
     # ...and marks the finding as suppressed by fingerprint. Random weights do not find V34 again, so
     # the same labelled findings go through build_report with the repository's suppressions, as analyze does.
-    snap = load_snapshot(repo)
+    snap = load_snapshot(wt)  # the branch's files
     result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
                                            output={"findings": expected_findings(repo, ["V12", "V34"])})])
     again = build_report(snap, compute_facts(snap), None, result, None, suppressions=load_suppressions(repo))

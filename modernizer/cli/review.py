@@ -10,8 +10,12 @@ import typer
 from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, Model, err, escape, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL
 
-REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself) · a apply · s skip · p false positive · "
-                 "u undo · n next · b back · d details · q quit (resume later) · ? help.\n\n"
+REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself) · a apply (once a fix is proposed) · s skip · "
+                 "p false positive · u undo · n next · b back · c code again · d details · q quit (resume later) · ? help.\n\n"
+                 "Your work tree is never switched: fixes are commits on branch modernize/review-<time>, checked out in a "
+                 "worktree of the review's own (per user, e.g. ~/.local/share/modernizer/review/<repo>/review-<time>; "
+                 "--worktree to choose). The session's end says where: `git log main..modernize/review-<time>` to see the "
+                 "fixes, `git merge` to take them, `git worktree remove <path>` when done.\n\n"
                  "Exit codes: 0 done; 2 bad input (report, options, repository not a git work tree without --no-git); "
                  "3 model server unreachable or failing (with --apply).")
 
@@ -23,8 +27,9 @@ def review(
     severity: Annotated[Optional[str], typer.Option("--severity", help="Review only findings at this severity or above: critical, high, medium, low, info.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="No questions: ask for a fix to every finding (see --severity) and apply each one that places cleanly.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --apply: print the patches, change nothing.")] = False,
-    no_git: Annotated[bool, typer.Option("--no-git", help="Write fixes to the work tree (originals kept in .modernize/review/ for undo) instead of commits on a new branch.")] = False,
-    test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Your project's test command, run in the repository after each fix; pass/fail is reported per fix.")] = None,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Write fixes to your work tree (originals kept in .modernize/review/ for undo) instead of commits on a new branch in the review's own worktree.")] = False,
+    worktree: Annotated[Optional[Path], typer.Option("--worktree", help="Folder for the review's git worktree, outside the repository (default: per user, under modernizer's data folder). A resumed session keeps its own.")] = None,
+    test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Your project's test command, run after each fix where the fix is (the review worktree; your work tree with --no-git); pass/fail is reported per fix.")] = None,
     test_timeout: Annotated[float, typer.Option(help="Seconds --test-cmd may run.")] = 600.0,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Who decides false positives (default: git user.email, or your login).")] = None,
     restart: Annotated[bool, typer.Option("--restart", help="Start over instead of resuming the saved session.")] = False,
@@ -36,8 +41,9 @@ def review(
 
     Fixes come from a short request (the finding and the lines around it) as search/replace edits;
     an edit whose search text is not in the file exactly once is rejected. Applied fixes are commits
-    on a new branch modernize/review-<time> (one per fix), checked again against the code and by your
-    --test-cmd. False positives go to modernize-suppressions.toml in the repository, with your reason,
+    on a new branch modernize/review-<time> (one per fix), made in a separate git worktree so your
+    HEAD, index and files never change, checked again against the code and by your --test-cmd
+    (both run in that worktree). False positives go to modernize-suppressions.toml in the repository, with your reason,
     and the next `modernize analyze` honours them. The session is saved next to the report
     (<report>.review.json) after every change: quit any time, run the same command to resume.
     """
@@ -55,7 +61,7 @@ def review(
         raise typer.Exit(2)
     opts = ReviewOptions(endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
                          severity=severity, use_git=not no_git, test_cmd=test_cmd, test_timeout=test_timeout, owner=owner,
-                         restart=restart or dry_run, seed=seed)
+                         restart=restart or dry_run, seed=seed, worktree=worktree)
     try:
         from modernizer.privacy import check_endpoint_allowed
 
@@ -75,7 +81,10 @@ def review(
             n = len(state.order)
             err.print(f"{n} finding{'s' if n != 1 else ''}: {counts['proposed']} fixes proposed, {counts['rejected']} rejected; {done}", soft_wrap=True)
             if not dry_run and state.mode == "git" and session.state.base_commit:
-                err.print(f"fixes are on branch {session.state.branch}", soft_wrap=True)
+                err.print(f"fixes are on branch {escape(session.state.branch or '')}, checked out in the worktree "
+                          f"{escape(session.state.worktree or '')} (your work tree is unchanged): "
+                          f"`git log {escape(session.state.base_ref or '')}..{escape(session.state.branch or '')}`; "
+                          f"`git worktree remove {escape(session.state.worktree or '')}` when done", soft_wrap=True)
             return
         Session(state, json_report, opts, TerminalUI(console=out)).run(resumed)
     except ModernizerError as exc:

@@ -1,21 +1,23 @@
 """Applying and undoing fixes: the file-system and git half of the review session.
 
-Git mode: the first fix creates the branch ``modernize/review-<stamp>`` from HEAD and checks it
-out; each fix is one commit of only the files it changed (``git commit --only``), so the user's
-other work is never swept in. Undo of the last fix commit moves the branch back one commit and
-restores only that fix's files; an older fix is undone with ``git revert``.
+Git mode: the first fix makes the branch ``modernize/review-<stamp>`` from HEAD, checked out in a
+worktree of its own (review/worktree.py), never in the user's work tree: their HEAD, index and
+files stay as they are. Each fix is one commit there of only the files it changed (``git commit
+--only``). Undo of the last fix commit moves the branch back one commit and restores only that
+fix's files; an older fix is undone with ``git revert``.
 
 Work-tree mode (``--no-git``): the original files are copied to ``.modernize/review/<stamp>/`` in
 the analysed repository (a directory the ingest never reads) and copied back on undo.
 
 After a fix: the flagged lines are looked for again in the changed file (the grounding re-check),
-and the user's own ``--test-cmd`` runs, if given. Nothing else from the analysed repository is
+and the user's own ``--test-cmd`` runs, if given (both in the worktree, where the fix is). Nothing else from the analysed repository is
 ever run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -30,6 +32,7 @@ from modernizer.lang.registry import detect
 from modernizer.redact import MARK, SecretIndex, redact
 from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
 from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
+from modernizer.review.worktree import Opened, open_worktree
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, Recheck, TestRun
 from modernizer.snapshot import Snapshot, SourceFile
 from modernizer.suppressions import FILENAME, Suppression, add_suppression, dumps, load_suppressions
@@ -193,31 +196,54 @@ class Applier:
 
 
 class GitApplier(Applier):
-    """Fixes as commits on a review branch. git runs through ``safegit``: the repository's hooks,
-    filters, signing programs and other config never run (see modernizer/safegit.py)."""
+    """Fixes as commits on the review branch, in the review's own worktree (review/worktree.py):
+    the user's HEAD, index and files never change. git runs through ``safegit``, in the user's
+    repository and in the worktree alike: the repository's hooks, filters, signing programs and
+    other config never run (see modernizer/safegit.py).
 
-    def __init__(self, root: str | Path, test_cmd: str | None = None, test_timeout: float = 600.0) -> None:
+    ``self.root`` is the analysed folder's twin inside the worktree: fixes are placed, written,
+    re-checked and tested there."""
+
+    def __init__(self, root: str | Path, worktree: str | Path, branch: str, test_cmd: str | None = None,
+                 test_timeout: float = 600.0) -> None:
         super().__init__(root, test_cmd, test_timeout)
-        repo = find_repository(self.root)
+        self.user_root = self.root
+        repo = find_repository(self.user_root)
         if repo is None:
-            raise InputError(f"{self.root} is not a git work tree, so fixes cannot go on a branch",
+            raise InputError(f"{self.user_root} is not a git work tree, so fixes cannot go on a branch",
                              "run `git init` and commit, or pass --no-git to write the work tree (with backups for undo)")
-        self.top = repo.top.resolve()
-        self.git = SafeGit(repo, identity=user_identity()).__enter__()
-        if self.git.head_commit() is None:
+        self.identity = user_identity()
+        self.main = SafeGit(repo, identity=self.identity).__enter__()
+        if self.main.head_commit() is None:
             self.close()
-            raise InputError(f"{self.root}: the git repository has no commit yet", "commit the code first, or pass --no-git")
+            raise InputError(f"{self.user_root}: the git repository has no commit yet", "commit the code first, or pass --no-git")
+        self.sub = self.user_root.relative_to(repo.top.resolve())
+        self.worktree = Path(os.path.abspath(worktree))
+        self.branch = branch
+        self.root = self.worktree / self.sub
+        self._opened: Opened | None = None
 
     def close(self) -> None:
-        self.git.close()
+        opened = getattr(self, "_opened", None)
+        for git in (getattr(self, "main", None), opened.git if opened else None):
+            if git is not None:
+                git.close()
 
-    def __del__(self) -> None:  # the shadow git directory is a temporary folder
-        git = getattr(self, "git", None)
-        if git is not None:
-            git.close()
+    def __del__(self) -> None:  # the shadow git directories are temporary folders
+        self.close()
+
+    def open(self) -> Opened:
+        """The worktree, made on the first fix (or found again on a resume)."""
+        if self._opened is None or not (self.worktree / ".git").exists():
+            self._opened = open_worktree(self.main, self.worktree, self.branch, self.identity)
+        return self._opened
+
+    @property
+    def git(self) -> SafeGit:
+        return self.open().git
 
     def _git_path(self, rel: str) -> str:
-        return (self.root / rel).resolve().relative_to(self.top).as_posix()
+        return (self.sub / rel).as_posix() if str(self.sub) != "." else Path(rel).as_posix()
 
     def current_branch(self) -> str | None:
         return self.git.branch()
@@ -225,38 +251,37 @@ class GitApplier(Applier):
     def _head(self) -> str:
         commit = self.git.head_commit()
         if commit is None:
-            raise ApplyError("the repository has no HEAD commit any more")
+            raise ApplyError("the review worktree has no HEAD commit any more")
         return commit
 
     def _dirty(self, rels: list[str]) -> list[str]:
         return self.git.changed(*[self._git_path(r) for r in rels], untracked=False)
 
-    def ensure_branch(self, branch: str) -> tuple[str | None, str | None]:
-        """Check out ``branch``, creating it from HEAD the first time: (base ref, base commit) when created."""
-        if self.current_branch() == branch:
-            return None, None
-        if self.git.ok("rev-parse", "--verify", "-q", f"refs/heads/{branch}"):
-            try:
-                self.git.run("checkout", "-q", branch, writes=True)
-            except GitFailed as exc:
-                raise ApplyError(f"cannot check out the review branch {branch}: {exc.message}",
-                                 "commit or stash your changes, then try again") from exc
-            return None, None
-        base_commit = self._head()
-        base_ref = self.current_branch() or base_commit[:12]
-        self.git.run("checkout", "-q", "-b", branch, writes=True)
-        return base_ref, base_commit
+    def _on_branch(self) -> None:
+        if self.current_branch() != self.branch:
+            raise ApplyError(f"the review worktree {self.worktree} is on {self.current_branch() or 'a detached HEAD'}, "
+                             f"not on the review branch {self.branch}", f"`git -C {self.worktree} checkout {self.branch}`, then try again")
 
-    def apply(self, ref: FindingRef, proposal: Proposal, branch: str, explanation: str = "") -> tuple[AppliedFix, str | None, str | None]:
+    def apply(self, ref: FindingRef, proposal: Proposal, known: SecretIndex | None = None) -> tuple[AppliedFix, str | None, str | None]:
+        """One commit of only the fix's files; (fix, base ref, base commit), the base as far as known."""
+        opened = self.open()
+        self._on_branch()
         dirty = self._dirty(sorted({e.file for e in proposal.edits}))
         if dirty:
-            raise ApplyError(f"{', '.join(dirty)} has uncommitted changes; the fix must be a commit of its own",
-                             "commit or stash those changes, then apply again")
-        base_ref, base_commit = self.ensure_branch(branch)
-        changes, files = self._write(ref, proposal)
+            raise ApplyError(f"{', '.join(dirty)} has uncommitted changes in the review worktree {self.worktree}; "
+                             "the fix must be a commit of its own", f"commit or discard them there (`git -C {self.worktree} status`)")
+        try:
+            changes, files = self._write(ref, proposal)
+        except ApplyError as exc:
+            mine = self.main.changed(*[self._git_path(e.file) for e in proposal.edits], untracked=False)
+            if opened.created and mine:
+                raise ApplyError(f"{', '.join(mine)} has uncommitted changes in your work tree and the fix was made against them, "
+                                 "but fixes are committed in the review worktree, which starts from your last commit",
+                                 "commit or stash your changes, then ask for the fix again") from exc
+            raise
         paths = [self._git_path(c.path) for c in changes]
-        title = redact(ref.title)
-        body = redact(proposal.explanation or explanation).strip()
+        title = redact(ref.title, known=known)
+        body = redact(proposal.explanation, known=known).strip()
         msg = (f"Fix {ref.id}: {title}\n\n" + (body + "\n\n" if body else "")
                + f"{ref.severity} {ref.category}{' ' + ref.cwe if ref.cwe else ''} in {ref.file}\n"
                + f"Finding fingerprint: {ref.fingerprint}\nFix written by: {'the model' if proposal.source == 'model' else 'the reviewer'} "
@@ -265,25 +290,24 @@ class GitApplier(Applier):
             self.git.run("add", "--", *paths, writes=True)
             self.git.run("commit", "-q", "--no-verify", "-m", msg, "--only", "--", *paths, writes=True)
         except GitFailed as exc:
-            for c in changes:  # leave the work tree as it was
+            for c in changes:  # leave the worktree as it was
                 write_atomic(files[c.path].path, files[c.path].encode(c.old))
             self.git.run("reset", "-q", "--", *paths, writes=True, check=False)
-            raise ApplyError(f"git commit failed: {exc.message[:300]}", "check `git status` in the repository") from exc
-        return self._finish(ref, changes, files, commit=self._head()), base_ref, base_commit
+            raise ApplyError(f"git commit failed: {exc.message[:300]}", f"check `git -C {self.worktree} status`") from exc
+        return self._finish(ref, changes, files, commit=self._head()), opened.base_ref, opened.base_commit
 
-    def revert(self, fix: AppliedFix, branch: str | None) -> None:
+    def revert(self, fix: AppliedFix) -> None:
+        """The last fix's commit is dropped (only its files restored); an older one is reverted."""
         if fix.commit is None:
             raise ApplyError("this fix has no commit to revert")
-        if branch and self.current_branch() != branch:
-            raise ApplyError(f"you are on {self.current_branch() or 'a detached HEAD'}, not on the review branch {branch}",
-                             f"`git checkout {branch}`, then undo again")
+        self.open()
+        self._on_branch()
         dirty = self._dirty(fix.files)
         if dirty:
-            raise ApplyError(f"{', '.join(dirty)} has uncommitted changes; undo would mix them with the revert",
-                             "commit or stash them first")
+            raise ApplyError(f"{', '.join(dirty)} has uncommitted changes in the review worktree; undo would mix them with the revert",
+                             f"commit or discard them there (`git -C {self.worktree} status`)")
         paths = [self._git_path(p) for p in fix.files]
         if self._head() == fix.commit:
-            # the fix is the last commit: drop it, restoring only its files
             self.git.run("reset", "-q", "--soft", "HEAD~1", writes=True)
             self.git.run("checkout", "HEAD", "--", *paths, writes=True)
             return
@@ -292,7 +316,7 @@ class GitApplier(Applier):
         except GitFailed as exc:
             self.git.run("revert", "--abort", writes=True, check=False)
             raise ApplyError(f"git revert of {fix.commit[:10]} failed (later commits change the same lines)",
-                             "resolve it by hand with `git revert`") from exc
+                             f"resolve it by hand with `git -C {self.worktree} revert`") from exc
 
 
 class WorktreeApplier(Applier):
@@ -338,15 +362,18 @@ class WorktreeApplier(Applier):
 
 # -- suppressions -------------------------------------------------------------------------------
 
-def suppress(root: str | Path, sup: Suppression) -> Suppression | None:
+def suppress(root: str | Path, sup: Suppression, known: SecretIndex | None = None) -> Suppression | None:
     """Add (or replace) the entry for this fingerprint; returns the entry it replaced, for undo.
-    The finding's file is read for its secret values, so none of them reaches the file by any field."""
+    ``known``: the code's secret values (review/secrets.py), as the report is redacted with; the
+    finding's own file is read for its values too, so none of them reaches the file by any field."""
     previous = next((s for s in load_suppressions(root) if s.fingerprint == sup.fingerprint), None)
+    values = list(known.values) if known else []
     try:
-        known = SecretIndex.from_texts([TextFile(Path(root), sup.file).text]) if sup.file else None
+        if sup.file:
+            values += SecretIndex.from_texts([TextFile(Path(root), sup.file).text]).values
     except InputError:
-        known = None
-    add_suppression(root, sup, known)
+        pass
+    add_suppression(root, sup, SecretIndex(values))
     return previous
 
 

@@ -27,7 +27,10 @@ from modernizer.engine.followups import cited_excerpts
 from modernizer.report import Report
 from modernizer.reportfiles import load_report
 from modernizer.review import state as st
+from modernizer.redact import SecretIndex
 from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
+from modernizer.review.secrets import code_secrets
+from modernizer.review.worktree import check_location, default_location
 from modernizer.review.edits import Edit, EditRejected, FileChange
 from modernizer.review.state import FindingRef, Proposal, ProposedEdit, ReviewState
 from modernizer.schemas import SEVERITIES, FixProposal, json_schema
@@ -45,6 +48,7 @@ class ReviewOptions(BaseModel):
     owner: str | None = None
     restart: bool = False
     seed: int = 0
+    worktree: Path | None = Field(default=None, description="where the review worktree goes (default: per user, see review/worktree.py)")
 
 
 def state_path(report: Path) -> Path:
@@ -93,6 +97,8 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
             was = f"commits to branch {state.branch}" if state.mode == "git" else "writes the work tree (--no-git)"
             raise InputError(f"the saved session {was}; it cannot go on in the other mode",
                              "resume with the same --no-git choice, or pass --restart")
+        if state.mode == "git" and state.worktree is None:  # saved before fixes had a worktree of their own
+            state = state.model_copy(update={"worktree": str(worktree_for(root, state.branch or "", opts))})
         return state, report, True
     now = now or datetime.now(timezone.utc)
     today = now.date()
@@ -100,7 +106,19 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
     state = st.new_state(report=str(report_path), report_sha256=sha, repo_root=str(root), findings=refs_from(report), mode=mode,
                          severity=opts.severity, owner=opts.owner or default_owner(root),
                          started_at=now.astimezone(timezone.utc).isoformat(timespec="seconds"), suppressed=suppressed)
+    if state.branch:
+        where = worktree_for(root, state.branch, opts)
+        try:
+            check_location(where, root)
+        except ModernizerError as exc:
+            raise InputError(exc.message, exc.hint) from None
+        state = state.model_copy(update={"worktree": str(where)})
     return state, report, False
+
+
+def worktree_for(root: Path, branch: str, opts: ReviewOptions) -> Path:
+    """--worktree, else the per-user default (a new session's folder, fixed in the saved state)."""
+    return Path(opts.worktree).expanduser().absolute() if opts.worktree else default_location(root, branch)
 
 
 def save_state(state: ReviewState, path: Path) -> None:
@@ -195,7 +213,10 @@ class ModelFixer:
             self._loop.close()
         self._loop = self._client = None
 
-    def propose(self, ref: FindingRef, attempt: int) -> Proposal:
+    def propose(self, ref: FindingRef, attempt: int, root: Path | None = None) -> Proposal:
+        """``root``: where the code is read now (the review worktree once it exists)."""
+        if root is not None:
+            self.root = root
         out = self._run(self._ask(ref, attempt))
         if not out.edits:
             raise EditRejected("the model proposed no edits", "press [f] to ask again, or [e] to write the fix")
@@ -223,6 +244,8 @@ class Session:
         self.fail_on_server = fail_on_server
         self.exited = False
         self._applier: GitApplier | WorktreeApplier | None = None
+        self._secrets: SecretIndex | None = None
+        self.shown: set[str] = set()  # findings shown whole in this run: later visits get one line
         self.suppressions_added = 0
 
     # -- the loop ---------------------------------------------------------------------------------
@@ -260,7 +283,7 @@ class Session:
         key = self.ui.read_key()
         cur = self.state.current
         simple = {"f": st.AskFix(), "a": st.Apply(), "s": st.Skip(), "n": st.Next(), "b": st.Back(), "u": st.Undo(),
-                  "q": st.Quit(), "d": st.Details()}
+                  "q": st.Quit(), "d": st.Details(), "c": st.ShowCode()}
         if key in simple:
             return simple[key]
         if key == "p":
@@ -298,7 +321,9 @@ class Session:
     def applier(self) -> GitApplier | WorktreeApplier:
         if self._applier is None:
             if self.state.mode == "git":
-                self._applier = GitApplier(self.root, self.opts.test_cmd, self.opts.test_timeout)
+                worktree = self.state.worktree or str(default_location(self.root, self.state.branch or st.branch_name(self.state.started_at)))
+                self._applier = GitApplier(self.root, worktree, self.state.branch or st.branch_name(self.state.started_at),
+                                           self.opts.test_cmd, self.opts.test_timeout)
             else:
                 session = st.branch_name(self.state.started_at).split("/")[-1]
                 self._applier = WorktreeApplier(self.root, session, self.opts.test_cmd, self.opts.test_timeout)
@@ -311,10 +336,17 @@ class Session:
                 self.ui.say(text, level)
             case st.Show(finding_id=None):
                 self.ui.show_done(s)
-            case st.Show(finding_id=fid):
-                self.ui.show_finding(s, s.items[fid], self.code_view(s.items[fid].ref))
+            case st.Show(finding_id=fid, view="details"):
+                self.ui.show_details(s, s.items[fid])
+            case st.Show(finding_id=fid, view=view):
+                if view == "code" or fid not in self.shown:
+                    self.ui.show_finding(s, s.items[fid], self.code_view(s.items[fid].ref))
+                    self.shown.add(fid)
+                else:
+                    self.ui.show_brief(s, s.items[fid])
             case st.ShowProposal(finding_id=fid):
                 self.ui.show_proposal(s.items[fid])
+                self.ui.show_keys(s.items[fid])
             case st.SaveState():
                 if self.persist:
                     save_state(s, self.state_file)
@@ -323,7 +355,7 @@ class Session:
                 self.ui.show_summary(s, self.state_file if self.persist else None, self.report_path)
             case st.RequestFix(finding_id=fid, attempt=attempt):
                 try:
-                    proposal = self.fixer.propose(s.items[fid].ref, attempt)
+                    proposal = self.fixer.propose(s.items[fid].ref, attempt, root=self.code_root())
                 except (ServerUnavailable, ServerError) as exc:
                     if self.fail_on_server:
                         raise
@@ -334,31 +366,31 @@ class Session:
             case st.CheckEdits(finding_id=fid, edits=edits, explanation=explanation):
                 ref = s.items[fid].ref
                 try:
-                    changes = check_edits(self.root, [Edit(file=_normalise_file(f, ref, self.root.name), search=a, replace=b)
+                    changes = check_edits(self.code_root(), [Edit(file=_normalise_file(f, ref, self.root.name), search=a, replace=b)
                                                       for f, a, b in edits])
                 except ModernizerError as exc:
                     return [st.FixRejected(fid, f"your fix was rejected: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))]
                 return [st.FixProposed(fid, proposal_from(changes, "user", explanation))]
-            case st.ApplyFix(finding_id=fid, proposal=proposal, branch=branch):
+            case st.ApplyFix(finding_id=fid, proposal=proposal):
                 ref = s.items[fid].ref
                 try:
                     app = self.applier()
                     if isinstance(app, GitApplier):
-                        fix, base_ref, base_commit = app.apply(ref, proposal, branch or st.branch_name(s.started_at))
+                        fix, base_ref, base_commit = app.apply(ref, proposal, known=self.secrets())
                         return [st.FixApplied(fid, fix, base_ref, base_commit)]
                     return [st.FixApplied(fid, app.apply(ref, proposal))]
                 except ModernizerError as exc:
                     return [st.ApplyFailed(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
-            case st.RevertFix(finding_id=fid, fix=fix, branch=branch):
+            case st.RevertFix(finding_id=fid, fix=fix):
                 try:
                     app = self.applier()
-                    app.revert(fix, branch) if isinstance(app, GitApplier) else app.revert(fix)
+                    app.revert(fix)
                 except ModernizerError as exc:
                     return [st.RevertFailed(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
                 return [st.Reverted(fid)]
             case st.AddSuppression(finding_id=fid, suppression=sup):
                 try:
-                    previous = suppress(self.root, sup)
+                    previous = suppress(self.root, sup, self.secrets())
                 except (ModernizerError, OSError) as exc:
                     return [st.SuppressionFailed(fid, f"could not write the suppression: {getattr(exc, 'message', exc)}")]
                 self.suppressions_added += 1
@@ -371,10 +403,26 @@ class Session:
                 return [st.Reverted(fid)]
         return []
 
+    def code_root(self) -> Path:
+        """Where the code is read: the review worktree once it exists (fixes build on each other
+        there), else the analysed tree."""
+        if self.state.mode != "git" or not self.state.worktree or not (Path(self.state.worktree) / ".git").exists():
+            return self.root
+        try:
+            return self.applier().root
+        except ModernizerError:
+            return self.root
+
+    def secrets(self) -> SecretIndex:
+        """The code's secret values (once per session), to keep them out of the files we write."""
+        if self._secrets is None:
+            self._secrets = code_secrets(self.root)
+        return self._secrets
+
     def code_view(self, ref: FindingRef) -> dict[str, Any]:
         """The real lines around the finding, from the file as it is now (not the redacted report)."""
         try:
-            tf, a, b, note = locate_finding(self.root, ref)
+            tf, a, b, note = locate_finding(self.code_root(), ref)
         except ModernizerError as exc:
             return {"path": ref.file, "error": exc.message}
         lines = tf.text.splitlines()

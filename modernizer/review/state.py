@@ -111,6 +111,8 @@ class ReviewState(BaseModel):
     owner: str
     started_at: str
     branch: str | None = Field(default=None, description="git mode: the branch fixes are committed to")
+    worktree: str | None = Field(default=None, description="git mode: the review's own worktree, where that branch is checked "
+                                                           "out (the user's work tree is never switched)")
     base_ref: str | None = Field(default=None, description="the branch (or commit) the review branch starts from")
     base_commit: str | None = None
     order: list[str]
@@ -153,7 +155,8 @@ def branch_name(started_at: str) -> str:
 
 
 def new_state(*, report: str, report_sha256: str, repo_root: str, findings: list[FindingRef], mode: Literal["git", "worktree"],
-              severity: str | None, owner: str, started_at: str, suppressed: set[str] = frozenset()) -> ReviewState:
+              severity: str | None, owner: str, started_at: str, suppressed: set[str] = frozenset(),
+              worktree: str | None = None) -> ReviewState:
     """Findings at or above ``severity``, most severe first (the report's order within a severity)."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     limit = rank[severity] if severity else len(SEVERITIES)
@@ -163,6 +166,7 @@ def new_state(*, report: str, report_sha256: str, repo_root: str, findings: list
     return ReviewState(
         report=report, report_sha256=report_sha256, repo_root=repo_root, mode=mode, severity=severity, owner=owner,
         started_at=started_at, branch=branch_name(started_at) if mode == "git" else None,
+        worktree=worktree if mode == "git" else None,
         order=[f.id for f in kept], items={f.id: Item(ref=f) for f in kept},
         skipped_suppressed=[f.id for _, f in chosen if f.fingerprint in suppressed],
     )
@@ -188,6 +192,11 @@ class Back:
 @dataclass(frozen=True)
 class Details:
     pass
+
+
+@dataclass(frozen=True)
+class ShowCode:
+    """Show the current finding's code again (it is shown by itself only the first time)."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +293,7 @@ class Quit:
     pass
 
 
-Event = Union[Begin, Next, Back, Details, Goto, Skip, AskFix, EditEntered, FixProposed, FixRejected, Apply, FixApplied,
+Event = Union[Begin, Next, Back, Details, ShowCode, Goto, Skip, AskFix, EditEntered, FixProposed, FixRejected, Apply, FixApplied,
               ApplyFailed, MarkFalsePositive, SuppressionAdded, SuppressionFailed, Undo, Reverted, RevertFailed, Quit]
 
 
@@ -292,9 +301,12 @@ Event = Union[Begin, Next, Back, Details, Goto, Skip, AskFix, EditEntered, FixPr
 
 @dataclass(frozen=True)
 class Show:
-    """Show the current finding (its code read from disk), or the end screen when none is left."""
+    """Show the current finding, or the end screen when none is left. ``view``: "auto" shows the
+    whole finding with its code (read from disk) the first time, a one-line reminder after;
+    "code" shows it whole again; "details" shows its text without the code."""
 
     finding_id: str | None
+    view: Literal["auto", "code", "details"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -364,6 +376,19 @@ Effect = Union[Show, ShowProposal, Say, RequestFix, CheckEdits, ApplyFix, Revert
 
 # -- the machine ---------------------------------------------------------------------------------
 
+def actions(item: Item | None) -> list[str]:
+    """The keys ``step`` would act on for this finding (the key bar shows only these): apply only
+    once a fix is proposed (and whole: a resumed one must be made again), fix/skip/false positive
+    only while the finding is open."""
+    if item is None:
+        return ["back", "undo", "quit"]
+    keys = []
+    if item.status not in ("fixed", "false-positive"):
+        keys += ["apply"] if item.proposal is not None and not item.proposal.masked else []
+        keys += ["fix", "edit"] + (["skip"] if item.status == "pending" else []) + ["false-positive"]
+    return keys + ["undo", "next", "back", "code", "details", "quit", "help"]
+
+
 def _next_pending(state: ReviewState, after: int) -> int:
     """The first pending finding after ``after``, wrapping around; len(order) when none is left."""
     n = len(state.order)
@@ -397,6 +422,7 @@ def step(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect]]:
             if resumed:
                 c = state.counts()
                 where = f"; fixes are on branch {state.branch}" if state.branch and state.base_commit else ""
+                where += f" in the worktree {state.worktree}" if where and state.worktree else ""
                 effects.append(Say(f"Resuming the review: {c['fixed']} fixed, {c['false-positive']} false positive, "
                                    f"{c['skipped']} skipped, {c['pending']} pending{where}", "info"))
             if cur is None and state.order and any(i.status == "pending" for i in state.items.values()):
@@ -411,7 +437,9 @@ def step(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect]]:
             state = state.model_copy(update={"cursor": max(state.cursor - 1, 0)})
             return state, [SaveState(), _show(state)]
         case Details():
-            return state, [_show(state)]
+            return state, [Show(cur.ref.id if cur else None, "details")]
+        case ShowCode():
+            return state, [Show(cur.ref.id if cur else None, "code")]
         case Goto(finding_id=fid):
             if fid not in state.items:
                 return state, [Say(f"no finding {fid} in this session", "warn")]
@@ -466,7 +494,7 @@ def step(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect]]:
             if not reason:
                 return state, [Say("A false positive needs a reason; nothing recorded", "warn")]
             sup = Suppression(fingerprint=cur.ref.fingerprint, reason=reason[:500], owner=(owner or "unknown")[:120],
-                              created=today, title=cur.ref.title[:200], file=cur.ref.file[:300])
+                              created=today, title=redact(cur.ref.title)[:200], file=cur.ref.file[:300])
             state = _upd(state, fid, fp_reason=reason[:500])
             return state, [AddSuppression(fid, sup)]
     return state, [Say(f"unhandled event {type(event).__name__}", "error")]
@@ -498,11 +526,16 @@ def _outcome(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect
         case FixApplied(finding_id=fid, fix=fix, base_ref=base_ref, base_commit=base_commit):
             state = _upd(state, fid, status="fixed", fix=fix, proposal=None, note="")
             update: dict = {"history": state.history + [UndoRecord(kind="fix", finding_id=fid, cursor=state.order.index(fid))]}
-            if base_commit and not state.base_commit:
+            first = bool(base_commit and not state.base_commit)
+            if first:
                 update.update(base_ref=base_ref, base_commit=base_commit)
             state = _advance(state.model_copy(update=update), fid)
             where = f"commit {fix.commit[:10]} on branch {state.branch}" if fix.commit else f"written to the work tree (backup in {fix.backup})"
-            msgs: list[Effect] = [Say(f"{fid} fixed: {where}", "ok"),
+            msgs: list[Effect] = []
+            if first and state.worktree:
+                msgs.append(Say(f"Fixes go to branch {state.branch} (from {base_ref}), checked out in its own worktree "
+                                f"{state.worktree}: your work tree, index and HEAD are not changed", "info"))
+            msgs += [Say(f"{fid} fixed: {where}", "ok"),
                                   Say(f"re-check: {fix.recheck.note}", "ok" if fix.recheck.status == "gone" else "warn")]
             if fix.tests:
                 t = fix.tests

@@ -1,5 +1,10 @@
 """The review session's screen and keyboard: thin, rich-based, no decisions of its own.
 
+A finding is shown whole (its code panel included) once; coming back to it prints a one-line
+reminder, and [c] shows the code again: the screen reads as a log of what happened, not as the
+same panel over and over. The key bar lists only the keys that act on the finding now
+(``state.actions``): no [a]pply before a fix is proposed.
+
 On a terminal a key acts at once (cbreak mode); on piped stdin (scripts, CI, tests) each line is
 one command, its first letter the key. Text answers (a reason, an edit) are read a line at a time
 in both cases; a block (search or replacement text) ends with a line holding a single ``.``.
@@ -18,18 +23,22 @@ from rich.rule import Rule
 from rich.syntax import Syntax
 from rich.text import Text
 
-from modernizer.review.state import Item, ReviewState
+from modernizer.review.state import Item, ReviewState, actions
 
-MENU = "[f]ix  [e]dit  [a]pply  [s]kip  [p] false positive  [u]ndo  [n]ext  [b]ack  [d]etails  [q]uit  [?]help"
+KEY_LABELS = {"fix": "[f]ix", "edit": "[e]dit", "apply": "[a]pply", "skip": "[s]kip", "false-positive": "[p] false positive",
+              "undo": "[u]ndo", "next": "[n]ext", "back": "[b]ack", "code": "[c]ode", "details": "[d]etails", "quit": "[q]uit",
+              "help": "[?]help"}
 HELP = """\
 f  ask the model for a fix (the finding and the lines around it; press again for another)
 e  write the fix yourself: the exact lines to replace and their replacement
-a  apply the proposed fix: a commit on the review branch (or the work tree with --no-git),
+a  apply the proposed fix (once there is one): a commit on the review branch, in the review's own
+   worktree (your work tree is not touched; the work tree itself with --no-git),
    then the grounding re-check and your --test-cmd
 s  skip this finding            p  mark it as a false positive (asks why; goes to modernize-suppressions.toml)
 u  undo the last fix, false positive or skip
-n  next finding   b  previous   d  show this finding again   q  save and quit (resume later)"""
+n  next finding   b  previous   c  show the code again   d  the finding's details   q  save and quit (resume later)"""
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+STATUS_STYLE = {"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}
 LEVEL_STYLE = {"info": "", "ok": "green", "warn": "yellow", "error": "bold red"}
 PROMPT = "review> "
 
@@ -114,6 +123,11 @@ class TerminalUI:
     def show_help(self) -> None:
         self.console.print(Text(HELP), soft_wrap=True)
 
+    def show_keys(self, item: Item | None) -> None:
+        if self.compact:
+            return
+        self.console.print(Text(key_bar(item), style="bold"), soft_wrap=True)
+
     def _position(self, state: ReviewState, item: Item) -> str:
         return f"{state.order.index(item.ref.id) + 1}/{len(state.order)}"
 
@@ -126,9 +140,44 @@ class TerminalUI:
         line.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
         self.console.print(line, soft_wrap=True)
 
-    def show_finding(self, state: ReviewState, item: Item, view: dict[str, Any]) -> None:
+    def show_brief(self, state: ReviewState, item: Item) -> None:
+        """Back on a finding already shown: one line (where, what, its status), then the keys."""
         if self.compact:
             return
+        r = item.ref
+        line = Text()
+        line.append(f"{r.id} · {self._position(state, item)} · ")
+        line.append(f" {r.severity.upper()} ", style=SEVERITY_STYLE.get(r.severity, ""))
+        line.append(f" {r.title}  ", style="bold")
+        line.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
+        line.append("  status: ")
+        line.append(item.status, style=STATUS_STYLE.get(item.status, "bold"))
+        line.append("  ([c] shows the code, [d] the details)", style="dim")
+        self.console.print(line, soft_wrap=True)
+        self.show_keys(item)
+
+    def show_details(self, state: ReviewState, item: Item) -> None:
+        """The finding's text, without the code panel."""
+        if self.compact:
+            return
+        self._describe(state, item)
+        if item.note:
+            self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
+        self.show_keys(item)
+
+    def show_finding(self, state: ReviewState, item: Item, view: dict[str, Any]) -> None:
+        """The whole finding: its text, the code around it, a pending proposal, the keys."""
+        if self.compact:
+            return
+        self._describe(state, item)
+        self._code(view)
+        if item.note:
+            self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
+        if item.proposal:
+            self.show_proposal(item)
+        self.show_keys(item)
+
+    def _describe(self, state: ReviewState, item: Item) -> None:
         r = item.ref
         self.console.print(Rule(f"{r.id} · {self._position(state, item)} · {r.severity}", style=SEVERITY_STYLE.get(r.severity, "")))
         head = Text()
@@ -139,7 +188,7 @@ class TerminalUI:
         where = Text()
         where.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
         where.append(f"   grounding: {r.grounding}   status: ")
-        where.append(item.status, style={"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}.get(item.status, "bold"))
+        where.append(item.status, style=STATUS_STYLE.get(item.status, "bold"))
         self.console.print(where, soft_wrap=True)
         self.console.print(Text(f"Why: {r.reason}"), soft_wrap=True)
         if item.fp_reason and item.status == "false-positive":
@@ -148,6 +197,8 @@ class TerminalUI:
             where_fix = f"commit {item.fix.commit[:10]}" if item.fix.commit else f"work tree (backup {item.fix.backup})"
             tests = f"; tests {item.fix.tests.status}" if item.fix.tests else ""
             self.console.print(Text(f"Fixed: {where_fix}; re-check: {item.fix.recheck.status}{tests}", style="green"), soft_wrap=True)
+
+    def _code(self, view: dict[str, Any]) -> None:
         if "error" in view:
             self.console.print(Text(f"(cannot show the code: {view['error']})", style="yellow"))
         else:
@@ -156,11 +207,6 @@ class TerminalUI:
                           start_line=view["start"], highlight_lines=set(range(a, b + 1)), word_wrap=True)
             self.console.print(Panel(code, title=f"{view['path']} lines {view['start']}-{view['end']}", subtitle=view["note"],
                                      title_align="left", subtitle_align="right"))
-        if item.note:
-            self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
-        if item.proposal:
-            self.show_proposal(item)
-        self.console.print(Text(MENU, style="bold"), soft_wrap=True)
 
     def show_proposal(self, item: Item) -> None:
         p = item.proposal
@@ -178,9 +224,7 @@ class TerminalUI:
                               style="yellow"))
         else:
             parts.append(Syntax(p.diff.rstrip("\n") or "(empty diff)", "diff", theme="ansi_dark", word_wrap=True))
-        self.console.print(Panel(Group(*parts), title=f"Proposed fix for {item.ref.id} (by {who})", title_align="left",
-                                 subtitle=Text("[a]pply · [f] ask again · [e] write your own") if not self.compact else None,
-                                 subtitle_align="right"))
+        self.console.print(Panel(Group(*parts), title=f"Proposed fix for {item.ref.id} (by {who})", title_align="left"))
 
     def show_done(self, state: ReviewState) -> None:
         if self.compact:
@@ -206,7 +250,24 @@ class TerminalUI:
             n = len(commits)
             self.console.print(Text(f"Fixes are on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
                                     f"see `git log {state.base_ref}..{state.branch}`"), soft_wrap=True)
+            if state.worktree:
+                for line in worktree_notes(state):
+                    self.console.print(Text(line), soft_wrap=True)
         if c["false-positive"]:
             self.console.print(Text("False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
         if state_file is not None:
             self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)
+
+
+def key_bar(item: Item | None) -> str:
+    keys = actions(item)
+    return "  ".join(label for name, label in KEY_LABELS.items() if name in keys)
+
+
+def worktree_notes(state: ReviewState) -> list[str]:
+    """Where the fixes are and what to do with them: said when the session ends."""
+    wt, branch = state.worktree, state.branch
+    return [f"  The branch is checked out in its own worktree, {wt} (your work tree was not switched): look there, "
+            f"or `git diff {state.base_ref}...{branch}`.",
+            f"  To take the fixes: `git merge {branch}` on {state.base_ref}. When done: `git worktree remove {wt}` "
+            f"(and `git branch -D {branch}` if you do not merge it)."]
