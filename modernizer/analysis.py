@@ -11,7 +11,8 @@ import asyncio
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -29,7 +30,7 @@ from modernizer.defaults import SLICE_TOKENS
 from modernizer.engine import budget
 from modernizer.engine.llm import LLM
 from modernizer.errors import InputError
-from modernizer.events import Events, Loaded, Note, Planned, ServerFound, ignore
+from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, ignore
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
 from modernizer.modules import ModulePlan, plan_modules
@@ -59,6 +60,9 @@ class AnalyzeOptions(BaseModel):
     rules: list[Path] = Field(default_factory=list, description="more Semgrep rule files for the candidates pass")
     thinking: Literal["agents", "on", "off"] = Field(default="agents", description=(
         "agents: each agent's policy (agents/*.toml: security and validator think within a budget); on/off: every agent"))
+    watch_server: float | None = Field(default=None, description=(
+        "seconds between readings of the server's /metrics told to the events (a live view's prefill progress, "
+        "tokens/s, cache hits); None: not read"))
 
     def agents(self) -> Agents:
         return load_agents(self.agents_dir)
@@ -235,6 +239,31 @@ async def prefix_caching_off(client: LLM) -> bool:
     return config is not None and config.get("enable_prefix_caching") == "False"
 
 
+@asynccontextmanager
+async def watching(client: LLM, events: Events, every: float | None) -> AsyncIterator[None]:
+    """``watch_server`` in the background for the block's duration (``every`` None: not at all)."""
+    task = asyncio.ensure_future(watch_server(client, events, every)) if every else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+
+
+async def watch_server(client: LLM, events: Events, every: float) -> None:
+    """Tell the events what the server's /metrics says, every ``every`` seconds, until cancelled or
+    the server has no /metrics. vLLM leaves /metrics out of its request counts, so the managed
+    server's idle watchdog does not take these readings for use."""
+    from modernizer.metrics import load
+
+    while True:
+        text = await client.metrics_text()
+        if text is None:
+            return
+        events(load(text, time.perf_counter()))
+        await asyncio.sleep(every)
+
+
 def check_rules(options: AnalyzeOptions) -> None:
     """A user's rule file that is not valid stops the run before any work (InputError)."""
     from modernizer.candidates.engine import builtin_rules, check_rule_file
@@ -269,11 +298,12 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     t0 = time.perf_counter()
     cache_dir = cache_location(options, path) if not options.no_llm else None  # refused before any work
     check_rules(options)
+    events(Phase(name="loading files and computing facts"))
     prep = prepare(path, options)
     suppressions = load_suppressions(prep.snapshot.root)  # a broken file stops the run before any model call
     timings["ingest_and_facts_s"] = round(time.perf_counter() - t0, 3)
     events(Loaded(files=prep.facts.files_analysed, lines=prep.facts.total_lines, skipped=prep.facts.files_skipped,
-                  cycles=len(prep.facts.graph.files.cycles)))
+                  cycles=len(prep.facts.graph.files.cycles), cycles_truncated=prep.facts.graph.files.cycles_truncated))
     agents = options.agents()
     if options.no_llm:
         t1 = time.perf_counter()
@@ -288,8 +318,8 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
             report.notes.append("--baseline was not applied: with --no-llm there are no findings to compare.")
         return report
     modules: ModuleRun | None = None
-    async with client_factory(options.endpoint) as client:
-        client.on_wait = events
+    async with client_factory(options.endpoint) as client, watching(client, events, options.watch_server):
+        client.on_event = events
         info = await client.probe()
         # started now: it runs on the CPU beside the token count and the first request's prefill
         t_c = time.perf_counter()
@@ -322,7 +352,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
             plan = chunk_plan(prep, tokens, agents)
             window = tokens.budget.window
             events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,
-                           cross_edges=len(plan.cross_edges)))
+                           cross_edges=len(plan.cross_edges), fits=tokens.budget.fits))
             run.candidates = await candidate_list()
             result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency,
                                        file_tokens=tokens.by_file)

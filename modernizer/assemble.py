@@ -166,7 +166,11 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     report.prefix_cache = result.prefix_cache
     if modules is not None:
         report.modules = _modules(snapshot, facts, modules, report.findings)
-        report.notes.append(f"The codebase is larger than the model's window: it was analysed as {len(modules.results)} modules, "
+        n = len(modules.results)
+        fits = tokens is not None and tokens.budget is not None and tokens.budget.fits
+        why = ("The codebase fits the model's window, but --mode modules asked for chunks" if fits
+               else "The codebase is larger than the model's window")
+        report.notes.append(f"{why}: it was analysed as {n} module{'s' if n != 1 else ''}, "
                             "then synthesised (see Modules for how every file was covered).")
         split = sorted({r.split_from for r in modules.results if r.split_from})
         if split:

@@ -21,17 +21,27 @@ import httpx
 from pydantic import BaseModel, Field
 
 from modernizer import admission, metrics
-from modernizer.events import Waiting
+from modernizer.events import Counting, Event, FirstToken, RequestEnded, RequestStarted, Waiting
 from modernizer.records import PrefixCacheCounters
 from modernizer.errors import ContextOverflow, ModernizerError, ServerError, ServerUnavailable
 from modernizer.privacy import check_endpoint_allowed
 
 from modernizer.defaults import DEFAULT_BASE_URL  # noqa: E402
-START_HINT = (
-    "start one with `modernize serve` (GPU), or by hand: "
-    "`vllm serve <model> --host 127.0.0.1 --port 8000 --enable-prefix-caching --enable-prompt-tokens-details`; "
-    "or run with --no-llm for the facts alone"
-)
+
+
+def start_hint(base_url: str = DEFAULT_BASE_URL) -> str:
+    """How to get a server answering at BASE_URL: its own port and host, not the default's, so that
+    the command printed is the one that makes this endpoint answer."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    by_hand = f"`vllm serve <model> --host {host} --port {port} --enable-prefix-caching --enable-prompt-tokens-details`"
+    if host in ("127.0.0.1", "localhost", "::1") and parts.scheme == "http":  # where `modernize serve` binds
+        return (f"start one with `modernize serve --port {port}` (GPU), "
+                f"or by hand: {by_hand}; or run with --no-llm for the facts alone")
+    return f"start one on {host}: {by_hand}; or run with --no-llm for the facts alone"
 
 
 class Endpoint(BaseModel):
@@ -131,7 +141,7 @@ class LLMClient:
             http_client=self._stream_http,
         )
         self.model: str | None = endpoint.model
-        self.on_wait: Callable[[Waiting], None] = lambda _e: None  # told what a long wait is for (the caller's terminal)
+        self.on_event: Callable[[Event], None] = lambda _e: None  # told of requests and long waits (the caller's terminal)
         self._reading = 0          # prompt tokens the server is still prefilling for our requests
         self._prefill_tps: float | None = None
         self.chat_requests = 0     # every chat request sent, failed ones included (the report's model_requests)
@@ -179,7 +189,7 @@ class LLMClient:
                 resp = await call(timeout)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if not self._contact:
-                    raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url} ({exc.__class__.__name__})", START_HINT) from exc
+                    raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url} ({exc.__class__.__name__})", start_hint(self.endpoint.base_url)) from exc
                 last = f"connection refused ({exc.__class__.__name__})"
             except httpx.TimeoutException as exc:
                 # a quick endpoint that says nothing for this long will not answer a second time either
@@ -207,7 +217,7 @@ class LLMClient:
             raise ServerError(f"{self.endpoint.base_url}/models did not return a model list", "is this a vLLM OpenAI-compatible server?") from exc
         names = [m.get("id") for m in data if isinstance(m, dict)]
         if not names:
-            raise ServerError(f"{self.endpoint.base_url} serves no model", START_HINT)
+            raise ServerError(f"{self.endpoint.base_url} serves no model", start_hint(self.endpoint.base_url))
         model = self.model or names[0]
         if model not in names:
             raise ServerError(f"model {model!r} is not served at {self.endpoint.base_url} (it serves {', '.join(names)})", "pass --model with one of those names")
@@ -225,10 +235,17 @@ class LLMClient:
     async def tokenize_texts(self, texts: list[str], concurrency: int = 16) -> list[int]:
         sem = asyncio.Semaphore(concurrency)
 
+        done, step = 0, max(1, len(texts) // 20)
+
         async def one(text: str) -> int:
+            nonlocal done
             async with sem:
                 resp = await self._post(self.root + "/tokenize", {"model": self.model, "prompt": text, "add_special_tokens": False})
-                return self._count(resp)
+                n = self._count(resp)
+            done += 1
+            if len(texts) > 50 and (done % step == 0 or done == len(texts)):  # a large tree's first count takes a while
+                self.on_event(Counting(done=done, total=len(texts)))
+            return n
 
         return list(await asyncio.gather(*(one(t) for t in texts)))
 
@@ -395,7 +412,7 @@ class LLMClient:
                     return comp.model_copy(update={"requests": sent, "reasoning": ""})  # thinking text goes no further
                 except openai.APIConnectionError as exc:
                     if attempt == 0 and not self._contact and isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout)):
-                        raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url}", START_HINT) from exc
+                        raise ServerUnavailable(f"no model server answers at {self.endpoint.base_url}", start_hint(self.endpoint.base_url)) from exc
                     last = f"connection lost ({exc.__cause__.__class__.__name__ if exc.__cause__ else exc})"
                 except openai.APIError as exc:
                     # an HTTP status, or an error event inside the stream (vLLM reports bad schemas and a refused
@@ -490,6 +507,7 @@ class LLMClient:
         fresh = prompt_tokens if fresh_tokens is None else fresh_tokens
         self._reading += fresh
         reading = True
+        self.on_event(RequestStarted(label=label, prompt_tokens=prompt_tokens, fresh_tokens=fresh))
         ticker = asyncio.create_task(self._tell_wait(label, prompt_tokens, first_deadline, t0))
         ttft = None
         parts: list[str] = []
@@ -504,6 +522,7 @@ class LLMClient:
                 reading = False
                 self._reading -= fresh
             ticker.cancel()
+            self.on_event(FirstToken(label=label, waited_s=round(ttft, 3)))
             if on_first_token:
                 on_first_token()
 
@@ -515,6 +534,7 @@ class LLMClient:
                                   "(`modernize doctor`, its log), or allow more time with --first-token-timeout / --timeout; "
                                   "finished answers are kept, a re-run resumes") from exc
 
+        ended = False
         try:
             as_ids = "prompt" in body
             silent = (f"the server sent nothing for {first_deadline:.0f}s (waiting for the first token of a "
@@ -562,10 +582,13 @@ class LLMClient:
                         finish = choice.finish_reason
             if ttft is None:
                 first_seen()
+            ended = True
         finally:
             ticker.cancel()
             if reading:
                 self._reading -= fresh
+            self.on_event(RequestEnded(label=label, ok=ended, prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
+                                       completion_tokens=usage.completion_tokens, wall_s=round(time.perf_counter() - t0, 3)))
         if usage.prompt_tokens and ttft:
             uncached = usage.prompt_tokens - (usage.cached_tokens or 0)
             if uncached > 2048:  # a real prefill, not a cache hit: it measures the server
@@ -604,7 +627,7 @@ class LLMClient:
         then every minute."""
         await asyncio.sleep(min(20.0, deadline / 3))
         while True:
-            self.on_wait(Waiting(label=label, prompt_tokens=prompt_tokens, waited_s=round(time.perf_counter() - t0, 1),
+            self.on_event(Waiting(label=label, prompt_tokens=prompt_tokens, waited_s=round(time.perf_counter() - t0, 1),
                                  deadline_s=round(deadline, 1)))
             await asyncio.sleep(60)
 

@@ -16,6 +16,7 @@ class Loaded(BaseModel):
     lines: int
     skipped: int
     cycles: int
+    cycles_truncated: bool = False  # ``cycles`` is the bound of the listed cycles, not their number
 
 
 class ServerFound(BaseModel):
@@ -32,6 +33,7 @@ class Planned(BaseModel):
     modules: int = 0
     module_budget: int = 0
     cross_edges: int = 0
+    fits: bool = False  # chunked although the codebase fits (--mode modules)
 
 
 class WaveStarted(BaseModel):
@@ -98,12 +100,74 @@ class Note(BaseModel):
     text: str
 
 
-Event = Loaded | ServerFound | Planned | WaveStarted | AgentFinished | FollowupsFinished | ModuleFinished | ModuleSplit | ReduceStarted | Waiting | Note
+# What a live view needs beyond the lines above: these print nothing in plain mode (``describe``
+# gives ""), a terminal folds them into its status line (modernizer/progress.py).
+
+class Phase(BaseModel):
+    """A step of the run begins: loading, counting, agents, synthesis, reports."""
+
+    kind: Literal["phase"] = "phase"
+    name: str
+    detail: str = ""
+
+
+class Counting(BaseModel):
+    """The server's tokenizer has counted ``done`` of ``total`` files (the first run on a large tree
+    spends tens of seconds here)."""
+
+    kind: Literal["counting"] = "counting"
+    done: int
+    total: int
+
+
+class RequestStarted(BaseModel):
+    kind: Literal["request"] = "request"
+    label: str
+    prompt_tokens: int
+    fresh_tokens: int = Field(description="what of the prompt the server is not expected to have in its prefix cache")
+
+
+class FirstToken(BaseModel):
+    kind: Literal["first_token"] = "first_token"
+    label: str
+    waited_s: float
+
+
+class RequestEnded(BaseModel):
+    kind: Literal["request_end"] = "request_end"
+    label: str
+    ok: bool
+    prompt_tokens: int = 0
+    cached_tokens: int | None = None
+    completion_tokens: int = 0
+    wall_s: float = 0.0
+
+
+class ServerLoad(BaseModel):
+    """One reading of vLLM's /metrics during the run (modernizer/metrics.py ``load``)."""
+
+    kind: Literal["load"] = "load"
+    at: float = Field(description="time.perf_counter() of the reading")
+    running: int = 0
+    waiting: int = 0
+    kv_tokens: int | None = Field(default=None, description="tokens held in the KV cache by running requests, when the "
+                                  "server says its cache size: during a prefill it grows as the prompt is read")
+    generated: float = 0.0
+    cache_hits: float = 0.0
+    cache_queries: float = 0.0
+
+
+Event = (Loaded | ServerFound | Planned | WaveStarted | AgentFinished | FollowupsFinished | ModuleFinished | ModuleSplit
+         | ReduceStarted | Waiting | Note | Phase | Counting | RequestStarted | FirstToken | RequestEnded | ServerLoad)
 Events = Callable[[Event], None]
 
 
 def ignore(_event: Event) -> None:
     return None
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _agent(a: AgentFinished) -> str:
@@ -118,22 +182,28 @@ def describe(e: Event) -> str:
     """One plain line for an event."""
     match e:
         case Loaded():
-            return f"loaded {e.files} files ({e.lines:,} lines), skipped {e.skipped}; {e.cycles} file cycles"
+            cycles = (f"{e.cycles} file cycles listed (list truncated at {e.cycles}: there are more)" if e.cycles_truncated
+                      else _n(e.cycles, "file cycle"))
+            return f"loaded {_n(e.files, 'file')} ({e.lines:,} lines), skipped {e.skipped:,}; {cycles}"
         case ServerFound():
             return f"server {e.url}: model {e.model}, window {e.window:,} tokens"
         case Planned() if e.modules:
-            return (f"codebase prompt: {e.tokens:,} tokens, over the {e.window:,}-token window: {e.modules} modules of at most "
-                    f"{e.module_budget:,} tokens, {e.cross_edges} cross-module edges")
+            where = (f"fits the {e.window:,}-token window, but --mode modules asked for chunks" if e.fits
+                     else f"over the {e.window:,}-token window with room to answer")
+            return (f"codebase prompt: {e.tokens:,} tokens, {where}: {_n(e.modules, 'module')} of at most "
+                    f"{e.module_budget:,} tokens, {_n(e.cross_edges, 'cross-module edge')}")
         case Planned():
             return f"codebase prompt: {e.tokens:,} tokens (exact), fits the window: one shared context"
         case WaveStarted() if e.requests > len(e.agents):
             return f"agents: {', '.join(e.agents)} ({e.requests} requests over the cached codebase: slices and batches)"
         case WaveStarted():
             return f"agents: {', '.join(e.agents)}"
+        case AgentFinished() if e.from_cache:
+            return f"  {e.agent}: {e.status}, from the result cache (no request: the answer of an earlier run on the same code)"
         case AgentFinished():
-            tail = " (from the result cache)" if e.from_cache else (f" in {e.requests} requests" if e.requests > 1 else "")
+            tail = f" in {e.requests} requests" if e.requests > 1 else ""
             thought = f" ({e.thinking_tokens} thinking)" if e.thinking_tokens else ""
-            return (f"  {e.agent}: {e.status} ({e.prompt_tokens} prompt, {e.cached_tokens or 0} cached, {e.completion_tokens} out{thought}, "
+            return (f"  {e.agent}: {e.status} ({e.prompt_tokens:,} prompt, {e.cached_tokens or 0:,} cached, {e.completion_tokens:,} out{thought}, "
                     f"{e.wall_s:.1f}s){tail}" + (f": {e.error}" if e.error and e.status != "ok" else ""))
         case FollowupsFinished():
             return f"plan details: {e.ok}/{e.total} ok"
@@ -146,11 +216,17 @@ def describe(e: Event) -> str:
         case ModuleSplit():
             return (f"module {e.id} {e.name}: {e.counted:,} tokens by the server's count (planned {e.planned:,}); over the "
                     f"{e.window:,}-token window with room to answer, so it is split in two")
+        case ReduceStarted() if e.total == 0:
+            return "synthesis over the module results (the modules reported no findings)"
+        case ReduceStarted() if e.shown >= e.total:
+            return f"synthesis over the module results (all {e.total} findings in its digest)"
         case ReduceStarted():
-            return f"synthesis over the module results ({e.shown} of {e.total} findings in its digest)"
+            return f"synthesis over the module results ({e.shown} of {e.total} findings in its digest, the most severe first)"
         case Waiting():
             return (f"waiting for the first token of {e.label}: the server is reading a {e.prompt_tokens:,}-token prompt "
                     f"({e.waited_s:.0f}s so far, gives up after {e.deadline_s:.0f}s)")
         case Note():
             return e.text
+        case Phase() | Counting() | RequestStarted() | FirstToken() | RequestEnded() | ServerLoad():
+            return ""
     return str(e)

@@ -63,3 +63,31 @@ def cache_config(text: str) -> dict[str, str] | None:
         if name == "vllm:cache_config_info":
             return labels
     return None
+
+
+def load(text: str, at: float) -> "ServerLoad":
+    """The run's view of the server at one moment: requests running and waiting, KV-cache tokens in
+    use (``vllm:kv_cache_usage_perc`` times the cache's size from ``cache_config_info``: during a
+    prefill it grows chunk by chunk as the prompt is read, measured on vLLM 0.32 CPU: 0.3% to 1.46% of
+    2,097,152 tokens over the 8 s a 31,413-token prompt took), tokens generated and prefix-cache
+    hits so far (server-wide counters: a local server serves this run alone)."""
+    from modernizer.events import ServerLoad
+
+    s = samples(text)
+    size = None
+    for name, labels, _v in s:
+        if name == "vllm:cache_config_info" and labels.get("kv_cache_size_tokens") not in (None, "None", ""):
+            try:
+                size = float(labels["kv_cache_size_tokens"])
+            except ValueError:
+                size = None
+            break
+    usage = [v for n, _l, v in s if n == "vllm:kv_cache_usage_perc"]
+
+    def sum_of(name: str) -> float:
+        return sum(v for n, _l, v in s if n == name)
+
+    return ServerLoad(at=at, running=int(sum_of("vllm:num_requests_running")), waiting=int(sum_of("vllm:num_requests_waiting")),
+                      kv_tokens=int(sum(usage) * size) if size and usage else None,
+                      generated=sum_of("vllm:generation_tokens_total"), cache_hits=sum_of("vllm:prefix_cache_hits_total"),
+                      cache_queries=sum_of("vllm:prefix_cache_queries_total"))

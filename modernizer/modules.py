@@ -116,7 +116,8 @@ def plan_modules(file_tokens: dict[str, int], file_lines: dict[str, int], edges:
         modules.append(Module(id="", name=_name(files), parts=[FilePart(path=f) for f in sorted(files)], tokens=tokens))
     for f in oversized:
         modules.extend(_split_file(f, file_tokens[f], file_lines.get(f, 1), budget))
-    modules.sort(key=lambda m: (m.name, m.parts[0].path, m.parts[0].start))
+    # a split file's parts by line number (their names say "lines 1001-1200", which sorts before "lines 201-400")
+    modules.sort(key=lambda m: (m.parts[0].path if m.parts[0].end is not None else m.name, m.parts[0].start or 0, m.name))
     width = len(str(len(modules)))
     for i, m in enumerate(modules, 1):
         m.id = f"m{i:0{width}d}"
@@ -230,15 +231,17 @@ def split_module(module: Module, file_lines: dict[str, int]) -> list[Module] | N
 
 
 def _name(files: list[str]) -> str:
-    """The common directory, plus the sub-directories it draws on when there are several."""
+    """The common directory, plus the sub-directories it draws on when there are several, in words
+    a person reads at a glance: ``src/main: java/, resources/``, ``(top level): files, db/``."""
     if len(files) == 1:
         return files[0]
     common = _common_dir(files)
     cut = len(common) + 1 if common else 0
     subs = sorted({_parent(f)[cut:].split("/")[0] or "." for f in files})
-    label = common or "."
+    label = common or "(top level)"
     if len(subs) > 1:
-        label += "/{" + ",".join(subs[:4]) + (",…" if len(subs) > 4 else "") + "}"
+        shown = ["files" if s == "." else s + "/" for s in subs[:4]]
+        label += ": " + ", ".join(shown) + (f" and {len(subs) - 4} more" if len(subs) > 4 else "")
     return label
 
 

@@ -73,7 +73,7 @@ def test_plan_offline_prints_the_tree_and_budget(tmp_path):
     assert "src/main" in res.output and "estimate" in res.output and "fits" in res.output
     assert "Module plan" not in res.output
     res = runner.invoke(app, ["analyze", str(HOTEL), "--plan", "--no-llm", "--window", "8192"])
-    assert res.exit_code == 0 and "does not fit" in res.output
+    assert res.exit_code == 0 and "nothing left for code" in " ".join(res.output.split())
     # past the window the plan shows the modules and what crosses between them, before any model call
     assert "Module plan" in res.output and "m01" in res.output and "cross-module edges" in res.output
     assert "file cycles crossing modules" in res.output

@@ -41,7 +41,7 @@ def test_report_is_valid_and_every_agent_ran_or_failed_visibly(hotel_report):
             assert a.error and f"{a.agent} {a.status}: {a.error}" in " ".join(report.notes)
         assert a.agent in html
     assert report.tokens.budget.source.exact and report.tokens.budget.fits
-    assert "agents ok" in output
+    assert "open findings" in output and "grounding: " in output and "open the report: " in output
 
 
 def test_every_request_after_the_first_is_served_from_the_prefix_cache(hotel_report):

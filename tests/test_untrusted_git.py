@@ -191,14 +191,15 @@ def test_review_revert_of_an_older_fix_runs_no_hook_or_driver(hostile, tmp_path)
     _, rep = write_report_for(repo, tmp_path / "review")
     ref = refs_from(rep)[0]
     proposal = proposal_from(check_edits(repo, [Edit(file=DBUTIL, search=PW_LINE, replace=PW_FIX)]), "user", "env")
-    applier = GitApplier(repo)
-    fix, base_ref, base_commit = applier.apply(ref, proposal, "modernize/review-test")
+    wt = tmp_path / "review-worktree"  # fixes are commits in the review's own worktree
+    applier = GitApplier(repo, wt, "modernize/review-test")
+    fix, base_ref, base_commit = applier.apply(ref, proposal)
     assert base_ref == "main" and fix.commit and applier.current_branch() == "modernize/review-test"
-    # a later commit of the user's own, made with the same safe git
-    (repo / FILES[1]).write_text((repo / FILES[1]).read_text() + "\n// reviewed\n")
+    # a later commit there, made with the same safe git
+    (wt / FILES[1]).write_text((wt / FILES[1]).read_text() + "\n// reviewed\n")
     applier.git.run("commit", "-q", "-a", "-m", "later", writes=True)
-    applier.revert(fix, "modernize/review-test")
-    assert PW_LINE in (repo / DBUTIL).read_text()
+    applier.revert(fix)
+    assert PW_LINE in (wt / DBUTIL).read_text()
     log = applier.git.run("log", "--format=%s", "-3").decode()
     assert log.splitlines()[0].startswith("Revert") and "later" in log
     applier.close()

@@ -64,7 +64,7 @@ def analyze(
     from modernizer.analysis import AnalyzeOptions
     from modernizer.client import Endpoint
     from modernizer.errors import ModernizerError
-    from modernizer.events import describe
+    from modernizer.cli.live import RunView
     from modernizer.ingest import IngestOptions
     from modernizer.reportfiles import check_writable, load_report, output_location, relative_inside
 
@@ -101,26 +101,32 @@ def analyze(
         ingest=ingest, no_llm=no_llm, seed=seed, window=window,
         mode=mode, concurrency=concurrency, slice_tokens=slice_tokens, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
         rules=rules, thinking=thinking, **({} if candidates is None else {"candidates": candidates}),
+        watch_server=None if quiet else 1.0,
     )
-    say = (lambda _m: None) if quiet else (lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False))
+    view = RunView(err, live=err.is_terminal and not plan, quiet=quiet)
+    say = view.say
     if where and not plan:
         say(where)
     try:
+        if plan:  # a plan starts no server: it counts with one that answers, else estimates
+            asyncio.run(_print_plan(path, opts, say, serve_profile))
+            return
         if not no_llm:
             concurrency_given = getattr(ctx.get_parameter_source("concurrency"), "name", "") != "DEFAULT"
             opts = _managed_server(opts, serve_profile, serve_model, idle_timeout, startup_timeout, concurrency_given, say)
-        if plan:
-            asyncio.run(_print_plan(path, opts, say))
-            return
-        report = asyncio.run(analysis.analyze(path, opts, events=lambda e: say(describe(e)), baseline=base,
-                                              baseline_source=baseline.name if baseline else ""))
-        written = write_reports(report, target, formats, link_base=link_base)
+        with view:
+            report = asyncio.run(analysis.analyze(path, opts, events=view, baseline=base,
+                                                  baseline_source=baseline.name if baseline else ""))
+            view.phase("writing reports")
+            written = write_reports(report, target, formats, link_base=link_base)
     except ModernizerError as exc:
         raise fail(exc) from None
+    if not quiet:
+        from modernizer.cli.summary import print_summary
+
+        print_summary(err, report, written, elapsed=view.clock() - view.state.started)
     for p in written:
         out.print(str(p), markup=False, highlight=False, soft_wrap=True)
-    if not quiet:
-        _print_summary(report)
     raise typer.Exit(gate(report, fail_on))
 
 
@@ -161,20 +167,40 @@ def gate(report: Report, fail_on: str) -> int:
     return EXIT_FINDINGS
 
 
-async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
+def _profile_window(name: str) -> int:
+    """A serve profile's window on its nominal GPU (prefix caching on), for a plan without a server."""
+    from modernizer.serve.profiles import build_command, get_profile
+
+    p = get_profile(name)
+    return p.fixed_window if p.device == "cpu" else build_command(p, None, [], 8000).window
+
+
+async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None = None) -> None:
+    """The token tree and the budget. Counted by the server's tokenizer when one answers at the
+    endpoint; otherwise (or with --no-llm) tiktoken estimates, marked as such, against --window or
+    the --serve-profile's window. Never starts a server."""
     from rich.table import Table
 
     from modernizer.analysis import chunk_plan, plan_tokens, prepare, use_modules
     from modernizer.client import LLMClient
+    from modernizer.errors import ServerUnavailable
 
     prep = prepare(path, opts)
     agents = opts.agents()
-    if opts.no_llm:
-        tokens = await plan_tokens(prep, None, None, agents, opts.window)
-    else:
-        async with LLMClient(opts.endpoint) as client:
-            info = await client.probe()
-            tokens = await plan_tokens(prep, client, info, agents, opts.window)
+    window, where = opts.window, "--window"
+    if window is None and profile:
+        window, where = _profile_window(profile), f"profile {profile}'s window"
+    tokens = None
+    if not opts.no_llm:
+        try:
+            async with LLMClient(opts.endpoint) as client:
+                info = await client.probe()
+                tokens = await plan_tokens(prep, client, info, agents, opts.window)
+        except ServerUnavailable:
+            said = (f"planned for {where} ({window:,} tokens)" if window else "no window known: pass --window N or --serve-profile NAME")
+            say(f"no model server answers at {opts.endpoint.base_url}: the counts below are tiktoken estimates (≈), {said}")
+    if tokens is None:
+        tokens = await plan_tokens(prep, None, None, agents, window)
     roles = Table(title="Files by role (set-aside roles are listed, never sent; --include-role adds one)")
     for col in ("role", "analysed", "files", "lines", "tokens"):
         roles.add_column(col, justify="left" if col in ("role", "analysed") else "right")
@@ -183,23 +209,46 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say) -> None:
     for r in role_stats(prep.snapshot, tokens):
         roles.add_row(r.role, "yes" if r.analysed else "set aside", f"{r.files:,}", f"{r.lines:,}", f"{r.tokens:,}" + ("" if r.analysed else " ≈"))
     out.print(roles)
-    table = Table(title=f"Token plan: {prep.snapshot.name} ({tokens.budget.source.detail if tokens.budget else 'tiktoken estimate'})")
+    source = tokens.budget.source.detail if tokens.budget else "tiktoken estimate ≈"
+    table = Table(title=f"Token plan: {prep.snapshot.name}")
     table.add_column("directory")
     table.add_column("files", justify="right")
     table.add_column("tokens", justify="right")
     for d in tokens.by_directory:
         table.add_row(d.path, str(d.files), f"{d.tokens:,}")
     out.print(table)
+    out.print(f"counted by: {source}", highlight=False)
+    largest = sorted(tokens.by_file.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    files = Table(title=f"Largest files ({len(largest)} of {len(tokens.by_file):,})")
+    files.add_column("file", overflow="fold")
+    files.add_column("tokens", justify="right")
+    for name, n in largest:
+        files.add_row(name, f"{n:,}")
+    out.print(files)
     b = tokens.budget
     if b is None:
         out.print(f"codebase prompt: {tokens.total_tokens:,} tokens (estimate); window unknown: pass --window N or run against a server")
         return
-    kind = "exact" if b.source.exact else "estimate"
-    out.print(f"codebase prompt: {b.codebase_tokens:,} tokens ({kind}); window {b.window:,} - reserved output {b.reserved_output:,} "
-              f"- overhead {b.overhead:,} = {b.available:,} available: {'[green]fits[/]' if b.fits else '[red]does not fit[/]'}")
+    kind = "exact, by the server's tokenizer" if b.source.exact else "tiktoken estimate ≈"
+    out.print(f"codebase prompt: {b.codebase_tokens:,} tokens ({kind}).")
+    out.print(f"One shared context: window {b.window:,} - {b.reserved_output:,} answer room - {b.overhead:,} for the longest task "
+              f"and the earlier agents' answers it reads = "
+              + (f"{b.available:,} tokens for code: " if b.available else "nothing left for code: ")
+              + ("[green]the codebase fits[/]" if b.fits else f"[red]{b.codebase_tokens - b.available:,} tokens too many[/]"),
+              highlight=False)
     if use_modules(opts, tokens) and b is not None:
+        from modernizer.engine import budget as budgets
+
         plan = chunk_plan(prep, tokens, agents)
-        mt = Table(title=f"Module plan: {len(plan.modules)} modules of at most {plan.budget:,} tokens (chunked mode)")
+        answer = budgets.map_reserve(agents, b.window)
+        _, overhead = budgets.module_budget(b.window, agents, budgets.task_tokens(b, agents))
+        why = "--mode modules" if b.fits else "chunked mode"
+        out.print(f"Modules ({why}): a module request holds one agent's task and the module's context, not the earlier "
+                  f"agents' answers (they read a digest later): window {b.window:,} - {answer:,} answer room - {overhead:,} task "
+                  f"and context = {b.window - answer - overhead:,}, planned to {int(budgets.MODULE_FILL * 100)}% = "
+                  f"{plan.budget:,} tokens of code a module.", highlight=False)
+        n = len(plan.modules)
+        mt = Table(title=f"Module plan: {n} module{'s' if n != 1 else ''} of at most {plan.budget:,} tokens")
         for col in ("module", "name", "files", "tokens"):
             mt.add_column(col, justify="right" if col in ("files", "tokens") else "left")
         for m in plan.modules:
@@ -226,26 +275,3 @@ def write_reports(report: Report, output_dir: Path, formats: list[str], link_bas
 
     name = f"{report.repo.name}-{stamp(report.generated_at)}"
     return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base) for fmt in formats})
-
-
-def _print_summary(report: Report) -> None:
-    from modernizer.gate import incomplete
-
-    s = report.summary
-    sev = ", ".join(f"{n} {k}" for k, n in s.by_severity.items() if n) or "none"
-    err.print(f"findings: {s.findings} ({sev}); grounding: {s.by_grounding}; cycles: {s.cycles}; "
-              f"agents ok {s.agents_ok}" + (f", partial {s.agents_partial}" if s.agents_partial else "")
-              + f", failed {s.agents_failed}", soft_wrap=True)
-    if s.suppressed:
-        err.print(f"suppressed: {s.suppressed} (modernize-suppressions.toml)", soft_wrap=True)
-    if s.baseline is not None:
-        b = s.baseline
-        err.print(f"against the baseline: {b.new} new, {b.unchanged} unchanged, {b.fixed} fixed"
-                  + (f", {b.not_reported} not reported (code unchanged)" if b.not_reported else ""), soft_wrap=True)
-    failed = incomplete(report)
-    for line in failed[:10]:
-        err.print(f"[yellow]failed:[/] {escape(line)}", soft_wrap=True)
-    if len(failed) > 10:
-        err.print(f"[yellow]failed:[/] ... {len(failed) - 10} more (see Agents and Modules in the report)", soft_wrap=True)
-    for n in report.notes:
-        err.print(f"[yellow]note:[/] {escape(n)}", soft_wrap=True)

@@ -206,7 +206,7 @@ async def run_chunked(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
             shown, msgs, used = await budget.fit_count(run.llm.tokenize_messages, window, reserve + window // 8, DIGEST_MAX_FINDINGS,
                                                        lambda n: messages(run.system, digest(snapshot, facts, results, merged, n), task))
             text = digest(snapshot, facts, results, merged, shown)
-            run.events(ReduceStarted(shown=shown, total=len(merged)))
+            run.events(ReduceStarted(shown=min(shown, len(merged)), total=len(merged)))
             synth = await run.ask(synth_spec, msgs, max_tokens=budget.room(window, used))
             run.finished(synth)
             system_view = [synth]

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from modernizer.client import Completion, ServerInfo
-from modernizer.events import Waiting
+from modernizer.events import Event
 from modernizer.records import PrefixCacheCounters
 
 
 class LLM(Protocol):
     model: str | None
-    on_wait: Callable[[Waiting], None]
+    on_event: Callable[[Event], None]  # the client tells of requests, first tokens and long waits
 
     async def probe(self) -> ServerInfo: ...
 

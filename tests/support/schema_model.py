@@ -31,7 +31,7 @@ class SchemaModel:
         self.text_count_factor = text_count_factor  # < 1: per-file counts come up short, as an estimate can
         self.files = files or {}
         self.model: str | None = "schema-model"
-        self.on_wait: Callable = lambda _e: None
+        self.on_event: Callable = lambda _e: None
         self.requests: list[dict[str, Any]] = []
         self.tokenized: list[int] = []  # how many texts each /tokenize-style call counted
         self.order: list[str] = []  # "start <label>", "first <label>", in the order they happened

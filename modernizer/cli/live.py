@@ -1,0 +1,68 @@
+"""The terminal side of a run's progress: events in, lines and a live status line out.
+
+On a terminal, a status line (rich ``Live``) stays at the bottom and redraws four times a second
+from the folded state (modernizer/progress.py); the lines that matter after the run (loaded,
+planned, each agent's result) print above it and stay. Elsewhere (a CI log, a pipe), only those
+lines print, plus a line for each long wait saying how far the server has read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.console import Console, RenderableType
+from rich.live import Live
+from rich.markup import escape
+from rich.spinner import Spinner
+
+from modernizer.events import Event, Waiting, describe
+from modernizer.progress import Progress
+
+
+class RunView:
+    """Call it with each event; use it as a context manager around the run."""
+
+    def __init__(self, console: Console, *, live: bool, quiet: bool = False,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.console, self.quiet, self.clock = console, quiet, clock
+        self.state = Progress(started=clock())
+        self._spinner = Spinner("dots", style="cyan")
+        self._live: Live | None = Live(get_renderable=self._render, console=console, transient=True,
+                                       refresh_per_second=4) if live and not quiet else None
+
+    def __enter__(self) -> "RunView":
+        if self._live is not None:
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+
+    def phase(self, name: str, detail: str = "") -> None:
+        from modernizer.events import Phase
+
+        self(Phase(name=name, detail=detail))
+
+    def __call__(self, e: Event) -> None:
+        now = self.clock()
+        self.state.apply(e, now)
+        if self.quiet:
+            return
+        if isinstance(e, Waiting):
+            if self._live is not None:
+                return  # the status line shows the wait as it goes
+            line = self.state.waiting_line(e, now)
+        else:
+            line = describe(e)
+        if line:
+            self.say(line)
+
+    def say(self, line: str) -> None:
+        if not self.quiet:
+            self.console.print(f"[dim]·[/] {escape(line)}", soft_wrap=True, highlight=False)
+
+    def _render(self) -> RenderableType:
+        self._spinner.update(text=self.state.status(self.clock()))
+        return self._spinner
