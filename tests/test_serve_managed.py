@@ -6,40 +6,19 @@ port, and a gateway that finds a server already answering. The real CPU vLLM: te
 from __future__ import annotations
 
 import json
-import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
 from support.cpu_server import free_port as _free_port
-from support.managed import state_dir, wait_until  # noqa: F401  (state_dir is a fixture)
+from support.managed import FAKE, fake_vllm, state_dir, wait_until  # noqa: F401  (fixtures)
 from modernizer.cli import app
 from modernizer.serve import gateway, manager
 
 runner = CliRunner()
-FAKE = ROOT / "tests" / "support" / "fake_vllm.py"
-
-
-@pytest.fixture()
-def fake_vllm(tmp_path, monkeypatch):
-    """Point MODERNIZE_VLLM_PYTHON at the stand-in; returns a function that sets its mode."""
-    wrapper = tmp_path / "fake-python"
-    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} {FAKE} "$@"\n')
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("MODERNIZE_VLLM_PYTHON", str(wrapper))
-    pidfile = tmp_path / "fake.pid"
-    monkeypatch.setenv("FAKE_VLLM_PIDFILE", str(pidfile))
-
-    def mode(name: str) -> Path:
-        monkeypatch.setenv("FAKE_VLLM_MODE", name)
-        return pidfile
-
-    return mode
 
 
 def serve(*args: str):
@@ -128,11 +107,15 @@ def test_foreground_serve_takes_the_server_down_with_it(state_dir, fake_vllm):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_until(lambda: manager.read_state(state_dir) is not None and manager.healthy(port), 30)
-        said = [proc.stdout.readline() for _ in range(3)]
-        assert any("Ctrl-C stops it" in line for line in said), said
+        said = []  # progress lines come first, as many as the start took (one per PROGRESS_EVERY)
+        while not said or "Ctrl-C stops it" not in said[-1]:
+            said.append(proc.stdout.readline())
+            assert said[-1], said  # EOF before the announcement
         fake_pid = int(pidfile.read_text())
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
+        # manager.stop gives the supervisor 60 s, then vLLM's group 10 s more (and 10 after a SIGKILL):
+        # wait longer than that, so that a slow stop fails on its own assertion, not as a timeout here
+        assert proc.wait(timeout=100) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

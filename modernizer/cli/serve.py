@@ -3,51 +3,59 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from modernizer.cli.common import err, escape, fail, out
 
-SERVE_EPILOG = """Exit codes: 0 done; 2 bad options or a profile that cannot fit; 3 the server did not start (the end of its log is printed)."""
+if TYPE_CHECKING:
+    from modernizer.serve.vllmcheck import VllmCheck
+
+SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, or no vLLM in the interpreter that would run it "
+                "(checked before starting); 3 the server did not start (the end of its log is printed).")
+
+PROFILE = "Profile and model"
+SERVER = "Server"
+LIFECYCLE = "Lifecycle"
 
 
 def serve(
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Hardware profile (default: chosen from the GPUs nvidia-smi lists); see --list-profiles.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", help="Checkpoint directory or Hugging Face id (default: the profile's Nemotron-3-Nano checkpoint).")] = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact vLLM command and exit.")] = False,
-    detach: Annotated[bool, typer.Option("--detach", "-d", help="Return once healthy and leave the server running in the background.")] = False,
-    stop: Annotated[bool, typer.Option("--stop", help="Stop the managed server.")] = False,
-    list_profiles: Annotated[bool, typer.Option("--list-profiles", help="List the profiles and exit.")] = False,
-    idle_timeout: Annotated[float, typer.Option("--idle-timeout", help="Stop after this many seconds without a request, freeing the GPU (0: never).")] = 0.0,
-    startup_timeout: Annotated[float, typer.Option("--startup-timeout", help="Seconds to wait for the server to become healthy.")] = 900.0,
-    tensor_parallel_size: Annotated[Optional[int], typer.Option("--tensor-parallel-size", "--tp", help="Split the model over N GPUs (one prefix cache: best for one repository).")] = None,
-    data_parallel_size: Annotated[Optional[int], typer.Option("--data-parallel-size", "--dp", help="N replicas (each its own prefix cache: for several repositories at once).")] = None,
-    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", help="Window in tokens (default: the largest the free GPU memory holds, up to 1,048,576; ask for less to leave memory to other work).")] = None,
-    no_prefix_cache: Annotated[bool, typer.Option("--no-prefix-cache", help="Serve without prefix caching: a window ~4.8x larger from the same memory (e.g. 1M where only ~200K fit with it), but every request reads the whole codebase again; modernize then sends one request per agent instead of the sweep.")] = False,
-    max_num_seqs: Annotated[Optional[int], typer.Option("--max-num-seqs", help="Requests run at once per replica.")] = None,
-    api_server_count: Annotated[Optional[int], typer.Option("--api-server-count", min=1, help="vLLM API server processes, which tokenize and admit requests in parallel (default: 4 on H100/H200/Pro 6000, 2 on workstations, 1 for cpu-test).")] = None,
-    quantization: Annotated[Optional[str], typer.Option("--quantization", help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
-    kv_cache_dtype: Annotated[Optional[str], typer.Option("--kv-cache-dtype", help="auto or fp8.")] = None,
-    gpu_memory_utilization: Annotated[Optional[float], typer.Option("--gpu-memory-utilization", help="Fraction of each GPU's memory vLLM may take (default: the profile's, lowered to what is free).")] = None,
-    cpu_offload_gb: Annotated[Optional[float], typer.Option("--cpu-offload-gb", help="GiB of weights per GPU kept in CPU memory (slow; for weights that do not fit).")] = None,
-    reasoning_parser: Annotated[Optional[str], typer.Option("--reasoning-parser", help="vLLM reasoning parser, or 'none' (default: nemotron_v3 on GPU profiles).")] = None,
-    extra_arg: Annotated[list[str], typer.Option("--extra-arg", help="One more vLLM argument, passed as is (repeatable; e.g. --extra-arg=--load-format=dummy).")] = [],
-    env: Annotated[list[str], typer.Option("--env", help="KEY=VALUE set for vLLM (repeatable).")] = [],
-    vllm_python: Annotated[Optional[str], typer.Option("--vllm-python", envvar="MODERNIZE_VLLM_PYTHON", help="Python interpreter that has vLLM (default: this one).")] = None,
-    state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", help="Where the managed server's state and log live (default: ~/.cache/modernizer).")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", rich_help_panel=PROFILE, help="Hardware profile (default: from the GPUs found); see --list-profiles.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", rich_help_panel=PROFILE, help="Checkpoint directory or Hugging Face id (default: the profile's).")] = None,
+    list_profiles: Annotated[bool, typer.Option("--list-profiles", rich_help_panel=PROFILE, help="List the profiles and exit.")] = False,
+    quantization: Annotated[Optional[str], typer.Option("--quantization", rich_help_panel=PROFILE, help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
+    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", rich_help_panel=PROFILE, help="Window in tokens (default: the most free memory holds, up to 1M).")] = None,
+    no_prefix_cache: Annotated[bool, typer.Option("--no-prefix-cache", rich_help_panel=PROFILE, help="No prefix caching: a ~4.8x larger window, but each request re-reads the code.")] = False,
+    kv_cache_dtype: Annotated[Optional[str], typer.Option("--kv-cache-dtype", rich_help_panel=PROFILE, help="auto or fp8.")] = None,
+    reasoning_parser: Annotated[Optional[str], typer.Option("--reasoning-parser", rich_help_panel=PROFILE, help="vLLM reasoning parser, or 'none' (default: nemotron_v3 on GPUs).")] = None,
+    port: Annotated[int, typer.Option(rich_help_panel=SERVER, help="Port on 127.0.0.1.")] = 8000,
+    vllm_python: Annotated[Optional[str], typer.Option("--vllm-python", envvar="MODERNIZE_VLLM_PYTHON", rich_help_panel=SERVER, help="Python that has vLLM (default: this one).")] = None,
+    tensor_parallel_size: Annotated[Optional[int], typer.Option("--tensor-parallel-size", "--tp", rich_help_panel=SERVER, help="Split the model over N GPUs (one shared prefix cache).")] = None,
+    data_parallel_size: Annotated[Optional[int], typer.Option("--data-parallel-size", "--dp", rich_help_panel=SERVER, help="N replicas, each with its own prefix cache.")] = None,
+    max_num_seqs: Annotated[Optional[int], typer.Option("--max-num-seqs", rich_help_panel=SERVER, help="Requests run at once per replica.")] = None,
+    api_server_count: Annotated[Optional[int], typer.Option("--api-server-count", rich_help_panel=SERVER, help="vLLM API server processes (default: the profile's, 1 to 4).")] = None,
+    gpu_memory_utilization: Annotated[Optional[float], typer.Option("--gpu-memory-utilization", rich_help_panel=SERVER, help="Share of each GPU's memory vLLM may take (default: the profile's).")] = None,
+    cpu_offload_gb: Annotated[Optional[float], typer.Option("--cpu-offload-gb", rich_help_panel=SERVER, help="GiB of weights per GPU kept in CPU memory (slow).")] = None,
+    extra_arg: Annotated[list[str], typer.Option("--extra-arg", rich_help_panel=SERVER, help="One more vLLM argument, as is (repeatable).")] = [],
+    env: Annotated[list[str], typer.Option("--env", rich_help_panel=SERVER, help="KEY=VALUE set for vLLM (repeatable).")] = [],
+    dry_run: Annotated[bool, typer.Option("--dry-run", rich_help_panel=LIFECYCLE, help="Print the vLLM command and its interpreter, and exit.")] = False,
+    detach: Annotated[bool, typer.Option("--detach", "-d", rich_help_panel=LIFECYCLE, help="Return once healthy; the server keeps running.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", rich_help_panel=LIFECYCLE, help="Stop the managed server.")] = False,
+    idle_timeout: Annotated[float, typer.Option("--idle-timeout", rich_help_panel=LIFECYCLE, help="Stop after this many seconds without a request (0: never).")] = 0.0,
+    startup_timeout: Annotated[float, typer.Option("--startup-timeout", rich_help_panel=LIFECYCLE, help="Seconds to wait for the server to become healthy.")] = 900.0,
+    state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", rich_help_panel=LIFECYCLE, help="Where the server's state and log live (default: ~/.cache/modernizer).")] = None,
 ) -> None:
     """Start (or --stop) a local vLLM serving Nemotron-3-Nano-30B-A3B with a hardware profile.
 
-    The profile comes from the GPUs found (or --profile) and sets the weights format, the window
-    (from free GPU memory), prefix caching for this hybrid Mamba model, FP8 KV cache where memory
-    is tight, and Nemotron's reasoning parser. The server binds 127.0.0.1 only.
+    The profile (from the GPUs found, or --profile) sets the weights format, the window from free GPU memory, prefix caching, an FP8 KV cache where memory is tight, and Nemotron's reasoning parser. The server binds 127.0.0.1 only.
+
+    vLLM must be importable by the interpreter that runs it: this one once the clone's serve extra is installed in it (GPU), or --vllm-python (e.g. .venv-vllm/bin/python, the CPU build `make install` makes); it is checked before a start.
     """
     from rich.table import Table
 
     from modernizer.errors import ModernizerError
-    from modernizer.serve import manager, profiles
+    from modernizer.serve import manager, profiles, vllmcheck
 
     directory = manager.state_dir(state_dir)
     if list_profiles:
@@ -66,6 +74,9 @@ def serve(
     if quantization is not None and quantization not in profiles.QUANTIZATIONS:
         err.print(f"[bold red]error:[/] --quantization must be one of {', '.join(profiles.QUANTIZATIONS)}, not {escape(repr(quantization))}")
         raise typer.Exit(2)
+    if api_server_count is not None and api_server_count < 1:
+        err.print(f"[bold red]error:[/] --api-server-count must be 1 or more, not {api_server_count}")
+        raise typer.Exit(2)
     bad_env = [e for e in env if "=" not in e or not e.split("=", 1)[0]]
     if bad_env:
         err.print(f"[bold red]error:[/] --env takes KEY=VALUE, not {escape(repr(bad_env[0]))}")
@@ -76,7 +87,6 @@ def serve(
         api_server_count=api_server_count, quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
         cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg, prefix_caching=not no_prefix_cache,
         env=dict(e.split("=", 1) for e in env))
-    say = lambda m: err.print(f"[dim]·[/] {escape(m)}", soft_wrap=True, highlight=False)  # noqa: E731
     try:
         chosen, cmd, info = manager.prepare_command(profile, model, port, overrides)
         if profile is None:
@@ -90,6 +100,7 @@ def serve(
                       + (f"; per GPU: {m.budget_gib:g} GiB usable, weights {m.weights_gib:g} GiB, cache pool {m.kv_pool_gib:g} GiB "
                          f"(~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, block {m.block_size})" if m else ""),
                       soft_wrap=True, markup=False)
+            print_interpreter(vllmcheck.check(cmd.argv[0], cmd.env))
             return
         started = manager.start(cmd, directory, idle_timeout=idle_timeout, startup_timeout=startup_timeout, progress=say)
     except ModernizerError as exc:
@@ -114,3 +125,21 @@ def serve(
         manager.stop(directory)
         code = 0
     raise typer.Exit(code)
+
+
+def say(message: str) -> None:
+    """A progress line on stderr, "· message": the dot is styled, the message is text (never markup)."""
+    err.print(f"[dim]·[/] {escape(message)}", soft_wrap=True, highlight=False)
+
+
+def print_interpreter(check: "VllmCheck") -> None:
+    """--dry-run's word on the interpreter: which one, and a warning when it cannot run the command."""
+    from modernizer.serve import vllmcheck
+
+    err.print(vllmcheck.describe(check), markup=False, soft_wrap=True, highlight=False)
+    if check.has_vllm is False:
+        problem = vllmcheck.missing(check)
+        what = "does not exist" if check.executable is None else "has no vLLM"
+        err.print(f"[bold yellow]warning:[/] {escape(check.python)} {what}: the command above cannot run as it is",
+                  soft_wrap=True, highlight=False)
+        err.print(f"[dim]hint:[/] {escape(problem.hint)}", soft_wrap=True, highlight=False)

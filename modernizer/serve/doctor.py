@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -70,7 +71,13 @@ async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None 
 
 def render(rep: DoctorReport) -> list[str]:
     lines = [f"gpus: {describe(rep.gpus.gpus)}" + ("" if rep.gpus.gpus else f" ({rep.gpus.source})")]
-    lines.append(f"profile for these gpus: {rep.profile}" if rep.profile else f"profile for these gpus: none ({rep.profile_problem})")
+    if rep.profile:
+        lines.append(f"profile for these gpus: {rep.profile}")
+    elif not rep.gpus.gpus:  # the line above already says why there are none
+        lines.append("profile for these gpus: none (name one: modernize serve --profile NAME; "
+                     "cpu-test serves the tiny CPU test model)")
+    else:
+        lines.append(f"profile for these gpus: none ({rep.profile_problem})")
     m = rep.managed
     if m is None:
         lines.append(f"managed server: none running (state in {rep.state_dir})")
@@ -103,8 +110,9 @@ def render(rep: DoctorReport) -> list[str]:
 
 def verdict(rep: DoctorReport) -> str:
     if not rep.reachable:
-        how = "start one: modernize serve" + (f" (profile {rep.profile})" if rep.profile else " --profile NAME") + \
-              ", or pass --serve-profile to modernize analyze"
+        port = urlsplit(rep.endpoint).port  # the endpoint's own port, not serve's default
+        how = "start one: modernize serve" + ("" if rep.profile else " --profile NAME") + (f" --port {port}" if port else "") + \
+              (f" (profile {rep.profile})" if rep.profile else "") + ", or pass --serve-profile to modernize analyze"
         return f"not ready: no model server at {rep.endpoint}; {how}"
     if rep.prefix_caching is False:
         return ("ready, but prefix caching is OFF: every agent re-reads the whole codebase; "

@@ -69,6 +69,8 @@ def detect_gpus(timeout: float = 15.0) -> GPUInfo:
         return GPUInfo(source="nvidia-smi not found")
     try:
         done = subprocess.run([exe, *NVIDIA_SMI_ARGS], capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError:  # $MODERNIZE_NVIDIA_SMI naming nothing: the same as none on PATH
+        return GPUInfo(source="nvidia-smi not found")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return GPUInfo(source=f"nvidia-smi failed ({exc.__class__.__name__})")
     if done.returncode != 0:

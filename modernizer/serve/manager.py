@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from modernizer.fs import write_atomic
 from modernizer.userdirs import cache_home
 from modernizer.errors import ProfileError, ServerStartFailed
-from modernizer.serve import profiles
+from modernizer.serve import profiles, vllmcheck
 from modernizer.serve.gpus import GPUInfo, detect_gpus
 from modernizer.serve.profiles import Overrides, Profile, ServeCommand
 
@@ -50,6 +50,7 @@ LOCK_FILE = "server.lock"
 SUPERVISOR_MODULE = "modernizer.serve.supervisor"
 DEFAULT_STARTUP_TIMEOUT = 900.0  # a 30B model from disk plus CUDA graph capture: minutes
 GATEWAY_IDLE_TIMEOUT = 900.0
+PROGRESS_EVERY = 20.0  # seconds between "still waiting" lines while a start takes minutes
 
 Progress = Callable[[str], None]
 
@@ -64,7 +65,8 @@ def state_dir(explicit: Path | str | None = None) -> Path:
 
 
 def vllm_python() -> str:
-    """The interpreter that has vLLM: ``$MODERNIZE_VLLM_PYTHON``, else this one (``modernizer[serve]``)."""
+    """The interpreter that should have vLLM: ``$MODERNIZE_VLLM_PYTHON``, else this one (after
+    ``pip install '.[serve]'`` from the clone; ``vllmcheck`` asks it before a start)."""
     return os.environ.get("MODERNIZE_VLLM_PYTHON") or sys.executable
 
 
@@ -227,7 +229,7 @@ def prepare_command(profile_name: str | None, model: str | None, port: int, over
                     gpu_info: GPUInfo | None = None) -> tuple[Profile, ServeCommand, GPUInfo]:
     """Detect GPUs, pick or look up the profile, read a local model's config, build the command."""
     info = gpu_info if gpu_info is not None else detect_gpus()
-    profile = profiles.get_profile(profile_name) if profile_name else profiles.select_profile(info.gpus)
+    profile = profiles.get_profile(profile_name) if profile_name else profiles.select_profile(info.gpus, why=info.source)
     gpus = info.gpus if profile.device == "cuda" else []
     if model and profile.device == "cuda" and not Path(model).expanduser().exists() and model.startswith((".", "/", "~")):
         raise ProfileError(f"--model {model}: no such directory", "pass a local checkpoint directory or a Hugging Face model id")
@@ -260,7 +262,7 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
                 say(f"managed server (profile {current.profile}, pid {current.pid}) is {current.status}; waiting for it")
                 sup_pid = current.supervisor_pid
                 _wait_healthy(lambda: None if pid_alive(sup_pid, SUPERVISOR_MODULE) else -1, current.port,
-                              startup_timeout, Path(current.log), current.profile)
+                              startup_timeout, Path(current.log), current.profile, current.argv[0], say)
                 return Started(state=read_state(directory) or current)
             raise ServerStartFailed(
                 f"a managed server is already running: profile {current.profile}, pid {current.pid}, "
@@ -270,6 +272,7 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
         if port_open(cmd.port):
             raise ServerStartFailed(f"port {cmd.port} on 127.0.0.1 is taken by another program",
                                     "pick another with --port, or stop what listens there")
+        found = vllmcheck.require(cmd.argv[0], cmd.env)  # before anything is spawned: a missing vLLM is said plainly
         log = directory / LOG_FILE
         if log.exists():
             os.replace(log, log.with_name(LOG_FILE + ".1"))
@@ -277,12 +280,13 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
         launch_path.write_text(Launch(command=cmd, state_file=str(directory / STATE_FILE), log=str(log),
                                       idle_timeout=idle_timeout, startup_timeout=startup_timeout).model_dump_json(),
                                encoding="utf-8")
-        say(f"starting vLLM (profile {cmd.profile}, window {cmd.window:,}) on {cmd.base_url}; log {log}")
+        say(f"starting vLLM (profile {cmd.profile}, window {cmd.window:,}) on {cmd.base_url} with {cmd.argv[0]}"
+            + (f" (vLLM {found.version})" if found.version else "") + f"; log {log}")
         with open(log, "ab") as out:
             sup = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(launch_path)], stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _wait_healthy(sup.poll, cmd.port, startup_timeout, log, cmd.profile)
+            _wait_healthy(sup.poll, cmd.port, startup_timeout, log, cmd.profile, cmd.argv[0], say)
         except (ServerStartFailed, KeyboardInterrupt):
             _end(sup)  # a start given up on (or interrupted) leaves nothing running
             raise
@@ -317,23 +321,60 @@ def _end(sup: subprocess.Popen) -> None:
         sup.wait()
 
 
-def _wait_healthy(exited: Callable[[], int | None], port: int, timeout: float, log: Path, profile: str) -> None:
-    """Poll /health until it answers; EXITED gives the supervisor's exit code once it is gone."""
+def _wait_healthy(exited: Callable[[], int | None], port: int, timeout: float, log: Path, profile: str,
+                  python: str, progress: Progress, every: float | None = None) -> None:
+    """Poll /health until it answers; EXITED gives the supervisor's exit code once it is gone.
+    A start can take minutes (weights from disk, graph capture), so PROGRESS hears every EVERY s
+    (default PROGRESS_EVERY) that it is still waiting, and where the log is."""
+    every = PROGRESS_EVERY if every is None else every
     t0 = time.monotonic()
+    next_note = t0 + every
     while True:
         rc = exited()
         if rc is not None:
+            tail = log_tail(log)
             raise ServerStartFailed(
-                f"the managed vLLM (profile {profile}) exited while starting (exit code {rc}); the end of {log}:\n{log_tail(log)}",
-                "fix what the log says (memory, model path, flags), or try `modernize serve --dry-run` to see the command")
+                f"the managed vLLM (profile {profile}) exited while starting (exit code {rc}); the end of {log}:\n{tail}",
+                exit_hint(tail, python))
         if healthy(port):
             return
-        if time.monotonic() - t0 > timeout:
+        now = time.monotonic()
+        if now - t0 > timeout:
             raise ServerStartFailed(
                 f"the managed vLLM (profile {profile}) did not become healthy in {timeout:g} s and was stopped; "
                 f"the end of {log}:\n{log_tail(log)}",
                 "a large model can take minutes to load: raise --startup-timeout, or check the log")
+        if now >= next_note:
+            progress(waiting_line(now - t0, timeout, port, log))
+            next_note = now + every
         time.sleep(0.5)
+
+
+def waiting_line(elapsed: float, timeout: float, port: int, log: Path) -> str:
+    """The periodic line while a start is under way: how long, for what, until when, and where to look."""
+    last = last_log_line(log)
+    return (f"still waiting for vLLM to answer http://127.0.0.1:{port}/health: {elapsed:.0f} s of at most {timeout:g} s; "
+            f"log {log}" + (f" (last line: {last})" if last else ""))
+
+
+def last_log_line(log: Path, limit: int = 120) -> str:
+    """The log's last non-empty line, after any carriage return (progress bars), cut to LIMIT."""
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - 4096))
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.rsplit("\r", 1)[-1].strip() for line in text.splitlines()]
+    last = "".join(ch for ch in next((line for line in reversed(lines) if line), "") if ch.isprintable())
+    return last if len(last) <= limit else last[: limit - 1] + "…"
+
+
+def exit_hint(log_tail_text: str, python: str) -> str:
+    """What to do about a start that died: a missing vLLM is named as such, anything else is in the log."""
+    if vllmcheck.log_says_missing(log_tail_text):
+        return f"{python} cannot import vLLM: " + vllmcheck.install_hint(python)
+    return "fix what the log says (memory, model path, flags), or try `modernize serve --dry-run` to see the command"
 
 
 def stop(directory: Path, timeout: float = 60.0) -> ServerState | None:

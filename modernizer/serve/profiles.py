@@ -314,10 +314,11 @@ def get_profile(name: str) -> Profile:
         raise ProfileError(f"no serve profile named {name!r}", f"choose one of: {', '.join(PROFILES)}") from None
 
 
-def select_profile(gpus: list[GPU]) -> Profile:
-    """The profile for the GPUs found: by name, the one using the most of them."""
+def select_profile(gpus: list[GPU], why: str = "") -> Profile:
+    """The profile for the GPUs found: by name, the one using the most of them. WHY: how the
+    search for GPUs ended (``GPUInfo.source``), said once in the error rather than guessed here."""
     if not gpus:
-        raise ProfileError("no NVIDIA GPU detected (nvidia-smi found none), so no profile can be chosen",
+        raise ProfileError(f"no NVIDIA GPU detected{f' ({why})' if why else ''}, so no profile can be chosen",
                            f"name one with --profile ({', '.join(PROFILES)}); cpu-test serves the tiny CPU test model")
     first = gpus[0].name.lower()
     same = sum(1 for g in gpus if g.name.lower() == first)

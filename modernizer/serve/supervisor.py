@@ -117,7 +117,15 @@ def watch(proc: subprocess.Popen, state: ServerState, launch: Launch, say, stopp
             if now - last_active >= launch.idle_timeout:
                 say(f"idle for {now - last_active:.0f} s (--idle-timeout {launch.idle_timeout:g}): stopping vLLM to free the GPU")
                 return 0
-        time.sleep(0.5 if state.status == "starting" else interval)
+        nap(0.5 if state.status == "starting" else interval, stopping)
+
+
+def nap(seconds: float, stopping: list[str], step: float = 0.2) -> None:
+    """Sleep up to SECONDS, waking within STEP of a stop signal: time.sleep resumes after a signal
+    handler (PEP 475), so one long sleep would hold `serve --stop` (and Ctrl-C) up to 5 s."""
+    deadline = time.monotonic() + seconds
+    while not stopping and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(step, left))
 
 
 if __name__ == "__main__":

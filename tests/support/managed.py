@@ -1,13 +1,18 @@
-"""Shared by the managed-server tests: an isolated state directory and a polling helper."""
+"""Shared by the managed-server tests: an isolated state directory, the stand-in vLLM interpreter
+and a polling helper."""
 
 from __future__ import annotations
 
+import stat
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from modernizer.serve import manager
+
+FAKE = Path(__file__).resolve().parent / "fake_vllm.py"
 
 
 @pytest.fixture()
@@ -18,6 +23,25 @@ def state_dir(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("MODERNIZE_NVIDIA_SMI", str(tmp_path / "no-nvidia-smi"))
     yield d
     manager.stop(d, timeout=20)
+
+
+@pytest.fixture()
+def fake_vllm(tmp_path, monkeypatch):
+    """Point MODERNIZE_VLLM_PYTHON at the stand-in (tests/support/fake_vllm.py); returns a function
+    that sets its mode. Asked `-c CODE` (the check that vLLM is installed, serve/vllmcheck.py) it
+    answers yes: it stands in for an interpreter that has vLLM."""
+    wrapper = tmp_path / "fake-python"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = "-c" ] && exit 0\nexec {sys.executable} {FAKE} "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("MODERNIZE_VLLM_PYTHON", str(wrapper))
+    pidfile = tmp_path / "fake.pid"
+    monkeypatch.setenv("FAKE_VLLM_PIDFILE", str(pidfile))
+
+    def mode(name: str) -> Path:
+        monkeypatch.setenv("FAKE_VLLM_MODE", name)
+        return pidfile
+
+    return mode
 
 
 def wait_until(cond, timeout: float, step: float = 0.5) -> bool:
