@@ -169,11 +169,7 @@ class Progress:
         if self.counted:
             parts.append(f"{self.counted[0]:,}/{self.counted[1]:,} files counted")
         if self.modules and self.modules[0] < self.modules[1]:
-            done, total = self.modules
-            eta = ""
-            if done and self.modules_since is not None:
-                eta = f", about {clock((now - self.modules_since) / done * (total - done))} left"
-            parts.append(f"modules {done}/{total}{eta}")
+            parts.append(f"modules {self.modules[0]}/{self.modules[1]}" + (f", {self.modules_left(now)}" if self.modules[0] else ""))
         if self.expected or self.done:
             flying = len(self.in_flight)
             parts.append(f"requests {self.done}/{max(self.expected, self.done + flying)}" + (f" ({flying} in flight)" if flying else ""))
@@ -195,6 +191,18 @@ class Progress:
         if self.from_cache:
             parts.append(f"{self.from_cache} from the result cache")
         return " · ".join(parts)
+
+    def modules_left(self, now: float) -> str:
+        """'about M:SS left' for the modules not yet done, at the pace of those done (chunked mode)."""
+        done, total = self.modules or (0, 0)
+        if not done or self.modules_since is None:
+            return "time left unknown"
+        return f"about {clock((now - self.modules_since) / done * (total - done))} left"
+
+    def modules_eta(self, now: float) -> str:
+        """The elapsed time and what is left, for a module's line in a log."""
+        done, total = self.modules or (0, 0)
+        return clock(now - self.started) + (f", {self.modules_left(now)}" if done < total else "")
 
     def waiting_line(self, e: Waiting, now: float) -> str:
         """The plain line for a long wait (no live view): how far the server has read, when known."""

@@ -85,6 +85,11 @@ def test_chunked_mode_shows_modules_done_and_an_eta():
     assert "modules 0/8" in p.status(11.0)
     p.apply(ModuleFinished(done=2, total=8, id="m2", name="src", agents=[]), 30.0)
     assert "modules 2/8, about 1:00 left" in p.status(30.0)  # 10 s a module, 6 to go
+    log = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
+    view = RunView(log, live=False, clock=iter([0.0, 10.0, 50.0]).__next__)
+    view(Planned(tokens=900000, window=262144, modules=8, module_budget=200000, cross_edges=12))
+    view(ModuleFinished(done=4, total=8, id="m4", name="src", agents=[]))
+    assert log.file.getvalue().splitlines()[-1] == "· module 4/8 m4 src:  [0:50, about 0:40 left]"
     p.apply(ReduceStarted(shown=3, total=3), 100.0)
     assert p.status(100.0).startswith("synthesis over the module results")
 

@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.spinner import Spinner
 
-from modernizer.events import Event, Waiting, describe
+from modernizer.events import Event, ModuleFinished, Waiting, describe
 from modernizer.progress import Progress
 
 
@@ -56,6 +56,8 @@ class RunView:
             line = self.state.waiting_line(e, now)
         else:
             line = describe(e)
+        if isinstance(e, ModuleFinished):
+            line += " [" + self.state.modules_eta(now) + "]"
         if line:
             self.say(line)
 

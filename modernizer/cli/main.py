@@ -20,13 +20,14 @@ from modernizer.cli import report as _report
 from modernizer.cli import review as _review
 from modernizer.cli import serve as _serve
 from modernizer.cli.common import EXIT_CODES, err, escape, out
+from modernizer.cli.helptext import Command, Group, unwrap
 from modernizer.defaults import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 app = typer.Typer(
     name="modernize",
     help="Analyse a legacy codebase with a locally served model (vLLM): facts, findings checked against the code, a plan.\n\n"
          "Nothing leaves this machine: the model server must be on localhost unless you pass --allow-remote.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode="rich",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, rich_markup_mode="rich", cls=Group,
 )
 
 
@@ -41,12 +42,10 @@ def main(version: Annotated[Optional[bool], typer.Option("--version", callback=_
     """modernizer: multi-agent legacy-code analysis on a local vLLM."""
 
 
-app.command(epilog=EXIT_CODES)(_analyze.analyze)
-app.command(epilog=EXIT_CODES)(_report.report)
-app.command(epilog=_review.REVIEW_EPILOG)(_review.review)
-app.command(epilog=_serve.SERVE_EPILOG)(_serve.serve)
-app.command()(_doctor.doctor)
-app.command(name="eval", epilog=_eval.EVAL_EPILOG)(_eval.eval_)
+for _fn, _name, _epilog in ((_analyze.analyze, None, EXIT_CODES), (_report.report, None, EXIT_CODES),
+                            (_review.review, None, _review.REVIEW_EPILOG), (_serve.serve, None, _serve.SERVE_EPILOG),
+                            (_doctor.doctor, None, None), (_eval.eval_, "eval", _eval.EVAL_EPILOG)):
+    app.command(name=_name, epilog=_epilog, help=unwrap(_fn.__doc__), cls=Command)(_fn)
 
 
 def _failing_step(exc: BaseException) -> str:
