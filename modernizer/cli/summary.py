@@ -57,7 +57,7 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
         g = s.by_grounding
         line = Text("grounding: ")
         line.append(f"{g.get('verified', 0):,} verified", style=GROUNDING_STYLE["verified"])
-        line.append(f", {g.get('unverified', 0):,} unverified (the quoted code was not found at those lines)")
+        line.append(f", {g.get('unverified', 0):,} unverified" + (" (the quoted code was not found at those lines)" if g.get("unverified") else ""))
         if g.get("rejected"):
             line.append(f", {g['rejected']:,} rejected", style=GROUNDING_STYLE["rejected"])
             line.append(" (cited code that does not exist; not counted)")
@@ -70,18 +70,13 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
                               + (f", {b.not_reported:,} not reported (code unchanged)" if b.not_reported else "")))
         top = top_findings(report)
         if top:
-            t = Table(title=f"Top {len(top)} of {sum(s.open_by_severity.values())} open findings", title_justify="left",
-                      box=None, pad_edge=False, padding=(0, 1, 0, 0), expand=False)
-            t.add_column("id", no_wrap=True)
-            t.add_column("severity", no_wrap=True)
-            t.add_column("finding", ratio=3, overflow="fold")
-            t.add_column("where", ratio=2, overflow="fold")
+            parts.append(Text(f"Top {len(top)} of {sum(s.open_by_severity.values())} open findings:", style="bold"))
+            width = max(len(f.id) for f in top)
             for f in top:
-                t.add_row(f.id, Text(f.severity, style=STYLE.get(f.severity, "")),
-                          Text(f.title) + Text(f" ({f.cwe or f.category})", style="dim"),
-                          Text(f"{f.file}:{f.line_start}" + ("" if f.grounding.status == "verified" else f" ({f.grounding.status})"),
-                               style=GROUNDING_STYLE.get(f.grounding.status, "")))
-            parts.append(t)
+                parts.append(Text.assemble(f"  {f.id:<{width}} ", (f"{f.severity:<8}", STYLE.get(f.severity, "")), " ", f.title,
+                                           (f" ({f.cwe or f.category})", "dim")))
+                where = f"{f.file}:{f.line_start}" + ("" if f.grounding.status == "verified" else f" ({f.grounding.status})")
+                parts.append(Text(" " * (width + 12) + where, style=GROUNDING_STYLE.get(f.grounding.status, "")))
     parts.append(Text(cycles_line(report)))
     if report.candidates is not None and report.candidates.items:
         parts.append(Text(f"candidates (static pass): {s.candidates:,} sites, {s.candidates_confirmed:,} confirmed by a grounded finding"))
