@@ -69,6 +69,24 @@ def _looks_like_code(value: str) -> bool:
     return bool(_CODE_WORD.fullmatch(value)) or "(" in value
 
 
+def _harvestable(value: str, quoted: bool) -> bool:
+    """Whether a value a pattern saw is worth hunting down everywhere as a secret (SecretIndex). Code
+    after a name is not: ``password = kwargs[`` or ``if password is not None`` (Django has both)
+    would otherwise mask every "is not" and "kwargs[" in a report. A quoted value may hold spaces (a
+    passphrase); an unquoted one is one word; neither holds brackets."""
+    v = value.strip()
+    if any(c in v for c in "[](){}"):
+        return False
+    if _WORDS_AND_PATHS.fullmatch(v.rstrip(",;:|")):
+        return False  # names, paths, hyphenated words, prose: no digit, nothing a password is made of
+    if not quoted and any(c.isspace() or c in "\"'`" for c in v):
+        return False
+    return not all(w.lower() in _CODE_WORDS for w in v.replace(",", " ").split())
+
+
+_WORDS_AND_PATHS = re.compile(r"[A-Za-z_.\-/|:+ ,]+")
+_CODE_WORDS = frozenset("is not in and or if else none null true false return new this self def var let const".split())
+
 _TOKENS = _TOKENS_V1 + [
     re.compile(r"\bASIA[0-9A-Z]{16}\b"),                                  # AWS temporary key id
     re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),                            # Google API key
@@ -140,10 +158,11 @@ class SecretIndex:
                 found.extend(line.strip() for line in body.splitlines() if _PEM_LINE.match(line.strip()))
             for line in _HINT.findall(text):
                 for pattern, group in _PATTERNS:
-                    found.extend(m.group(group) for m in pattern.finditer(line) if m.group(3) or not _looks_like_code(m.group(group)))
+                    found.extend(m.group(group) for m in pattern.finditer(line) if _harvestable(m.group(group), bool(m.group(3))))
                 for pattern in _TOKENS:
                     found.extend(m.group(0) for m in pattern.finditer(line))
-                found.extend(v for v in _AWS_SECRET.findall(line) if re.search(r"[a-z]", v) and re.search(r"[A-Z]", v))
+                # random base64 has digits; a 40-character path (src/main/java/com/grandhotel/dao/UserDao) has none
+                found.extend(v for v in _AWS_SECRET.findall(line) if re.search(r"[a-z]", v) and re.search(r"[A-Z]", v) and re.search(r"[0-9]", v))
         return cls(v.strip().strip("\"'`") for v in found)
 
     def sub(self, text: str, keep_prefix: bool = True) -> str:
