@@ -215,6 +215,10 @@ def test_data_and_tensor_parallel_overrides_need_the_gpus_and_raise_concurrency(
     two_h200 = gpu_list(SMI_H200 + SMI_H200.replace("0,", "1,", 1))
     cmd = build_command(PROFILES["h200"], None, two_h200, 8000, Overrides(data_parallel_size=2))
     assert _flag(cmd.argv, "--data-parallel-size") == "2" and cmd.concurrency == 64
+    one = build_command(PROFILES["h200"], None, two_h200[:1], 8000)
+    # a MoE model's experts are sharded over the DP ranks (vLLM's data-parallel guide); attention and Mamba are not
+    assert 16.5 < cmd.memory.weights_gib < 18 and one.memory.weights_gib > 30
+    assert cmd.memory.token_bytes == one.memory.token_bytes and cmd.memory.kv_pool_gib > one.memory.kv_pool_gib + 13
     tp = build_command(PROFILES["h200"], None, two_h200, 8000, Overrides(tensor_parallel_size=2))
     assert _flag(tp.argv, "--tensor-parallel-size") == "2" and tp.memory.weights_gib < 16 and tp.concurrency == 32
     with pytest.raises(ProfileError, match="needs 4 GPUs; 2 found"):

@@ -88,6 +88,12 @@ c2w)
   bash $S/window1m.sh w1m ;;
 w1m) bash $S/window1m.sh w1m ;;
 w262) bash $S/window1m.sh w262 ;;
+c2t)
+  # as c2 (unpack), then the two-GPU bench's first phase that this machine can run (twogpu.sh)
+  unpack || exit 1
+  echo "unpacked at +$(( $(date +%s) - T0 )) s"
+  bash $S/twogpu.sh "${TWOGPU_PHASE:-one}" ;;
+one|tp2|dp2|tp2single) bash $S/twogpu.sh $1 ;;
 layout) bash $S/layout.sh ;;
 *) echo "unknown call $1"; exit 2 ;;
 esac

@@ -24,17 +24,7 @@ run_analyze() {  # $1: tag, then extra flags
   [ -f /tmp/results/analyze_$tag.wall ] && return 0
   [ "$(left)" -gt 100 ] || return 0
   reset_cache
-  rm -rf /tmp/mcache_$tag && mkdir -p /tmp/results/analyze_$tag
-  t0=$(date +%s.%N)
-  (cd "$REPO" && MODERNIZE_CACHE_HOME=/tmp/mcache_$tag MODERNIZE_DATA_HOME=/tmp/mcache_$tag timeout $(left) \
-     python3 -c "from modernizer.cli import app; app()" analyze /tmp/django-db --endpoint http://127.0.0.1:8000/v1 \
-     -o /tmp/results/analyze_$tag -f json --no-cache --concurrency 32 --slice-tokens 34000 "$@") 2>&1 \
-     | tee /tmp/logs/analyze_$tag.log | cut -c1-300
-  rc=${PIPESTATUS[0]}
-  t1=$(date +%s.%N)
-  python3 -c "print('analyze $tag rc $rc wall_s', round($t1 - $t0, 2))" | tee /tmp/logs/analyze_$tag.wall
-  # done only with a report (rc 0 or 1: findings); otherwise the next call tries again
-  ls /tmp/results/analyze_$tag/*.json >/dev/null 2>&1 && cp /tmp/logs/analyze_$tag.wall /tmp/results/analyze_$tag.wall
+  analyze "$tag" /tmp/django-db --concurrency 32 --slice-tokens 34000 "$@"
 }
 run_analyze ids
 run_analyze text --text-prompts

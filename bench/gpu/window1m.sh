@@ -9,18 +9,6 @@
 set -u
 source "$(dirname "$0")/common.sh"
 [ -d /tmp/dj1m ] || { mkdir -p /tmp/dj1m && tar -xJf "$REPO/.gpu-carry/c2/dj1m.tar.xz" -C /tmp/dj1m 2>/dev/null || tar -xJf /tmp/vp/dj1m.tar.xz -C /tmp/dj1m; }
-analyze() {  # $1 tag, then flags
-  local tag=$1; shift
-  [ -f /tmp/results/analyze_$tag.wall ] && return 0
-  mkdir -p /tmp/results/analyze_$tag
-  t0=$(date +%s.%N)
-  (cd "$REPO" && MODERNIZE_CACHE_HOME=/tmp/mcache_$tag MODERNIZE_DATA_HOME=/tmp/mcache_$tag timeout $(left) \
-     python3 -c "from modernizer.cli import app; app()" analyze /tmp/dj1m --endpoint http://127.0.0.1:8000/v1 \
-     -o /tmp/results/analyze_$tag -f json --no-cache --concurrency 32 "$@") 2>&1 | grep -v "waiting for" | tee /tmp/logs/analyze_$tag.log | cut -c1-300
-  t1=$(date +%s.%N)
-  python3 -c "print('analyze $tag wall_s', round($t1 - $t0, 2))" | tee /tmp/logs/analyze_$tag.wall
-  ls /tmp/results/analyze_$tag/*.json >/dev/null 2>&1 && cp /tmp/logs/analyze_$tag.wall /tmp/results/analyze_$tag.wall
-}
 case ${1:-w1m} in
 w1m)
   if [ "$(cat /tmp/logs/current 2>/dev/null)" != w1m ]; then
@@ -33,12 +21,12 @@ w1m)
     grep -v Warning /tmp/logs/w1m_bench.log | cut -c1-300 | tail -8
   fi
   reset_cache
-  [ "$(left)" -gt 120 ] && analyze w1m_single ;;
+  [ "$(left)" -gt 120 ] && analyze w1m_single /tmp/dj1m --concurrency 32 ;;
 w262)
   if [ "$(cat /tmp/logs/current 2>/dev/null)" != w262 ]; then
     bash "$HERE/serve.sh" w262 --max-model-len 262144 --api-server-count 4 || exit 1
     echo w262 > /tmp/logs/current
   fi
-  analyze w262_chunked ;;
+  analyze w262_chunked /tmp/dj1m --concurrency 32 ;;
 esac
 true

@@ -95,6 +95,15 @@ class ModelSpec(BaseModel):
         per_expert = {"bf16": 2.0, "fp8": 1.0, "nvfp4": 0.5625}[quant]
         return int(self.expert_params * per_expert + rest * 2)
 
+    def gpu_weights_bytes(self, quant: str, tp: int = 1, dp: int = 1) -> int:
+        """Weights on one GPU. Tensor parallelism splits every layer; data parallelism replicates
+        attention, Mamba and embeddings, but vLLM shards a MoE model's experts over all DP x TP GPUs
+        (its data-parallel deployment guide: the expert layers form one group of that size, run in
+        lockstep), and the experts are ~94% of Nemotron-3-Nano's weights."""
+        per_expert = {"bf16": 2.0, "fp8": 1.0, "nvfp4": 0.5625}[quant]
+        experts = self.expert_params * per_expert
+        return int(experts / (tp * dp) + (self.weights_bytes(quant) - experts) / tp)
+
     def attention_token_bytes(self, kv_bytes: int, tp: int = 1) -> int:
         """One token in one attention layer, on one GPU (KV heads split over tensor parallelism)."""
         return 2 * max(1, self.num_kv_heads // tp) * self.head_dim * kv_bytes
@@ -466,7 +475,7 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
             util = max(fits_free, 0.0)
     kv_bytes = DTYPE_BYTES.get(kv_dtype, 2)
     budget = total * util
-    weights = spec.weights_bytes(quant) / GiB / tp
+    weights = spec.gpu_weights_bytes(quant, tp, dp) / GiB
     offload = o.cpu_offload_gib or 0.0
     live = seqs * spec.mamba_layers * spec.mamba_state_gpu_bytes(tp) / GiB
     pool = budget - (weights - offload) - profile.overhead_gib - live
