@@ -17,7 +17,7 @@ PYSHOP = SAMPLES / "legacy-pyshop"
 from modernizer.cli import app
 from modernizer.cli.live import RunView
 from modernizer.cli.summary import summary, top_findings
-from modernizer.events import (AgentFinished, FirstToken, Loaded, ModuleFinished, Planned, ReduceStarted, RequestEnded,
+from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, Planned, ReduceStarted, RequestEnded,
                                RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted, describe)
 from modernizer.graph import MAX_CYCLES
 from modernizer.modules import plan_modules
@@ -110,6 +110,13 @@ def test_a_terminal_gets_a_live_status_line_and_a_ci_log_gets_plain_lines():
     assert lines[-1] == ("· waiting for the first token of analyzer 1/2: the server is reading a 40,000-token prompt "
                          "(20s so far, gives up after 160s); 75% read by its KV cache, ~0:07 left")
     assert not any("request" in line.split(":")[0] for line in lines)  # request events print nothing in a log
+    counted = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
+    view = RunView(counted, live=False, clock=iter([0.0, 2.0, 11.0, 12.0, 13.0]).__next__)
+    for done in (100, 400, 500, 990):
+        view(Counting(done=done, total=990))
+    assert counted.file.getvalue().splitlines() == [  # every 10 s at most, and the end
+        "· counting tokens with the server's tokenizer: 400 of 990 files",
+        "· counting tokens with the server's tokenizer: 990 of 990 files"]
 
     term = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
     live = RunView(term, live=True, clock=iter([float(i) for i in range(100)]).__next__)

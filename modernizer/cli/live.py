@@ -16,8 +16,11 @@ from rich.live import Live
 from rich.markup import escape
 from rich.spinner import Spinner
 
-from modernizer.events import Event, ModuleFinished, Waiting, describe
+from modernizer.events import Counting, Event, ModuleFinished, Waiting, describe
 from modernizer.progress import Progress
+
+
+COUNTING_EVERY_S = 10.0
 
 
 class RunView:
@@ -28,6 +31,7 @@ class RunView:
         self.console, self.quiet, self.clock = console, quiet, clock
         self.state = Progress(started=clock())
         self._spinner = Spinner("dots", style="cyan")
+        self._counted_said = self.state.started
         self._live: Live | None = Live(get_renderable=self._render, console=console, transient=True,
                                        refresh_per_second=4) if live and not quiet else None
 
@@ -54,6 +58,12 @@ class RunView:
             if self._live is not None:
                 return  # the status line shows the wait as it goes
             line = self.state.waiting_line(e, now)
+        elif isinstance(e, Counting) and self._live is None:
+            # a large tree's first count takes tens of seconds: a log hears of it every 10 s, and of its end
+            if e.done < e.total and now - self._counted_said < COUNTING_EVERY_S:
+                return
+            self._counted_said = now
+            line = f"counting tokens with the server's tokenizer: {e.done:,} of {e.total:,} files"
         else:
             line = describe(e)
         if isinstance(e, ModuleFinished):
