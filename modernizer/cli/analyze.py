@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, FailOn, Model, check_fail_on, err, escape, fail, out
+from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, FailOn, LinkBase, Model, check_fail_on, err, escape, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL, DEFAULT_MAX_FILE_BYTES, EXIT_FINDINGS, EXIT_INCOMPLETE, FORMATS, SLICE_TOKENS
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def analyze(
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", rich_help_panel="Output", help="Where reports are written (default: ./reports, or your user data folder when ./reports would be inside PATH).")] = None,
     formats: Annotated[list[str], typer.Option("--format", "-f", rich_help_panel="Output", help="Report formats to write (repeatable): json, html, sarif, md.")] = ["json", "html"],
     sarif: Annotated[bool, typer.Option("--sarif", rich_help_panel="Output", help="Also write SARIF 2.1.0 (<repo>-<time>.sarif), for code scanning.")] = False,
-    link_base: Annotated[str, typer.Option("--link-base", rich_help_panel="Output", metavar="URL", help="Link every location in the HTML and Markdown reports to its lines under this URL prefix (on GitHub: the repository's URL, then /blob/ and the commit). Default: no links in HTML, repository-relative ones in Markdown.")] = "",
+    link_base: LinkBase = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel="Output", help="Print only the report paths.")] = False,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", rich_help_panel="CI", help="An earlier JSON report: mark findings new or unchanged and list the fixed ones.")] = None,
     fail_on: FailOn = "never",

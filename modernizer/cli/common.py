@@ -27,6 +27,9 @@ EXIT_CODES = (f"Exit codes: 0 done; {EXIT_FINDINGS} findings at or above --fail-
 Endpoint = Annotated[str, typer.Option("--endpoint", "-e", envvar="MODERNIZE_ENDPOINT", metavar="URL", rich_help_panel="Model server", show_default=False, help="The vLLM server's OpenAI-compatible base URL (default: port 8000 on 127.0.0.1, path /v1).")]
 Model = Annotated[Optional[str], typer.Option(metavar="NAME", rich_help_panel="Model server", help="Served model name (default: the first the server lists).")]
 AllowRemote = Annotated[list[str], typer.Option("--allow-remote", metavar="HOST", rich_help_panel="Model server", help="Allow sending code to this non-local host (repeatable).")]
+LinkBase = Annotated[str, typer.Option("--link-base", metavar="URL", rich_help_panel="Output", help=(
+    "Link every location in the HTML and Markdown reports to its lines under this URL prefix (on GitHub: the "
+    "repository's URL, then /blob/ and the commit). Default: no links in HTML, repository-relative ones in Markdown."))]
 FailOn = Annotated[str, typer.Option("--fail-on", metavar="SEVERITY", rich_help_panel="CI", help="Exit 1 if a finding at or above this severity is open (with --baseline: new): critical, high, medium, low or never.")]
 __all__ = ["DEFAULT_BASE_URL", "EXIT_CODES", "AllowRemote", "Endpoint", "FailOn", "Model", "check_fail_on", "err", "escape", "fail", "out"]
 

@@ -8,17 +8,17 @@ from typing import Annotated, Optional
 import typer
 
 from modernizer.cli.analyze import gate, render
-from modernizer.cli.common import FailOn, check_fail_on, err, escape, fail, out
+from modernizer.cli.common import FailOn, LinkBase, check_fail_on, err, escape, fail, out
 from modernizer.defaults import FORMATS
 
 
 def report(
     json_report: Annotated[Path, typer.Argument(help="A report written by `modernize analyze` (.json).")],
-    formats: Annotated[list[str], typer.Option("--format", "-f", help="Formats to render (repeatable): json, html, sarif, md.")] = ["html"],
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Default: next to the JSON report.")] = None,
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="An earlier JSON report to compare with (new / unchanged / fixed).")] = None,
+    formats: Annotated[list[str], typer.Option("--format", "-f", rich_help_panel="Output", help="Formats to render (repeatable): json, html, sarif, md.")] = ["html"],
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", rich_help_panel="Output", help="Default: next to the JSON report.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", rich_help_panel="CI", help="An earlier JSON report to compare with (new / unchanged / fixed).")] = None,
     fail_on: FailOn = "never",
-    link_base: Annotated[str, typer.Option("--link-base", help="URL prefix for file links in the Markdown report.")] = "",
+    link_base: LinkBase = "",
 ) -> None:
     """Re-render a JSON report in other formats, without running anything again.
 
