@@ -167,9 +167,14 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     if modules is not None:
         report.modules = _modules(snapshot, facts, modules, report.findings)
         n = len(modules.results)
-        fits = tokens is not None and tokens.budget is not None and tokens.budget.fits
-        why = ("The codebase fits the model's window, but --mode modules asked for chunks" if fits
-               else "The codebase is larger than the model's window")
+        b = tokens.budget if tokens is not None else None
+        if b is not None and b.fits:
+            why = "The codebase fits the window, but --mode modules asked for chunks"
+        elif b is not None and llm is not None and b.window < llm.max_model_len:
+            why = (f"The codebase is larger than the {b.window:,}-token window set with --window "
+                   f"(the server's is {llm.max_model_len:,})")
+        else:
+            why = "The codebase is larger than the model's window"
         report.notes.append(f"{why}: it was analysed as {n} module{'s' if n != 1 else ''}, "
                             "then synthesised (see Modules for how every file was covered).")
         split = sorted({r.split_from for r in modules.results if r.split_from})

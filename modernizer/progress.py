@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modernizer.events import (AgentFinished, Counting, Event, FirstToken, Loaded, ModuleFinished, Phase, Planned,
+from modernizer.events import (AgentFinished, Counting, Event, FirstToken, Loaded, ModuleFinished, ModuleSplit, Phase, Planned,
                                ReduceStarted, RequestEnded, RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted)
 
 RATE_WINDOW_S = 10.0  # tokens/s over the last seconds of server readings
@@ -78,6 +78,8 @@ class Progress:
                     self._phase("agents: " + ", ".join(e.agents), now)
             case ModuleFinished():
                 self.modules = (e.done, e.total)
+            case ModuleSplit() if self.modules:
+                self.modules = (self.modules[0], self.modules[1] + 1)  # one module became two
             case ReduceStarted():
                 self._phase("synthesis over the module results", now)
             case AgentFinished() if e.from_cache:

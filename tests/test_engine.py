@@ -126,6 +126,13 @@ def test_modules_that_do_not_fit_are_split_on_the_servers_count():
     assert report.modules.uncovered == []
     split = [m for m in report.modules.modules if m.split_from]
     assert split and any("split before sending" in n for n in report.notes) and any(e.kind == "split" for e in said)
+    finished = [e for e in said if e.kind == "module"]  # "module n/total": the total counts the halves, never "13/12"
+    assert [e.done for e in finished] == list(range(1, len(finished) + 1)) and all(e.done <= e.total for e in finished)
+    assert finished[-1].total == len(report.modules.modules)
+    # the server's window is larger than --window's 9,000: the note says which window the code did not fit
+    assert report.llm.max_model_len > 9_000
+    assert any(n.startswith("The codebase is larger than the 9,000-token window set with --window (the server's is")
+               for n in report.notes), report.notes
     # the test model rejects any prompt + max_tokens over its window, like vLLM: nothing was rejected
     assert all(a.status == "ok" for a in report.agents), [a.error for a in report.agents]
     assert all(m.prompt_tokens is None or m.prompt_tokens + 256 <= 9_000 for m in report.modules.modules)

@@ -17,7 +17,7 @@ PYSHOP = SAMPLES / "legacy-pyshop"
 from modernizer.cli import app
 from modernizer.cli.live import RunView
 from modernizer.cli.summary import summary, top_findings
-from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, Planned, ReduceStarted, RequestEnded,
+from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, ModuleSplit, Planned, ReduceStarted, RequestEnded,
                                RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted, describe)
 from modernizer.graph import MAX_CYCLES
 from modernizer.modules import plan_modules
@@ -85,6 +85,8 @@ def test_chunked_mode_shows_modules_done_and_an_eta():
     assert "modules 0/8" in p.status(11.0)
     p.apply(ModuleFinished(done=2, total=8, id="m2", name="src", agents=[]), 30.0)
     assert "modules 2/8, about 1:00 left" in p.status(30.0)  # 10 s a module, 6 to go
+    p.apply(ModuleSplit(id="m3", name="db", counted=240000, planned=200000, window=262144), 31.0)
+    assert "modules 2/9" in p.status(31.0)  # a split module is two: the total grows, never "13/12"
     log = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
     view = RunView(log, live=False, clock=iter([0.0, 10.0, 50.0]).__next__)
     view(Planned(tokens=900000, window=262144, modules=8, module_budget=200000, cross_edges=12))

@@ -101,6 +101,7 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
     sizes = {f.path: (file_tokens or {}).get(f.path, len(f.text) // 4) for f in snapshot.files}
     sem = asyncio.Semaphore(max(1, concurrency))
     done_count = 0
+    total = len(plan.modules)  # grows by one each time a module is split in two
 
     def part_tokens(p: FilePart) -> int:
         lines = max(file_lines.get(p.path, 1), 1)
@@ -110,7 +111,7 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         """The module's map answers, checked against the server's exact count first: a module the
         plan under-estimated (or that the server rejects as too long) is halved and each half asked.
         A module larger than a slice is swept: each map agent answers once per slice of its files."""
-        nonlocal done_count
+        nonlocal done_count, total
         head = render_module(snapshot, module) + module_context(plan, module, facts)
         slices = plan_slices([(p.path, part_tokens(p)) for p in module.parts], run.slice_tokens)
         jobs, subjects = [], []
@@ -131,19 +132,21 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         used = None if cached else await run.llm.tokenize_messages(longest)
         halves = split_module(module, file_lines) if depth < MAX_SPLITS else None
         if used is not None and used + need > window and halves:
+            total += 1
             run.events(ModuleSplit(id=module.id, name=module.name, counted=used, planned=module.tokens, window=window))
             return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
         async with sem:  # the module's requests: its lead alone until its first token, then at most one per map agent in flight
             answers = await run.wave(jobs, max_tokens=budget.room(window, used) if used is not None else need,
                                      subjects=subjects, limit=len(specs))
         if any(r.error_kind == "overflow" for r in answers) and halves:
+            total += 1
             run.events(ModuleSplit(id=module.id, name=module.name, planned=module.tokens, window=window, rejected=True))
             pieces = [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
             pieces[0].superseded.extend(answers)
             return pieces
         runs = [fold(s, [a for (sp, _), a in zip(jobs, answers) if sp is s], module.id)[0] for s in specs]
         done_count += 1
-        run.events(ModuleFinished(done=done_count, total=len(plan.modules), id=module.id, name=module.name,
+        run.events(ModuleFinished(done=done_count, total=total, id=module.id, name=module.name,
                                   agents=[finished_event(r) for r in runs]))
         return [ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, parts=module.parts,
                              split_from=parent, prompt_tokens=used, runs=runs)]
