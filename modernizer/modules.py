@@ -116,6 +116,7 @@ def plan_modules(file_tokens: dict[str, int], file_lines: dict[str, int], edges:
         modules.append(Module(id="", name=_name(files), parts=[FilePart(path=f) for f in sorted(files)], tokens=tokens))
     for f in oversized:
         modules.extend(_split_file(f, file_tokens[f], file_lines.get(f, 1), budget))
+    _unique_names(modules)
     # a split file's parts by line number (their names say "lines 1001-1200", which sorts before "lines 201-400")
     modules.sort(key=lambda m: (m.parts[0].path if m.parts[0].end is not None else m.name, m.parts[0].start or 0, m.name))
     width = len(str(len(modules)))
@@ -227,7 +228,21 @@ def split_module(module: Module, file_lines: dict[str, int]) -> list[Module] | N
         name = (f"{parts[0].path} (lines {parts[0].start}-{parts[0].end})" if len(parts) == 1 and parts[0].end is not None
                 else _name(files))
         out.append(Module(id=module.id + suffix, name=name, parts=parts, tokens=math.ceil(module.tokens * share / max(total, 1))))
+    if out[0].name == out[1].name:
+        out[0].name, out[1].name = f"{out[0].name} (first half)", f"{out[1].name} (second half)"
     return out
+
+
+def _unique_names(modules: list[Module]) -> None:
+    """Two modules drawn from one directory would read the same: number them, ``dao (1 of 2)``."""
+    seen: dict[str, list[Module]] = {}
+    for m in modules:
+        seen.setdefault(m.name, []).append(m)
+    for name, same in seen.items():
+        if len(same) > 1:
+            same.sort(key=lambda m: (m.parts[0].path, m.parts[0].start or 0))
+            for k, m in enumerate(same, 1):
+                m.name = f"{name} ({k} of {len(same)})"
 
 
 def _name(files: list[str]) -> str:

@@ -20,7 +20,7 @@ from modernizer.cli.summary import summary, top_findings
 from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, ModuleSplit, Planned, ReduceStarted, RequestEnded,
                                RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted, describe)
 from modernizer.graph import MAX_CYCLES
-from modernizer.modules import plan_modules
+from modernizer.modules import FilePart, Module, plan_modules, split_module
 from modernizer.progress import Progress
 from support.labelled import labelled_report
 
@@ -229,3 +229,9 @@ def test_module_names_read_as_words_and_split_parts_run_in_line_order():
     assert [p.parts[0].start for p in parts] == sorted(p.parts[0].start for p in parts)
     ids = [m.id for m in plan.modules]
     assert [ids.index(p.id) for p in parts] == sorted(ids.index(p.id) for p in parts)
+    # one directory over two modules: numbered, never two modules of one name
+    dao = {f"dao/{c}.java": 300 for c in "abcd"}
+    names = [m.name for m in plan_modules(dao, {f: 10 for f in dao}, [], 700).modules]
+    assert names == ["dao (1 of 2)", "dao (2 of 2)"]
+    whole = Module(id="m1", name="dao", parts=[FilePart(path=f) for f in dao], tokens=1200)
+    assert [h.name for h in split_module(whole, {f: 10 for f in dao})] == ["dao (first half)", "dao (second half)"]
