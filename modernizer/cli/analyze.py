@@ -29,16 +29,16 @@ def analyze(
     timeout: Annotated[float, typer.Option(rich_help_panel="Model server", min=1, help="Seconds one model answer may take once it streams (a gap of 120 s with nothing new ends it sooner).")] = 900.0,
     first_token_timeout: Annotated[Optional[float], typer.Option("--first-token-timeout", rich_help_panel="Model server", min=1, help="Seconds to wait for a request's first token, which includes reading the prompt (default: sized from the prompt, 60 s + 1 s per 400 tokens until the server's speed is measured).")] = None,
     window: Annotated[Optional[int], typer.Option(rich_help_panel="Model server", min=1, help="Plan for this window instead of the server's (e.g. to try chunked analysis on a small one); with --plan or --no-llm, the window to plan for.")] = None,
-    token_ids: Annotated[bool, typer.Option("--token-ids/--text-prompts", rich_help_panel="Model server", help="Send requests over a long shared prefix as token ids to /v1/completions, the prefix tokenized once by the server (default), or as chat text the server tokenizes again for every request (slower to admit; for servers without /tokenize).")] = True,
     serve_profile: Annotated[Optional[str], typer.Option("--serve-profile", rich_help_panel="Model server", envvar="MODERNIZE_SERVE_PROFILE", help="Gateway mode: if nothing answers at the (local) endpoint, start the managed vLLM there with this profile (modernize serve --list-profiles) and leave it running until --idle-timeout.")] = None,
     serve_model: Annotated[Optional[str], typer.Option("--serve-model", rich_help_panel="Model server", envvar="MODERNIZE_SERVE_MODEL", help="With --serve-profile: the checkpoint to serve (directory or Hugging Face id); default: the profile's.")] = None,
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", rich_help_panel="Model server", help="With --serve-profile: seconds without a request before the managed server stops and frees the GPU (0: never).")] = 900.0,
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", rich_help_panel="Model server", help="With --serve-profile: seconds to wait for the managed server to become healthy.")] = 900.0,
-    thinking: Annotated[str, typer.Option("--thinking", rich_help_panel="Model server", help="Whether the model thinks before answering: agents (each agent's policy in agents/*.toml: security and validator think within a token budget, the others answer at once), on (every agent, within its budget) or off (none: fastest). Needs a server with a reasoning parser (the GPU profiles have one); without one, thinking is off and the report says so.")] = "agents",
+    thinking: Annotated[str, typer.Option("--thinking", rich_help_panel="Model server", metavar="MODE", help="Whether the model thinks first: agents (each agent's policy in agents/*.toml: security and validator think within a budget), on (every agent) or off (none: fastest). Needs a reasoning parser on the server; without one thinking is off and the report says so.")] = "agents",
+    token_ids: Annotated[bool, typer.Option("--token-ids/--text-prompts", rich_help_panel="Analysis", help="Send requests over a long shared prefix as token ids, the prefix tokenized once by the server (default), or as chat text the server tokenizes again for every request (slower; for servers without /tokenize).")] = True,
     no_llm: Annotated[bool, typer.Option("--no-llm", rich_help_panel="Analysis", help="Facts only (languages, graph, cycles, tokens); no model calls.")] = False,
-    plan: Annotated[bool, typer.Option("--plan", rich_help_panel="Analysis", help="Print the token tree and the budget, then exit before any model call.")] = False,
+    plan: Annotated[bool, typer.Option("--plan", rich_help_panel="Analysis", help="Print the token tree and the budget, then exit before any model call; needs no server (without one, counts are estimates).")] = False,
     seed: Annotated[int, typer.Option(rich_help_panel="Analysis", help="Sampling seed, for repeatable runs.")] = 0,
-    mode: Annotated[str, typer.Option(rich_help_panel="Analysis", help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
+    mode: Annotated[str, typer.Option(rich_help_panel="Analysis", metavar="MODE", help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
     concurrency: Annotated[int, typer.Option(rich_help_panel="Analysis", min=1, help="Requests in flight at once: slices of the sweep in one shared context; modules (each with its map agents) in chunked mode. Match the server's --max-num-seqs.")] = 4,
     slice_tokens: Annotated[int, typer.Option("--slice-tokens", rich_help_panel="Analysis", min=1000, help="The sweep: tokens of code one findings request answers for. Each findings agent is asked once per slice, every request over the same cached codebase, so a run reports up to 20 security findings per slice, not per run.")] = SLICE_TOKENS,
     cache_dir: Annotated[Optional[Path], typer.Option(rich_help_panel="Analysis", help="Result cache and checkpoint directory, outside PATH (default: per user, under ~/.cache/modernizer/results).")] = None,
@@ -144,7 +144,8 @@ def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None
         state = gateway.managed_at(opts.endpoint.base_url, manager.state_dir())
     if state is not None and not concurrency_given:
         opts = opts.model_copy(update={"concurrency": max(1, state.concurrency // 2)})
-        say(f"managed server runs {state.concurrency} requests at once: up to {opts.concurrency} modules in flight")
+        say(f"managed server runs {state.concurrency} requests at once: --concurrency {opts.concurrency} "
+            "(slice requests in flight; in chunked mode, modules, two requests each)")
     return opts
 
 
