@@ -16,7 +16,7 @@ from conftest import HOTEL, SAMPLES
 PYSHOP = SAMPLES / "legacy-pyshop"
 from modernizer.cli import app
 from modernizer.cli.live import RunView
-from modernizer.cli.summary import summary, top_findings
+from modernizer.cli.summary import print_summary, summary, top_findings
 from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, ModuleSplit, Planned, ReduceStarted, RequestEnded,
                                RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted, describe)
 from modernizer.graph import MAX_CYCLES
@@ -112,6 +112,14 @@ def test_a_terminal_gets_a_live_status_line_and_a_ci_log_gets_plain_lines():
     assert lines[-1] == ("· waiting for the first token of analyzer 1/2: the server is reading a 40,000-token prompt "
                          "(20s so far, gives up after 160s); 75% read by its KV cache, ~0:07 left")
     assert not any("request" in line.split(":")[0] for line in lines)  # request events print nothing in a log
+    quiet_log = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
+    beat = RunView(quiet_log, live=False, clock=iter([0.0, 1.0, 10.0, 31.0, 40.0, 62.0]).__next__)
+    beat(Planned(tokens=40000, window=262144))
+    for at in (10.0, 31.0, 40.0, 62.0):  # readings of the server while answers decode: silence in a log
+        beat(ServerLoad(at=at, running=4, kv_tokens=41000))
+    said = quiet_log.file.getvalue().splitlines()
+    assert [line.split(" · ")[0] for line in said[1:]] == ["· still working: agents over one shared context"] * 2
+    assert said[1].split(" · ")[1] == "0:31" and said[2].split(" · ")[1] == "1:02"  # at most 30 s of silence
     counted = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
     view = RunView(counted, live=False, clock=iter([0.0, 2.0, 11.0, 12.0, 13.0]).__next__)
     for done in (100, 400, 500, 990):
@@ -164,6 +172,9 @@ def test_the_end_of_a_run_is_a_short_table_of_what_was_found(tmp_path):
     assert f"open the report: {html}" in " ".join(shown.split()) and str(html) in shown.splitlines()  # the path never broken
     assert "{" not in shown  # no Python dict
     assert max(len(line) for line in shown.splitlines() if line != str(html)) <= 80
+    log = Console(file=io.StringIO(), width=60, force_terminal=False, color_system=None)
+    print_summary(log, report, [html], elapsed=83.0)  # a pipe or a CI log: whole lines, never cut at the width
+    assert any(line.startswith("grounding: ") and line.endswith("not counted)") for line in log.file.getvalue().splitlines())
 
 
 def test_a_truncated_cycle_list_is_never_shown_as_a_count():

@@ -21,6 +21,7 @@ from modernizer.progress import Progress
 
 
 COUNTING_EVERY_S = 10.0
+HEARTBEAT_S = 30.0  # in a log, the longest silence while a run works
 
 
 class RunView:
@@ -32,6 +33,7 @@ class RunView:
         self.state = Progress(started=clock())
         self._spinner = Spinner("dots", style="cyan")
         self._counted_said = self.state.started
+        self._said_at = self.state.started
         self._live: Live | None = Live(get_renderable=self._render, console=console, transient=True,
                                        refresh_per_second=4) if live and not quiet else None
 
@@ -69,10 +71,17 @@ class RunView:
         if isinstance(e, ModuleFinished):
             line += " [" + self.state.modules_eta(now) + "]"
         if line:
-            self.say(line)
+            self._emit(line, now)
+        elif self._live is None and now - self._said_at >= HEARTBEAT_S:
+            # a log that has heard nothing for a while (answers decoding, slices in flight) hears the status line
+            self._emit("still working: " + self.state.status(now), now)
 
     def say(self, line: str) -> None:
+        self._emit(line, self.clock())
+
+    def _emit(self, line: str, now: float) -> None:
         if not self.quiet:
+            self._said_at = now
             self.console.print(f"[dim]·[/] {escape(line)}", soft_wrap=True, highlight=False)
 
     def _render(self) -> RenderableType:

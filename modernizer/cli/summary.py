@@ -110,7 +110,8 @@ def cycles_line(report: Report) -> str:
 
 
 def print_summary(console: Console, report: Report, written: list[Path] | None = None, elapsed: float | None = None) -> None:
-    console.print(summary(report, written, elapsed), soft_wrap=False, highlight=False)
+    # a terminal wraps to its width; a log (a pipe, CI) gets whole lines, not lines cut at 80 columns
+    console.print(summary(report, written, elapsed), soft_wrap=not console.is_terminal, highlight=False)
 
 
 __all__ = ["cycles_line", "print_summary", "summary", "top_findings"]
