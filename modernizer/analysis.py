@@ -30,7 +30,7 @@ from modernizer.defaults import SLICE_TOKENS
 from modernizer.engine import budget
 from modernizer.engine.llm import LLM
 from modernizer.errors import InputError
-from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, ignore
+from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, SideTask, ignore
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
 from modernizer.modules import ModulePlan, plan_modules
@@ -273,20 +273,37 @@ def check_rules(options: AnalyzeOptions) -> None:
         taken.update(check_rule_file(Path(p).expanduser().resolve(), taken))
 
 
-async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions) -> CandidateSet | str:
+async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir: Path | None = None,
+                          events: Events = ignore) -> CandidateSet | str:
     """The static pass in a worker thread (Semgrep is a subprocess: it takes the CPU while the
-    server prefills on the GPU); why it did not run, when it did not."""
+    server prefills on the GPU); why it did not run, when it did not. With ``cache_dir`` (the run's
+    result cache) an unchanged tree's result is read back instead (candidates/cache.py)."""
     if not options.candidates:
         return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
     from modernizer.candidates import CandidatesUnavailable, find_candidates
+    from modernizer.candidates import cache as kept
+    from modernizer.candidates.engine import builtin_rule_files
 
+    name = "candidates pass (Semgrep)"
+    key = kept.cache_key(((f.path, f.sha256) for f in snapshot.files),
+                         [*builtin_rule_files(), *(Path(r).expanduser() for r in options.rules)]) if cache_dir else None
+    found = kept.load(cache_dir, key) if cache_dir and key else None
+    if found is not None:
+        events(SideTask(name=name, done=True, detail=f"{len(found.candidates):,} sites, from an earlier run on the same files and rules"))
+        return found
+    events(SideTask(name=name))
     texts = {f.path: f.text for f in snapshot.files}
     try:
         jobs = max(1, min(8, (os.cpu_count() or 2) - 1))  # leave a core to the run itself (and to a local server)
         # Django (5,506 files) takes ~90 s on 2 cores: a limit for the largest trees, after which the run goes on without
-        return await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules, jobs=jobs, timeout_s=600)
+        found = await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules, jobs=jobs, timeout_s=600)
     except CandidatesUnavailable as exc:
+        events(SideTask(name=name, done=True, detail=f"did not run: {exc}"))
         return f"the candidates pass did not run: {exc}"
+    if cache_dir and key and not found.errors:
+        kept.save(cache_dir, key, found)
+    events(SideTask(name=name, done=True, detail=f"{len(found.candidates):,} sites in {found.seconds:.0f} s"))
+    return found
 
 
 async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ignore,
@@ -307,7 +324,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     agents = options.agents()
     if options.no_llm:
         t1 = time.perf_counter()
-        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options))
+        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options, events=events))
         tokens = await plan_tokens(prep, None, None, agents, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
         cands = await pending
@@ -323,7 +340,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
         info = await client.probe()
         # started now: it runs on the CPU beside the token count and the first request's prefill
         t_c = time.perf_counter()
-        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options))
+        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options, cache_dir, events))
 
         async def candidate_list() -> list:
             found = await pending

@@ -207,4 +207,5 @@ def candidate_section(candidates: CandidateSet | str | None, findings: list[Repo
               and f.line_start - CONFIRM_SLACK <= c.line_end and c.line_start <= f.line_end + CONFIRM_SLACK]
         items.append(ReportCandidate(**c.model_dump(), id=f"C{i}", confirmed_by=by))
     return Candidates(engine=candidates.engine, engine_version=candidates.engine_version, rules=candidates.rules,
-                      files_scanned=candidates.files_scanned, seconds=candidates.seconds, items=items, errors=candidates.errors)
+                      files_scanned=candidates.files_scanned, seconds=candidates.seconds, items=items, errors=candidates.errors,
+                      from_cache=candidates.from_cache)

@@ -111,6 +111,15 @@ class Phase(BaseModel):
     detail: str = ""
 
 
+class SideTask(BaseModel):
+    """Work beside the model's (the candidates pass): started, then done with what it found."""
+
+    kind: Literal["side"] = "side"
+    name: str
+    done: bool = False
+    detail: str = ""
+
+
 class Counting(BaseModel):
     """The server's tokenizer has counted ``done`` of ``total`` files (the first run on a large tree
     spends tens of seconds here)."""
@@ -158,7 +167,7 @@ class ServerLoad(BaseModel):
 
 
 Event = (Loaded | ServerFound | Planned | WaveStarted | AgentFinished | FollowupsFinished | ModuleFinished | ModuleSplit
-         | ReduceStarted | Waiting | Note | Phase | Counting | RequestStarted | FirstToken | RequestEnded | ServerLoad)
+         | ReduceStarted | Waiting | Note | Phase | SideTask | Counting | RequestStarted | FirstToken | RequestEnded | ServerLoad)
 Events = Callable[[Event], None]
 
 
@@ -227,6 +236,8 @@ def describe(e: Event) -> str:
                     f"({e.waited_s:.0f}s so far, gives up after {e.deadline_s:.0f}s)")
         case Note():
             return e.text
-        case Phase() | Counting() | RequestStarted() | FirstToken() | RequestEnded() | ServerLoad():
+        case SideTask() if e.done:
+            return f"{e.name}: {e.detail}"
+        case Phase() | SideTask() | Counting() | RequestStarted() | FirstToken() | RequestEnded() | ServerLoad():
             return ""
     return str(e)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from modernizer.events import (AgentFinished, Counting, Event, FirstToken, Loaded, ModuleFinished, ModuleSplit, Phase, Planned,
-                               ReduceStarted, RequestEnded, RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted)
+                               ReduceStarted, RequestEnded, RequestStarted, ServerFound, ServerLoad, SideTask, Waiting, WaveStarted)
 
 RATE_WINDOW_S = 10.0  # tokens/s over the last seconds of server readings
 PREFILL_WORTH_SHOWING = 4096  # uncached prompt tokens in flight below which no prefill is shown
@@ -50,6 +50,7 @@ class Progress:
     cached_tokens: int = 0
     prefill_rate: float | None = None  # tokens/s the server read this run's prompts at (measured)
     window: int | None = None
+    side: list[str] = field(default_factory=list)  # work beside the model's, still running
     _seq: int = 0
 
     def __post_init__(self) -> None:
@@ -104,6 +105,10 @@ class Progress:
                 self.completion_tokens += e.completion_tokens
                 self.prompt_tokens += e.prompt_tokens
                 self.cached_tokens += e.cached_tokens or 0
+            case SideTask() if e.done:
+                self.side = [n for n in self.side if n != e.name]
+            case SideTask():
+                self.side.append(e.name)
             case ServerLoad():
                 self.first_load = self.first_load or e
                 self.loads.append(e)
@@ -192,6 +197,7 @@ class Progress:
             parts.append(f"cache {int(hit * 100)}%")  # floored: 99.7% is not "100%"
         if self.from_cache:
             parts.append(f"{self.from_cache} from the result cache")
+        parts += [f"{n} running" for n in self.side]
         return " · ".join(parts)
 
     def modules_left(self, now: float) -> str:

@@ -144,3 +144,30 @@ def test_a_candidate_is_confirmed_by_a_grounded_finding_of_its_family_at_its_lin
     section = candidate_section(cs, found)
     assert section.items[0].id == "C1" and section.items[0].confirmed_by == ["S1"]
     assert candidate_section("turned off", found).skipped == "turned off"
+
+
+def test_an_unchanged_tree_reads_the_pass_back_and_a_changed_file_scans_again(tmp_path):
+    """Seen in review: a re-run answered wholly from the result cache still spent 24 s in Semgrep."""
+    import shutil
+
+    from modernizer.events import SideTask
+
+    repo = tmp_path / "pyshop"
+    shutil.copytree(ROOT / "sample_repos" / "legacy-pyshop", repo)
+    model = SchemaModel(items=1)
+    opts = AnalyzeOptions(cache_dir=tmp_path / "cache", candidates=True)
+
+    def run() -> tuple[Report, list[str]]:
+        said = []
+        report = asyncio.run(analyze(repo, opts, events=said.append, client_factory=lambda ep: model))
+        return report, [e.detail for e in said if isinstance(e, SideTask) and e.done]
+
+    first, said = run()
+    assert not first.candidates.from_cache and first.candidates.items and said[0].endswith(" s")
+    again, said = run()
+    assert again.candidates.from_cache and said == [f"{len(first.candidates.items)} sites, from an earlier run on the same files and rules"]
+    assert [c.model_dump() for c in again.candidates.items] == [c.model_dump() for c in first.candidates.items]
+    edited = next(p for p in sorted(repo.rglob("*.py")))
+    edited.write_text(edited.read_text() + "\n# edited\n")
+    third, _ = run()
+    assert not third.candidates.from_cache

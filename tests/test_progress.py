@@ -18,7 +18,7 @@ from modernizer.cli import app
 from modernizer.cli.live import RunView
 from modernizer.cli.summary import print_summary, summary, top_findings
 from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, ModuleSplit, Planned, ReduceStarted, RequestEnded,
-                               RequestStarted, ServerFound, ServerLoad, Waiting, WaveStarted, describe)
+                               RequestStarted, ServerFound, ServerLoad, SideTask, Waiting, WaveStarted, describe)
 from modernizer.graph import MAX_CYCLES
 from modernizer.modules import FilePart, Module, plan_modules, split_module
 from modernizer.progress import Progress
@@ -64,6 +64,17 @@ def test_the_live_status_shows_the_prefill_as_the_server_reads_it():
     assert "requests 1/4 (3 in flight)" in status
     assert "250 tok/s" in status  # 1,000 tokens generated between the readings 4 s apart
     assert "cache 75%" in status  # 90,225 of the 120,300 prompt tokens asked since the first reading
+
+
+def test_the_candidates_pass_shows_while_it_runs_beside_the_model():
+    p = Progress(started=0.0)
+    lead_prefill(p)
+    p.apply(SideTask(name="candidates pass (Semgrep)"), 3.0)
+    assert p.status(5.0).endswith(" · candidates pass (Semgrep) running")
+    p.apply(SideTask(name="candidates pass (Semgrep)", done=True, detail="65 sites in 12 s"), 15.0)
+    assert "candidates pass" not in p.status(16.0)
+    assert describe(SideTask(name="candidates pass (Semgrep)", done=True, detail="65 sites in 12 s")) == \
+        "candidates pass (Semgrep): 65 sites in 12 s"
 
 
 def test_without_a_cache_size_the_estimate_is_this_runs_measured_prefill_rate():

@@ -67,3 +67,4 @@ class CandidateSet(BaseModel):
     seconds: float
     candidates: list[Candidate] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="per file or rule, human-readable; never fatal")
+    from_cache: bool = Field(default=False, description="read back from an earlier run on the same files and rules (seconds: that run's)")

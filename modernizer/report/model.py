@@ -138,6 +138,7 @@ class Candidates(BaseModel):
     items: list[ReportCandidate] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="files or rules the pass could not handle (never fatal)")
     skipped: str | None = Field(default=None, description="why the pass did not run (turned off, engine missing)")
+    from_cache: bool = Field(default=False, description="read back from an earlier run on the same files and rules; seconds are that run's")
 
     @computed_field
     @property
