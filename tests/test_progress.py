@@ -223,6 +223,9 @@ def test_plan_needs_no_server_and_says_its_counts_are_estimates(tmp_path):
     assert "the codebase fits" in " ".join(res.output.split())
     res = runner.invoke(app, ["analyze", str(PYSHOP), "--plan", "-e", dead])
     assert res.exit_code == 0 and "no window known: pass --window N or --serve-profile NAME" in " ".join(res.output.split())
+    source_rows = [line for line in res.output.splitlines() if line.startswith("│ source") or line.startswith("│ docs")]
+    assert source_rows and all(line.rstrip(" │").endswith("≈") for line in source_rows)  # every count an estimate, marked
+    assert "(estimate ≈)" in res.output.split("counted by: ")[1].splitlines()[0]
     res = runner.invoke(app, ["analyze", str(PYSHOP), "--plan", "--serve-profile", "nosuch", "-e", dead])
     assert res.exit_code == 2 and "no serve profile named 'nosuch'" in res.output
 

@@ -202,15 +202,20 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
             say(f"no model server answers at {opts.endpoint.base_url}: the counts below are tiktoken estimates (≈), {said}")
     if tokens is None:
         tokens = await plan_tokens(prep, None, None, agents, window)
-    roles = Table(title="Files by role (set-aside roles are listed, never sent; --include-role adds one)")
+    from modernizer.tokens import TiktokenCounter
+
+    exact = tokens.budget is not None and tokens.budget.source.exact  # else every count below is an estimate (≈)
+    roles = Table(title="Files by role")
     for col in ("role", "analysed", "files", "lines", "tokens"):
         roles.add_column(col, justify="left" if col in ("role", "analysed") else "right")
     from modernizer.assemble import role_stats
 
     for r in role_stats(prep.snapshot, tokens):
-        roles.add_row(r.role, "yes" if r.analysed else "set aside", f"{r.files:,}", f"{r.lines:,}", f"{r.tokens:,}" + ("" if r.analysed else " ≈"))
+        roles.add_row(r.role, "yes" if r.analysed else "set aside", f"{r.files:,}", f"{r.lines:,}",
+                      f"{r.tokens:,}" + ("" if r.analysed and exact else " ≈"))
     out.print(roles)
-    source = tokens.budget.source.detail if tokens.budget else "tiktoken estimate ≈"
+    out.print("set-aside roles are listed, never sent; --include-role adds one", style="dim", highlight=False)
+    source = tokens.budget.source.detail + ("" if exact else " (estimate ≈)") if tokens.budget else f"{TiktokenCounter().source.detail} (estimate ≈)"
     table = Table(title=f"Token plan: {prep.snapshot.name}")
     table.add_column("directory")
     table.add_column("files", justify="right")
