@@ -50,12 +50,12 @@ def location(f: ReportFinding, link_base: str = "") -> str:
 
 def _table(findings: Iterable[ReportFinding], link_base: str, with_status: bool) -> list[str]:
     rows = list(findings)
-    head = "| Severity | Finding | Location | Grounding |" + (" Baseline |" if with_status else "")
-    out = [head, "|---|---|---|---|" + ("---|" if with_status else "")]
+    head = "| Id | Severity | Finding | Location | Grounding |" + (" Baseline |" if with_status else "")
+    out = [head, "|---|---|---|---|---|" + ("---|" if with_status else "")]
     for f in rows[:MAX_ROWS]:
         title = f"**{text(f.title, 120)}** ({text(f.category, 40)}{', ' + text(f.cwe, 12) if f.cwe else ''})"
         ground = f.grounding.status + (", validator: " + f.verdict if f.verdict else "")
-        line = f"| {f.severity} | {title}<br>{code(f.snippet)} | {location(f, link_base)} | {ground} |"
+        line = f"| {text(f.id, 12)} | {f.severity} | {title}<br>{code(f.snippet)} | {location(f, link_base)} | {ground} |"
         if with_status:
             line += f" {f.baseline_status or '-'} |"
         out.append(line)
@@ -113,6 +113,11 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
     out.append("")
     out += _table(urgent, link_base, with_status=False) if urgent else ["None."]
     out.append("")
+    rest = [f for f in report.findings if f.counts and f.severity not in ("critical", "high")
+            and (report.baseline is None or f.baseline_status == "new")]
+    if rest:  # counted above, listed in the HTML and JSON reports
+        out += [f"{len(rest)} {'new ' if report.baseline is not None else ''}medium, low and info findings are listed in the "
+                "HTML and JSON reports.", ""]
 
     if report.baseline is not None:
         fixed = [f for f in report.fixed if f.baseline_status == "fixed"]
