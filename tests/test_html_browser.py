@@ -7,7 +7,11 @@ exist (grounding rejects it), two plan items, validator verdicts, and, in one of
 word with no space in a finding and in the summary. What a person would check by hand is asserted:
 nothing sticks out of the page or a card at 1400 and 420 px, the filters show the rows Python
 counts, sorting reorders, the severity cards leave the rejected finding out, links exist only with
-an http(s) link base, and the page asks the network for nothing.
+an http(s) link base, and the page asks the network for nothing. Also: every count on the page is
+of open findings (the rejected one named apart), no table splits a word that fits a line, every
+column is on screen or behind a visible scroll cue, the graph fits its box or keeps its natural
+size, a link to a finding the filters hide shows it, and the Modules section says why it chunked
+(``with_modules`` makes a chunked copy of the example).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from conftest import HOTEL
 from modernizer.render import RenderOptions
 from modernizer.render.html import render_html
 from modernizer.report import Report
-from support.example_report import GHOST, LONG_WORD, example_report
+from modernizer.render.html import finding_counts
+from modernizer.render.svg import MIN_SCALE
+from support.example_report import GHOST, LONG_WORD, example_report, with_modules
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -38,7 +44,8 @@ def report() -> Report:
 @pytest.fixture(scope="module")
 def pages(report, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("html")
-    files = {"plain": render_html(report), "linked": render_html(report, RenderOptions(link_base=LINK_BASE))}
+    files = {"plain": render_html(report), "linked": render_html(report, RenderOptions(link_base=LINK_BASE)),
+             "modules": render_html(with_modules(report, window=8000), RenderOptions(link_base=LINK_BASE))}
     for name, text in files.items():
         (out / f"{name}.html").write_text(text, encoding="utf-8")
     return {name: out / f"{name}.html" for name in files}
@@ -143,7 +150,7 @@ def test_nothing_sticks_out_of_the_page_or_a_card(opened, pages, report, width):
         assert labels == ['"Location: "', '"Grounding: "', '"Validator: "']
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", WIDTHS + [600])
 def test_the_graph_labels_are_readable(opened, pages, width):
     o = opened(pages["plain"], width)
     heights = o.js("Array.from(document.querySelectorAll('svg.graph text')).map(t => t.getBoundingClientRect().height)")
@@ -161,7 +168,7 @@ def test_rejected_findings_are_left_out_of_the_severity_cards_and_hidden_by_defa
     assert report.summary.by_severity["critical"] == cards["critical"] + 1  # the ghost is critical and rejected
     ghost = next(f.id for f in report.findings if f.file == GHOST["file"])
     assert o.visible_ids() == expected(report) and ghost not in o.visible_ids()
-    assert o.js("document.getElementById('fcount').textContent") == f"showing {len(report.findings) - 1} of {len(report.findings)}"
+    assert o.js("document.getElementById('fcount').textContent") == f"showing {len(report.findings) - 1} of {len(report.findings)} listed · 1 rejected hidden"
     o.page.uncheck("#hiderej")
     assert ghost in o.visible_ids()
 
@@ -172,7 +179,7 @@ def test_the_filters_show_the_rows_python_counts(opened, pages, report):
         o.page.uncheck(f".sevf[value={s}]")
     critical = expected(report, severities={"critical"})
     assert o.visible_ids() == critical and len(critical) == report.summary.open_by_severity["critical"]
-    assert o.js("document.getElementById('fcount').textContent") == f"showing {len(critical)} of {len(report.findings)}"
+    assert o.js("document.getElementById('fcount').textContent") == f"showing {len(critical)} of {len(report.findings)} listed · 1 rejected hidden"
     for s in ("high", "medium", "low", "info"):
         o.page.check(f".sevf[value={s}]")
 
@@ -279,3 +286,194 @@ def test_the_file_is_self_contained_and_escaped(report):
     assert refs and all(v.startswith("#") for _, v in refs), refs  # only anchors inside the page
     assert "@import" not in text and not re.search(r"url\((?!#)", text)
     assert text.count("<script>") == 1  # the page's own filter script, inline
+
+
+# --- counts, narrow tables, the graph's size, sorting, links to hidden rows, wording (review 12) ---
+
+def _text(html: str) -> str:
+    """What a person reads in a piece of the page: tags dropped, entities decoded, spaces collapsed."""
+    from html import unescape
+
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html)))
+
+
+def test_every_count_counts_open_findings_and_names_the_rejected_apart(report):
+    counts = finding_counts(report)
+    assert counts["open"] == sum(report.summary.open_by_severity.values()) == len(report.findings) - 1
+    assert counts["open"] + counts["rejected"] + counts["suppressed"] == len(report.findings)
+    text = render_html(report)
+    n, all_ = counts["open"], len(report.findings)
+    assert f'Findings <span class="n">{n}</span>' in text  # the nav
+    assert f"Findings ({n}) · 1 rejected, not counted" in _text(re.search(r"<h2>Findings.*?</h2>", text).group(0))
+    card = _text(re.search(r'<div class="card" id="fcard">.*?</div>', text).group(0))
+    assert card.startswith(f"{n}findings") and "1 rejected: not counted" in card
+    assert f"Findings ({all_})" not in text and f'<span class="n">{all_}</span>' not in text
+    # each select's options count the rows choosing it shows with "hide rejected" on (the default)
+    for select in ("fcat", "fagent"):
+        options = re.findall(r'<option value="[^"]+">[^<(]+\((\d+)(?:, \+(\d+) rejected)?\)</option>',
+                             re.search(f'<select id="{select}">.*?</select>', text).group(0))
+        assert sum(int(shown) for shown, _ in options) == n, select
+        assert sum(int(rej or 0) for _, rej in options) == 1, select
+    assert '<option value="sql-injection">sql-injection (6, +1 rejected)</option>' in text
+
+
+def test_a_suppressed_finding_is_named_apart_too(report):
+    quiet = report.model_copy(deep=True)
+    quiet.findings[1].suppressed = True
+    text = _text(render_html(quiet))
+    assert f"Findings ({len(quiet.findings) - 2}) · 1 rejected, 1 suppressed, not counted" in text
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_facet_counts_are_the_rows_the_filter_shows(opened, pages, report, width):
+    o = opened(pages["plain"], width)
+    for value, n, _rejected in [("sql-injection", 6, 1), ("deprecated-api", 23, 0)]:
+        o.page.select_option("#fcat", value)
+        assert len(o.visible_ids()) == n == len(expected(report, category=value))
+
+
+SPLIT_WORDS = """(sel) => {
+  const bad = [];
+  document.querySelectorAll(sel).forEach(table => {
+    const walk = document.createTreeWalker(table.tBodies[0], NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (n.parentElement.closest('pre') || !n.parentElement.getClientRects().length) continue;  // code may wrap anywhere; hidden
+      // words: a path breaks after its slashes, a compound after its hyphen, a URL after its '?' (Unicode line breaking)
+      const re = /[^\\s\\/?-]+/g; let m;
+      while ((m = re.exec(n.data))) {
+        const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+        const rects = Array.from(r.getClientRects()).filter(x => x.width > 0);
+        const lines = new Set(rects.map(x => Math.round(x.bottom)));
+        const cell = n.parentElement.closest('td');
+        const wide = rects.reduce((a, x) => a + x.width, 0);
+        if (lines.size > 1 && wide <= cell.clientWidth) bad.push((table.id || 'table') + ': ' + m[0]);  // split though it fits a line
+      }
+    }
+  });
+  return bad;
+}"""
+
+UNREACHABLE = """(sel) => Array.from(document.querySelectorAll(sel)).flatMap(table => {
+  const box = table.closest('.scroll'), b = box.getBoundingClientRect();
+  const scrolls = box.scrollWidth > box.clientWidth + 1, hint = box.previousElementSibling;
+  const cued = !!hint && hint.classList.contains('scroll-hint') && !hint.hidden && getComputedStyle(box).backgroundImage.includes('gradient');
+  return Array.from(table.querySelectorAll('tbody td')).filter(td => td.getClientRects().length).flatMap(td => {
+    const r = td.getBoundingClientRect();
+    const onScreen = r.left >= b.left - 1 && r.right <= b.right + 1 && b.right <= innerWidth;
+    return onScreen ? [] : [[table.id || 'table', td.cellIndex, scrolls, cued]];
+  });
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tables_break_lines_between_words_and_show_every_column(opened, pages, width):
+    o = opened(pages["modules"], width)
+    o.js("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert o.js("document.querySelectorAll('#plantable tbody tr, #agenttable tbody tr, #modtable tbody tr').length") == 2 + 4 + 8
+    assert o.js(f"({SPLIT_WORDS})('table')") == []
+    if width == 420:  # the plan, the agents and the modules stack as cards: every cell on screen
+        assert o.js(f"({UNREACHABLE})('#plantable, #agenttable, #modtable, #ftable')") == []
+        assert o.js("getComputedStyle(document.querySelector('#modtable thead')).display") == "none"
+    # a table that is still wider than its box scrolls, and says so
+    assert all(scrolls and cued for *_, scrolls, cued in o.js(f"({UNREACHABLE})('.scroll table')"))
+    assert o.js("document.documentElement.scrollWidth") <= width
+
+
+def test_a_table_too_wide_for_its_box_shows_a_scroll_cue(opened, pages):
+    o = opened(pages["plain"], 420)
+    hints = o.js("""Array.from(document.querySelectorAll('.scroll')).map(b => [b.scrollWidth > b.clientWidth + 1,
+        !!b.previousElementSibling && b.previousElementSibling.classList.contains('scroll-hint') && !b.previousElementSibling.hidden])""")
+    assert any(wide for wide, _ in hints)  # the graph at its natural size, at least
+    assert all(wide == shown for wide, shown in hints), hints
+
+
+@pytest.mark.parametrize("width", [1400, 600, 420])
+def test_the_graph_fits_its_box_or_keeps_its_natural_size(opened, pages, width):
+    o = opened(pages["plain"], width)
+    shown, box, scroll, natural = o.js("""(() => {const s = document.querySelector('svg.graph'), w = s.parentElement;
+        return [s.getBoundingClientRect().width, w.clientWidth, w.scrollWidth, +s.getAttribute('width')];})()""")
+    if natural * MIN_SCALE <= box:
+        assert abs(shown - min(natural, box)) < 1 and scroll <= box + 1, (shown, box, natural)
+    else:
+        assert abs(shown - natural) < 1 and scroll > box, (shown, box, natural)
+    if width == 600:
+        assert shown < natural  # the in-between width: shrunk to fit, labels still readable (the test above)
+    if width == 420:
+        assert shown == natural
+
+
+def test_the_whole_header_cell_sorts_and_finding_sorts_by_title(opened, pages, report):
+    o = opened(pages["plain"])
+    by_id = {f.id: f for f in report.findings}
+    th = o.page.locator("#ftable th[data-sort=title]")
+    box, button = th.bounding_box(), th.locator("button").bounding_box()
+    o.page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] - 2)  # beside the button, inside the cell
+    assert box["x"] + box["width"] - 3 > button["x"] + button["width"]
+    titles = [by_id[i].title.lower() for i in o.visible_ids()]
+    assert titles == sorted(titles) and o.visible_ids() != expected(report)
+    assert o.js("document.querySelector('#ftable th[data-sort=title]').getAttribute('aria-sort')") == "ascending"
+    o.page.mouse.click(box["x"] + box["width"] - 3, box["y"] + 3)
+    assert [by_id[i].title.lower() for i in o.visible_ids()] == sorted(titles, reverse=True)
+    o.page.focus("#ftable th[data-sort=sev] button")  # the keyboard still has a button
+    o.page.keyboard.press("Enter")
+    assert [by_id[i].severity for i in o.visible_ids()] == sorted((by_id[i].severity for i in o.visible_ids()),
+                                                                  key=["critical", "high", "medium", "low", "info"].index)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_link_to_a_finding_the_filters_hide_clears_them(opened, pages, report, width):
+    o = opened(pages["plain"], width)
+    o.page.select_option("#fcat", "xss-stored")
+    target = report.plan[0].addresses[0]
+    assert target not in o.visible_ids()
+    o.page.click(f"#plan-P1 a[href='#finding-{target}']")
+    assert target in o.visible_ids() and o.visible_ids() == expected(report)
+    assert o.js("document.getElementById('fcat').value") == ""
+    assert o.page.locator("#fnote").is_visible() and o.page.locator("#fnote").inner_text() == f"Filters cleared to show {target}."
+    top, bottom = o.js(f"(() => {{const r = document.getElementById('finding-{target}').getBoundingClientRect(); return [r.top, r.bottom];}})()")
+    assert 0 <= top < 900 and bottom > 0
+    o.page.select_option("#fcat", "sql-injection")  # touching the filters again puts the note away
+    assert not o.page.locator("#fnote").is_visible()
+
+
+def test_opening_the_page_at_a_hidden_finding_shows_it(opened, pages, report):
+    ghost = next(f.id for f in report.findings if f.file == GHOST["file"])
+    o = opened(pages["plain"])
+    o.page.goto(pages["plain"].as_uri() + f"#finding-{ghost}")
+    o.page.wait_for_timeout(100)
+    assert ghost in o.visible_ids() and not o.js("document.getElementById('hiderej').checked")
+
+
+def test_the_modules_section_says_why_the_code_was_chunked(report):
+    def said(r: Report) -> str:
+        return _text(re.search(r'<p id="chunked">.*?</p>', render_html(r), re.S).group(0))
+    assert said(with_modules(report, fits=True)).startswith("The codebase fits the window, but --mode modules asked for chunks, so")
+    assert said(with_modules(report, window=8000)).startswith(
+        "The codebase did not fit the 8,000-token window set with --window (the server's is 65,536), so")
+    assert said(with_modules(report)).startswith("The codebase did not fit the model's window, so")
+    assert 'id="chunked"' not in render_html(report)  # a single-context report has no Modules section
+
+
+def test_small_wording(report):
+    text = render_html(report)
+    roles = re.search(r'<section id="roles">.*?</section>', text, re.S).group(0)
+    src = next(x for x in report.roles if x.role == "source")
+    assert f"<td>{src.lines:,}</td><td>{src.tokens:,}</td>" in roles and src.lines >= 1000
+    assert len(report.set_aside) == 1 and "<summary>The set-aside file</summary>" in roles
+    more = report.model_copy(deep=True)
+    more.set_aside = more.set_aside * 3
+    assert "<summary>The 3 set-aside files</summary>" in render_html(more)
+    # files left out: no column that repeats the path; a detail that says more than the path stays
+    skipped = re.search(r'<section id="files">.*?</section>', text, re.S).group(0)
+    assert "<th>Detail</th>" not in skipped and report.skipped[0].detail == report.skipped[0].path
+    assert _text(skipped).count(report.skipped[0].path) == 1
+    other = report.model_copy(deep=True)
+    other.skipped[0].detail = "*.json"
+    assert '<div class="muted">*.json</div>' in render_html(other)
+    # the category only when it says more than the title
+    sqli = next(f for f in report.findings if f.title == "sql injection" and f.category == "sql-injection")
+    cell = re.search(rf'<tr id="finding-{sqli.id}".*?<td class="ftitle">(.*?)<div>', text, re.S).group(1)
+    assert _text(cell).strip() == f"sql injection {sqli.cwe}"
+    other.findings[0].title = "Concatenated SQL in the booking search"
+    cell = re.search(rf'<tr id="finding-{other.findings[0].id}".*?<td class="ftitle">(.*?)<div>', render_html(other), re.S).group(1)
+    assert other.findings[0].category in cell

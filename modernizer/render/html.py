@@ -27,13 +27,37 @@ def _env() -> jinja2.Environment:
                               autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def facets(report: Report) -> dict[str, list[tuple[str, int]]]:
-    """The values each filter offers, most frequent first, with how many findings have them."""
-    def count(values) -> list[tuple[str, int]]:  # noqa: ANN001
-        return sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
-    fs = report.findings
-    return {"category": count(f.category for f in fs), "agent": count(f.source for f in fs),
-            "grounding": [(g, n) for g, n in report.summary.by_grounding.items() if n]}
+def facets(report: Report) -> dict[str, list[tuple[str, int, int]]]:
+    """The values each filter offers, most frequent first, each as (value, how many rows choosing it
+    shows with the default "hide rejected" on, how many rejected ones it also has): the first numbers
+    add up to the rows the table shows at first, not to every finding listed."""
+    def count(key) -> list[tuple[str, int, int]]:  # noqa: ANN001
+        shown = Counter(key(f) for f in report.findings if f.grounding.status != "rejected")
+        rejected = Counter(key(f) for f in report.findings if f.grounding.status == "rejected")
+        return sorted(((v, shown[v], rejected[v]) for v in shown.keys() | rejected.keys()), key=lambda t: (-t[1], -t[2], t[0]))
+    # choosing "rejected" unticks "hide rejected", so each grounding shows all of its findings
+    return {"category": count(lambda f: f.category), "agent": count(lambda f: f.source),
+            "grounding": [(g, n, 0) for g, n in report.summary.by_grounding.items() if n]}
+
+
+def finding_counts(report: Report) -> dict[str, int | str]:
+    """How many findings count (grounded, not suppressed: ``ReportFinding.counts``, the severity
+    cards' sum) and how many do not, by why (open + rejected + suppressed = listed), with ``uncounted``
+    naming the last two in words ("1 rejected, 2 suppressed") or "" when every finding counts."""
+    rejected = sum(f.grounding.status == "rejected" for f in report.findings)
+    suppressed = sum(f.suppressed and f.grounding.status != "rejected" for f in report.findings)
+    uncounted = ", ".join(f"{n} {why}" for n, why in ((rejected, "rejected"), (suppressed, "suppressed")) if n)
+    return {"open": sum(f.counts for f in report.findings), "rejected": rejected, "suppressed": suppressed,
+            "listed": len(report.findings), "uncounted": uncounted}
+
+
+def _words(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
+
+
+def same_words(a: str, b: str) -> bool:
+    """``sql injection`` and ``sql-injection`` say the same: the category adds nothing after such a title."""
+    return _words(a) == _words(b)
 
 
 def scc_sizes(view: GraphView) -> list[int]:
@@ -57,6 +81,18 @@ def breakable(text: str) -> Markup:
     return Markup(str(escape(text)).replace("/", "/<wbr>"))
 
 
+def chunked_why(report: Report) -> str:
+    """Why a modules report was chunked: the code did not fit, a smaller --window was asked for, or
+    --mode modules asked for chunks although it fitted."""
+    b = report.tokens.budget if report.tokens else None
+    if b is not None and b.fits:
+        return "The codebase fits the window, but --mode modules asked for chunks"
+    if b is not None and report.llm and b.window < report.llm.max_model_len:
+        return (f"The codebase did not fit the {b.window:,}-token window set with --window "
+                f"(the server's is {report.llm.max_model_len:,})")
+    return "The codebase did not fit the model's window"
+
+
 def render_html(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     base = web_base(options.link_base)
@@ -70,5 +106,6 @@ def render_html(report: Report, options: RenderOptions | None = None) -> str:
     return _env().get_template("report.html.j2").render(
         r=report, severities=SEVERITIES, sev_rank={s: i for i, s in enumerate(SEVERITIES)}, graph_svg=svg,
         banner=options.banner, link=link, label=line_label, breakable=breakable, facets=facets(report), plan_for=plan_for(report),
+        counts=finding_counts(report), same_words=same_words, chunked_why=chunked_why(report),
         finding_ids={f.id for f in report.findings}, file_sccs=scc_sizes(report.facts.graph.files),
         dir_sccs=scc_sizes(report.facts.graph.directories))

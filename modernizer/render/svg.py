@@ -4,9 +4,11 @@ had to cut labels to fit around the ring and left half the canvas empty), and ea
 arc on the right from the directory to the one it uses. Rows are in path order, so neighbours in
 the tree sit together; directories on a cycle are drawn in the warning colour.
 
-The picture keeps its natural size (``width``/``height`` in user units = CSS px) and is only
-shrunk to fit down to ``MIN_SCALE``; below that its container scrolls sideways, so labels stay
-readable on a phone."""
+The picture has a natural size (``width``/``height`` in user units = CSS px). In a box at least
+``MIN_SCALE`` of that wide it is shrunk to fit (labels at least ``FONT * MIN_SCALE`` px); in a
+narrower one it keeps its natural size and the box scrolls sideways, never something in between
+(the HTML's ``.graph-wrap`` is a size container; the rule that switches is emitted here, beside
+the picture, because the threshold is this picture's own width)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ MAX_NODES = 40
 MAX_LABEL = 48  # characters; longer paths keep their end (the part that tells directories apart)
 FONT = 14  # user units = CSS px at natural size
 ROW = 28
-MIN_SCALE = 0.75
+MIN_SCALE = 0.75  # labels >= 10.5 px when shrunk to fit
 
 
 def node_label(name: str) -> str:
@@ -53,8 +55,10 @@ def graph_svg(view: GraphView) -> str:
     width = round(x0 + span * ROW / 2 * 1.4 + 24)
     height = len(names) * ROW + 8
     y = {n: 16 + i * ROW for i, n in enumerate(names)}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'style="min-width:{round(width * MIN_SCALE)}px" font-size="{FONT}" class="graph" role="img" '
+    fit_from = round(width * MIN_SCALE)
+    parts = [f'<style>@container (width < {fit_from}px) {{ svg.graph {{ max-width: none; }} }}</style>',
+             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             f'data-fit-from="{fit_from}" font-size="{FONT}" class="graph" role="img" '
              f'aria-label="directory dependency graph: {len(names)} directories, {len(edges)} dependencies">',
              '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
              '<path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/></marker>'

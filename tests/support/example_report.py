@@ -88,3 +88,30 @@ def example_report(repo: Path, long_word: bool = False, now: datetime | None = N
     return build_report(snapshot, compute_facts(snapshot), offline_token_plan(repo), example_result(long_word),
                         LLMInfo(endpoint="http://127.0.0.1:8000/v1", model="labelled", max_model_len=65536),
                         now=now or datetime.now(timezone.utc), suppressions=load_suppressions(repo))
+
+
+def with_modules(report: Report, *, fits: bool = False, window: int | None = None) -> Report:
+    """``report`` as a chunked (``--mode modules``) run would show it: modules named as the chunker
+    names them (directory paths, ``parent: child/, child/`` groups, a file split by lines), with the
+    token budget made to fit or not and, with ``window``, a --window below the server's. For the
+    HTML's Modules section; the findings stay those of the single-context example."""
+    from modernizer.report import ModuleSummary, Modules
+
+    names = ["(top level): files, src/", "db", "src/main/java/com/grandhotel/dao", "src/main/java/com/grandhotel/service",
+             "src/main/java/com/grandhotel/web/action", "src/main/java/com/grandhotel/web: form/, servlet/",
+             "src/main/java/com/grandhotel: model/, util/, web/", "src/main/webapp/WEB-INF"]
+    modules = [ModuleSummary(id=f"m{i + 1:02d}", name=n, files=2 + i % 5, tokens=2400 + 173 * i,
+                             agents={"analyzer": "ok", "security": "failed" if i == 3 else "ok"},
+                             errors={"security": "answer cut off at max_tokens"} if i == 3 else {},
+                             line_ranges=["src/main/java/com/grandhotel/web/action/BookingAction.java:1-180"] if i == 4 else [],
+                             findings=i % 3) for i, n in enumerate(names)]
+    files = sorted({f.file for f in report.findings if f.grounding.status != "rejected"})
+    chunked = Modules(budget=4459, modules=modules, coverage={f: [modules[0].id] for f in files}, cross_edges=11)
+    out = report.model_copy(deep=True, update={"mode": "modules", "modules": chunked})
+    b = out.tokens.budget
+    b.fits = fits
+    if window is not None:
+        b.window = window
+    elif not fits:
+        b.window = out.llm.max_model_len
+    return out
