@@ -13,15 +13,19 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
+from modernizer.cli import app
+from modernizer.review import state as st
 from modernizer.review.session import ReviewOptions, Session, open_state
-from modernizer.review.terminal import TerminalUI
+from modernizer.review.terminal import KEY_LABELS, TerminalUI
 from support.review_fixtures import git, git_init, write_report
 
 DBUTIL = "src/main/java/com/grandhotel/util/DBUtil.java"
@@ -44,21 +48,37 @@ def user_side(repo: Path) -> tuple[str, str, str, str]:
             git(repo, "status", "--porcelain", "--untracked-files=all"))
 
 
-def run_keys(report: Path, keys: list[str]) -> tuple[Session, list[str]]:
+def run_keys(report: Path, keys: list[str], width: int = 160) -> tuple[Session, list[str]]:
     """A session fed ``keys`` (one line each, as piped stdin is read; a key that asks for more
     carries its answers after newlines), its screen split at each prompt: chunk 0 is the opening
     screen, chunk i what key i printed."""
     o = ReviewOptions(owner="reviewer@hotel.test")
     state, _, resumed = open_state(report, o)
     screen = io.StringIO()
-    ui = TerminalUI(console=Console(file=screen, width=160, color_system=None), stdin=io.StringIO("\n".join(keys) + "\n"))
+    ui = TerminalUI(console=Console(file=screen, width=width, color_system=None), stdin=io.StringIO("\n".join(keys) + "\n"))
     session = Session(state, report, o, ui)
     session.run(resumed)
     return session, screen.getvalue().split("review> ")
 
 
+KEY = re.compile(r"\[[^\]]\][\w ]*")  # one key's label: "[f]ix", "[p] false positive", "[?]help"
+
+
+def is_key_line(line: str) -> bool:
+    return bool(line) and all(KEY.fullmatch(label) for label in line.split("  "))
+
+
 def key_bars(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.startswith("[") and "[q]uit" in line]
+    """Each key bar in ``text``, its lines (a bar too wide for one) joined with the keys' separator."""
+    bars, run = [], []
+    for line in [*text.splitlines(), ""]:
+        if is_key_line(line):
+            run.append(line)
+            continue
+        if run and "[q]uit" in run[-1]:
+            bars.append("  ".join(run))
+        run = []
+    return bars
 
 
 EDIT_PW = "\n".join(["e", "", PW_LINE, ".", PW_FIX, "."])  # [e]dit: the file (default), search, replacement
@@ -119,6 +139,97 @@ def test_apply_is_offered_only_once_a_fix_is_proposed_and_lands_in_a_worktree(ho
     summary = chunks[-1]
     assert f"Fixes are on branch {state.branch} (1 commit on main): see `git log main..{state.branch}`" in summary
     assert f"own worktree, {wt}" in summary and f"`git merge {state.branch}`" in summary and f"`git worktree remove {wt}`" in summary
+
+
+def test_rejected_findings_are_left_out_of_the_walk_and_said_once(hotel_git, tmp_path):
+    """A finding that cites a file that does not exist (grounding: rejected) has no code to show or
+    fix: the walk leaves it out, the start says so once, and the end's counts are the open findings."""
+    repo, _ = hotel_git
+    report, built = write_report(repo, tmp_path / "reports", ["V12", "V13"], ghosts=1)
+    assert [f.id for f in built.findings if f.grounding.status == "rejected"] == ["S3"]
+    res = CliRunner().invoke(app, ["review", str(report), "--endpoint", "http://127.0.0.1:9/v1"], input="n\nn\nn\nq\n")
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("rejected finding") == 1
+    assert "· 1 rejected finding (cites code that does not exist) is left out: S3" in res.stderr.splitlines()
+    assert "S3" not in res.stdout and "grounding: rejected" not in res.stdout and "NoSuchDao" not in res.stdout
+    positions = re.findall(r"S\d+ · \d+/(\d+) ·", res.stdout)
+    assert positions and set(positions) == {"2"}  # positions count the walked findings only
+    summary = res.stdout.rsplit("session", 1)[1]
+    assert "0 fixed, 0 false positive, 0 skipped, 2 pending" in summary
+    # resumed: still left out, and not said again
+    res = CliRunner().invoke(app, ["review", str(report), "--endpoint", "http://127.0.0.1:9/v1"], input="q\n")
+    assert res.exit_code == 0 and "rejected finding" not in res.stderr and "2 pending" in res.stdout
+    state = open_state(report, ReviewOptions(owner="x"))[0]
+    assert sorted(state.order) == ["S1", "S2"] and state.skipped_rejected == ["S3"] and state.counts()["pending"] == 2
+
+
+def test_a_session_saved_with_a_rejected_finding_drops_it_on_resume(hotel_git, tmp_path):
+    repo, _ = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"], ghosts=1)
+    o = ReviewOptions(owner="x")
+    state, _, _ = open_state(report, o)
+    from modernizer.review.session import refs_from, save_state, state_path
+    from modernizer.reportfiles import load_report
+
+    ghost = [r for r in refs_from(load_report(report)[0]) if r.grounding == "rejected"]
+    old = state.model_copy(update={"order": [ghost[0].id, *state.order], "skipped_rejected": [],
+                                   "items": {ghost[0].id: st.Item(ref=ghost[0]), **state.items}})
+    save_state(old, state_path(report))  # as an older modernizer saved it: the ghost first in the walk
+    session, chunks = run_keys(report, ["q"])
+    assert "grounding: rejected" not in chunks[0] and "S1 · 1/1 ·" in chunks[0]
+    assert session.state.order == ["S1"] and session.state.skipped_rejected == ["S2"]
+    assert "0 fixed, 0 false positive, 0 skipped, 1 pending" in chunks[-1]
+
+
+def test_quitting_with_nothing_on_the_branch_says_there_is_nothing_to_merge(hotel_git, tmp_path):
+    repo, base = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"])
+    session, chunks = run_keys(report, [EDIT_PW, "a", "u", "q"])
+    state = session.state
+    wt = Path(state.worktree)
+    assert "Undone: the fix of S1 is reverted" in chunks[3] and git(repo, "rev-list", "--count", f"main..{state.branch}") == "0"
+    summary = chunks[-1]
+    assert "0 commits" not in summary and "git merge" not in summary and "git log" not in summary
+    assert f"Nothing to merge: branch {state.branch} has no commits beyond main (no fix is applied there)." in summary
+    command = f"git worktree remove {wt} && git branch -D {state.branch}"
+    assert f"`{command}`" in summary
+    # the command as said removes both (run where the user is: their repository)
+    subprocess.run(command, shell=True, cwd=repo, check=True, capture_output=True)
+    assert not wt.exists() and git(repo, "branch", "--list", state.branch) == "" and git(repo, "rev-parse", "HEAD") == base
+    assert git(repo, "worktree", "list").count("\n") == 0  # the user's work tree only
+
+
+def test_quitting_with_no_fix_says_nothing_of_a_branch(hotel_git, tmp_path):
+    repo, _ = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"])
+    session, chunks = run_keys(report, ["s", "q"])
+    assert "branch" not in chunks[-1] and "worktree" not in chunks[-1] and "1 skipped" in chunks[-1]
+
+
+def test_undo_is_offered_only_when_there_is_something_to_undo(hotel_git, tmp_path):
+    repo, _ = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12", "V13"])
+    session, chunks = run_keys(report, ["u", "s", "u", "n", "n", "q"])
+    out = dict(enumerate(chunks))
+    assert "[u]ndo" not in key_bars(out[0])[-1]  # nothing done yet
+    assert "Nothing to undo" in out[1]
+    assert "[u]ndo" in key_bars(out[2])[-1]  # after a skip
+    assert "Undone: S" in out[3] and "[u]ndo" not in key_bars(out[3])[-1]  # the only step undone
+    end = out[5]  # past the end of the list: the end screen's keys, without [u]ndo
+    assert "End of the list" in end and "[b]ack  [q]uit" in end and "[u]ndo" not in end
+
+
+@pytest.mark.parametrize("width", [160, 100, 80, 60])
+def test_the_key_bar_fits_80_columns_and_breaks_between_keys(hotel_git, tmp_path, width):
+    repo, _ = hotel_git
+    report, _ = write_report(repo, tmp_path / "reports", ["V12"])
+    _, chunks = run_keys(report, [EDIT_PW, "s", "q"], width=width)  # a proposal: every key is offered
+    lines = [line for line in "".join(chunks).splitlines() if is_key_line(line)]
+    assert lines and max(len(line) for line in lines) <= min(80, width), lines
+    bar = key_bars(chunks[1])[-1]
+    labels = [label for name, label in KEY_LABELS.items() if name != "undo"]  # nothing to undo yet
+    assert bar.split("  ") == labels  # every key, whole, in order: none broken over a line
+    assert not any(line.endswith(("[", "[?]hel")) or line.startswith(("p", "elp")) for line in lines)
 
 
 def test_no_secret_from_a_title_reaches_the_suppressions_file_or_a_commit(hotel_git, tmp_path):

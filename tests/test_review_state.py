@@ -201,6 +201,43 @@ def test_the_key_bar_offers_apply_only_once_a_whole_fix_is_proposed():
     assert st.actions(None) == ["back", "undo", "quit"]
 
 
+def test_undo_is_an_action_only_when_there_is_something_to_undo():
+    s = make()
+    assert "undo" not in st.actions(s.current, bool(s.history)) and st.actions(None, False) == ["back", "quit"]
+    s, _ = run(s, st.Skip())
+    assert s.history and "undo" in st.actions(s.current, bool(s.history))
+
+
+def rejected(fid: str, severity: str) -> FindingRef:
+    return ref(fid, severity).model_copy(update={"grounding": "rejected", "file": "src/NoSuch.java"})
+
+
+def test_rejected_findings_are_left_out_of_the_walk():
+    s = make(findings=[ref("C1", "critical"), rejected("C9", "critical"), ref("H1", "high"), rejected("L9", "low")])
+    assert s.order == ["C1", "H1"] and s.skipped_rejected == ["C9", "L9"] and s.counts()["pending"] == 2
+    assert make(findings=[rejected("C9", "critical"), rejected("L9", "low")], severity="high").skipped_rejected == ["C9"]
+    # suppressed and rejected: counted once, as suppressed
+    both = make(findings=[rejected("C9", "critical")], suppressed={"fpC9000000"})
+    assert both.skipped_suppressed == ["C9"] and both.skipped_rejected == [] and both.order == []
+
+
+def test_a_saved_session_s_untouched_rejected_findings_are_dropped_on_resume():
+    s = make(findings=[ref("C1", "critical"), ref("C2", "critical"), ref("H1", "high"), ref("L1", "low")])
+    items = dict(s.items)
+    for fid in ("C2", "L1"):  # as an older session saved them: rejected findings in the walk
+        items[fid] = items[fid].model_copy(update={"ref": rejected(fid, items[fid].ref.severity)})
+    s = s.model_copy(update={"items": items})
+    s, _ = run(s, st.Skip())  # C1 skipped: the cursor on C2
+    assert s.current.ref.id == "C2"
+    d = st.drop_rejected(s)
+    assert d.order == ["C1", "H1"] and d.skipped_rejected == ["C2", "L1"] and d.current.ref.id == "H1"
+    assert d.history[0].cursor == 0 and run(d, st.Undo())[0].current.ref.id == "C1"
+    assert st.drop_rejected(d) is d  # nothing more to drop
+    # one acted on stays (its fix or false positive can still be undone)
+    fixed, _ = run(s, st.FixApplied("C2", FIX))
+    assert st.drop_rejected(fixed).order == ["C1", "C2", "H1"]
+
+
 def test_details_and_code_are_views_of_the_current_finding():
     s = make()
     assert run(s, st.Details())[1] == [st.Show("C1", "details")]

@@ -63,7 +63,8 @@ def test_detach_state_doctor_and_stop(state_dir, fake_vllm):
     assert "vllm version: 0.0.0-fake" in doc.stdout and "prefix caching: on" in doc.stdout
 
     again = serve("--port", str(_free_port()), "--detach")
-    assert again.exit_code == 3 and "already running" in again.output and "--stop" in again.output
+    assert again.exit_code == 2, again.output  # found before starting anything (serve's epilog: 2)
+    assert "already running" in again.output and "--stop" in again.output
 
     stopped = runner.invoke(app, ["serve", "--stop"])
     assert stopped.exit_code == 0 and "stopped the managed server" in stopped.stdout

@@ -73,14 +73,28 @@ def test_serve_without_vllm_stops_before_starting_and_says_how_to_install(state_
     assert res.exit_code == 2, res.output
     no_markup(res.output)
     assert f"error: vLLM is not installed for {no_vllm_here}, the interpreter that would run it" in res.output
-    assert "pip install '.[serve]'" in res.output and "--vllm-python PATH" in res.output
-    assert ".venv-vllm/bin/python" in res.output and "memory" not in res.output
+    # a CPU profile: the CPU build `make install` makes comes first, the CUDA install second
+    hint = " ".join(res.output.split("hint:", 1)[1].split())
+    assert hint.startswith("use the CPU build that `make install` makes: modernize serve --vllm-python .venv-vllm/bin/python"), hint
+    assert hint.index("--vllm-python .venv-vllm/bin/python") < hint.index("pip install '.[serve]'")
+    assert "memory" not in res.output
     assert not (state_dir / manager.LOG_FILE).exists() and manager.read_state(state_dir) is None  # nothing spawned
 
 
+def test_the_install_hint_leads_with_what_fits_the_profile_s_device():
+    gpu, cpu = vllmcheck.install_hint("py"), vllmcheck.install_hint("py", "cpu")
+    assert gpu.startswith("install it there from the modernizer clone: py -m pip install '.[serve]' (CUDA vLLM, for a GPU)")
+    assert cpu.startswith("use the CPU build that `make install` makes: modernize serve --vllm-python .venv-vllm/bin/python")
+    assert "for a GPU, install CUDA vLLM" in cpu and "py -m pip install '.[serve]'" in cpu
+    assert profiles.build_command(profiles.PROFILES["cpu-test"], "/m/tiny", [], 8000).device == "cpu"
+    assert profiles.build_command(profiles.PROFILES["h200"], None, [], 8000).device == "cuda"
+
+
 def test_serve_with_an_interpreter_that_does_not_exist(state_dir, tmp_path):
-    res = runner.invoke(app, ["serve", "--profile", "cpu-test", "--model", TINY, "--vllm-python", str(tmp_path / "nope")])
-    assert res.exit_code == 2 and f"{tmp_path / 'nope'}, does not exist" in res.output and "--vllm-python" in res.output
+    res = runner.invoke(app, ["serve", "--profile", "cpu-test", "--model", TINY, "--port", str(free_port()),
+                              "--vllm-python", str(tmp_path / "nope")])
+    assert res.exit_code == 2, res.output
+    assert f"{tmp_path / 'nope'}, does not exist" in res.output and "--vllm-python" in res.output
 
 
 def test_gateway_without_vllm_fails_before_starting(state_dir, no_vllm_here, monkeypatch):
@@ -88,7 +102,7 @@ def test_gateway_without_vllm_fails_before_starting(state_dir, no_vllm_here, mon
     url = f"http://127.0.0.1:{free_port()}/v1"
     with pytest.raises(vllmcheck.VllmMissing) as caught:
         gateway.ensure_server(url, "cpu-test", TINY, directory=state_dir)
-    assert caught.value.exit_code == 2 and "MODERNIZE_VLLM_PYTHON=PATH" in caught.value.hint
+    assert caught.value.exit_code == 2 and "MODERNIZE_VLLM_PYTHON=.venv-vllm/bin/python" in caught.value.hint
     res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", url, "--serve-profile", "cpu-test", "--serve-model", TINY,
                               "-o", str(state_dir / "out")])
     assert res.exit_code == 2, res.output
@@ -99,7 +113,7 @@ def test_gateway_without_vllm_fails_before_starting(state_dir, no_vllm_here, mon
 
 def test_a_start_that_dies_of_a_missing_vllm_gets_the_install_hint_not_memory(state_dir, no_vllm_here, monkeypatch):
     """The check could not tell (a timeout, say), so the start goes on and vLLM's import fails for real."""
-    monkeypatch.setattr(vllmcheck, "require", lambda python, env=None: vllmcheck.VllmCheck(python=python, detail="timeout"))
+    monkeypatch.setattr(vllmcheck, "require", lambda python, env=None, device="cuda": vllmcheck.VllmCheck(python=python, detail="timeout"))
     res = runner.invoke(app, ["serve", "--profile", "cpu-test", "--model", TINY, "--port", str(free_port()),
                               "--vllm-python", no_vllm_here, "--detach"])
     assert res.exit_code == 3, res.output
@@ -107,6 +121,8 @@ def test_a_start_that_dies_of_a_missing_vllm_gets_the_install_hint_not_memory(st
     assert "exited while starting" in res.output and "No module named 'vllm'" in res.output  # the log's tail
     hint = res.output.split("hint:", 1)[1]
     assert f"{no_vllm_here} cannot import vLLM" in hint and "pip install '.[serve]'" in hint and "memory" not in hint
+    hint = " ".join(hint.split())
+    assert hint.index("--vllm-python .venv-vllm/bin/python") < hint.index("pip install '.[serve]'")  # cpu-test: the CPU build first
 
 
 def test_exit_hint_names_the_log_s_cause():
@@ -205,6 +221,12 @@ def test_serve_help_is_grouped_and_fits_80_columns():
         elif not line.startswith("│"):
             current = None
     assert rows and max(len(r) for r in rows) <= 3, max(rows, key=len)
+    # the exit codes say where "already running" goes (2, found before starting), as the code does
+    epilog = " ".join(res.stdout.split())
+    two, three = epilog.split("Exit codes: 0 done; 2 ", 1)[1].split("; 3 ", 1)
+    assert "a managed server already running (stop it with `modernize serve --stop`)" in two
+    assert "already running" not in three and "port is taken" in three
+    assert manager.ServerAlreadyRunning("x").exit_code == 2
 
 
 def test_the_supervisor_wakes_at_once_on_a_stop_signal():

@@ -39,6 +39,9 @@ def review(
 ) -> None:
     """Walk a report's findings, most severe first: see the code, get a fix, apply it, or mark a false positive.
 
+    Left out of the walk (said once at the start): findings already in modernize-suppressions.toml, and
+    findings whose grounding was rejected (they cite a file or lines that do not exist: no code to fix).
+
     Fixes come from a short request (the finding and the lines around it) as search/replace edits;
     an edit whose search text is not in the file exactly once is rejected. Applied fixes are commits
     on a new branch modernize/review-<time> (one per fix), made in a separate git worktree so your
@@ -70,15 +73,16 @@ def review(
         if resumed and severity and severity != state.severity:
             err.print(f"[yellow]note:[/] resuming a session that walks {state.severity or 'every severity'}; "
                       "--severity applies to new sessions (--restart to start over)", soft_wrap=True)
-        if state.skipped_suppressed and not resumed:
-            err.print(f"[dim]·[/] {len(state.skipped_suppressed)} findings already in modernize-suppressions.toml are left out", soft_wrap=True)
+        if not resumed:
+            for line in left_out(state):
+                err.print(f"[dim]·[/] {escape(line)}", soft_wrap=True)
         if apply:
             ui = TerminalUI(console=out, compact=True)
             session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed),
                               persist=not dry_run, fail_on_server=True)
             counts = session.run_batch(apply=not dry_run)
             done = f"{counts['applied']} applied, {counts['failed']} failed to apply" if not dry_run else "dry run: nothing changed"
-            n = len(state.order)
+            n = len(session.state.order)
             err.print(f"{n} finding{'s' if n != 1 else ''}: {counts['proposed']} fixes proposed, {counts['rejected']} rejected; {done}", soft_wrap=True)
             if not dry_run and state.mode == "git" and session.state.base_commit:
                 err.print(f"fixes are on branch {escape(session.state.branch or '')}, checked out in the worktree "
@@ -89,3 +93,17 @@ def review(
         Session(state, json_report, opts, TerminalUI(console=out)).run(resumed)
     except ModernizerError as exc:
         raise fail(exc) from None
+
+
+def left_out(state) -> list[str]:  # noqa: ANN001  (a ReviewState; imported lazily)
+    """What a new session leaves out of the walk, said once at its start."""
+    lines = []
+    n = len(state.skipped_suppressed)
+    if n:
+        lines.append(f"{n} finding{'s' if n != 1 else ''} already in modernize-suppressions.toml {'are' if n != 1 else 'is'} left out")
+    n = len(state.skipped_rejected)
+    if n:
+        lines.append(f"{n} rejected finding{'s' if n != 1 else ''} (cite{'s' if n == 1 else ''} code that does not exist) "
+                     f"{'are' if n != 1 else 'is'} left out: "
+                     + ", ".join(state.skipped_rejected[:10]) + (" …" if n > 10 else ""))
+    return lines

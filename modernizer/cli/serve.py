@@ -12,8 +12,10 @@ from modernizer.cli.common import err, escape, fail, out
 if TYPE_CHECKING:
     from modernizer.serve.vllmcheck import VllmCheck
 
-SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, or no vLLM in the interpreter that would run it "
-                "(checked before starting); 3 the server did not start (the end of its log is printed).")
+SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, no vLLM in the interpreter that would run it, "
+                "or a managed server already running (stop it with `modernize serve --stop`): all checked before starting; "
+                "3 the server could not start: its port is taken by another program, or it exited or did not become healthy "
+                "(the end of its log is printed).")
 
 PROFILE = "Profile and model"
 SERVER = "Server"
@@ -100,7 +102,7 @@ def serve(
                       + (f"; per GPU: {m.budget_gib:g} GiB usable, weights {m.weights_gib:g} GiB, cache pool {m.kv_pool_gib:g} GiB "
                          f"(~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, block {m.block_size})" if m else ""),
                       soft_wrap=True, markup=False)
-            print_interpreter(vllmcheck.check(cmd.argv[0], cmd.env))
+            print_interpreter(vllmcheck.check(cmd.argv[0], cmd.env), cmd.device)
             return
         started = manager.start(cmd, directory, idle_timeout=idle_timeout, startup_timeout=startup_timeout, progress=say)
     except ModernizerError as exc:
@@ -132,13 +134,13 @@ def say(message: str) -> None:
     err.print(f"[dim]·[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
-def print_interpreter(check: "VllmCheck") -> None:
+def print_interpreter(check: "VllmCheck", device: str = "cuda") -> None:
     """--dry-run's word on the interpreter: which one, and a warning when it cannot run the command."""
     from modernizer.serve import vllmcheck
 
     err.print(vllmcheck.describe(check), markup=False, soft_wrap=True, highlight=False)
     if check.has_vllm is False:
-        problem = vllmcheck.missing(check)
+        problem = vllmcheck.missing(check, device)
         what = "does not exist" if check.executable is None else "has no vLLM"
         err.print(f"[bold yellow]warning:[/] {escape(check.python)} {what}: the command above cannot run as it is",
                   soft_wrap=True, highlight=False)

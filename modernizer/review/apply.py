@@ -296,6 +296,20 @@ class GitApplier(Applier):
             raise ApplyError(f"git commit failed: {exc.message[:300]}", f"check `git -C {self.worktree} status`") from exc
         return self._finish(ref, changes, files, commit=self._head()), opened.base_ref, opened.base_commit
 
+    def commits_ahead(self, base_commit: str | None) -> int | None:
+        """Commits on the review branch beyond its base (the session's, else where this run made
+        it, else where it left the user's HEAD); None when there is no branch or git cannot tell."""
+        branch = f"refs/heads/{self.branch}"
+        if not self.main.ok("rev-parse", "--verify", "-q", branch):
+            return None
+        base = base_commit or (self._opened.base_commit if self._opened else None)
+        if base is None:
+            base = self.main.run("merge-base", "HEAD", branch, check=False).decode().strip() or None
+        if base is None:
+            return None
+        out = self.main.run("rev-list", "--count", f"{base}..{branch}", check=False).decode().strip()
+        return int(out) if out.isdigit() else None
+
     def revert(self, fix: AppliedFix) -> None:
         """The last fix's commit is dropped (only its files restored); an older one is reverted."""
         if fix.commit is None:

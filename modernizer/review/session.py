@@ -99,7 +99,7 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
                              "resume with the same --no-git choice, or pass --restart")
         if state.mode == "git" and state.worktree is None:  # saved before fixes had a worktree of their own
             state = state.model_copy(update={"worktree": str(worktree_for(root, state.branch or "", opts))})
-        return state, report, True
+        return st.drop_rejected(state), report, True
     now = now or datetime.now(timezone.utc)
     today = now.date()
     suppressed = {s.fingerprint for s in load_suppressions(root) if s.active(today)}
@@ -346,13 +346,13 @@ class Session:
                     self.ui.show_brief(s, s.items[fid])
             case st.ShowProposal(finding_id=fid):
                 self.ui.show_proposal(s.items[fid])
-                self.ui.show_keys(s.items[fid])
+                self.ui.show_keys(s, s.items[fid])
             case st.SaveState():
                 if self.persist:
                     save_state(s, self.state_file)
             case st.Exit():
                 self.exited = True
-                self.ui.show_summary(s, self.state_file if self.persist else None, self.report_path)
+                self.ui.show_summary(s, self.state_file if self.persist else None, self.report_path, ahead=self.commits_ahead())
             case st.RequestFix(finding_id=fid, attempt=attempt):
                 try:
                     proposal = self.fixer.propose(s.items[fid].ref, attempt, root=self.code_root())
@@ -402,6 +402,18 @@ class Session:
                     return [st.RevertFailed(fid, f"could not update the suppressions file: {getattr(exc, 'message', exc)}")]
                 return [st.Reverted(fid)]
         return []
+
+    def commits_ahead(self) -> int | None:
+        """git mode, once the review worktree exists: the commits its branch holds beyond its base
+        (0 after the only fix was undone: nothing to merge). None otherwise, or when git cannot tell."""
+        s = self.state
+        if s.mode != "git" or not s.branch or not s.worktree or not (Path(s.worktree) / ".git").exists():
+            return None
+        try:
+            app = self.applier()
+            return app.commits_ahead(s.base_commit) if isinstance(app, GitApplier) else None
+        except ModernizerError:
+            return None
 
     def code_root(self) -> Path:
         """Where the code is read: the review worktree once it exists (fixes build on each other

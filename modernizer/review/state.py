@@ -120,6 +120,8 @@ class ReviewState(BaseModel):
     cursor: int = 0
     history: list[UndoRecord] = Field(default_factory=list)
     skipped_suppressed: list[str] = Field(default_factory=list, description="findings already suppressed at start")
+    skipped_rejected: list[str] = Field(default_factory=list, description="findings whose grounding was rejected (they cite "
+                                                                          "a file or lines that do not exist): nothing to fix")
 
     @property
     def current(self) -> Item | None:
@@ -157,19 +159,42 @@ def branch_name(started_at: str) -> str:
 def new_state(*, report: str, report_sha256: str, repo_root: str, findings: list[FindingRef], mode: Literal["git", "worktree"],
               severity: str | None, owner: str, started_at: str, suppressed: set[str] = frozenset(),
               worktree: str | None = None) -> ReviewState:
-    """Findings at or above ``severity``, most severe first (the report's order within a severity)."""
+    """Findings at or above ``severity``, most severe first (the report's order within a severity).
+    Left out: those already suppressed, and those whose grounding was rejected (they cite code that
+    does not exist, so there is nothing to show or fix)."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     limit = rank[severity] if severity else len(SEVERITIES)
     chosen = [f for f in findings if rank.get(f.severity, len(SEVERITIES)) <= limit]
     chosen = sorted(enumerate(chosen), key=lambda p: (rank.get(p[1].severity, 9), p[0]))
-    kept = [f for _, f in chosen if f.fingerprint not in suppressed]
+    kept = [f for _, f in chosen if f.fingerprint not in suppressed and f.grounding != "rejected"]
     return ReviewState(
         report=report, report_sha256=report_sha256, repo_root=repo_root, mode=mode, severity=severity, owner=owner,
         started_at=started_at, branch=branch_name(started_at) if mode == "git" else None,
         worktree=worktree if mode == "git" else None,
         order=[f.id for f in kept], items={f.id: Item(ref=f) for f in kept},
         skipped_suppressed=[f.id for _, f in chosen if f.fingerprint in suppressed],
+        skipped_rejected=[f.id for _, f in chosen if f.fingerprint not in suppressed and f.grounding == "rejected"],
     )
+
+
+def drop_rejected(state: ReviewState) -> ReviewState:
+    """A session saved before rejected findings were left out: its untouched rejected findings
+    leave the walk (one acted on stays, so its fix or false positive can still be undone)."""
+    touched = {h.finding_id for h in state.history}
+    gone = [fid for fid in state.order if state.items[fid].ref.grounding == "rejected"
+            and state.items[fid].status == "pending" and fid not in touched]
+    if not gone:
+        return state
+    order = [fid for fid in state.order if fid not in gone]
+    current = state.order[state.cursor] if 0 <= state.cursor < len(state.order) else None
+    if current in order:
+        cursor = order.index(current)
+    else:  # the first kept finding after where the cursor was
+        later = [fid for fid in state.order[state.cursor:] if fid in order] if current else []
+        cursor = order.index(later[0]) if later else len(order)
+    history = [h.model_copy(update={"cursor": order.index(h.finding_id)}) for h in state.history]
+    return state.model_copy(update={"order": order, "items": {fid: state.items[fid] for fid in order}, "cursor": cursor,
+                                    "history": history, "skipped_rejected": [*state.skipped_rejected, *gone]})
 
 
 # -- events: what happened (a key, or the outcome of an effect) ---------------------------------
@@ -376,17 +401,19 @@ Effect = Union[Show, ShowProposal, Say, RequestFix, CheckEdits, ApplyFix, Revert
 
 # -- the machine ---------------------------------------------------------------------------------
 
-def actions(item: Item | None) -> list[str]:
+def actions(item: Item | None, undoable: bool = True) -> list[str]:
     """The keys ``step`` would act on for this finding (the key bar shows only these): apply only
     once a fix is proposed (and whole: a resumed one must be made again), fix/skip/false positive
-    only while the finding is open."""
+    only while the finding is open, undo only when there is something to undo (``undoable``:
+    ``bool(state.history)``)."""
+    undo = ["undo"] if undoable else []
     if item is None:
-        return ["back", "undo", "quit"]
+        return ["back", *undo, "quit"]
     keys = []
     if item.status not in ("fixed", "false-positive"):
         keys += ["apply"] if item.proposal is not None and not item.proposal.masked else []
         keys += ["fix", "edit"] + (["skip"] if item.status == "pending" else []) + ["false-positive"]
-    return keys + ["undo", "next", "back", "code", "details", "quit", "help"]
+    return keys + undo + ["next", "back", "code", "details", "quit", "help"]
 
 
 def _next_pending(state: ReviewState, after: int) -> int:
@@ -421,7 +448,8 @@ def step(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect]]:
             effects: list[Effect] = []
             if resumed:
                 c = state.counts()
-                where = f"; fixes are on branch {state.branch}" if state.branch and state.base_commit else ""
+                fixes = any(i.fix and i.fix.commit for i in state.items.values())
+                where = f"; fixes are on branch {state.branch}" if state.branch and state.base_commit and fixes else ""
                 where += f" in the worktree {state.worktree}" if where and state.worktree else ""
                 effects.append(Say(f"Resuming the review: {c['fixed']} fixed, {c['false-positive']} false positive, "
                                    f"{c['skipped']} skipped, {c['pending']} pending{where}", "info"))

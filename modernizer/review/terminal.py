@@ -28,6 +28,10 @@ from modernizer.review.state import Item, ReviewState, actions
 KEY_LABELS = {"fix": "[f]ix", "edit": "[e]dit", "apply": "[a]pply", "skip": "[s]kip", "false-positive": "[p] false positive",
               "undo": "[u]ndo", "next": "[n]ext", "back": "[b]ack", "code": "[c]ode", "details": "[d]etails", "quit": "[q]uit",
               "help": "[?]help"}
+# when the keys do not fit one line: what acts on the finding, then moving about and looking
+KEY_GROUPS = (("fix", "edit", "apply", "skip", "false-positive", "undo"), ("next", "back", "code", "details", "quit", "help"))
+KEY_BAR_WIDTH = 80  # the key bar fits 80 columns (or the terminal, when narrower), broken between keys only
+KEY_SEP = "  "
 HELP = """\
 f  ask the model for a fix (the finding and the lines around it; press again for another)
 e  write the fix yourself: the exact lines to replace and their replacement
@@ -123,10 +127,11 @@ class TerminalUI:
     def show_help(self) -> None:
         self.console.print(Text(HELP), soft_wrap=True)
 
-    def show_keys(self, item: Item | None) -> None:
+    def show_keys(self, state: ReviewState, item: Item | None) -> None:
         if self.compact:
             return
-        self.console.print(Text(key_bar(item), style="bold"), soft_wrap=True)
+        for line in key_lines(item, bool(state.history), min(KEY_BAR_WIDTH, self.console.width)):
+            self.console.print(Text(line, style="bold"), soft_wrap=True)
 
     def _position(self, state: ReviewState, item: Item) -> str:
         return f"{state.order.index(item.ref.id) + 1}/{len(state.order)}"
@@ -154,7 +159,7 @@ class TerminalUI:
         line.append(item.status, style=STATUS_STYLE.get(item.status, "bold"))
         line.append("  ([c] shows the code, [d] the details)", style="dim")
         self.console.print(line, soft_wrap=True)
-        self.show_keys(item)
+        self.show_keys(state, item)
 
     def show_details(self, state: ReviewState, item: Item) -> None:
         """The finding's text, without the code panel."""
@@ -163,7 +168,7 @@ class TerminalUI:
         self._describe(state, item)
         if item.note:
             self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
-        self.show_keys(item)
+        self.show_keys(state, item)
 
     def show_finding(self, state: ReviewState, item: Item, view: dict[str, Any]) -> None:
         """The whole finding: its text, the code around it, a pending proposal, the keys."""
@@ -175,7 +180,7 @@ class TerminalUI:
             self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
         if item.proposal:
             self.show_proposal(item)
-        self.show_keys(item)
+        self.show_keys(state, item)
 
     def _describe(self, state: ReviewState, item: Item) -> None:
         r = item.ref
@@ -232,22 +237,29 @@ class TerminalUI:
         c = state.counts()
         self.console.print(Rule("review"))
         if not state.order:
-            extra = f" ({len(state.skipped_suppressed)} already suppressed)" if state.skipped_suppressed else ""
+            left = [f"{len(state.skipped_suppressed)} already suppressed"] if state.skipped_suppressed else []
+            left += [f"{len(state.skipped_rejected)} rejected by grounding"] if state.skipped_rejected else []
+            extra = f" ({', '.join(left)})" if left else ""
             self.console.print(Text(f"No findings to review{extra}."))
         else:
             head = "Every finding has been reviewed" if not c["pending"] else f"End of the list ({c['pending']} still pending: [b]ack to them)"
             self.console.print(Text(f"{head}: {c['fixed']} fixed, {c['false-positive']} false positive, "
                                     f"{c['skipped']} skipped, {c['pending']} pending."), soft_wrap=True)
-        self.console.print(Text("[b]ack  [u]ndo  [q]uit", style="bold"))
+        self.console.print(Text(key_bar(None, bool(state.history)), style="bold"))
 
-    def show_summary(self, state: ReviewState, state_file: Path | None, report: Path) -> None:
+    def show_summary(self, state: ReviewState, state_file: Path | None, report: Path, ahead: int | None = None) -> None:
+        """``ahead``: the commits the review branch holds beyond its base, where the session could
+        ask git (None: it could not, or there is no worktree; the state's own count is used)."""
         c = state.counts()
         self.console.print(Rule("session"))
         self.console.print(Text(f"{c['fixed']} fixed, {c['false-positive']} false positive, {c['skipped']} skipped, "
                                 f"{c['pending']} pending"), soft_wrap=True)
         commits = [i.fix.commit for i in state.items.values() if i.fix and i.fix.commit]
-        if state.branch and state.base_commit:
-            n = len(commits)
+        if state.branch and state.worktree and ahead == 0:
+            for line in empty_branch_notes(state):
+                self.console.print(Text(line), soft_wrap=True)
+        elif state.branch and state.base_commit:
+            n = ahead if ahead is not None else len(commits)
             self.console.print(Text(f"Fixes are on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
                                     f"see `git log {state.base_ref}..{state.branch}`"), soft_wrap=True)
             if state.worktree:
@@ -259,9 +271,46 @@ class TerminalUI:
             self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)
 
 
-def key_bar(item: Item | None) -> str:
-    keys = actions(item)
-    return "  ".join(label for name, label in KEY_LABELS.items() if name in keys)
+def key_bar(item: Item | None, undoable: bool = True) -> str:
+    """The keys that act now, on one line (see ``key_lines`` for the bar as printed)."""
+    keys = actions(item, undoable)
+    return KEY_SEP.join(KEY_LABELS[name] for group in KEY_GROUPS for name in group if name in keys)
+
+
+def key_lines(item: Item | None, undoable: bool = True, width: int = KEY_BAR_WIDTH) -> list[str]:
+    """The key bar as printed: one line when it fits ``width``, else a line for the keys that act
+    on the finding and one for moving about (each broken again between keys if still too long);
+    never broken inside a key."""
+    whole = key_bar(item, undoable)
+    if len(whole) <= width:
+        return [whole]
+    keys = actions(item, undoable)
+    lines: list[str] = []
+    for group in KEY_GROUPS:
+        line = ""
+        for name in group:
+            if name not in keys:
+                continue
+            label = KEY_LABELS[name]
+            if line and len(line) + len(KEY_SEP) + len(label) > width:
+                lines.append(line)
+                line = label
+            else:
+                line = f"{line}{KEY_SEP}{label}" if line else label
+        if line:
+            lines.append(line)
+    return lines
+
+
+def empty_branch_notes(state: ReviewState) -> list[str]:
+    """The review branch holds no commit beyond its base (every fix was undone, or none applied):
+    nothing to merge. The session leaves the worktree and the branch in place (quitting means
+    "resume later", and a resumed session fixes there again); this says how to remove them."""
+    wt, branch = state.worktree, state.branch
+    base = state.base_ref or "the commit it started from"
+    return [f"Nothing to merge: branch {branch} has no commits beyond {base} (no fix is applied there).",
+            f"  To remove its worktree and the branch: `git worktree remove {wt} && git branch -D {branch}` "
+            "(or resume the session to fix more there)."]
 
 
 def worktree_notes(state: ReviewState) -> list[str]:

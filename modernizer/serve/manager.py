@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 
 from modernizer.fs import write_atomic
 from modernizer.userdirs import cache_home
-from modernizer.errors import ProfileError, ServerStartFailed
+from modernizer.errors import ModernizerError, ProfileError, ServerStartFailed
 from modernizer.serve import profiles, vllmcheck
 from modernizer.serve.gpus import GPUInfo, detect_gpus
 from modernizer.serve.profiles import Overrides, Profile, ServeCommand
@@ -53,6 +53,14 @@ GATEWAY_IDLE_TIMEOUT = 900.0
 PROGRESS_EVERY = 20.0  # seconds between "still waiting" lines while a start takes minutes
 
 Progress = Callable[[str], None]
+
+
+class ServerAlreadyRunning(ModernizerError):
+    """This state directory's managed server is running already (on another port, or asked for by
+    `serve`): exit 2, like the other problems found before anything starts; `serve --stop` ends it.
+    (Exit 3 is a server that could not start: its port taken by another program, or it died or never got healthy.)"""
+
+    exit_code = 2
 
 
 def state_dir(explicit: Path | str | None = None) -> Path:
@@ -264,7 +272,7 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
                 _wait_healthy(lambda: None if pid_alive(sup_pid, SUPERVISOR_MODULE) else -1, current.port,
                               startup_timeout, Path(current.log), current.profile, current.argv[0], say)
                 return Started(state=read_state(directory) or current)
-            raise ServerStartFailed(
+            raise ServerAlreadyRunning(
                 f"a managed server is already running: profile {current.profile}, pid {current.pid}, "
                 f"{current.base_url}, started {current.started}",
                 f"use it (--endpoint {current.base_url}), or stop it first: modernize serve --stop"
@@ -272,7 +280,7 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
         if port_open(cmd.port):
             raise ServerStartFailed(f"port {cmd.port} on 127.0.0.1 is taken by another program",
                                     "pick another with --port, or stop what listens there")
-        found = vllmcheck.require(cmd.argv[0], cmd.env)  # before anything is spawned: a missing vLLM is said plainly
+        found = vllmcheck.require(cmd.argv[0], cmd.env, cmd.device)  # before anything is spawned: a missing vLLM is said plainly
         log = directory / LOG_FILE
         if log.exists():
             os.replace(log, log.with_name(LOG_FILE + ".1"))
@@ -286,7 +294,7 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
             sup = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(launch_path)], stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _wait_healthy(sup.poll, cmd.port, startup_timeout, log, cmd.profile, cmd.argv[0], say)
+            _wait_healthy(sup.poll, cmd.port, startup_timeout, log, cmd.profile, cmd.argv[0], say, device=cmd.device)
         except (ServerStartFailed, KeyboardInterrupt):
             _end(sup)  # a start given up on (or interrupted) leaves nothing running
             raise
@@ -322,7 +330,7 @@ def _end(sup: subprocess.Popen) -> None:
 
 
 def _wait_healthy(exited: Callable[[], int | None], port: int, timeout: float, log: Path, profile: str,
-                  python: str, progress: Progress, every: float | None = None) -> None:
+                  python: str, progress: Progress, every: float | None = None, device: str = "cuda") -> None:
     """Poll /health until it answers; EXITED gives the supervisor's exit code once it is gone.
     A start can take minutes (weights from disk, graph capture), so PROGRESS hears every EVERY s
     (default PROGRESS_EVERY) that it is still waiting, and where the log is."""
@@ -335,7 +343,7 @@ def _wait_healthy(exited: Callable[[], int | None], port: int, timeout: float, l
             tail = log_tail(log)
             raise ServerStartFailed(
                 f"the managed vLLM (profile {profile}) exited while starting (exit code {rc}); the end of {log}:\n{tail}",
-                exit_hint(tail, python))
+                exit_hint(tail, python, device))
         if healthy(port):
             return
         now = time.monotonic()
@@ -370,10 +378,10 @@ def last_log_line(log: Path, limit: int = 120) -> str:
     return last if len(last) <= limit else last[: limit - 1] + "…"
 
 
-def exit_hint(log_tail_text: str, python: str) -> str:
+def exit_hint(log_tail_text: str, python: str, device: str = "cuda") -> str:
     """What to do about a start that died: a missing vLLM is named as such, anything else is in the log."""
     if vllmcheck.log_says_missing(log_tail_text):
-        return f"{python} cannot import vLLM: " + vllmcheck.install_hint(python)
+        return f"{python} cannot import vLLM: " + vllmcheck.install_hint(python, device)
     return "fix what the log says (memory, model path, flags), or try `modernize serve --dry-run` to see the command"
 
 

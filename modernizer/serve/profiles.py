@@ -292,6 +292,7 @@ class ServeCommand(BaseModel):
     data_parallel_size: int = 1
     memory: MemoryPlan | None = None
     notes: list[str] = Field(default_factory=list)
+    device: Literal["cuda", "cpu"] = Field(default="cuda", description="the profile's: what a missing vLLM's hint leads with")
 
     @property
     def concurrency(self) -> int:
@@ -445,7 +446,7 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
     return ServeCommand(argv=argv, env=env, profile=profile.name, model=model,
                         served_model_name=o.served_model_name or profile.served_model_name, port=port, window=window,
                         quantization=quant, max_num_seqs=seqs, tensor_parallel_size=tp, data_parallel_size=dp,
-                        memory=memory, notes=notes)
+                        memory=memory, notes=notes, device=profile.device)
 
 
 def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp: int, seqs: int, quant: str,

@@ -51,8 +51,13 @@ class VllmMissing(ProfileError):
     """The interpreter that would run vLLM does not exist or cannot import it (exit 2: nothing was started)."""
 
 
-def install_hint(python: str) -> str:
-    """How to get a vLLM for PYTHON, or point at one that has it; serve and the gateway share it."""
+def install_hint(python: str, device: str = "cuda") -> str:
+    """How to get a vLLM for PYTHON, or point at one that has it; serve and the gateway share it.
+    A CPU profile (cpu-test) leads with the CPU build `make install` makes; a GPU one with the CUDA install."""
+    if device == "cpu":
+        return ("use the CPU build that `make install` makes: modernize serve --vllm-python .venv-vllm/bin/python "
+                "(or MODERNIZE_VLLM_PYTHON=.venv-vllm/bin/python; any interpreter that has vLLM will do); "
+                f"for a GPU, install CUDA vLLM from the modernizer clone instead: {python} -m pip install '.[serve]'")
     return (f"install it there from the modernizer clone: {python} -m pip install '.[serve]' (CUDA vLLM, for a GPU); "
             "or use an interpreter that has vLLM: modernize serve --vllm-python PATH, or MODERNIZE_VLLM_PYTHON=PATH "
             "(e.g. .venv-vllm/bin/python, the CPU build that `make install` makes)")
@@ -102,21 +107,21 @@ def check(python: str, env: dict[str, str] | None = None, timeout: float = PROBE
     return VllmCheck(python=python, executable=exe, detail=f"the check exited {done.returncode}" + (f": {why[-1][:200]}" if why else ""))
 
 
-def missing(c: VllmCheck) -> VllmMissing:
-    """The error for a check that found no vLLM (or no interpreter at all)."""
+def missing(c: VllmCheck, device: str = "cuda") -> VllmMissing:
+    """The error for a check that found no vLLM (or no interpreter at all); DEVICE: the profile's."""
     if c.executable is None:
         return VllmMissing(f"the interpreter that would run vLLM, {c.python}, does not exist",
                            "pass an interpreter that has vLLM: modernize serve --vllm-python PATH, or MODERNIZE_VLLM_PYTHON=PATH "
                            "(e.g. .venv-vllm/bin/python, the CPU build that `make install` makes)")
     why = "" if c.detail == NO_MODULE else f" ({c.detail})"
-    return VllmMissing(f"vLLM is not installed for {c.python}, the interpreter that would run it{why}", install_hint(c.python))
+    return VllmMissing(f"vLLM is not installed for {c.python}, the interpreter that would run it{why}", install_hint(c.python, device))
 
 
-def require(python: str, env: dict[str, str] | None = None) -> VllmCheck:
+def require(python: str, env: dict[str, str] | None = None, device: str = "cuda") -> VllmCheck:
     """The check, or VllmMissing when it says no; "could not tell" goes on (the log will say)."""
     c = check(python, env)
     if c.has_vllm is False:
-        raise missing(c)
+        raise missing(c, device)
     return c
 
 

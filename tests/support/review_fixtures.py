@@ -41,10 +41,20 @@ def expected_findings(repo: Path, ids: list[str]) -> list[dict]:
     return out
 
 
-def write_report(repo: Path, out_dir: Path, ids: list[str], name: str = "legacy-hotel-review") -> tuple[Path, Report]:
+# a finding that cites a file the repository does not have: grounding rejects it (as in tests/support/example_report.py)
+GHOST = {"title": "SQL injection in the audit log", "category": "sql-injection", "cwe": "CWE-89", "severity": "critical",
+         "file": "src/main/java/com/grandhotel/dao/NoSuchDao.java", "line_start": 12, "line_end": 12,
+         "snippet": "st.executeQuery(\"SELECT * FROM audit WHERE id=\" + id)", "reason": "Concatenated SQL (cites a file that does not exist)."}
+
+
+def write_report(repo: Path, out_dir: Path, ids: list[str], name: str = "legacy-hotel-review",
+                 ghosts: int = 0) -> tuple[Path, Report]:
+    """``ghosts``: that many findings citing a file that does not exist (S<n+1>... after the labelled ones)."""
+    findings = expected_findings(repo, ids)
+    findings += [{"id": f"S{len(ids) + k}", **GHOST, "line_start": 12 + k, "line_end": 12 + k} for k in range(1, ghosts + 1)]
     snapshot = load_snapshot(repo)
     result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
-                                           output={"findings": expected_findings(repo, ids)})])
+                                           output={"findings": findings})])
     report = build_report(snapshot, compute_facts(snapshot), None, result, None, now=datetime(2025, 1, 2, tzinfo=timezone.utc))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.json"
