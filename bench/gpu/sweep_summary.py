@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import glob
-import json
 import os
-import sys
 
-R = sys.argv[1] if len(sys.argv) > 1 else "/tmp/results"
-
-
-def load(path: str):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+from resultfiles import R, load  # noqa: E402  (beside this script)
 
 
 b = load(os.path.join(R, "sweep_bench.json")) or {}

@@ -7,20 +7,10 @@ wall time to the one-GPU arm measured on the same machine. Then the TP=2 single-
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
-import sys
 
-R = sys.argv[1] if len(sys.argv) > 1 else "/tmp/results"
-
-
-def load(path: str):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+from resultfiles import R, load  # noqa: E402  (beside this script)
 
 
 def wall(tag: str) -> float | None:
