@@ -23,7 +23,8 @@ def wall(tag: str) -> float | None:
 
 
 def arm(tag: str) -> dict | None:
-    files = glob.glob(os.path.join(R, f"analyze_{tag}", "*.json"))
+    # on the device: analyze_TAG/<report>.json; kept in bench/results/gpu/: analyze_TAG.json (the report less its findings)
+    files = glob.glob(os.path.join(R, f"analyze_{tag}", "*.json")) or glob.glob(os.path.join(R, f"analyze_{tag}.json"))
     rep = load(files[0]) if files else None
     if not rep:
         return None
