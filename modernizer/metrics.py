@@ -59,10 +59,11 @@ def activity(text: str) -> Activity:
 
 def cache_config(text: str) -> dict[str, str] | None:
     """The labels of ``vllm:cache_config_info`` (first engine), or None when absent."""
-    for name, labels, _v in samples(text):
-        if name == "vllm:cache_config_info":
-            return labels
-    return None
+    return _config_labels(samples(text))
+
+
+def _config_labels(s: list[tuple[str, dict[str, str], float]]) -> dict[str, str] | None:
+    return next((labels for name, labels, _v in s if name == "vllm:cache_config_info"), None)
 
 
 def load(text: str, at: float) -> "ServerLoad":
@@ -74,14 +75,10 @@ def load(text: str, at: float) -> "ServerLoad":
     from modernizer.events import ServerLoad
 
     s = samples(text)
-    size = None
-    for name, labels, _v in s:
-        if name == "vllm:cache_config_info" and labels.get("kv_cache_size_tokens") not in (None, "None", ""):
-            try:
-                size = float(labels["kv_cache_size_tokens"])
-            except ValueError:
-                size = None
-            break
+    try:
+        size = float((_config_labels(s) or {})["kv_cache_size_tokens"])
+    except (KeyError, ValueError):  # absent, or "None" (vLLM before it knows its cache): unknown
+        size = None
     usage = [v for n, _l, v in s if n == "vllm:kv_cache_usage_perc"]
 
     def sum_of(name: str) -> float:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from modernizer.events import (AgentFinished, Counting, Event, FirstToken, Loaded, ModuleFinished, ModuleSplit, Phase, Planned,
-                               ReduceStarted, RequestEnded, RequestStarted, ServerFound, ServerLoad, SideTask, Waiting, WaveStarted)
+                               ReduceStarted, RequestEnded, RequestStarted, ServerFound, ServerLoad, SideTask, Waiting, WaveStarted,
+                               describe)
 
 RATE_WINDOW_S = 10.0  # tokens/s over the last seconds of server readings
 PREFILL_WORTH_SHOWING = 4096  # uncached prompt tokens in flight below which no prefill is shown
@@ -90,7 +91,7 @@ class Progress:
                 self.in_flight[self._seq] = Flight(now, e.prompt_tokens, e.fresh_tokens)
                 self.labels.setdefault(e.label, []).append(self._seq)
             case FirstToken():
-                f = self._flight(e.label, first=False)
+                f = self._reading(e.label)
                 if f is not None:
                     f.first_token = now
                     read = f.fresh_tokens
@@ -123,12 +124,9 @@ class Progress:
         keys = [k for k in self.labels.get(label, []) if k in self.in_flight]
         return keys[0] if keys else None
 
-    def _flight(self, label: str, first: bool) -> Flight | None:
-        for k in self.labels.get(label, []):
-            f = self.in_flight.get(k)
-            if f is not None and (f.first_token is None) != first:
-                return f
-        return None
+    def _reading(self, label: str) -> Flight | None:
+        """The request of this label in flight that has not had its first token yet."""
+        return next((f for k in self.labels.get(label, []) if (f := self.in_flight.get(k)) and f.first_token is None), None)
 
     # -- what is shown --------------------------------------------------------------------
     def tokens_per_s(self) -> float | None:
@@ -214,8 +212,7 @@ class Progress:
 
     def waiting_line(self, e: Waiting, now: float) -> str:
         """The plain line for a long wait (no live view): how far the server has read, when known."""
-        line = (f"waiting for the first token of {e.label}: the server is reading a {e.prompt_tokens:,}-token prompt "
-                f"({e.waited_s:.0f}s so far, gives up after {e.deadline_s:.0f}s)")
+        line = describe(e)
         pre = self.prefill(now)
         if pre is not None and (pre[0] is not None or pre[1] is not None):
             share, left, _ = pre

@@ -168,14 +168,6 @@ def gate(report: Report, fail_on: str) -> int:
     return EXIT_FINDINGS
 
 
-def _profile_window(name: str) -> int:
-    """A serve profile's window on its nominal GPU (prefix caching on), for a plan without a server."""
-    from modernizer.serve.profiles import build_command, get_profile
-
-    p = get_profile(name)
-    return p.fixed_window if p.device == "cpu" else build_command(p, None, [], 8000).window
-
-
 async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None = None) -> None:
     """The token tree and the budget. Counted by the server's tokenizer when one answers at the
     endpoint; otherwise (or with --no-llm) tiktoken estimates, marked as such, against --window or
@@ -190,7 +182,9 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     agents = opts.agents()
     window, where = opts.window, "--window"
     if window is None and profile:
-        window, where = _profile_window(profile), f"profile {profile}'s window"
+        from modernizer.serve.profiles import get_profile, nominal_window
+
+        window, where = nominal_window(get_profile(profile)), f"profile {profile}'s window"
     tokens = None
     if not opts.no_llm:
         try:

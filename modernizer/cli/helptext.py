@@ -50,7 +50,17 @@ def placeholder(param: Any) -> str:
     return PLACEHOLDER.get(annotation, "PATH" if getattr(annotation, "__name__", "") in ("Path", "PosixPath") else "TEXT")
 
 
-class Command(typer.core.TyperCommand):
+class _FlagHelp:
+    """--help is a flag like the others: no placeholder after it."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class Command(_FlagHelp, typer.core.TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for p in self.params:
@@ -64,14 +74,8 @@ class Command(typer.core.TyperCommand):
                 p.metavar = placeholder(p)
             p._get_number_range_help_str = lambda: None  # type: ignore[attr-defined]  # "[x>=1]" on every number: noise
 
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""
-        return option
 
-
-class Group(typer.core.TyperGroup):
+class Group(_FlagHelp, typer.core.TyperGroup):
     """The top-level command: its --version and --help are flags too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -79,9 +83,3 @@ class Group(typer.core.TyperGroup):
         for p in self.params:
             if getattr(p, "is_flag", False):
                 p.metavar = ""
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""
-        return option

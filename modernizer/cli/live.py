@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.spinner import Spinner
 
-from modernizer.events import Counting, Event, ModuleFinished, Waiting, describe
+from modernizer.events import Counting, Event, ModuleFinished, Phase, Waiting, describe
 from modernizer.progress import Progress
 
 
@@ -47,8 +47,6 @@ class RunView:
             self._live.stop()
 
     def phase(self, name: str, detail: str = "") -> None:
-        from modernizer.events import Phase
-
         self(Phase(name=name, detail=detail))
 
     def __call__(self, e: Event) -> None:

@@ -14,9 +14,9 @@ from modernizer.gate import incomplete
 from modernizer.progress import clock
 from modernizer.report import Report, ReportFinding
 from modernizer.schemas import SEVERITIES
+from modernizer.severity_style import SEVERITY_STYLE
 
 TOP_FINDINGS = 5
-STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 GROUNDING_STYLE = {"verified": "green", "unverified": "yellow", "rejected": "red"}
 
 
@@ -45,7 +45,7 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
         sev = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2, 0, 0))
         sev.add_column("")
         for k in SEVERITIES:
-            sev.add_column(Text(k, style=STYLE[k]), justify="right")
+            sev.add_column(Text(k, style=SEVERITY_STYLE[k]), justify="right")
         sev.add_row("open", *(f"{s.open_by_severity.get(k, 0):,}" for k in SEVERITIES))
         if report.baseline is not None:
             new = {k: 0 for k in SEVERITIES}
@@ -73,7 +73,7 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
             parts.append(Text(f"Top {len(top)} of {sum(s.open_by_severity.values())} open findings:", style="bold"))
             width = max(len(f.id) for f in top)
             for f in top:
-                parts.append(Text.assemble(f"  {f.id:<{width}} ", (f"{f.severity:<8}", STYLE.get(f.severity, "")), " ", f.title,
+                parts.append(Text.assemble(f"  {f.id:<{width}} ", (f"{f.severity:<8}", SEVERITY_STYLE.get(f.severity, "")), " ", f.title,
                                            (f" ({f.cwe or f.category})", "dim")))
                 where = f"{f.file}:{f.line_start}" + ("" if f.grounding.status == "verified" else f" ({f.grounding.status})")
                 parts.append(Text(" " * (width + 12) + where, style=GROUNDING_STYLE.get(f.grounding.status, "")))

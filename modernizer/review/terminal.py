@@ -24,6 +24,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from modernizer.review.state import Item, ReviewState, actions
+from modernizer.severity_style import SEVERITY_STYLE
 
 KEY_LABELS = {"fix": "[f]ix", "edit": "[e]dit", "apply": "[a]pply", "skip": "[s]kip", "false-positive": "[p] false positive",
               "undo": "[u]ndo", "next": "[n]ext", "back": "[b]ack", "code": "[c]ode", "details": "[d]etails", "quit": "[q]uit",
@@ -41,7 +42,6 @@ a  apply the proposed fix (once there is one): a commit on the review branch, in
 s  skip this finding            p  mark it as a false positive (asks why; goes to modernize-suppressions.toml)
 u  undo the last fix, false positive or skip
 n  next finding   b  previous   c  show the code again   d  the finding's details   q  save and quit (resume later)"""
-SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 STATUS_STYLE = {"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}
 LEVEL_STYLE = {"info": "", "ok": "green", "warn": "yellow", "error": "bold red"}
 PROMPT = "review> "

@@ -512,14 +512,19 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
     return plan, window
 
 
+def nominal_window(p: Profile, prefix_caching: bool = True) -> int:
+    """The profile's window on its nominal GPU (ProfileError when the model does not fit it)."""
+    if p.device == "cpu":
+        return p.fixed_window
+    return build_command(p, None, [], 8000, Overrides(prefix_caching=prefix_caching)).window
+
+
 def nominal_windows(p: Profile) -> tuple[str, str]:
     """The profile's window on its nominal GPU, with prefix caching and without (or why none)."""
-    if p.device == "cpu":
-        return f"{p.fixed_window:,}", f"{p.fixed_window:,}"
     out = []
     for cached in (True, False):
         try:
-            out.append(f"{build_command(p, None, [], 8000, Overrides(prefix_caching=cached)).window:,}")
+            out.append(f"{nominal_window(p, cached):,}")
         except ProfileError:
             out.append("does not fit")
     return out[0], out[1]
