@@ -29,6 +29,7 @@ from modernizer.engine import Run, run_chunked, run_single
 from modernizer.defaults import SLICE_TOKENS
 from modernizer.engine import budget
 from modernizer.engine.llm import LLM
+from modernizer.engine.schedule import SchedulerStats
 from modernizer.errors import InputError
 from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, SideTask, ignore
 from modernizer.facts import Facts, compute_facts
@@ -50,7 +51,12 @@ class AnalyzeOptions(BaseModel):
     max_details: int = 8
     window: int | None = Field(default=None, description="override the window (for --plan without a server)")
     mode: Literal["auto", "single", "modules"] = "auto"
-    concurrency: int = Field(default=4, ge=1, description="requests in flight at once: sweep slices, or modules in chunked mode")
+    concurrency: int = Field(default=4, ge=1, description=(
+        "requests in flight at once: sweep slices, or in chunked mode every module's requests together (modules are "
+        "admitted by the server's KV pool)"))
+    module_tokens: int | Literal["auto", "max"] = Field(default="auto", description=(
+        "chunked mode's module size: auto (two modules fit the server's KV pool, within the window), max (the largest "
+        "the window allows) or a number of tokens"))
     slice_tokens: int = Field(default=SLICE_TOKENS, ge=1000, description="tokens of code one findings request answers for (the sweep)")
     cache_dir: Path | None = None
     use_cache: bool = True
@@ -179,11 +185,31 @@ async def counted(store: TokenCounts, keys: list[str], count) -> list[int]:  # n
     return [store.get(k) for k in keys]  # type: ignore[misc]
 
 
-def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents) -> ModulePlan:
-    """The module plan for chunked mode."""
+def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents, options: "AnalyzeOptions | None" = None,
+               pool_tokens: int | None = None) -> tuple[ModulePlan, budget.ModuleSize]:
+    """The module plan for chunked mode, its modules sized for the window and the server's KV pool
+    (``budget.module_size``; ``options.module_tokens`` overrides)."""
+    from functools import partial
+
+    from modernizer.engine.run import thinking_of
+    from modernizer.engine.schedule import SUFFIX_ALLOWANCE
+
+    options = options or AnalyzeOptions()
     window = tokens.budget.window
-    module_tokens, _ = budget.module_budget(window, agents, budget.task_tokens(tokens.budget, agents))
-    return plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, module_tokens)
+    room, overhead = budget.module_budget(window, agents, budget.task_tokens(tokens.budget, agents))
+    k = max(1, options.concurrency)
+    answer = budget.map_answer_tokens(budget.map_agents(agents), partial(thinking_of, options.thinking))
+    size = budget.module_size(room, pool_tokens, overhead + (k - 1) * SUFFIX_ALLOWANCE + k * answer, options.module_tokens)
+    plan = plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, size.tokens)
+    return plan, size
+
+
+async def server_pool(client: LLM) -> int | None:
+    """The server's KV-cache pool in tokens (its /metrics), None when it does not say."""
+    from modernizer.metrics import kv_pool_tokens
+
+    text = await client.metrics_text()
+    return kv_pool_tokens(text) if text else None
 
 
 def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
@@ -366,14 +392,16 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
             events(Planned(tokens=tokens.total_tokens, window=tokens.budget.window if tokens.budget else info.max_model_len))
             result = await run_single(run, prep.shared_head, prep.snapshot, tokens.by_file, candidates=asyncio.ensure_future(candidate_list()))
         else:
-            plan = chunk_plan(prep, tokens, agents)
+            pool = await server_pool(client)
+            plan, size = chunk_plan(prep, tokens, agents, options, pool)
             window = tokens.budget.window
             events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,
-                           cross_edges=len(plan.cross_edges), fits=tokens.budget.fits))
+                           cross_edges=len(plan.cross_edges), fits=tokens.budget.fits, module_reason=size.reason))
             run.candidates = await candidate_list()
+            stats = SchedulerStats()
             result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency,
-                                       file_tokens=tokens.by_file)
-            modules = ModuleRun(plan=plan, results=result.modules or [])
+                                       file_tokens=tokens.by_file, pool_tokens=pool, stats=stats)
+            modules = ModuleRun(plan=plan, results=result.modules or [], size=size, scheduler=stats)
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
         admission = [getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
         cands = await pending

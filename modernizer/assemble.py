@@ -15,7 +15,9 @@ from modernizer.candidates.model import CandidateSet, family_of
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import ground
+from modernizer.engine.budget import ModuleSize
 from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult
+from modernizer.engine.schedule import SchedulerStats
 from modernizer.identity import locate
 from modernizer.modules import ModulePlan
 from modernizer.records import CacheStats
@@ -35,6 +37,8 @@ class ModuleRun(BaseModel):
 
     plan: ModulePlan
     results: list[ModuleResult]
+    size: ModuleSize | None = None
+    scheduler: SchedulerStats | None = None
 
 
 def apply_suppressions(report: Report, suppressions: list[Suppression], today: date) -> Report:
@@ -121,12 +125,16 @@ def _modules(snapshot: Snapshot, facts: Facts, run: ModuleRun, findings: list[Re
         line_ranges=[f"{p.path}:{p.start}-{p.end}" for p in r.parts if p.end is not None],
         agents={x.agent: ("cached" if x.from_cache else x.status) for x in r.runs},
         errors={x.agent: x.error or "failed" for x in r.runs if x.status != "ok"},
-        findings=per_module.get(r.id, 0)) for r in run.results]
+        findings=per_module.get(r.id, 0), timing=r.timing) for r in run.results]
     owner = {p: ms[0] for p, ms in coverage.items()}
     cross = [c for c in facts.graph.files.cycles if len({owner.get(f) for f in c}) > 1]
     return Modules(budget=run.plan.budget, modules=summaries, coverage=coverage,
                    uncovered=sorted(f.path for f in snapshot.files if f.path not in coverage),
-                   cross_edges=len(run.plan.cross_edges), cross_module_cycles=cross)
+                   cross_edges=len(run.plan.cross_edges), cross_module_cycles=cross,
+                   target_tokens=run.size.tokens if run.size else None, target_reason=run.size.reason if run.size else "",
+                   pool_tokens=run.scheduler.pool_tokens if run.scheduler else None,
+                   peak_modules_in_flight=run.scheduler.peak_modules_in_flight if run.scheduler else 0,
+                   peak_requests_in_flight=run.scheduler.peak_requests_in_flight if run.scheduler else 0)
 
 
 def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, result: PipelineResult | None,

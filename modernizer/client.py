@@ -21,6 +21,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from modernizer import admission, metrics
+from modernizer.pulse import Pulse
 from modernizer.events import Counting, Event, FirstToken, RequestEnded, RequestStarted, Waiting
 from modernizer.records import PrefixCacheCounters
 from modernizer.errors import ContextOverflow, ModernizerError, ServerError, ServerUnavailable
@@ -74,6 +75,7 @@ class Endpoint(BaseModel):
 # tokens/s, an H200 the 538K-token Django subset at ~17.6K/s); afterwards, half the measured rate.
 PREFILL_FLOOR_TPS = 400.0
 FIRST_TOKEN_BASE_S = 60.0  # queueing, schema compilation, a busy server
+FIRST_TOKEN_CHECK_S = 0.5  # how often a first-token wait looks at the server's last sign of work
 CHARS_PER_TOKEN_FLOOR = 2.5  # to size a prompt that was not counted: errs on the long side
 VLLM_EXTRAS = ("chat_template_kwargs", "thinking_token_budget")  # vLLM's own request fields
 PREFIXES_KEPT = 8  # tokenized shared prefixes held at once (chunked mode has one per module; 4 bytes a token)
@@ -160,8 +162,12 @@ class LLMClient:
         self.thinking_note: str | None = None  # why thinking was turned off for this server, when it was
         self.admission_note: str | None = None  # why token ids were turned off for this server, when they were
         self._warm: set[str] = set()  # shared prefixes a request has had its first token over: in the server's cache
+        # the first-token clock runs from the server's last sign of work (pulse.py), not from the send
+        self.pulse = Pulse(self.metrics_text)
+        self._first_waits: dict[int, float] = {}  # requests still waiting for their first token -> when each was sent
 
     async def aclose(self) -> None:
+        await self.pulse.aclose()
         await self._http.aclose()
         await self._openai.close()
 
@@ -507,6 +513,8 @@ class LLMClient:
         fresh = prompt_tokens if fresh_tokens is None else fresh_tokens
         self._reading += fresh
         reading = True
+        me = self.chat_requests  # this request's number: a key for the first-token waits
+        self._first_waits[me] = t0
         self.on_event(RequestStarted(label=label, prompt_tokens=prompt_tokens, fresh_tokens=fresh))
         ticker = asyncio.create_task(self._tell_wait(label, prompt_tokens, first_deadline, t0))
         ttft = None
@@ -521,18 +529,42 @@ class LLMClient:
             if reading:
                 reading = False
                 self._reading -= fresh
+            self._first_waits.pop(me, None)
             ticker.cancel()
             self.on_event(FirstToken(label=label, waited_s=round(ttft, 3)))
             if on_first_token:
                 on_first_token()
 
+        def stuck(waited: str) -> ServerStuck:
+            return ServerStuck(f"{label}: {waited}", "the server may be stuck or far slower than expected: check it "
+                               "(`modernize doctor`, its log), or allow more time with --first-token-timeout / --timeout; "
+                               "finished answers are kept, a re-run resumes")
+
         async def within(awaitable, waited: str, limit: float):
             try:
                 return await asyncio.wait_for(awaitable, timeout=max(limit, 0.001))
             except asyncio.TimeoutError as exc:
-                raise ServerStuck(f"{label}: {waited}", "the server may be stuck or far slower than expected: check it "
-                                  "(`modernize doctor`, its log), or allow more time with --first-token-timeout / --timeout; "
-                                  "finished answers are kept, a re-run resumes") from exc
+                raise stuck(waited) from exc
+
+        async def before_first(awaitable):
+            """``awaitable`` (the response, then its first chunk) under the first-token clock: given up
+            only after ``first_deadline`` seconds without the server showing any sign of work (its
+            /metrics counters: a request queued behind other prefills is waiting, not stuck), or
+            from the send where the server has no /metrics."""
+            fut = asyncio.ensure_future(awaitable)
+            with self.pulse.watching():
+                while True:
+                    done, _ = await asyncio.wait({fut}, timeout=FIRST_TOKEN_CHECK_S)
+                    if done:
+                        return fut.result()
+                    now = time.perf_counter()
+                    if now - self.pulse.quiet_since(t0) > first_deadline:
+                        fut.cancel()
+                        if self.pulse.ok:
+                            raise stuck(f"the server sent nothing for {first_deadline:.0f}s and showed no sign of work "
+                                        f"(waiting for the first token of a {prompt_tokens:,}-token prompt, "
+                                        f"{now - t0:.0f}s since it was sent)")
+                        raise stuck(silent)
 
         ended = False
         try:
@@ -545,19 +577,19 @@ class LLMClient:
                 extra = {k: body[k] for k in VLLM_EXTRAS if k in body}  # vLLM's own fields: the openai client knows them not
                 create = self._openai.chat.completions.create(**{k: v for k, v in body.items() if k not in VLLM_EXTRAS},
                                                               extra_body=extra or None)
-            stream = await within(create, silent, first_deadline)
+            stream = await before_first(create)
             chunks = stream.__aiter__()
             while True:
                 elapsed = time.perf_counter() - t0
-                if ttft is None:
-                    limit, waited = first_deadline - elapsed, silent
-                else:
-                    limit = min(ep.stall_timeout, ep.request_timeout - elapsed)
-                    waited = (f"the answer stopped for {ep.stall_timeout:.0f}s after {len(''.join(parts)):,} characters"
-                              if ep.stall_timeout < ep.request_timeout - elapsed else
-                              f"the answer took longer than {ep.request_timeout:.0f}s in all (--timeout)")
                 try:
-                    chunk = await within(chunks.__anext__(), waited, limit)
+                    if ttft is None:
+                        chunk = await before_first(chunks.__anext__())
+                    else:
+                        limit = min(ep.stall_timeout, ep.request_timeout - elapsed)
+                        waited = (f"the answer stopped for {ep.stall_timeout:.0f}s after {len(''.join(parts)):,} characters"
+                                  if ep.stall_timeout < ep.request_timeout - elapsed else
+                                  f"the answer took longer than {ep.request_timeout:.0f}s in all (--timeout)")
+                        chunk = await within(chunks.__anext__(), waited, limit)
                 except StopAsyncIteration:
                     break
                 if chunk.usage is not None:
@@ -585,6 +617,7 @@ class LLMClient:
             ended = True
         finally:
             ticker.cancel()
+            self._first_waits.pop(me, None)
             if reading:
                 self._reading -= fresh
             self.on_event(RequestEnded(label=label, ok=ended, prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
@@ -627,8 +660,12 @@ class LLMClient:
         then every minute."""
         await asyncio.sleep(min(20.0, deadline / 3))
         while True:
-            self.on_event(Waiting(label=label, prompt_tokens=prompt_tokens, waited_s=round(time.perf_counter() - t0, 1),
-                                 deadline_s=round(deadline, 1)))
+            now = time.perf_counter()
+            p = self.pulse
+            self.on_event(Waiting(label=label, prompt_tokens=prompt_tokens, waited_s=round(now - t0, 1),
+                                 deadline_s=round(deadline, 1), ahead=sum(1 for t in self._first_waits.values() if t < t0),
+                                 server_running=p.running if p.ok else None, server_waiting=p.waiting if p.ok else None,
+                                 quiet_s=round(now - p.quiet_since(t0), 1) if p.ok else None))
             await asyncio.sleep(60)
 
 

@@ -34,6 +34,7 @@ class Planned(BaseModel):
     module_budget: int = 0
     cross_edges: int = 0
     fits: bool = False  # chunked although the codebase fits (--mode modules)
+    module_reason: str = ""  # why modules are this size (engine/budget.py's module_size)
 
 
 class WaveStarted(BaseModel):
@@ -92,7 +93,11 @@ class Waiting(BaseModel):
     label: str
     prompt_tokens: int
     waited_s: float
-    deadline_s: float
+    deadline_s: float = Field(description="seconds without any sign of work from the server after which the wait is given up")
+    ahead: int = Field(default=0, description="this run's requests sent earlier that still wait for their first token")
+    server_running: int | None = Field(default=None, description="requests the server runs (None: it shows no /metrics)")
+    server_waiting: int | None = Field(default=None, description="requests in the server's queue")
+    quiet_s: float | None = Field(default=None, description="seconds since the server's counters last moved (None: no /metrics)")
 
 
 class Note(BaseModel):
@@ -187,6 +192,16 @@ def _agent(a: AgentFinished) -> str:
     return f"{a.agent} {a.status} {a.completion_tokens / max(a.wall_s, 1e-3):.0f} tok/s"
 
 
+def _queue(e: Waiting) -> str:
+    """Where a waiting request stands: queued behind others, and when it would be given up."""
+    ahead = f"; queued: {_n(e.ahead, 'prefill')} of this run ahead of it" if e.ahead else ""
+    server = (f"; server: {e.server_running} running, {e.server_waiting} waiting" if e.server_running is not None else "")
+    if e.quiet_s is None:
+        return f"{ahead}{server}, gives up after {e.deadline_s:.0f}s"
+    moving = "working" if e.quiet_s < 10 else f"no sign of work for {e.quiet_s:.0f}s"
+    return f"{ahead}{server}; the server is {moving}: gives up only after {e.deadline_s:.0f}s without any"
+
+
 def describe(e: Event) -> str:
     """One plain line for an event."""
     match e:
@@ -200,7 +215,8 @@ def describe(e: Event) -> str:
             where = (f"fits the {e.window:,}-token window, but --mode modules asked for chunks" if e.fits
                      else f"over the {e.window:,}-token window with room to answer")
             return (f"codebase prompt: {e.tokens:,} tokens, {where}: {_n(e.modules, 'module')} of at most "
-                    f"{e.module_budget:,} tokens, {_n(e.cross_edges, 'cross-module edge')}")
+                    f"{e.module_budget:,} tokens, {_n(e.cross_edges, 'cross-module edge')}"
+                    + (f"; module size: {e.module_reason}" if e.module_reason else ""))
         case Planned():
             return f"codebase prompt: {e.tokens:,} tokens (exact), fits the window: one shared context"
         case WaveStarted() if e.requests > len(e.agents):
@@ -233,7 +249,7 @@ def describe(e: Event) -> str:
             return f"synthesis over the module results ({e.shown} of {e.total} findings in its digest, the most severe first)"
         case Waiting():
             return (f"waiting for the first token of {e.label}: the server is reading a {e.prompt_tokens:,}-token prompt "
-                    f"({e.waited_s:.0f}s so far, gives up after {e.deadline_s:.0f}s)")
+                    f"({e.waited_s:.0f}s so far{_queue(e)})")
         case Note():
             return e.text
         case SideTask() if e.done:

@@ -88,3 +88,19 @@ def load(text: str, at: float) -> "ServerLoad":
                       kv_tokens=int(sum(usage) * size) if size and usage else None,
                       generated=sum_of("vllm:generation_tokens_total"), cache_hits=sum_of("vllm:prefix_cache_hits_total"),
                       cache_queries=sum_of("vllm:prefix_cache_queries_total"))
+
+
+def kv_pool_tokens(text: str) -> int | None:
+    """The server's KV-cache pool in tokens, from ``vllm:cache_config_info``: its
+    ``kv_cache_size_tokens`` label where vLLM gives one (0.32), else ``num_gpu_blocks`` x
+    ``block_size`` (0.26 on a GPU; a hybrid Mamba model's attention block is ~2,176 tokens). None
+    when the server does not say (or says "None": it has not sized its cache yet)."""
+    labels = cache_config(text) or {}
+    try:
+        return int(float(labels["kv_cache_size_tokens"])) or None
+    except (KeyError, ValueError):
+        pass
+    try:
+        return int(float(labels["num_gpu_blocks"])) * int(float(labels["block_size"])) or None
+    except (KeyError, ValueError):
+        return None

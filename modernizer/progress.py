@@ -46,6 +46,7 @@ class Progress:
     modules_since: float | None = None
     loads: list[ServerLoad] = field(default_factory=list)
     first_load: ServerLoad | None = None
+    kv_seen: bool = False  # the server's KV usage has been above zero: it reports prefill progress (a CPU build may not)
     completion_tokens: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
@@ -112,6 +113,7 @@ class Progress:
                 self.side.append(e.name)
             case ServerLoad():
                 self.first_load = self.first_load or e
+                self.kv_seen = self.kv_seen or bool(e.kv_tokens)
                 self.loads.append(e)
                 self.loads = [x for x in self.loads if e.at - x.at <= RATE_WINDOW_S]
             case _:
@@ -158,7 +160,7 @@ class Progress:
         since = min(f.started for f in flights)
         load = self.loads[-1] if self.loads else None
         share = left = None
-        if load is not None and load.kv_tokens is not None and load.at >= since and tokens:
+        if load is not None and load.kv_tokens is not None and self.kv_seen and load.at >= since and tokens:
             share = min(1.0, load.kv_tokens / tokens)
             cached = tokens - fresh
             read = max(0.0, load.kv_tokens - cached)
@@ -186,6 +188,8 @@ class Progress:
                 what += f": {share:.0%}"
             if left is not None:
                 what += f", ~{clock(left)} left"
+            if share is None and left is None:
+                what += " (no progress figure from this server)"
             parts.append(what)
         rate = self.tokens_per_s()
         if rate is not None and rate > 0:
@@ -218,6 +222,8 @@ class Progress:
             share, left, _ = pre
             known = ([f"{share:.0%} read by its KV cache"] if share is not None else []) + ([f"~{clock(left)} left"] if left is not None else [])
             line += "; " + ", ".join(known)
+        elif pre is not None:
+            line += "; no progress figure from this server"
         return line
 
 

@@ -34,3 +34,14 @@ class CacheStats(BaseModel):
     write_errors: int = 0
     disabled: str | None = None
     directory: str = ""
+
+
+class ModuleTiming(BaseModel):
+    """When a module's work happened, in seconds since the agents started (chunked mode's scheduler)."""
+
+    queued_s: float = Field(description="waited for admission: room in the server's KV pool and the prefill baton")
+    admitted_s: float
+    first_token_s: float | None = Field(default=None, description="its lead's first token: the module's prefix is read")
+    finished_s: float
+    requests: int = 0
+    reserved_tokens: int = Field(default=0, description="what it held of the KV pool while in flight")

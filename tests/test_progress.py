@@ -87,7 +87,7 @@ def test_without_a_cache_size_the_estimate_is_this_runs_measured_prefill_rate():
     # and with nothing measured, no figure is made up: only the elapsed time
     q = Progress(started=0.0)
     lead_prefill(q)
-    assert re.search(r"server reading 40,000 prompt tokens( ·|$)", q.status(9.0))
+    assert re.search(r"server reading 40,000 prompt tokens \(no progress figure from this server\)( ·|$)", q.status(9.0))
 
 
 def test_chunked_mode_shows_modules_done_and_an_eta():
@@ -260,3 +260,26 @@ def test_module_names_read_as_words_and_split_parts_run_in_line_order():
     assert names == ["dao (1 of 2)", "dao (2 of 2)"]
     whole = Module(id="m1", name="dao", parts=[FilePart(path=f) for f in dao], tokens=1200)
     assert [h.name for h in split_module(whole, {f: 10 for f in dao})] == ["dao (first half)", "dao (second half)"]
+
+
+def test_a_server_whose_kv_usage_stays_at_zero_gives_no_progress_figure_rather_than_0_percent():
+    """The CPU build may report no KV usage while it reads a prompt: 0 is then no reading, not '0% read'."""
+    p = Progress(started=0.0)
+    lead_prefill(p)
+    for at in (5.0, 30.0, 300.0):
+        p.apply(ServerLoad(at=at, running=1, kv_tokens=0), at)
+    status = p.status(301.0)
+    assert "server reading 40,000 prompt tokens (no progress figure from this server)" in status and "0%" not in status
+    line = p.waiting_line(Waiting(label="analyzer", prompt_tokens=40000, waited_s=300, deadline_s=160), 301.0)
+    assert line.endswith("; no progress figure from this server") and "0%" not in line
+    # once it has shown usage, a reading is a figure again
+    p.apply(ServerLoad(at=302.0, running=1, kv_tokens=20000), 302.0)
+    assert "server reading 40,000 prompt tokens: 50%" in p.status(303.0)
+
+
+def test_a_queued_wait_says_what_is_ahead_and_that_it_waits_while_the_server_works():
+    line = describe(Waiting(label="analyzer slice 3/26", prompt_tokens=727_948, waited_s=212, deadline_s=1880, ahead=2,
+                            server_running=1, server_waiting=2, quiet_s=1.5))
+    assert "queued: 2 prefills of this run ahead of it; server: 1 running, 2 waiting" in line
+    assert "the server is working: gives up only after 1880s without any" in line
+    assert describe(Waiting(label="x", prompt_tokens=10, waited_s=20, deadline_s=61)).endswith("(20s so far, gives up after 61s)")

@@ -39,7 +39,8 @@ def analyze(
     plan: Annotated[bool, typer.Option("--plan", rich_help_panel="Analysis", help="Print the token tree and the budget, then exit before any model call; needs no server (without one, counts are estimates).")] = False,
     seed: Annotated[int, typer.Option(rich_help_panel="Analysis", help="Sampling seed, for repeatable runs.")] = 0,
     mode: Annotated[str, typer.Option(rich_help_panel="Analysis", metavar="MODE", help="auto: one shared context if the code fits the window, else modules; single: fail if it does not fit; modules: always chunk.")] = "auto",
-    concurrency: Annotated[int, typer.Option(rich_help_panel="Analysis", min=1, help="Requests in flight at once: slices of the sweep in one shared context; modules (each with its map agents) in chunked mode. Match the server's --max-num-seqs.")] = 4,
+    concurrency: Annotated[int, typer.Option(rich_help_panel="Analysis", min=1, help="Requests in flight at once (match the server's --max-num-seqs): the sweep's slices, or in chunked mode every module's requests together; modules are admitted by the server's KV-cache pool, one reading its code at a time.")] = 4,
+    module_tokens: Annotated[str, typer.Option("--module-tokens", rich_help_panel="Analysis", metavar="SIZE", help="Chunked mode's module size: N tokens of code, auto or max. auto: two modules fit the server's KV pool at once (one is read while the other's slices answer), within the window; max: the largest the window allows.")] = "auto",
     slice_tokens: Annotated[int, typer.Option("--slice-tokens", rich_help_panel="Analysis", min=1000, help="The sweep: tokens of code one findings request answers for. Each findings agent is asked once per slice, every request over the same cached codebase, so a run reports up to 20 security findings per slice, not per run.")] = SLICE_TOKENS,
     cache_dir: Annotated[Optional[Path], typer.Option(rich_help_panel="Analysis", help="Result cache and checkpoint directory, outside PATH (default: per user, under ~/.cache/modernizer/results).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", rich_help_panel="Analysis", help="Ask the model for everything again; keep no checkpoint.")] = False,
@@ -89,6 +90,13 @@ def analyze(
     if unknown:
         err.print(f"[bold red]error:[/] unknown role {escape(', '.join(unknown))}; choose from {', '.join(ROLES)}")
         raise typer.Exit(2)
+    try:
+        module_size: int | str = module_tokens if module_tokens in ("auto", "max") else int(module_tokens.replace(",", "").replace("_", ""))
+        if isinstance(module_size, int) and module_size < 1000:
+            raise ValueError
+    except ValueError:
+        err.print(f"[bold red]error:[/] --module-tokens is auto, max or a number of tokens (at least 1000), not {escape(module_tokens)!r}")
+        raise typer.Exit(2) from None
     if thinking not in ("agents", "on", "off"):
         err.print(f"[bold red]error:[/] --thinking is agents, on or off, not {escape(thinking)!r}")
         raise typer.Exit(2)
@@ -100,7 +108,7 @@ def analyze(
                           first_token_timeout=first_token_timeout, token_ids=token_ids),
         ingest=ingest, no_llm=no_llm, seed=seed, window=window,
         mode=mode, concurrency=concurrency, slice_tokens=slice_tokens, cache_dir=cache_dir, use_cache=not no_cache, agents_dir=agents_dir,
-        rules=rules, thinking=thinking, **({} if candidates is None else {"candidates": candidates}),
+        rules=rules, thinking=thinking, module_tokens=module_size, **({} if candidates is None else {"candidates": candidates}),
         watch_server=None if quiet else 1.0,
     )
     view = RunView(err, live=err.is_terminal and not plan, quiet=quiet)
@@ -133,8 +141,8 @@ def analyze(
 def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None, idle_timeout: float,
                     startup_timeout: float, concurrency_given: bool, say) -> AnalyzeOptions:
     """--serve-profile: make sure a server answers at the endpoint, starting the managed one if need be.
-    At a managed server (started now or before), keep as many modules in flight as it runs requests
-    (two agents each), unless --concurrency says otherwise."""
+    At a managed server (started now or before), keep as many requests in flight as it runs at
+    once, unless --concurrency says otherwise."""
     from modernizer.serve import gateway, manager
 
     if profile:
@@ -143,9 +151,8 @@ def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None
     else:
         state = gateway.managed_at(opts.endpoint.base_url, manager.state_dir())
     if state is not None and not concurrency_given:
-        opts = opts.model_copy(update={"concurrency": max(1, state.concurrency // 2)})
-        say(f"managed server runs {state.concurrency} requests at once: --concurrency {opts.concurrency} "
-            "(slice requests in flight; in chunked mode, modules, two requests each)")
+        opts = opts.model_copy(update={"concurrency": max(1, state.concurrency)})
+        say(f"the managed server answers {state.concurrency} requests at once: {opts.concurrency} will be in flight")
     return opts
 
 
@@ -174,7 +181,7 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     the --serve-profile's window. Never starts a server."""
     from rich.table import Table
 
-    from modernizer.analysis import chunk_plan, plan_tokens, prepare, use_modules
+    from modernizer.analysis import chunk_plan, plan_tokens, prepare, server_pool, use_modules
     from modernizer.client import LLMClient
     from modernizer.errors import ServerUnavailable
 
@@ -186,11 +193,13 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
 
         window, where = nominal_window(get_profile(profile)), f"profile {profile}'s window"
     tokens = None
+    pool = None
     if not opts.no_llm:
         try:
             async with LLMClient(opts.endpoint) as client:
                 info = await client.probe()
                 tokens = await plan_tokens(prep, client, info, agents, opts.window)
+                pool = await server_pool(client)
         except ServerUnavailable:
             said = (f"planned for {where} ({window:,} tokens)" if window else "no window known: pass --window N or --serve-profile NAME")
             say(f"no model server answers at {opts.endpoint.base_url}: the counts below are tiktoken estimates (≈), {said}")
@@ -239,14 +248,17 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     if use_modules(opts, tokens) and b is not None:
         from modernizer.engine import budget as budgets
 
-        plan = chunk_plan(prep, tokens, agents)
+        plan, size = chunk_plan(prep, tokens, agents, opts, pool)
         answer = budgets.map_reserve(agents, b.window)
         _, overhead = budgets.module_budget(b.window, agents, budgets.task_tokens(b, agents))
         why = "--mode modules" if b.fits else "chunked mode"
         out.print(f"Modules ({why}): a module request holds one agent's task and the module's context, not the earlier "
                   f"agents' answers (they read a digest later): window {b.window:,} - {answer:,} answer room - {overhead:,} task "
                   f"and context = {b.window - answer - overhead:,}, planned to {int(budgets.MODULE_FILL * 100)}% = "
-                  f"{plan.budget:,} tokens of code a module.", highlight=False)
+                  f"{size.window_tokens:,} tokens of code a module at most.", highlight=False)
+        out.print(f"Module size: {plan.budget:,} tokens of code: {size.reason}"
+                  + ("" if pool is not None or opts.module_tokens != "auto" else
+                     " (with a server answering, its KV pool is read and may make modules smaller)"), highlight=False)
         n = len(plan.modules)
         mt = Table(title=f"Module plan: {n} module{'s' if n != 1 else ''} of at most {plan.budget:,} tokens")
         for col in ("module", "name", "files", "tokens"):

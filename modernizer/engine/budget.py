@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from pydantic import BaseModel
+
 from modernizer.agents import Agents
 from modernizer.context import Budget, TokenPlan
 from modernizer.errors import ContextOverflow
@@ -63,6 +65,15 @@ def map_agents(agents: Agents):
     return [s for s in agents.codebase() if not agents.needs_of(s)]
 
 
+def map_answer_tokens(specs, thinking_of) -> int:  # noqa: ANN001 - AgentSpecs and Run.thinking_of
+    """The longest answer a map request may write, its thinking budget included: what each request
+    in flight may add to the KV pool."""
+    def longest(s) -> int:  # noqa: ANN001
+        on, budget_ = thinking_of(s)
+        return s.max_tokens + (budget_ if on else 0)
+    return max((longest(s) for s in specs), default=MIN_OUTPUT_TOKENS)
+
+
 def module_budget(window: int, agents: Agents, task_tokens: int) -> tuple[int, int]:
     """(tokens of code per module, prompt overhead per module request)."""
     overhead = task_tokens + MODULE_CONTEXT_ALLOWANCE
@@ -100,3 +111,40 @@ async def fit_count(count: Callable[[list[dict[str, str]]], Awaitable[int]], win
         if used + reserve_tokens <= window or n == 0:
             return n, msgs, used
         n = max(0, min(n - 1, int(n * (window - reserve_tokens) / used)))
+
+
+class ModuleSize(BaseModel):
+    """How large chunked mode's modules are planned, and why (``--plan`` and the report say it)."""
+
+    tokens: int
+    reason: str
+    window_tokens: int  # the largest module the window allows
+    pool_tokens: int | None = None
+
+
+def module_size(window_room: int, pool_tokens: int | None, per_module_extra: int, asked: int | str = "auto") -> ModuleSize:
+    """Module size is a throughput choice as well as a context one. The largest module the window
+    allows may fill the server's KV pool alone: then each module's prefill runs with nothing beside
+    it, and no module's slices decode while the next one is read. So, unless asked otherwise
+    (``--module-tokens N`` or ``max``), modules are sized so that two fit the pool at once, with
+    every request they may have in flight (``per_module_extra``: the task and module context, each
+    request's own suffix and longest answer); never below a quarter of the window's room."""
+    def size(tokens: int, reason: str) -> ModuleSize:
+        return ModuleSize(tokens=max(1, tokens), reason=reason, window_tokens=window_room, pool_tokens=pool_tokens)
+
+    if asked == "max":
+        return size(window_room, "the largest the window allows (--module-tokens max)")
+    if isinstance(asked, int):
+        return size(min(asked, window_room), f"--module-tokens {asked:,}" + (
+            f", capped at the {window_room:,} the window allows" if asked > window_room else ""))
+    if pool_tokens is None:
+        return size(window_room, "the largest the window allows (the server's KV pool is not known, so modules are not sized for it)")
+    two = int((pool_tokens // 2 - per_module_extra) * MODULE_FILL)
+    if two >= window_room:
+        held = max(1, pool_tokens // (window_room + per_module_extra))
+        return size(window_room, f"the largest the window allows: the server's {pool_tokens:,}-token KV pool holds "
+                                 f"{held} such module{'s' if held != 1 else ''} with their requests at once")
+    return size(max(two, window_room // 4),
+                f"two modules at once in the server's {pool_tokens:,}-token KV pool (one reads its code while the other's "
+                f"slices answer), not the {window_room:,} the window allows, which would fill the pool alone; "
+                "--module-tokens max asks for the largest")

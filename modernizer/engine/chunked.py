@@ -13,13 +13,16 @@ renumbered once, globally, with each agent's letter.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
 
 from modernizer.agents import AgentSpec, compact_json, messages, render, render_task, task_inputs
 from modernizer.engine import budget
 from modernizer.engine.followups import followup_jobs, report_followups
 from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult, SourcedFinding
+from modernizer.records import ModuleTiming
 from modernizer.engine.run import Run, finished_event
+from modernizer.engine.schedule import ModulePool, RequestGate, SchedulerStats, module_reservation
 from modernizer.engine.sweep import aggregate, candidates_note, fold, plan_slices, slice_note
 from modernizer.events import ModuleFinished, ModuleSplit, ReduceStarted, WaveStarted
 from modernizer.facts import Facts
@@ -94,12 +97,18 @@ def by_severity(findings: list[SourcedFinding]) -> list[SourcedFinding]:
 
 
 async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, window: int, concurrency: int,
-                      file_tokens: dict[str, int] | None = None) -> list[ModuleResult]:
+                      file_tokens: dict[str, int] | None = None, pool_tokens: int | None = None,
+                      stats: SchedulerStats | None = None) -> list[ModuleResult]:
+    """``concurrency``: requests in flight over all modules; ``pool_tokens``: the server's KV pool,
+    which admits modules (schedule.py; None: unknown, at most ``concurrency // agents`` modules)."""
     specs = budget.map_agents(run.agents)
     need = budget.map_reserve(run.agents, window)
     file_lines = {f.path: f.lines for f in snapshot.files}
     sizes = {f.path: (file_tokens or {}).get(f.path, len(f.text) // 4) for f in snapshot.files}
-    sem = asyncio.Semaphore(max(1, concurrency))
+    stats = stats if stats is not None else SchedulerStats()
+    pool = ModulePool(pool_tokens, concurrency // max(1, len(specs)), stats)
+    gate = RequestGate(concurrency, stats)
+    answer = budget.map_answer_tokens(specs, run.thinking_of)
     done_count = 0
     total = len(plan.modules)  # grows by one each time a module is split in two
 
@@ -135,9 +144,25 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
             total += 1
             run.events(ModuleSplit(id=module.id, name=module.name, counted=used, planned=module.tokens, window=window))
             return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
-        async with sem:  # the module's requests: its lead alone until its first token, then at most one per map agent in flight
-            answers = await run.wave(jobs, max_tokens=budget.room(window, used) if used is not None else need,
-                                     subjects=subjects, limit=len(specs))
+        timing = None
+        if cached:
+            answers = await run.wave(jobs, max_tokens=need, subjects=subjects)
+        else:
+            # admitted by the pool (schedule.py); its lead alone until its first token, then its slices together
+            reserve = module_reservation(used, len(jobs), gate.limit, answer)
+            asked = time.perf_counter()
+            async with pool.admit(reserve) as adm:
+                first: list[float] = []
+
+                def prefilled() -> None:
+                    first.append(time.perf_counter())
+                    adm.prefilled()
+                answers = await run.wave(jobs, max_tokens=budget.room(window, used), subjects=subjects, gate=gate,
+                                         prefilled=prefilled)
+            since = lambda t: round(t - run.started, 3)  # noqa: E731
+            timing = ModuleTiming(queued_s=round(adm.admitted_at - asked, 3), admitted_s=since(adm.admitted_at),
+                                  first_token_s=since(first[0]) if first else None, finished_s=since(time.perf_counter()),
+                                  requests=sum(a.requests for a in answers), reserved_tokens=reserve)
         if any(r.error_kind == "overflow" for r in answers) and halves:
             total += 1
             run.events(ModuleSplit(id=module.id, name=module.name, planned=module.tokens, window=window, rejected=True))
@@ -149,7 +174,7 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         run.events(ModuleFinished(done=done_count, total=total, id=module.id, name=module.name,
                                   agents=[finished_event(r) for r in runs]))
         return [ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, parts=module.parts,
-                             split_from=parent, prompt_tokens=used, runs=runs)]
+                             split_from=parent, prompt_tokens=used, runs=runs, timing=timing)]
 
     return [r for rs in await asyncio.gather(*(one(m) for m in plan.modules)) for r in rs]
 
@@ -192,10 +217,13 @@ def compact_outputs(run: Run, spec: AgentSpec, done: dict[str, AgentRun], merged
 
 
 async def run_chunked(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePlan, *, window: int,
-                      concurrency: int = 4, file_tokens: dict[str, int] | None = None) -> PipelineResult:
-    """``file_tokens``: tokens per file (the token plan's), to size the sweep's slices in a module."""
+                      concurrency: int = 4, file_tokens: dict[str, int] | None = None, pool_tokens: int | None = None,
+                      stats: SchedulerStats | None = None) -> PipelineResult:
+    """``file_tokens``: tokens per file (the token plan's), to size the sweep's slices in a module;
+    ``pool_tokens``: the server's KV pool (modules are admitted by it); ``stats``: filled with the
+    scheduler's peaks."""
     async def body() -> PipelineResult:
-        results = await map_modules(run, snapshot, facts, plan, window, concurrency, file_tokens)
+        results = await map_modules(run, snapshot, facts, plan, window, concurrency, file_tokens, pool_tokens, stats)
         map_specs = budget.map_agents(run.agents)
         merged = merge_findings(results, map_specs)
         done: dict[str, AgentRun] = {s.name: combined_run(s, results) for s in map_specs}

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from modernizer.modules import FilePart
-from modernizer.records import Attempt, PrefixCacheCounters
+from modernizer.records import Attempt, ModuleTiming, PrefixCacheCounters
 from modernizer.schemas import OUTPUT_MODELS, Component, Finding, PlanDetail, PlanItem, PlanRisk, Verdict
 
 
@@ -63,6 +63,7 @@ class ModuleResult(BaseModel):
     prompt_tokens: int | None = Field(default=None, description="its first request, counted by the server (None: answered from the cache)")
     runs: list[AgentRun] = Field(default_factory=list)
     superseded: list[AgentRun] = Field(default_factory=list, description="requests the server rejected as too long before the split (counted, not used)")
+    timing: ModuleTiming | None = Field(default=None, description="None: every answer came from the result cache")
 
 
 class PipelineResult(BaseModel):

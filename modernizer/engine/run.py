@@ -42,9 +42,7 @@ class Run:
                          cache=self.cache, max_tokens=max_tokens, schema=schema, thinking=self.thinking_of(spec))
 
     def thinking_of(self, spec: AgentSpec) -> tuple[bool, int]:
-        """(think?, budget) for an agent under the run's policy (``--thinking``)."""
-        on = spec.thinking if self.thinking == "agents" else self.thinking == "on"
-        return on, spec.thinking_budget
+        return thinking_of(self.thinking, spec)
 
     def cached(self, spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None = None) -> bool:
         """Whether this request's answer is in the result cache already (no request needed)."""
@@ -54,28 +52,38 @@ class Run:
     async def wave(self, jobs: list[tuple[AgentSpec, list[dict[str, str]]]], max_tokens: int | None = None,
                    subjects: list[str | None] | None = None, limit: int | None = None,
                    more: Callable[[], Awaitable[list[tuple[AgentSpec, list[dict[str, str]], str | None]]]] | None = None,
-                   ) -> list[AgentRun]:
+                   gate: Any = None, prefilled: Callable[[], None] | None = None) -> list[AgentRun]:
         """Requests sharing one prefix: the first goes alone until its first token (the prefix is then
         prefilled and cached by vLLM), the others start then and read the prefix from cache, at most
         ``limit`` in flight at once (the lead included; None: all). ``more``: requests that can only be
         built later (they list the static pass's candidates, computed while the lead prefills),
-        awaited once the lead has its first token and sent with the others; their answers come last."""
+        awaited once the lead has its first token and sent with the others; their answers come last.
+        ``gate``: a ``schedule.RequestGate`` every request passes (the run's requests in flight over
+        all modules); ``prefilled``: called once the lead has its first token (or has ended)."""
         subjects = subjects or [None] * len(jobs)
         (lead_spec, lead_msgs), rest = jobs[0], jobs[1:]
         warmed = asyncio.Event()
         sem = asyncio.Semaphore(max(1, limit - 1) if limit else 1 << 20)
 
+        async def gated(spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None,
+                        on_first_token: Callable[[], None] | None = None) -> AgentRun:
+            if gate is None:
+                return await self.ask(spec, msgs, max_tokens=max_tokens, subject=subject, on_first_token=on_first_token)
+            async with gate.slot(lead=on_first_token is not None):
+                return await self.ask(spec, msgs, max_tokens=max_tokens, subject=subject, on_first_token=on_first_token)
+
         async def one(spec: AgentSpec, msgs: list[dict[str, str]], subject: str | None) -> AgentRun:
             async with sem:
-                return await self.ask(spec, msgs, max_tokens=max_tokens, subject=subject)
+                return await gated(spec, msgs, subject)
 
-        lead = asyncio.create_task(self.ask(lead_spec, lead_msgs, max_tokens=max_tokens, subject=subjects[0],
-                                            on_first_token=warmed.set))
+        lead = asyncio.create_task(gated(lead_spec, lead_msgs, subjects[0], warmed.set))
         try:
             # the lead's first token, or its end: a lead that fails before answering must not leave the others waiting
             waiter = asyncio.create_task(warmed.wait())
             await asyncio.wait({lead, waiter}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
+            if prefilled is not None:
+                prefilled()
             started = [asyncio.ensure_future(one(sp, m, s)) for (sp, m), s in zip(rest, subjects[1:])]
             try:
                 late = await more() if more is not None else []
@@ -105,6 +113,12 @@ class Run:
         if before is not None and after is not None:
             result.prefix_cache = after.minus(before)
         return result
+
+
+def thinking_of(policy: str, spec: AgentSpec) -> tuple[bool, int]:
+    """(think?, budget) for an agent under the run's policy (``--thinking``: agents, on, off)."""
+    on = spec.thinking if policy == "agents" else policy == "on"
+    return on, spec.thinking_budget
 
 
 def finished_event(run: AgentRun) -> AgentFinished:

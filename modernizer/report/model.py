@@ -18,7 +18,7 @@ from modernizer.candidates.model import Candidate
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import Grounding
-from modernizer.records import Attempt, CacheStats, PrefixCacheCounters
+from modernizer.records import Attempt, CacheStats, ModuleTiming, PrefixCacheCounters
 from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanItem, PlanRisk
 from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 
@@ -30,7 +30,9 @@ from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 # entry in agents is their aggregate). 1.2 and earlier reports still load.
 # 1.4: candidates (the static pass's candidate sites, facts from code, each with the findings that confirm it);
 # agents and sweep entries carry token_id_requests. 1.3 and earlier reports still load.
-SCHEMA_VERSION = "1.4"
+# 1.5: chunked mode's scheduling: each module's timing, the KV pool that admitted modules, the peaks in flight,
+#      the module size planned and why.
+SCHEMA_VERSION = "1.5"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
 
@@ -166,6 +168,7 @@ class ModuleSummary(BaseModel):
     prompt_tokens: int | None = Field(default=None, description="its first request as the server counted it (None: from the cache)")
     split_from: str | None = Field(default=None, description="the planned module it is half of, when the server counted that one too large")
     findings: int = 0
+    timing: ModuleTiming | None = Field(default=None, description="when its work ran (seconds since the agents started); None: from the result cache")
 
 
 class RoleStat(BaseModel):
@@ -185,6 +188,11 @@ class Modules(BaseModel):
     uncovered: list[str] = Field(default_factory=list)
     cross_edges: int = 0
     cross_module_cycles: list[list[str]] = Field(default_factory=list, description="file cycles whose files lie in several modules")
+    target_tokens: int | None = Field(default=None, description="the module size planned (the budget before the 90% fill)")
+    target_reason: str = Field(default="", description="why modules are this size")
+    pool_tokens: int | None = Field(default=None, description="the server's KV-cache pool in tokens, which admitted modules (None: unknown)")
+    peak_modules_in_flight: int = 0
+    peak_requests_in_flight: int = 0
 
 
 class Report(BaseModel):
