@@ -66,12 +66,13 @@ class Pulse:
         self._sig: tuple[float, ...] | None = None
         self._watchers = 0
         self._task: asyncio.Task | None = None
+        self._closed = False  # the client is closed: no poller starts again (a request still unwinding may ask)
 
     @contextmanager
     def watching(self) -> Iterator["Pulse"]:
         """Keep the poller running for the duration of the block (a request waiting for its first token)."""
         self._watchers += 1
-        if self.ok is not False and (self._task is None or self._task.done()):
+        if self.ok is not False and not self._closed and (self._task is None or self._task.done()):
             self._task = asyncio.ensure_future(self._poll())
         try:
             yield self
@@ -84,7 +85,7 @@ class Pulse:
         return max(since, self.last_motion) if self.ok else since
 
     async def _poll(self) -> None:
-        while self._watchers > 0:
+        while self._watchers > 0 and not self._closed:
             try:
                 text = await self._read()
             except Exception:  # noqa: BLE001 - a failed reading is no sign of work; the request's own clock decides
@@ -104,6 +105,7 @@ class Pulse:
             await asyncio.sleep(self.every)
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._task is not None and not self._task.done():
             self._task.cancel()
             try:
