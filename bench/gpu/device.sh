@@ -94,6 +94,12 @@ c2t)
   echo "unpacked at +$(( $(date +%s) - T0 )) s"
   bash $S/twogpu.sh "${TWOGPU_PHASE:-one}" ;;
 one|tp2|dp2|tp2single) bash $S/twogpu.sh $1 ;;
+c2x)
+  # as c2 (unpack), then issue 18's scale bench (scale.sh: modernize serve, prefill vs length, the 4M and 1M runs)
+  unpack || exit 1
+  echo "unpacked at +$(( $(date +%s) - T0 )) s"
+  bash $S/scale.sh ;;
+scale) bash $S/scale.sh ;;
 layout) bash $S/layout.sh ;;
 *) echo "unknown call $1"; exit 2 ;;
 esac
