@@ -68,7 +68,7 @@ async def main() -> None:
         prep = prepare(a.repo, AnalyzeOptions(no_llm=True, ingest=IngestOptions(use_git=False)))
         t = time.perf_counter()
         ids = await code_ids(c, url, model, prep.shared_head, (window or 1_048_576) + 1024)
-        res.update(model=model, window=window, codebase_tokens=len(ids), tokenize_s=round(time.perf_counter() - t, 2))
+        res.update(model=model, window=window, code_tokens=len(ids), tokenize_s=round(time.perf_counter() - t, 2))
         print(f"code: {len(ids):,} tokens (tokenized in {res['tokenize_s']} s); window {window}", flush=True)
         save()
         lengths = []

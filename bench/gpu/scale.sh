@@ -15,12 +15,16 @@
 # --no-candidates, as Semgrep is not carried). Table: python3 bench/gpu/scale_summary.py [/tmp/results].
 set -u
 source "$(dirname "$0")/common.sh"
-R=/tmp/results L=/tmp/logs
-STATE=/tmp/mserve
+R=${SCALE_RESULTS:-/tmp/results} L=${SCALE_LOGS:-/tmp/logs}  # other folders and the knobs below: to try it off the device
+URL=${SCALE_URL:-http://127.0.0.1:8000}
+CHUNKED_DIR=${SCALE_CHUNKED_DIR:-/tmp/tomcat7-4m} SINGLE_DIR=${SCALE_SINGLE_DIR:-/tmp/ant-core-1m}
+STATE=${SCALE_STATE:-/tmp/mserve}
+mkdir -p $R $L
 export MODERNIZE_STATE_DIR=$STATE
 cli() { python3 -c "from modernizer.cli import app; app()" "$@"; }
-metrics() { python3 -c "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8000/metrics', timeout=10).read().decode())" > "$1" 2>/dev/null; }
-healthy() { python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health', timeout=3)" 2>/dev/null; }
+metrics() { python3 -c "import urllib.request as u; print(u.urlopen('$URL/metrics', timeout=10).read().decode())" > "$1" 2>/dev/null; }
+reset() { python3 -c "import urllib.request as u; print('reset_prefix_cache', u.urlopen(u.Request('$URL/reset_prefix_cache', method='POST')).status)" 2>&1 | tail -1; }
+healthy() { python3 -c "import urllib.request as u; u.urlopen('$URL/health', timeout=3)" 2>/dev/null; }
 keep_server_log() { [ -f $STATE/server.log ] && tail -c 4000000 $STATE/server.log > $L/scale_server.log; }
 
 serve() {  # the managed server, once per machine; restarted once at vLLM's own estimate if it refuses the window
@@ -60,7 +64,7 @@ run_one() {  # detached: one analyze attempt of $2 as tag $1, timed; analyze_TAG
   local t0=$(date +%s.%N)
   echo "$(date +%s) start" >> $R/analyze_$tag.attempts
   (cd "$REPO" && MODERNIZE_CACHE_HOME=/tmp/mcache_$tag MODERNIZE_DATA_HOME=/tmp/mcache_$tag \
-     python3 -c "from modernizer.cli import app; app()" analyze "$dir" --endpoint http://127.0.0.1:8000/v1 \
+     python3 -c "from modernizer.cli import app; app()" analyze "$dir" --endpoint $URL/v1 \
      -o $R/analyze_$tag -f json --cache-dir /tmp/mcache_$tag/results ${SCALE_ANALYZE_ARGS:---no-candidates}) >> $L/analyze_$tag.log 2>&1
   local rc=$?
   local t1=$(date +%s.%N)
@@ -77,7 +81,7 @@ analyze_bg() {  # start (or resume) the detached run unless one runs; wait for i
   if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
     if [ ! -f $R/analyze_$tag.attempts ]; then  # the first attempt: an empty prefix cache and no checkpoint
       rm -rf /tmp/mcache_$tag $R/analyze_$tag; mkdir -p $R/analyze_$tag
-      reset_cache; metrics $R/analyze_$tag.metrics_start.txt
+      reset; metrics $R/analyze_$tag.metrics_start.txt
     else
       echo "analyze $tag: the last attempt ended without a report; resuming from its checkpoint"
     fi
@@ -93,28 +97,34 @@ analyze_bg() {  # start (or resume) the detached run unless one runs; wait for i
   done
   keep_server_log
   if [ -f $R/analyze_$tag.wall ]; then cat $R/analyze_$tag.wall; tail -5 $L/analyze_$tag.log | cut -c1-300; return 0; fi
-  echo "analyze $tag not finished at the call's limit: it goes on; call device.sh scale again"; return 1
+  if kill -0 "$(cat $L/analyze_$tag.pid 2>/dev/null)" 2>/dev/null; then
+    echo "analyze $tag not finished at the call's limit: it goes on; call device.sh scale again"
+  else
+    echo "analyze $tag ended without a report: $(tail -1 $R/analyze_$tag.attempts); the log's end:"; tail -8 $L/analyze_$tag.log | cut -c1-300
+    echo "the next call resumes it from its checkpoint"
+  fi
+  return 1
 }
 
 untar() { [ -d /tmp/$1 ] || tar -xJf "$REPO/.gpu-carry/c2/$1.tar.xz" -C /tmp 2>/dev/null || tar -xJf /tmp/vp/$1.tar.xz -C /tmp; }
 
 if [ "${1:-}" = run_one ]; then run_one "$2" "$3"; exit 0; fi
-untar tomcat7-4m; untar ant-core-1m
-[ -d /tmp/tomcat7-4m ] && [ -d /tmp/ant-core-1m ] || { echo "the codebases are not here: carry .gpu-carry/c2 (bash bench/gpu/pack.sh)"; exit 1; }
-serve
+[ -d "$CHUNKED_DIR" ] || untar tomcat7-4m; [ -d "$SINGLE_DIR" ] || untar ant-core-1m
+[ -d "$CHUNKED_DIR" ] && [ -d "$SINGLE_DIR" ] || { echo "the codebases are not here: carry .gpu-carry/c2 (bash bench/gpu/pack.sh)"; exit 1; }
+[ "${SCALE_SERVE:-1}" = 1 ] && serve  # 0: use the server already at $URL
 for phase in ${SCALE_PHASES:-prefill chunked single}; do
   case $phase in
   prefill)
     if [ ! -f $R/prefill_bench.done ] && [ "$(left)" -gt 60 ]; then
-      timeout $(left) python3 "$HERE/prefill_bench.py" --repo /tmp/tomcat7-4m --out $R/prefill_bench.json 2>&1 \
+      timeout $(left) python3 "$HERE/prefill_bench.py" --repo "$CHUNKED_DIR" --url $URL --out $R/prefill_bench.json ${SCALE_LENGTHS:+--lengths $SCALE_LENGTHS} 2>&1 \
         | grep -v Warning | tee $L/prefill_bench.log | cut -c1-200
       [ "${PIPESTATUS[0]}" = 0 ] && touch $R/prefill_bench.done
     fi ;;
-  chunked) analyze_bg chunked /tmp/tomcat7-4m || break ;;
-  single) analyze_bg single /tmp/ant-core-1m || break ;;
+  chunked) analyze_bg chunked "$CHUNKED_DIR" || break ;;
+  single) analyze_bg single "$SINGLE_DIR" || break ;;
   *) echo "unknown phase $phase (prefill, chunked, single)"; exit 2 ;;
   esac
 done
 keep_server_log
-python3 "$HERE/scale_summary.py" 2>&1
+python3 "$HERE/scale_summary.py" $R 2>&1
 true
