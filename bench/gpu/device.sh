@@ -100,6 +100,7 @@ c2x)
   echo "unpacked at +$(( $(date +%s) - T0 )) s"
   bash $S/scale.sh ;;
 scale) bash $S/scale.sh ;;
+c3s) cp .gpu-carry/c3/*.tar.xz /tmp/vp/ && ls -l /tmp/vp ;;  # the scale codebases, when pack.sh found c2 too full for them
 layout) bash $S/layout.sh ;;
 *) echo "unknown call $1"; exit 2 ;;
 esac

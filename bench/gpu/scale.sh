@@ -29,9 +29,11 @@ keep_server_log() { [ -f $STATE/server.log ] && tail -c 4000000 $STATE/server.lo
 
 serve() {  # the managed server, once per machine; restarted once at vLLM's own estimate if it refuses the window
   if [ -f $STATE/server.json ]; then  # started by an earlier call (maybe still starting when that call ended)
-    while ! healthy && [ "$(left)" -gt 30 ]; do sleep 5; done
+    while [ -f $STATE/server.json ] && ! healthy && [ "$(left)" -gt 30 ]; do sleep 5; done
     healthy && { echo scale > $L/current; return 0; }
-    echo "the managed server from an earlier call is not healthy: its log's end"; keep_server_log; tail -20 $L/scale_server.log; exit 1
+    keep_server_log
+    [ -f $STATE/server.json ] && { echo "the managed server is still not healthy; its log's end:"; tail -20 $L/scale_server.log | cut -c1-300; exit 1; }
+    echo "the managed server an earlier call started has exited: starting it again"
   fi
   [ -f /tmp/server.pid ] && { kill -TERM -- -"$(cat /tmp/server.pid)" 2>/dev/null; sleep 10; rm -f /tmp/server.pid; }  # serve.sh's
   local args=(serve --model /tmp/model --detach --state-dir $STATE --startup-timeout 480
