@@ -31,6 +31,8 @@ def text(name: str) -> str:
 def num(x) -> str:
     if x is None:
         return "-"
+    if isinstance(x, dict):  # e.g. a planned size with its reason
+        return ", ".join(f"{k} {num(v)}" for k, v in x.items())
     if isinstance(x, float):
         return f"{x:,.1f}" if abs(x) >= 10 else f"{x:.2f}"
     return f"{x:,}" if isinstance(x, int) else str(x)
@@ -75,6 +77,20 @@ def attempts(tag: str) -> tuple[float | None, int, str]:
             walls.append(float(m.group(2)))
             rc, started = m.group(1), None
     return (round(sum(walls), 1) if walls else None), len(walls), rc
+
+
+def overlap(ms: list[dict]) -> int | None:
+    """Most modules between admitted and finished at one time, from their timings (None without them)."""
+    spans = [((m.get("timing") or {}).get("admitted_s"), (m.get("timing") or {}).get("finished_s")) for m in ms]
+    spans = [(a, e) for a, e in spans if a is not None and e is not None]
+    if not spans:
+        return None
+    edges = sorted([(a, 1) for a, _ in spans] + [(e, -1) for _, e in spans], key=lambda t: (t[0], t[1]))
+    peak = cur = 0
+    for _, d in edges:
+        cur += d
+        peak = max(peak, cur)
+    return peak
 
 
 def report(tag: str) -> dict | None:
@@ -125,7 +141,7 @@ def run(tag: str, what: str, pts: list[tuple[int, float]]) -> None:
     print(f"mode {rep.get('mode')}, code {num(total)} tokens, window {num((rep.get('llm') or {}).get('max_model_len'))}; "
           f"wall {num(wall)} s over {n} attempt(s) (last rc {rc}), agents {num(agents_s)} s")
     print(f"requests {num((rep.get('summary') or {}).get('model_requests'))}, prefix-cache hit rate {num(hit)}, "
-          f"peak in flight: {num(mods.get('peak_modules_in_flight'))} modules, {num(mods.get('peak_requests_in_flight'))} requests; "
+          f"peak in flight: {num(mods.get('peak_modules_in_flight'))} modules (from the timings: {num(overlap(ms))}), {num(mods.get('peak_requests_in_flight'))} requests; "
           f"pool {num(mods.get('pool_tokens'))} tokens; module size {num(mods.get('target_tokens'))}")
     if rep.get("mode") != "modules":
         floor = cold_prefill(total, pts)
