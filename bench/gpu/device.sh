@@ -94,6 +94,13 @@ c2t)
   echo "unpacked at +$(( $(date +%s) - T0 )) s"
   bash $S/twogpu.sh "${TWOGPU_PHASE:-one}" ;;
 one|tp2|dp2|tp2single) bash $S/twogpu.sh $1 ;;
+c2x)
+  # as c2 (unpack), then issue 18's scale bench (scale.sh: modernize serve, prefill vs length, the 4M and 1M runs)
+  unpack || exit 1
+  echo "unpacked at +$(( $(date +%s) - T0 )) s"
+  bash $S/scale.sh ;;
+scale) bash $S/scale.sh ;;
+c3s) cp .gpu-carry/c3/*.tar.xz /tmp/vp/ && ls -l /tmp/vp ;;  # the scale codebases, when pack.sh found c2 too full for them
 layout) bash $S/layout.sh ;;
 *) echo "unknown call $1"; exit 2 ;;
 esac

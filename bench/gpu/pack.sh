@@ -2,7 +2,8 @@
 # Builds what the GPU benchmark carries to the device, under .gpu-carry/ (git-ignored):
 #   c0/part00, c1/part01   the vLLM 0.26.0 wheel set (../shared/tools/vllm-for-device.sh .vllm-device), one part per call
 #   c2/part02 + c2/assets.tar.xz: the last part, plus model/ (config + stand-in tokenizer), django-db/ (the codebase),
-#   codebase.txt (modernizer's rendered shared head of it, for the baseline script) and baseline_layout_bench.py
+#   codebase.txt (modernizer's rendered shared head of it, for the baseline script) and baseline_layout_bench.py;
+#   c2/tomcat7-4m.tar.xz, c2/ant-core-1m.tar.xz: the scale bench's codebases (scale_trees.sh; SCALE=0 leaves them out)
 # Each call carries one cN folder (<= 64 MiB with the working tree).
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
@@ -35,6 +36,15 @@ print('codebase.txt', len(p.shared_head), 'chars;', len(p.snapshot.files), 'file
 cp ../shared/tools/baseline_layout_bench.py .gpu-carry/stage/
 tar -C .gpu-carry/stage -cf - model django-db codebase.txt baseline_layout_bench.py | xz -T0 -9 > .gpu-carry/c2/assets.tar.xz
 rm -rf .gpu-carry/stage
+# issue 18's scale bench (scale.sh): Tomcat 7.0.109 (~4.7M tokens) and Ant 1.9.16's core (~0.97M), ~3 MB together
+if [ "${SCALE:-1}" = 1 ]; then bash bench/gpu/scale_trees.sh .gpu-carry/c2; fi
 du -b .gpu-carry/c*/* | sort -k2
 tree_bytes=$(git ls-files -co --exclude-standard -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+whl_bytes=$(du -cb .whl 2>/dev/null | tail -1 | cut -f1)  # carried beside c2 in the calls that run modernize
 for c in c0 c1 c2; do echo "$c: $(( $(du -cb .gpu-carry/$c/* | tail -1 | cut -f1) + tree_bytes )) bytes with the working tree (limit 67108864)"; done
+c2_bytes=$(( $(du -cb .gpu-carry/c2/* | tail -1 | cut -f1) + tree_bytes + ${whl_bytes:-0} ))
+echo "c2 + .whl: $c2_bytes bytes (limit 67108864)"
+if [ "${SCALE:-1}" = 1 ] && [ "$c2_bytes" -gt 66060288 ]; then  # under 63 MiB, or the codebases get a call of their own
+  mkdir -p .gpu-carry/c3 && mv .gpu-carry/c2/tomcat7-4m.tar.xz .gpu-carry/c2/ant-core-1m.tar.xz .gpu-carry/c3/
+  echo "c2 is too full for the scale codebases: they are in .gpu-carry/c3; carry it in one more call (device.sh c3s) before c2x"
+fi
