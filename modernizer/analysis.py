@@ -204,12 +204,24 @@ def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents, options: "Anal
     return plan, size
 
 
-async def server_pool(client: LLM) -> int | None:
-    """The server's KV-cache pool in tokens (its /metrics), None when it does not say."""
-    from modernizer.metrics import kv_pool_tokens
+async def server_pool(client: LLM, base_url: str | None = None) -> int | None:
+    """The server's KV-cache pool in tokens: its /metrics where it says (vLLM 0.32), else what the
+    managed server answering at ``base_url`` logged at start (vLLM 0.26 on a GPU); None when unknown."""
+    from modernizer.metrics import kv_pool_from_log, kv_pool_tokens
 
     text = await client.metrics_text()
-    return kv_pool_tokens(text) if text else None
+    pool = kv_pool_tokens(text) if text else None
+    if pool is None and base_url:
+        from modernizer.serve import gateway, manager
+
+        state = gateway.managed_at(base_url, manager.state_dir())
+        if state is not None:
+            try:
+                with open(state.log, "rb") as f:  # the line comes at start; a restart begins a new log
+                    pool = kv_pool_from_log(f.read(4_000_000).decode("utf-8", "replace"))
+            except OSError:
+                pool = None
+    return pool
 
 
 def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
@@ -392,7 +404,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
             events(Planned(tokens=tokens.total_tokens, window=tokens.budget.window if tokens.budget else info.max_model_len))
             result = await run_single(run, prep.shared_head, prep.snapshot, tokens.by_file, candidates=asyncio.ensure_future(candidate_list()))
         else:
-            pool = await server_pool(client)
+            pool = await server_pool(client, options.endpoint.base_url)
             plan, size = chunk_plan(prep, tokens, agents, options, pool)
             window = tokens.budget.window
             events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,

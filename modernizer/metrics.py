@@ -91,16 +91,20 @@ def load(text: str, at: float) -> "ServerLoad":
 
 
 def kv_pool_tokens(text: str) -> int | None:
-    """The server's KV-cache pool in tokens, from ``vllm:cache_config_info``: its
-    ``kv_cache_size_tokens`` label where vLLM gives one (0.32), else ``num_gpu_blocks`` x
-    ``block_size`` (0.26 on a GPU; a hybrid Mamba model's attention block is ~2,176 tokens). None
-    when the server does not say (or says "None": it has not sized its cache yet)."""
-    labels = cache_config(text) or {}
+    """The server's KV-cache pool in tokens, from the ``kv_cache_size_tokens`` label of
+    ``vllm:cache_config_info`` (vLLM 0.32 gives it). Not ``num_gpu_blocks`` x ``block_size``: for a
+    hybrid model (Nemotron-H's Mamba layers) that product is not the token capacity (one published
+    reading: 320 blocks of 8, 463,459 tokens). None when the server does not say."""
     try:
-        return int(float(labels["kv_cache_size_tokens"])) or None
-    except (KeyError, ValueError):
-        pass
-    try:
-        return int(float(labels["num_gpu_blocks"])) * int(float(labels["block_size"])) or None
+        return int(float((cache_config(text) or {})["kv_cache_size_tokens"])) or None
     except (KeyError, ValueError):
         return None
+
+
+_LOGGED_POOL = re.compile(r"(?:GPU|CPU) KV cache size: ([\d,]+) tokens")
+
+
+def kv_pool_from_log(text: str) -> int | None:
+    """The pool vLLM logged at start ("GPU KV cache size: 896,948 tokens"), the last one in the log."""
+    found = _LOGGED_POOL.findall(text)
+    return int(found[-1].replace(",", "")) if found else None

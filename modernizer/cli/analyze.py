@@ -199,7 +199,7 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
             async with LLMClient(opts.endpoint) as client:
                 info = await client.probe()
                 tokens = await plan_tokens(prep, client, info, agents, opts.window)
-                pool = await server_pool(client)
+                pool = await server_pool(client, opts.endpoint.base_url)
         except ServerUnavailable:
             said = (f"planned for {where} ({window:,} tokens)" if window else "no window known: pass --window N or --serve-profile NAME")
             say(f"no model server answers at {opts.endpoint.base_url}: the counts below are tiktoken estimates (≈), {said}")
