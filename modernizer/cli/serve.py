@@ -99,8 +99,12 @@ def serve(
             out.print(cmd.shell(), markup=False, highlight=False, soft_wrap=True)
             m = cmd.memory
             err.print(f"profile {cmd.profile}: window {cmd.window:,} tokens, up to {cmd.concurrency} requests at once"
-                      + (f"; per GPU: {m.budget_gib:g} GiB usable, weights {m.weights_gib:g} GiB, cache pool {m.kv_pool_gib:g} GiB "
-                         f"(~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, block {m.block_size})" if m else ""),
+                      + (f"; per GPU: {m.budget_gib:g} GiB usable ({m.gpu_memory_utilization:.2f} of {m.total_gib:g}) "
+                         f"- weights {m.weights_gib:g} GiB ({m.weights_basis}) - reserve {m.overhead_gib:g} GiB (activations, "
+                         f"CUDA graphs; the {m.api_servers} API server{'s' if m.api_servers != 1 else ''} hold no GPU memory) "
+                         f"= cache pool {m.kv_pool_gib:g} GiB (~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, "
+                         f"block {m.block_size}); vLLM measures its own while starting and, if it refuses the window, "
+                         "serve restarts once at the length it says fits" if m else ""),
                       soft_wrap=True, markup=False)
             print_interpreter(vllmcheck.check(cmd.argv[0], cmd.env), cmd.device)
             return

@@ -7,7 +7,8 @@ The window (``--max-model-len``) comes from the memory the GPUs have free. Per G
 
     budget   = total VRAM x gpu_memory_utilization     (lowered to what is free, so vLLM starts)
     weights  = parameters x bytes/parameter for the checkpoint, / tensor-parallel size
-    kv pool  = budget - weights - overhead (activations, CUDA graphs) - live Mamba states
+               (x ONLINE_FP8_FACTOR when vLLM quantises a BF16 checkpoint to FP8 while loading)
+    kv pool  = budget - weights - reserve (activations, CUDA graphs, memory outside torch)
     window   = kv pool / bytes per token, rounded down to the attention block size,
                up to 1,048,576 (MAX_WINDOW: Nemotron-3-Nano is documented to 1M tokens; its config says
                262,144, so a larger window sets VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 and --hf-overrides)
@@ -15,10 +16,24 @@ The window (``--max-model-len``) comes from the memory the GPUs have free. Per G
 Bytes per token: 6 attention layers x 2 (K, V) x 2 KV heads x 128 x dtype bytes = 6 KiB (BF16).
 Nemotron-3-Nano is a hybrid: with prefix caching vLLM pads every layer's cache page to the size of
 one Mamba state (~2 MiB, float32 SSM) and keeps a Mamba checkpoint per block, so each cached token
-costs the attention bytes times *all* 29 cache layers (6 attention + 23 Mamba), and the attention
-block grows to ~2,176 tokens (measured 2,176 on an H200 with vLLM 0.26, BF16). The estimate is
-deliberately conservative; vLLM sizes the real pool at start-up and refuses a window that does
-not fit, so a wrong guess fails loudly rather than silently.
+costs the attention bytes times every cache layer *slot*, and the attention block grows to ~2,176
+tokens (measured 2,176 on an H200 with vLLM 0.26, BF16). vLLM groups the layers by kind into groups
+of the smaller kind's size (6) and pads the last group, so the 23 Mamba layers take 24 slots: 30 in
+all, not 29 (``ModelSpec.cache_slots``). That is what vLLM 0.26 measured on one H100: 482 blocks of
+2,176 tokens for a 1,048,576 window "need 30.01 GiB" = 30 x 1 KiB a token; 25.71 GiB available gave
+"estimated maximum model length 896512" = 412 blocks.
+
+The weights and the reserve are calibrated against vLLM's own start-up figures (VLLM-NOTES, "One
+H100, vLLM 0.26.0"): a BF16 checkpoint quantised online to FP8 ("--quantization fp8") kept 43.86 GiB
+("Model loading took"), 1.41x the 31.03 GiB of a pre-quantised FP8 checkpoint's weights (online
+quantisation keeps what the FP8 files do not: derived from that one measurement, hence
+ONLINE_FP8_FACTOR); 0.90 of 79.6 GiB, less 43.86 GiB of weights, less 25.71 GiB available for the
+cache leaves 2.07 GiB that vLLM kept for activations, CUDA graphs and memory outside torch at
+--max-num-seqs 16 with 4 API servers (the API servers are CPU processes: tokenizing, no GPU memory).
+The H200 bench (BF16 as BF16, 0.92, 32 sequences) leaves ~2.3 GiB. Profiles reserve 2.5 GiB on
+80 GB-class GPUs. vLLM keeps the live Mamba states in blocks of the same pool, so they are not
+counted beside it. When vLLM still refuses the window, ``serve`` restarts once at the length vLLM
+says fits (``manager.start``, ``vllmlog.refused_window``).
 
 Decode flags: none beyond vLLM's hybrid defaults. Measured on an H200 (bench/results/gpu.md), decode
 after 538K tokens of cached context runs at 239-270 tok/s with prefix caching on; the 6 tok/s once
@@ -72,6 +87,9 @@ NEMOTRON_3_NANO_CONFIG: dict = {
     "n_routed_experts": 128, "n_shared_experts": 1, "moe_intermediate_size": 1856,
     "moe_shared_expert_intermediate_size": 3712, "max_position_embeddings": 262144,
 }
+# "Model loading took 43.86 GiB" for Nemotron-3-Nano BF16 with --quantization fp8 (vLLM 0.26, one H100), against
+# 31.03 GiB for the FP8 checkpoint's weights (experts in FP8, the rest BF16): online quantisation keeps 1.41x.
+ONLINE_FP8_FACTOR = 43.86 / 31.03
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": 2, "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1}
 
 
@@ -116,9 +134,19 @@ class ModelSpec(BaseModel):
         raw = math.ceil(self.mamba_state_gpu_bytes(tp) / self.attention_token_bytes(kv_bytes, tp))
         return math.ceil(raw / BLOCK_ALIGN) * BLOCK_ALIGN
 
+    def cache_slots(self) -> int:
+        """Cache pages per block with prefix caching: vLLM (0.26) groups layers by kind into groups the
+        size of the smaller kind (or of the larger, when it is under 1.5x the smaller) and pads each
+        kind's last group, so 6 attention + 23 Mamba layers take 6 + 24 = 30 slots."""
+        kinds = [n for n in (self.attention_layers, self.mamba_layers) if n > 0]
+        if not kinds:
+            return 0
+        group = max(kinds) if max(kinds) < 1.5 * min(kinds) else min(kinds)
+        return sum(math.ceil(n / group) * group for n in kinds)
+
     def token_bytes(self, kv_bytes: int, tp: int = 1, prefix_caching: bool = True) -> int:
-        """Cache bytes per token on one GPU; with prefix caching every cache layer pays the page."""
-        layers = self.attention_layers + (self.mamba_layers if prefix_caching else 0)
+        """Cache bytes per token on one GPU; with prefix caching every cache layer slot pays the page."""
+        layers = self.cache_slots() if prefix_caching else self.attention_layers
         return layers * self.attention_token_bytes(kv_bytes, tp)
 
 
@@ -174,7 +202,8 @@ class Profile(BaseModel):
     gpu_memory_utilization: float = 0.90
     fixed_memory_fraction: bool = Field(default=False, description="use gpu_memory_utilization as is (unified memory)")
     enforce_eager: bool = False
-    overhead_gib: float = Field(default=3.0, description="per GPU: activations, CUDA graphs, allocator slack")
+    overhead_gib: float = Field(default=2.5, description=(
+        "per GPU: activations, CUDA graphs, memory outside torch (vLLM 0.26 kept 2.07 GiB on an H100 at 16 sequences)"))
     max_num_seqs: int = 8
     api_server_count: int = Field(default=2, ge=1, description=(
         "API server processes: each request's prompt is tokenized and validated in one of them, so with one a burst "
@@ -264,9 +293,10 @@ class MemoryPlan(BaseModel):
     gpu_memory_utilization: float
     budget_gib: float
     weights_gib: float
+    weights_basis: str = Field(default="", description="how the weights were counted (checkpoint kind)")
     cpu_offload_gib: float = 0.0
-    overhead_gib: float
-    live_mamba_gib: float
+    overhead_gib: float = Field(description="the reserve: activations, CUDA graphs, memory outside torch")
+    api_servers: int = Field(default=1, description="vLLM API server processes: CPU only, no GPU memory")
     kv_pool_gib: float
     token_bytes: int
     block_size: int
@@ -293,6 +323,19 @@ class ServeCommand(BaseModel):
     memory: MemoryPlan | None = None
     notes: list[str] = Field(default_factory=list)
     device: Literal["cuda", "cpu"] = Field(default="cuda", description="the profile's: what a missing vLLM's hint leads with")
+    refused_window: int | None = Field(default=None, description="the window vLLM refused before this command (a retry)")
+
+    def with_window(self, window: int) -> "ServeCommand":
+        """The same command at another window (vLLM refused this one): only --max-model-len changes;
+        --hf-overrides may keep the larger position count, which a smaller window never reaches."""
+        argv = list(self.argv)
+        argv[argv.index("--max-model-len") + 1] = str(window)
+        return self.model_copy(update={"argv": argv, "window": window, "refused_window": self.window})
+
+    @property
+    def block(self) -> int:
+        """The attention block the window is a multiple of (1 where the profile computed none: the CPU model)."""
+        return self.memory.block_size if self.memory else 1
 
     @property
     def concurrency(self) -> int:
@@ -402,7 +445,8 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
             raise ProfileError(f"profile {profile.name} needs NVFP4 weights, and {model} is a BF16 checkpoint",
                                f"use {CHECKPOINTS['nvfp4']}, or pass --quantization fp8 (or bf16) if it fits")
         spec = model_spec(model_config) if model_config and model_config.get("model_type") == "nemotron_h" else NEMOTRON_3_NANO
-        memory, window = _plan_memory(profile, spec, gpus, tp, dp, seqs, quant, kv_dtype, o, notes)
+        memory, window = _plan_memory(profile, spec, gpus, tp, dp, seqs, quant, kv_dtype, o, notes,
+                                      online_fp8=quant_flag == "fp8")
         if window > spec.max_position_embeddings:
             env["VLLM_ALLOW_LONG_MAX_MODEL_LEN"] = "1"
             hf_overrides = {"max_position_embeddings": window}
@@ -450,7 +494,7 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
 
 
 def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp: int, seqs: int, quant: str,
-                 kv_dtype: str, o: Overrides, notes: list[str]) -> tuple[MemoryPlan, int]:
+                 kv_dtype: str, o: Overrides, notes: list[str], online_fp8: bool = False) -> tuple[MemoryPlan, int]:
     need = tp * dp
     if gpus:
         if len(gpus) < need:
@@ -477,9 +521,12 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
     kv_bytes = DTYPE_BYTES.get(kv_dtype, 2)
     budget = total * util
     weights = spec.gpu_weights_bytes(quant, tp, dp) / GiB
+    basis = f"{quant.upper()} checkpoint"
+    if online_fp8:
+        weights *= ONLINE_FP8_FACTOR
+        basis = f"BF16 checkpoint quantised to FP8 while loading: the FP8 size x {ONLINE_FP8_FACTOR:.2f}, as vLLM 0.26 measured"
     offload = o.cpu_offload_gib or 0.0
-    live = seqs * spec.mamba_layers * spec.mamba_state_gpu_bytes(tp) / GiB
-    pool = budget - (weights - offload) - profile.overhead_gib - live
+    pool = budget - (weights - offload) - profile.overhead_gib
     block = spec.block_size(kv_bytes, tp)
     cached = max(0, int(pool * GiB // spec.token_bytes(kv_bytes, tp, True)) // block * block)
     uncached = max(0, int(pool * GiB // spec.token_bytes(kv_bytes, tp, False)) // block * block)
@@ -487,8 +534,8 @@ def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp
     fits_tokens = cached if o.prefix_caching else uncached
     plan = MemoryPlan(gpu=name, gpus=need, source=source, total_gib=round(total, 2), free_gib=None if free is None else round(free, 2),
                       gpu_memory_utilization=util, budget_gib=round(budget, 2), weights_gib=round(weights - offload, 2),
-                      cpu_offload_gib=offload, overhead_gib=profile.overhead_gib, live_mamba_gib=round(live, 2),
-                      kv_pool_gib=round(pool, 2), token_bytes=token_bytes, block_size=block, fits_tokens=fits_tokens,
+                      weights_basis=basis, cpu_offload_gib=offload, overhead_gib=profile.overhead_gib,
+                      api_servers=o.api_server_count or profile.api_server_count, kv_pool_gib=round(pool, 2), token_bytes=token_bytes, block_size=block, fits_tokens=fits_tokens,
                       fits_tokens_cached=cached, fits_tokens_uncached=uncached, prefix_caching=o.prefix_caching,
                       model_max=spec.max_position_embeddings)
     if o.max_model_len:
