@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, no vLLM in the interpreter that would run it, "
                 "or a managed server already running (stop it with `modernize serve --stop`): all checked before starting; "
                 "3 the server could not start: its port is taken by another program, or it exited or did not become healthy "
-                "(the end of its log is printed).")
+                "(the end of its log is printed), or it refused the window twice (once is retried at vLLM's estimate).")
 
 PROFILE = "Profile and model"
 SERVER = "Server"
@@ -27,7 +27,7 @@ def serve(
     model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", rich_help_panel=PROFILE, help="Checkpoint directory or Hugging Face id (default: the profile's).")] = None,
     list_profiles: Annotated[bool, typer.Option("--list-profiles", rich_help_panel=PROFILE, help="List the profiles and exit.")] = False,
     quantization: Annotated[Optional[str], typer.Option("--quantization", rich_help_panel=PROFILE, help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
-    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", rich_help_panel=PROFILE, help="Window in tokens (default: the most free memory holds, up to 1M).")] = None,
+    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", rich_help_panel=PROFILE, help="Window in tokens (default: what free memory holds, up to 1M; a refused one is retried at vLLM's estimate).")] = None,
     no_prefix_cache: Annotated[bool, typer.Option("--no-prefix-cache", rich_help_panel=PROFILE, help="No prefix caching: a ~4.8x larger window, but each request re-reads the code.")] = False,
     kv_cache_dtype: Annotated[Optional[str], typer.Option("--kv-cache-dtype", rich_help_panel=PROFILE, help="auto or fp8.")] = None,
     reasoning_parser: Annotated[Optional[str], typer.Option("--reasoning-parser", rich_help_panel=PROFILE, help="vLLM reasoning parser, or 'none' (default: nemotron_v3 on GPUs).")] = None,
