@@ -66,6 +66,35 @@ def _config_labels(s: list[tuple[str, dict[str, str], float]]) -> dict[str, str]
     return next((labels for name, labels, _v in s if name == "vllm:cache_config_info"), None)
 
 
+def kv_pool_tokens(metrics_text: str) -> int | None:
+    """The KV pool the server actually holds, in tokens (one engine's: each data-parallel engine has its
+    own), from ``vllm:cache_config_info``; None when the server does not say (absent, or "None" before
+    the engine has sized its cache). What admission and doctor compare prompts against, rather than the
+    profile's estimate.
+
+    vLLM 0.32 labels it ``kv_cache_size_tokens`` (its log's "KV cache size: N tokens"); older servers
+    (0.26) give ``num_gpu_blocks`` and ``block_size``, whose product is the same pool to within a block."""
+    return _pool_tokens(_config_labels(samples(metrics_text)))
+
+
+def _pool_tokens(labels: dict[str, str] | None) -> int | None:
+    if not labels:
+        return None
+
+    def number(key: str) -> int | None:
+        try:
+            value = int(float(labels[key]))
+        except (KeyError, ValueError):  # absent, or "None"
+            return None
+        return value if value > 0 else None
+
+    size = number("kv_cache_size_tokens")
+    if size is not None:
+        return size
+    blocks, block = number("num_gpu_blocks"), number("block_size")
+    return blocks * block if blocks and block else None
+
+
 def load(text: str, at: float) -> "ServerLoad":
     """The run's view of the server at one moment: requests running and waiting, KV-cache tokens in
     use (``vllm:kv_cache_usage_perc`` times the cache's size from ``cache_config_info``: during a
@@ -75,10 +104,7 @@ def load(text: str, at: float) -> "ServerLoad":
     from modernizer.events import ServerLoad
 
     s = samples(text)
-    try:
-        size = float((_config_labels(s) or {})["kv_cache_size_tokens"])
-    except (KeyError, ValueError):  # absent, or "None" (vLLM before it knows its cache): unknown
-        size = None
+    size = _pool_tokens(_config_labels(s))
     usage = [v for n, _l, v in s if n == "vllm:kv_cache_usage_perc"]
 
     def sum_of(name: str) -> float:

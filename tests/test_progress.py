@@ -219,7 +219,9 @@ def test_plan_needs_no_server_and_says_its_counts_are_estimates(tmp_path):
     assert "tokens of code a module" in out  # the module budget is explained once, with its own sum
     res = runner.invoke(app, ["analyze", str(PYSHOP), "--plan", "--serve-profile", "rtx3090", "-e", dead])
     assert res.exit_code == 0, res.output
-    assert "planned for profile rtx3090's window (34,816 tokens)" in " ".join(res.output.split())
+    from modernizer.serve.profiles import PROFILES, nominal_window
+
+    assert f"planned for profile rtx3090's window ({nominal_window(PROFILES['rtx3090']):,} tokens)" in " ".join(res.output.split())
     assert "the codebase fits" in " ".join(res.output.split())
     res = runner.invoke(app, ["analyze", str(PYSHOP), "--plan", "-e", dead])
     assert res.exit_code == 0 and "no window known: pass --window N or --serve-profile NAME" in " ".join(res.output.split())

@@ -90,7 +90,8 @@ def test_model_spec_from_the_nemotron_config_matches_what_was_measured():
     assert 18 < s.weights_bytes("nvfp4") / GiB < 20                # the NVFP4 checkpoint is ~19 GB
     assert s.attention_token_bytes(2) * s.attention_layers == 6 * 2 * 2 * 128 * 2  # 6 KiB per token, BF16
     assert s.token_bytes(2, prefix_caching=False) == 6144
-    assert s.token_bytes(2) == 29 * 1024 and s.token_bytes(1) == 29 * 512
+    # 6 attention + 23 Mamba layers in groups of 6: 30 page slots (vLLM 0.26's "30.01 GiB" for 1,048,576 tokens)
+    assert s.cache_slots() == 30 and s.token_bytes(2) == 30 * 1024 and s.token_bytes(1) == 30 * 512
     assert s.block_size(2) == 2176                                 # measured: vLLM 0.26 raised the block to 2176
     assert s.mamba_state_bytes == 64 * 64 * 128 * 4 + (4096 + 2 * 8 * 128) * 3 * 2
 
@@ -114,7 +115,7 @@ def test_with_and_without_prefix_caching_the_window_differs_by_the_hybrid_page_p
     (6 KiB): where memory is short the user may take the larger window and lose the shared prefix."""
     cached = build_command(PROFILES["rtx4090"], None, [], 8000)
     m = cached.memory
-    assert m.token_bytes == 29 * 1024 // 2 and m.fits_tokens == m.fits_tokens_cached  # FP8 KV: half
+    assert m.token_bytes == 30 * 1024 // 2 and m.fits_tokens == m.fits_tokens_cached  # FP8 KV: half
     assert m.fits_tokens_uncached > 4 * m.fits_tokens_cached
     assert any("without prefix caching (--no-prefix-cache) the window would be" in n for n in cached.notes)
     uncached = build_command(PROFILES["rtx4090"], None, [], 8000, Overrides(prefix_caching=False))
@@ -128,7 +129,7 @@ def test_window_from_free_vram_rounds_down_to_the_block_and_lowers_the_memory_fr
     assert full.window < 262144 and full.window % full.memory.block_size == 0
     assert profiles.MIN_WINDOW <= full.window
     m = full.memory
-    expected = int((m.budget_gib - m.weights_gib - m.overhead_gib - m.live_mamba_gib) * GiB // m.token_bytes)
+    expected = int((m.budget_gib - m.weights_gib - m.overhead_gib) * GiB // m.token_bytes)
     assert expected - m.block_size < full.window <= expected
     # 19.5 GiB free of 24: the fraction is lowered so vLLM starts, and too little is left beside the weights
     with pytest.raises(ProfileError) as exc:

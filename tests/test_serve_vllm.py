@@ -9,6 +9,7 @@ session's server.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ def test_doctor_against_the_cpu_vllm(vllm_server, tmp_path, monkeypatch):
     assert f"endpoint: {vllm_server.base_url} reachable" in out
     assert "model: tiny" in out and f"window: {vllm_server.window:,} tokens" in out
     assert "prefix caching: on (block " in out
+    assert re.search(r"^KV pool: [1-9][\d,]* tokens served \(from /metrics\)$", out, re.M), out  # no managed server: no plan
     assert "vllm version: 0." in out
     assert "gpus: none" in out and "managed server: none running" in out
     assert out.strip().splitlines()[-1].startswith("verdict: ready: tiny")

@@ -19,7 +19,8 @@ def doctor(
     state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", help="The managed server's state directory (default: ~/.cache/modernizer).")] = None,
 ) -> None:
     """Check this machine: GPUs, the profile they get, the managed server, the endpoint's vLLM version,
-    model, window and whether prefix caching is on; ends with a verdict (exit 0 ready, 3 not)."""
+    model, the window and KV pool served (beside the profile's plan) and whether prefix caching is on;
+    ends with a verdict (exit 0 ready, 3 not)."""
     from modernizer.client import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.serve import doctor as doc

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, no vLLM in the interpreter that would run it, "
                 "or a managed server already running (stop it with `modernize serve --stop`): all checked before starting; "
                 "3 the server could not start: its port is taken by another program, or it exited or did not become healthy "
-                "(the end of its log is printed).")
+                "(the end of its log is printed), or it refused the window twice (once is retried at vLLM's estimate).")
 
 PROFILE = "Profile and model"
 SERVER = "Server"
@@ -27,7 +27,7 @@ def serve(
     model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", rich_help_panel=PROFILE, help="Checkpoint directory or Hugging Face id (default: the profile's).")] = None,
     list_profiles: Annotated[bool, typer.Option("--list-profiles", rich_help_panel=PROFILE, help="List the profiles and exit.")] = False,
     quantization: Annotated[Optional[str], typer.Option("--quantization", rich_help_panel=PROFILE, help="Weights: bf16, fp8 or nvfp4 (picks the checkpoint).")] = None,
-    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", rich_help_panel=PROFILE, help="Window in tokens (default: the most free memory holds, up to 1M).")] = None,
+    max_model_len: Annotated[Optional[int], typer.Option("--window", "--max-model-len", rich_help_panel=PROFILE, help="Window in tokens (default: what free memory holds, up to 1M; a refused one is retried at vLLM's estimate).")] = None,
     no_prefix_cache: Annotated[bool, typer.Option("--no-prefix-cache", rich_help_panel=PROFILE, help="No prefix caching: a ~4.8x larger window, but each request re-reads the code.")] = False,
     kv_cache_dtype: Annotated[Optional[str], typer.Option("--kv-cache-dtype", rich_help_panel=PROFILE, help="auto or fp8.")] = None,
     reasoning_parser: Annotated[Optional[str], typer.Option("--reasoning-parser", rich_help_panel=PROFILE, help="vLLM reasoning parser, or 'none' (default: nemotron_v3 on GPUs).")] = None,
@@ -99,8 +99,12 @@ def serve(
             out.print(cmd.shell(), markup=False, highlight=False, soft_wrap=True)
             m = cmd.memory
             err.print(f"profile {cmd.profile}: window {cmd.window:,} tokens, up to {cmd.concurrency} requests at once"
-                      + (f"; per GPU: {m.budget_gib:g} GiB usable, weights {m.weights_gib:g} GiB, cache pool {m.kv_pool_gib:g} GiB "
-                         f"(~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, block {m.block_size})" if m else ""),
+                      + (f"; per GPU: {m.budget_gib:g} GiB usable ({m.gpu_memory_utilization:.2f} of {m.total_gib:g}) "
+                         f"- weights {m.weights_gib:g} GiB ({m.weights_basis}) - reserve {m.overhead_gib:g} GiB (activations, "
+                         f"CUDA graphs; the {m.api_servers} API server{'s' if m.api_servers != 1 else ''} hold no GPU memory) "
+                         f"= cache pool {m.kv_pool_gib:g} GiB (~{m.fits_tokens:,} tokens, {m.token_bytes:,} bytes/token, "
+                         f"block {m.block_size}); vLLM measures its own while starting and, if it refuses the window, "
+                         "serve restarts once at the length it says fits" if m else ""),
                       soft_wrap=True, markup=False)
             print_interpreter(vllmcheck.check(cmd.argv[0], cmd.env), cmd.device)
             return

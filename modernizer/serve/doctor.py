@@ -15,7 +15,8 @@ from modernizer.client import Endpoint, LLMClient, parse_prefix_metrics
 from modernizer.errors import ModernizerError
 from modernizer.serve import manager, profiles
 from modernizer.serve.gpus import GPUInfo, describe, detect_gpus
-from modernizer.metrics import cache_config
+from modernizer.metrics import cache_config, kv_pool_tokens
+from modernizer.serve import vllmlog
 
 
 class DoctorReport(BaseModel):
@@ -35,6 +36,14 @@ class DoctorReport(BaseModel):
     cache: dict[str, str] | None = Field(default=None, description="labels of vllm:cache_config_info")
     prefix_queries: float | None = None
     prefix_hits: float | None = None
+    pool_tokens: int | None = Field(default=None, description="the KV pool served, in tokens (/metrics, else the managed log)")
+    pool_source: str | None = None
+    started: vllmlog.StartFigures | None = Field(default=None, description="what the managed server's vLLM logged while starting")
+
+    @property
+    def serves_managed(self) -> bool:
+        """Is the endpoint checked the managed server (whose plan and log are then this server's)?"""
+        return self.managed is not None and self.managed.base_url.rstrip("/") == self.endpoint.rstrip("/")
 
     @property
     def prefix_caching(self) -> bool | None:
@@ -66,7 +75,35 @@ async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None 
         rep.cache = cache_config(text)
         counters = parse_prefix_metrics(text)
         rep.prefix_queries, rep.prefix_hits = counters.queries, counters.hits
+        rep.pool_tokens = kv_pool_tokens(text)
+        rep.pool_source = "/metrics" if rep.pool_tokens else None
+    if rep.serves_managed:
+        try:
+            log_text = Path(rep.managed.log).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            log_text = ""
+        rep.started = vllmlog.start_figures(log_text)
+        if rep.pool_tokens is None and rep.started.pool_tokens:
+            rep.pool_tokens, rep.pool_source = rep.started.pool_tokens, "its log"
     return rep
+
+
+def window_lines(rep: DoctorReport) -> list[str]:
+    """The window and the KV pool actually served, beside what the profile planned: the plan is an
+    estimate made before vLLM started, the server's figures are what a run can use."""
+    m = rep.managed if rep.serves_managed else None
+    window = f"window: {rep.window:,} tokens (served)"
+    if m is not None and m.refused_window:
+        window += f"; vLLM refused the {m.refused_window:,} asked for, so serve restarted it at the length vLLM said fits"
+    pool = (f"KV pool: {rep.pool_tokens:,} tokens served (from {rep.pool_source})" if rep.pool_tokens
+            else "KV pool: unknown (the server does not say)")
+    if m is not None and m.planned_pool_tokens:
+        pool += f"; profile {m.profile} planned ~{m.planned_pool_tokens:,}"
+    f = rep.started
+    if f is not None and (f.weights_gib or f.kv_available_gib):
+        said = [f"weights {f.weights_gib:g} GiB" if f.weights_gib else "", f"{f.kv_available_gib:g} GiB for the KV cache" if f.kv_available_gib else ""]
+        pool += "; vLLM measured " + ", ".join(x for x in said if x)
+    return [window, pool]
 
 
 def render(rep: DoctorReport) -> list[str]:
@@ -90,14 +127,12 @@ def render(rep: DoctorReport) -> list[str]:
         lines.append(f"vllm version: {rep.vllm_version or 'unknown (no /version)'}")
         others = [n for n in rep.models if n != rep.model]
         lines.append(f"model: {rep.model}" + (f" (also serves {', '.join(others)})" if others else ""))
-        lines.append(f"window: {rep.window:,} tokens")
+        lines.extend(window_lines(rep))
         c = rep.cache
         if c is None:
             lines.append("prefix caching: unknown (no vllm:cache_config_info in /metrics)")
         else:
             detail = [f"block {c.get('block_size', '?')} tokens", f"KV cache dtype {c.get('cache_dtype', '?')}"]
-            if c.get("kv_cache_size_tokens") not in (None, "None"):
-                detail.append(f"KV cache {int(float(c['kv_cache_size_tokens'])):,} tokens")
             if c.get("mamba_cache_mode") not in (None, "None", "none"):
                 detail.append(f"mamba cache mode {c['mamba_cache_mode']}")
             lines.append(f"prefix caching: {'on' if rep.prefix_caching else 'OFF'} ({', '.join(detail)})")

@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from modernizer.fs import write_atomic
 from modernizer.userdirs import cache_home
 from modernizer.errors import ModernizerError, ProfileError, ServerStartFailed
-from modernizer.serve import profiles, vllmcheck
+from modernizer.serve import profiles, vllmcheck, vllmlog
 from modernizer.serve.gpus import GPUInfo, detect_gpus
 from modernizer.serve.profiles import Overrides, Profile, ServeCommand
 
@@ -94,6 +94,8 @@ class ServerState(BaseModel):
     log: str
     argv: list[str]
     status: Literal["starting", "running"] = "starting"
+    refused_window: int | None = Field(default=None, description="the window vLLM refused before this start (serve retried)")
+    planned_pool_tokens: int | None = Field(default=None, description="the KV pool the profile's arithmetic expected, in tokens")
 
     @property
     def base_url(self) -> str:
@@ -180,6 +182,13 @@ def answers(base_url: str, timeout: float = 3.0) -> bool:
     except httpx.HTTPError:
         return False
     return r.status_code == 200
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def log_tail(path: Path | str, lines: int = 25) -> str:
@@ -281,27 +290,45 @@ def start(cmd: ServeCommand, directory: Path, *, idle_timeout: float = 0.0,
             raise ServerStartFailed(f"port {cmd.port} on 127.0.0.1 is taken by another program",
                                     "pick another with --port, or stop what listens there")
         found = vllmcheck.require(cmd.argv[0], cmd.env, cmd.device)  # before anything is spawned: a missing vLLM is said plainly
+        version = f" (vLLM {found.version})" if found.version else ""
+        sup = _launch(cmd, directory, idle_timeout, startup_timeout, version, say)
+        state = _wait_state(directory, sup)
+    say(f"vLLM is healthy on {cmd.base_url} (pid {state.pid})"
+        + (f"; it stops after {idle_timeout:g} s without requests" if idle_timeout > 0 else ""))
+    return Started(state=state, supervisor=sup)
+
+
+def _launch(cmd: ServeCommand, directory: Path, idle_timeout: float, startup_timeout: float, version: str,
+            say: Progress) -> subprocess.Popen:
+    """Spawn the supervisor for CMD and wait until vLLM is healthy. When vLLM refuses the window and
+    names the length that fits ("estimated maximum model length"), start once more at that length,
+    rounded down to the block, and say so; a second refusal fails like any other start."""
+    for attempt in (1, 2):
         log = directory / LOG_FILE
-        if log.exists():
+        if log.exists():  # the refused start's log stays beside the new one, as server.log.1
             os.replace(log, log.with_name(LOG_FILE + ".1"))
         launch_path = directory / f"launch-{uuid.uuid4().hex[:8]}.json"
         launch_path.write_text(Launch(command=cmd, state_file=str(directory / STATE_FILE), log=str(log),
                                       idle_timeout=idle_timeout, startup_timeout=startup_timeout).model_dump_json(),
                                encoding="utf-8")
-        say(f"starting vLLM (profile {cmd.profile}, window {cmd.window:,}) on {cmd.base_url} with {cmd.argv[0]}"
-            + (f" (vLLM {found.version})" if found.version else "") + f"; log {log}")
+        say(f"starting vLLM (profile {cmd.profile}, window {cmd.window:,}) on {cmd.base_url} with {cmd.argv[0]}{version}; log {log}")
         with open(log, "ab") as out:
             sup = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(launch_path)], stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             _wait_healthy(sup.poll, cmd.port, startup_timeout, log, cmd.profile, cmd.argv[0], say, device=cmd.device)
-        except (ServerStartFailed, KeyboardInterrupt):
-            _end(sup)  # a start given up on (or interrupted) leaves nothing running
+            return sup
+        except ServerStartFailed:
+            _end(sup)  # a start given up on leaves nothing running
+            retry = vllmlog.window_retry(cmd, _read(log)) if attempt == 1 else None
+            if retry is None:
+                raise
+            refusal, cmd = retry
+            say(vllmlog.window_retry_line(refusal, cmd))
+        except KeyboardInterrupt:
+            _end(sup)
             raise
-        state = _wait_state(directory, sup)
-    say(f"vLLM is healthy on {cmd.base_url} (pid {state.pid})"
-        + (f"; it stops after {idle_timeout:g} s without requests" if idle_timeout > 0 else ""))
-    return Started(state=state, supervisor=sup)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _wait_state(directory: Path, sup: subprocess.Popen) -> ServerState:
@@ -379,9 +406,15 @@ def last_log_line(log: Path, limit: int = 120) -> str:
 
 
 def exit_hint(log_tail_text: str, python: str, device: str = "cuda") -> str:
-    """What to do about a start that died: a missing vLLM is named as such, anything else is in the log."""
+    """What to do about a start that died: a missing vLLM is named as such, a refused window with the
+    length vLLM said fits, anything else is in the log."""
     if vllmcheck.log_says_missing(log_tail_text):
         return f"{python} cannot import vLLM: " + vllmcheck.install_hint(python, device)
+    refusal = vllmlog.refused_window(log_tail_text)
+    if refusal is not None:
+        fits = f" (it estimated {refusal.estimate:,} tokens fit)" if refusal.estimate else ""
+        return (f"vLLM has {refusal.available_gib:g} GiB for the KV cache and the {refusal.asked:,}-token window needs "
+                f"{refusal.needed_gib:g}: pass a smaller --window{fits}, or free GPU memory")
     return "fix what the log says (memory, model path, flags), or try `modernize serve --dry-run` to see the command"
 
 

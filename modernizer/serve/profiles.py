@@ -1,24 +1,8 @@
 """Hardware profiles for serving Nemotron-3-Nano-30B-A3B with vLLM, and the exact command for each.
 
 Pure: ``build_command(profile, model, gpus, port, overrides, model_config)`` returns the argv and
-environment; nothing here starts a process or reads a file.
-
-The window (``--max-model-len``) comes from the memory the GPUs have free. Per GPU:
-
-    budget   = total VRAM x gpu_memory_utilization     (lowered to what is free, so vLLM starts)
-    weights  = parameters x bytes/parameter for the checkpoint, / tensor-parallel size
-    kv pool  = budget - weights - overhead (activations, CUDA graphs) - live Mamba states
-    window   = kv pool / bytes per token, rounded down to the attention block size,
-               up to 1,048,576 (MAX_WINDOW: Nemotron-3-Nano is documented to 1M tokens; its config says
-               262,144, so a larger window sets VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 and --hf-overrides)
-
-Bytes per token: 6 attention layers x 2 (K, V) x 2 KV heads x 128 x dtype bytes = 6 KiB (BF16).
-Nemotron-3-Nano is a hybrid: with prefix caching vLLM pads every layer's cache page to the size of
-one Mamba state (~2 MiB, float32 SSM) and keeps a Mamba checkpoint per block, so each cached token
-costs the attention bytes times *all* 29 cache layers (6 attention + 23 Mamba), and the attention
-block grows to ~2,176 tokens (measured 2,176 on an H200 with vLLM 0.26, BF16). The estimate is
-deliberately conservative; vLLM sizes the real pool at start-up and refuses a window that does
-not fit, so a wrong guess fails loudly rather than silently.
+environment; nothing here starts a process or reads a file. The window arithmetic (weights, reserve,
+KV bytes a token, checked against vLLM's own start-up figures) is ``memory.py``.
 
 Decode flags: none beyond vLLM's hybrid defaults. Measured on an H200 (bench/results/gpu.md), decode
 after 538K tokens of cached context runs at 239-270 tok/s with prefix caching on; the 6 tok/s once
@@ -30,7 +14,6 @@ cache decoded 13% faster but the profiles keep the float32 that NVIDIA asks for 
 from __future__ import annotations
 
 import json
-import math
 import shlex
 from typing import Literal
 
@@ -38,8 +21,9 @@ from pydantic import BaseModel, Field
 
 from modernizer.errors import ProfileError
 from modernizer.serve.gpus import GPU
-
-GiB = 1024**3
+from modernizer.serve.memory import (  # noqa: F401  (re-exported: the profiles' callers and tests read them here)
+    BLOCK_ALIGN, DTYPE_BYTES, MAX_WINDOW, MIN_WINDOW, NEMOTRON_3_NANO, NEMOTRON_3_NANO_CONFIG, ONLINE_FP8_FACTOR, GiB,
+    MemoryPlan, ModelSpec, model_spec, plan_memory)
 Quantization = Literal["bf16", "fp8", "nvfp4"]
 QUANTIZATIONS: tuple[str, ...] = ("bf16", "fp8", "nvfp4")
 
@@ -56,108 +40,6 @@ VLLM_MODULE = "vllm.entrypoints.openai.api_server"  # one API server process; wo
 VLLM_CLI_MODULE = "vllm.entrypoints.cli.main"
 VLLM_PROCESS = "vllm.entrypoints."  # in the command line of either (the pid checks)
 STRUCTURED_OUTPUTS = {"backend": "xgrammar", "disable_any_whitespace": True}
-MIN_WINDOW = 16384  # below this, a profile is not worth starting: say so instead
-MAX_WINDOW = 1_048_576  # Nemotron-3-Nano's documented context (long-context training ran at 512K); served on one H200 (VLLM-NOTES)
-BLOCK_ALIGN = 128   # vLLM rounds the hybrid attention block up to a multiple of this with prefix caching
-
-# The fields of Nemotron-3-Nano-30B-A3B's config.json that the arithmetic needs (the real config is
-# in ../shared/models/nemotron-3-nano-30b-a3b/config.json). A local --model directory's own
-# config.json replaces it.
-NEMOTRON_3_NANO_CONFIG: dict = {
-    "model_type": "nemotron_h", "hidden_size": 2688, "vocab_size": 131072, "tie_word_embeddings": False,
-    "hybrid_override_pattern": "MEMEM*EMEMEM*EMEMEM*EMEMEM*EMEMEM*EMEMEMEM*EMEMEMEME",
-    "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128,
-    "mamba_num_heads": 64, "mamba_head_dim": 64, "ssm_state_size": 128, "n_groups": 8, "conv_kernel": 4,
-    "mamba_ssm_cache_dtype": "float32", "intermediate_size": 1856,
-    "n_routed_experts": 128, "n_shared_experts": 1, "moe_intermediate_size": 1856,
-    "moe_shared_expert_intermediate_size": 3712, "max_position_embeddings": 262144,
-}
-DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": 2, "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1}
-
-
-class ModelSpec(BaseModel):
-    """What the memory arithmetic needs to know about the model, computed from its config."""
-
-    params: int
-    expert_params: int = Field(description="MoE expert weights (routed and shared): what the FP8/NVFP4 checkpoints quantise")
-    attention_layers: int
-    mamba_layers: int
-    num_kv_heads: int
-    head_dim: int
-    mamba_heads: int
-    mamba_state_bytes: int = Field(description="one layer's Mamba state for one sequence (SSM + conv), whole model width")
-    max_position_embeddings: int
-
-    def weights_bytes(self, quant: str) -> int:
-        """Weights in memory. BF16: 2 bytes each. FP8 (ModelOpt): experts 1 byte, the rest BF16.
-        NVFP4: experts 4 bits plus one FP8 scale per 16 (0.5625 bytes), the rest BF16."""
-        rest = self.params - self.expert_params
-        per_expert = {"bf16": 2.0, "fp8": 1.0, "nvfp4": 0.5625}[quant]
-        return int(self.expert_params * per_expert + rest * 2)
-
-    def gpu_weights_bytes(self, quant: str, tp: int = 1, dp: int = 1) -> int:
-        """Weights on one GPU. Tensor parallelism splits every layer; data parallelism replicates
-        attention, Mamba and embeddings, but vLLM shards a MoE model's experts over all DP x TP GPUs
-        (its data-parallel deployment guide: the expert layers form one group of that size, run in
-        lockstep), and the experts are ~94% of Nemotron-3-Nano's weights."""
-        per_expert = {"bf16": 2.0, "fp8": 1.0, "nvfp4": 0.5625}[quant]
-        experts = self.expert_params * per_expert
-        return int(experts / (tp * dp) + (self.weights_bytes(quant) - experts) / tp)
-
-    def attention_token_bytes(self, kv_bytes: int, tp: int = 1) -> int:
-        """One token in one attention layer, on one GPU (KV heads split over tensor parallelism)."""
-        return 2 * max(1, self.num_kv_heads // tp) * self.head_dim * kv_bytes
-
-    def mamba_state_gpu_bytes(self, tp: int = 1) -> int:
-        return math.ceil(self.mamba_state_bytes / tp)
-
-    def block_size(self, kv_bytes: int, tp: int = 1) -> int:
-        """The attention block vLLM picks for this hybrid with prefix caching: one Mamba state's bytes."""
-        raw = math.ceil(self.mamba_state_gpu_bytes(tp) / self.attention_token_bytes(kv_bytes, tp))
-        return math.ceil(raw / BLOCK_ALIGN) * BLOCK_ALIGN
-
-    def token_bytes(self, kv_bytes: int, tp: int = 1, prefix_caching: bool = True) -> int:
-        """Cache bytes per token on one GPU; with prefix caching every cache layer pays the page."""
-        layers = self.attention_layers + (self.mamba_layers if prefix_caching else 0)
-        return layers * self.attention_token_bytes(kv_bytes, tp)
-
-
-def model_spec(config: dict) -> ModelSpec:
-    """Parameter count and cache geometry of a NemotronH config (``hybrid_override_pattern``:
-    M = Mamba-2, E = MoE, * = attention, - = dense MLP)."""
-    if config.get("model_type") != "nemotron_h" or "hybrid_override_pattern" not in config:
-        raise ProfileError(f"the window arithmetic knows NemotronH configs, not {config.get('model_type')!r}",
-                           "pass --max-model-len to set the window yourself")
-    c = config
-    pattern: str = c["hybrid_override_pattern"]
-    h = c["hidden_size"]
-    d_inner = c["mamba_num_heads"] * c["mamba_head_dim"]
-    groups_state = 2 * c["n_groups"] * c["ssm_state_size"]
-    conv_dim = d_inner + groups_state
-    mamba = h * (2 * d_inner + groups_state + c["mamba_num_heads"]) + conv_dim * (c["conv_kernel"] + 1) \
-        + 3 * c["mamba_num_heads"] + d_inner + d_inner * h + h
-    q = c["num_attention_heads"] * c["head_dim"]
-    kv = c["num_key_value_heads"] * c["head_dim"]
-    attention = h * q + 2 * h * kv + q * h + h
-    routed = c["n_routed_experts"] * 2 * h * c["moe_intermediate_size"]  # relu2: up and down, no gate
-    shared = c.get("n_shared_experts", 0) * 2 * h * c.get("moe_shared_expert_intermediate_size", 0)
-    moe = routed + shared + c["n_routed_experts"] * (h + 1) + h
-    dense = 2 * h * c.get("intermediate_size", 0) + h
-    per_kind = {"M": mamba, "*": attention, "E": moe, "-": dense}
-    embeddings = c["vocab_size"] * h * (1 if c.get("tie_word_embeddings") else 2)
-    params = embeddings + h + sum(per_kind[k] for k in pattern)
-    ssm_bytes = DTYPE_BYTES.get(str(c.get("mamba_ssm_cache_dtype", "float32")), 4)
-    state = c["mamba_num_heads"] * c["mamba_head_dim"] * c["ssm_state_size"] * ssm_bytes + conv_dim * (c["conv_kernel"] - 1) * 2
-    return ModelSpec(
-        params=params, expert_params=pattern.count("E") * (routed + shared),
-        attention_layers=pattern.count("*"), mamba_layers=pattern.count("M"),
-        num_kv_heads=c["num_key_value_heads"], head_dim=c["head_dim"], mamba_heads=c["mamba_num_heads"],
-        mamba_state_bytes=state, max_position_embeddings=int(c.get("max_position_embeddings", 262144)),
-    )
-
-
-NEMOTRON_3_NANO = model_spec(NEMOTRON_3_NANO_CONFIG)
-
 
 class Profile(BaseModel):
     name: str
@@ -174,7 +56,8 @@ class Profile(BaseModel):
     gpu_memory_utilization: float = 0.90
     fixed_memory_fraction: bool = Field(default=False, description="use gpu_memory_utilization as is (unified memory)")
     enforce_eager: bool = False
-    overhead_gib: float = Field(default=3.0, description="per GPU: activations, CUDA graphs, allocator slack")
+    overhead_gib: float = Field(default=2.5, description=(
+        "per GPU: activations, CUDA graphs, memory outside torch (vLLM 0.26 kept 2.07 GiB on an H100 at 16 sequences)"))
     max_num_seqs: int = 8
     api_server_count: int = Field(default=2, ge=1, description=(
         "API server processes: each request's prompt is tokenized and validated in one of them, so with one a burst "
@@ -253,30 +136,6 @@ class Overrides(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)
 
 
-class MemoryPlan(BaseModel):
-    """The window arithmetic, per GPU, for the command's notes and for doctor."""
-
-    gpu: str
-    gpus: int
-    source: Literal["detected", "nominal"]
-    total_gib: float
-    free_gib: float | None
-    gpu_memory_utilization: float
-    budget_gib: float
-    weights_gib: float
-    cpu_offload_gib: float = 0.0
-    overhead_gib: float
-    live_mamba_gib: float
-    kv_pool_gib: float
-    token_bytes: int
-    block_size: int
-    fits_tokens: int = Field(description="tokens the pool holds as configured (with or without prefix caching)")
-    fits_tokens_cached: int = Field(default=0, description="with prefix caching: every cache layer pays a page per token")
-    fits_tokens_uncached: int = Field(default=0, description="without: the 6 attention layers only")
-    prefix_caching: bool = True
-    model_max: int
-
-
 class ServeCommand(BaseModel):
     argv: list[str]
     env: dict[str, str] = Field(default_factory=dict, description="set on top of the caller's environment")
@@ -293,6 +152,19 @@ class ServeCommand(BaseModel):
     memory: MemoryPlan | None = None
     notes: list[str] = Field(default_factory=list)
     device: Literal["cuda", "cpu"] = Field(default="cuda", description="the profile's: what a missing vLLM's hint leads with")
+    refused_window: int | None = Field(default=None, description="the window vLLM refused before this command (a retry)")
+
+    def with_window(self, window: int) -> "ServeCommand":
+        """The same command at another window (vLLM refused this one): only --max-model-len changes;
+        --hf-overrides may keep the larger position count, which a smaller window never reaches."""
+        argv = list(self.argv)
+        argv[argv.index("--max-model-len") + 1] = str(window)
+        return self.model_copy(update={"argv": argv, "window": window, "refused_window": self.window})
+
+    @property
+    def block(self) -> int:
+        """The attention block the window is a multiple of (1 where the profile computed none: the CPU model)."""
+        return self.memory.block_size if self.memory else 1
 
     @property
     def concurrency(self) -> int:
@@ -402,7 +274,8 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
             raise ProfileError(f"profile {profile.name} needs NVFP4 weights, and {model} is a BF16 checkpoint",
                                f"use {CHECKPOINTS['nvfp4']}, or pass --quantization fp8 (or bf16) if it fits")
         spec = model_spec(model_config) if model_config and model_config.get("model_type") == "nemotron_h" else NEMOTRON_3_NANO
-        memory, window = _plan_memory(profile, spec, gpus, tp, dp, seqs, quant, kv_dtype, o, notes)
+        memory, window = plan_memory(profile, spec, gpus, tp, dp, seqs, quant, kv_dtype, o, notes,
+                                      online_fp8=quant_flag == "fp8")
         if window > spec.max_position_embeddings:
             env["VLLM_ALLOW_LONG_MAX_MODEL_LEN"] = "1"
             hf_overrides = {"max_position_embeddings": window}
@@ -447,69 +320,6 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
                         served_model_name=o.served_model_name or profile.served_model_name, port=port, window=window,
                         quantization=quant, max_num_seqs=seqs, tensor_parallel_size=tp, data_parallel_size=dp,
                         memory=memory, notes=notes, device=profile.device)
-
-
-def _plan_memory(profile: Profile, spec: ModelSpec, gpus: list[GPU], tp: int, dp: int, seqs: int, quant: str,
-                 kv_dtype: str, o: Overrides, notes: list[str]) -> tuple[MemoryPlan, int]:
-    need = tp * dp
-    if gpus:
-        if len(gpus) < need:
-            raise ProfileError(f"profile {profile.name} with tensor parallel {tp} x data parallel {dp} needs {need} GPUs; "
-                               f"{len(gpus)} found", "lower --tensor-parallel-size / --data-parallel-size")
-        used = gpus[:need]
-        name = used[0].name
-        totals = [g.total_gib for g in used]
-        frees = [g.free_gib for g in used]
-        total = min(totals) if all(t is not None for t in totals) else profile.nominal_vram_gib
-        free = min(frees) if all(f is not None for f in frees) else None
-        source: Literal["detected", "nominal"] = "detected"
-        if any(t is None for t in totals):
-            notes.append(f"{name} reports no memory of its own (unified memory): counting {total:g} GiB")
-    else:
-        name, total, free, source = profile.hardware, profile.nominal_vram_gib, None, "nominal"
-        notes.append(f"no GPU detected here: window computed for the profile's nominal {total:g} GiB per GPU")
-    util = o.gpu_memory_utilization or profile.gpu_memory_utilization
-    if free is not None and not profile.fixed_memory_fraction and o.gpu_memory_utilization is None:
-        fits_free = math.floor((free - 0.5) / total * 100) / 100  # vLLM refuses a fraction larger than what is free
-        if fits_free < util:
-            notes.append(f"only {free:.1f} of {total:.1f} GiB free: --gpu-memory-utilization lowered from {util:.2f} to {fits_free:.2f}")
-            util = max(fits_free, 0.0)
-    kv_bytes = DTYPE_BYTES.get(kv_dtype, 2)
-    budget = total * util
-    weights = spec.gpu_weights_bytes(quant, tp, dp) / GiB
-    offload = o.cpu_offload_gib or 0.0
-    live = seqs * spec.mamba_layers * spec.mamba_state_gpu_bytes(tp) / GiB
-    pool = budget - (weights - offload) - profile.overhead_gib - live
-    block = spec.block_size(kv_bytes, tp)
-    cached = max(0, int(pool * GiB // spec.token_bytes(kv_bytes, tp, True)) // block * block)
-    uncached = max(0, int(pool * GiB // spec.token_bytes(kv_bytes, tp, False)) // block * block)
-    token_bytes = spec.token_bytes(kv_bytes, tp, o.prefix_caching)
-    fits_tokens = cached if o.prefix_caching else uncached
-    plan = MemoryPlan(gpu=name, gpus=need, source=source, total_gib=round(total, 2), free_gib=None if free is None else round(free, 2),
-                      gpu_memory_utilization=util, budget_gib=round(budget, 2), weights_gib=round(weights - offload, 2),
-                      cpu_offload_gib=offload, overhead_gib=profile.overhead_gib, live_mamba_gib=round(live, 2),
-                      kv_pool_gib=round(pool, 2), token_bytes=token_bytes, block_size=block, fits_tokens=fits_tokens,
-                      fits_tokens_cached=cached, fits_tokens_uncached=uncached, prefix_caching=o.prefix_caching,
-                      model_max=spec.max_position_embeddings)
-    if o.max_model_len:
-        if o.max_model_len > fits_tokens:
-            notes.append(f"--max-model-len {o.max_model_len:,} is more than the ~{fits_tokens:,} tokens estimated to fit; "
-                         "vLLM will refuse to start if it is right")
-        return plan, o.max_model_len
-    window = min(MAX_WINDOW, fits_tokens)
-    if o.prefix_caching and window < MAX_WINDOW and min(MAX_WINDOW, uncached) > window:
-        notes.append(f"without prefix caching (--no-prefix-cache) the window would be {min(MAX_WINDOW, uncached):,} tokens, "
-                     f"but every request would then read the whole codebase again (~30 s per 538K tokens on an H200) "
-                     f"instead of once: modernize then asks one request per agent, no sweep")
-    if window < MIN_WINDOW:
-        short = MIN_WINDOW * token_bytes / GiB - pool
-        raise ProfileError(
-            f"{quant.upper()} weights ({weights:.1f} GiB per GPU) leave no room for a useful window on {name}: "
-            f"{budget:.1f} GiB usable ({util:.2f} of {total:.1f} GiB), {pool:.1f} GiB left for the cache, "
-            f"{MIN_WINDOW:,} tokens need {MIN_WINDOW * token_bytes / GiB:.1f} GiB",
-            "try --quantization nvfp4, more GPUs (--tensor-parallel-size 2), freeing GPU memory, "
-            f"or --cpu-offload-gb {math.ceil(short)} (slow: the offloaded weights cross PCIe every step)")
-    return plan, window
 
 
 def nominal_window(p: Profile, prefix_caching: bool = True) -> int:

@@ -61,7 +61,9 @@ def main(argv: list[str]) -> int:
     state = ServerState(supervisor_pid=os.getpid(), pid=proc.pid, host=cmd.host, port=cmd.port, profile=cmd.profile,
                         model=cmd.model, served_model_name=cmd.served_model_name, window=cmd.window,
                         max_num_seqs=cmd.max_num_seqs, data_parallel_size=cmd.data_parallel_size,
-                        idle_timeout=launch.idle_timeout, started=manager.now_iso(), log=launch.log, argv=cmd.argv)
+                        idle_timeout=launch.idle_timeout, started=manager.now_iso(), log=launch.log, argv=cmd.argv,
+                        refused_window=cmd.refused_window,
+                        planned_pool_tokens=cmd.memory.fits_tokens if cmd.memory else None)
     manager.write_state(state_file, state)
     code = 0
     try:

@@ -4,6 +4,8 @@ Called with vLLM's arguments (``-m vllm... --model X --port P ...``); what it do
 FAKE_VLLM_MODE:
 - ``exit``: print an error like vLLM's and exit 1 at once (a server that dies at start);
 - ``hang``: never listen (a server that never becomes healthy);
+- ``refuse``: refuse every window with vLLM's own message, naming half of it as the estimate, and
+  exit 1 (the real vLLM's estimate fits, so a second refusal needs this stand-in);
 - ``serve``: answer /health, /version, /v1/models (max_model_len from --max-model-len),
   /tokenize and /metrics (request counters, cache_config_info), like a tiny healthy vLLM.
 FAKE_VLLM_PIDFILE, when set, receives its pid.
@@ -31,6 +33,12 @@ def main() -> int:
     print(f"fake vllm ({mode}): {' '.join(sys.argv[1:])}", flush=True)
     if mode == "exit":
         print("ValueError: fake vllm: CUDA out of memory while loading the weights", file=sys.stderr, flush=True)
+        return 1
+    if mode == "refuse":
+        asked = int(arg("--max-model-len", "4096"))
+        print(f"ValueError: To serve at least one request with the model's max seq len ({asked}), (2.0 GiB KV cache is "
+              "needed, which is larger than the available KV cache memory (1.0 GiB). Based on the available memory, the "
+              f"estimated maximum model length is {asked // 2}. Try increasing `gpu_memory_utilization`.", file=sys.stderr, flush=True)
         return 1
     if mode == "hang":
         while True:
