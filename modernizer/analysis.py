@@ -205,20 +205,20 @@ def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents, options: "Anal
 
 
 async def server_pool(client: LLM, base_url: str | None = None) -> int | None:
-    """The server's KV-cache pool in tokens: its /metrics where it says (vLLM 0.32), else what the
-    managed server answering at ``base_url`` logged at start (vLLM 0.26 on a GPU); None when unknown."""
-    from modernizer.metrics import kv_pool_from_log, kv_pool_tokens
+    """The server's KV-cache pool in tokens: its /metrics where it says, else what the managed
+    server answering at ``base_url`` logged at start; None when unknown."""
+    from modernizer.metrics import kv_pool_tokens
 
     text = await client.metrics_text()
     pool = kv_pool_tokens(text) if text else None
     if pool is None and base_url:
-        from modernizer.serve import gateway, manager
+        from modernizer.serve import gateway, manager, vllmlog
 
         state = gateway.managed_at(base_url, manager.state_dir())
         if state is not None:
             try:
                 with open(state.log, "rb") as f:  # the line comes at start; a restart begins a new log
-                    pool = kv_pool_from_log(f.read(4_000_000).decode("utf-8", "replace"))
+                    pool = vllmlog.start_figures(f.read(4_000_000).decode("utf-8", "replace")).pool_tokens
             except OSError:
                 pool = None
     return pool

@@ -114,23 +114,3 @@ def load(text: str, at: float) -> "ServerLoad":
                       kv_tokens=int(sum(usage) * size) if size and usage else None,
                       generated=sum_of("vllm:generation_tokens_total"), cache_hits=sum_of("vllm:prefix_cache_hits_total"),
                       cache_queries=sum_of("vllm:prefix_cache_queries_total"))
-
-
-def kv_pool_tokens(text: str) -> int | None:
-    """The server's KV-cache pool in tokens, from the ``kv_cache_size_tokens`` label of
-    ``vllm:cache_config_info`` (vLLM 0.32 gives it). Not ``num_gpu_blocks`` x ``block_size``: for a
-    hybrid model (Nemotron-H's Mamba layers) that product is not the token capacity (one published
-    reading: 320 blocks of 8, 463,459 tokens). None when the server does not say."""
-    try:
-        return int(float((cache_config(text) or {})["kv_cache_size_tokens"])) or None
-    except (KeyError, ValueError):
-        return None
-
-
-_LOGGED_POOL = re.compile(r"(?:GPU|CPU) KV cache size: ([\d,]+) tokens")
-
-
-def kv_pool_from_log(text: str) -> int | None:
-    """The pool vLLM logged at start ("GPU KV cache size: 896,948 tokens"), the last one in the log."""
-    found = _LOGGED_POOL.findall(text)
-    return int(found[-1].replace(",", "")) if found else None
