@@ -11,7 +11,10 @@ public class Crypto extends HttpServlet {
         javax.crypto.Cipher.getInstance("DES/CBC/PKCS5Padding"); // vuln: weak-crypto
         javax.crypto.Cipher.getInstance("AES/GCM/NoPadding"); // safe: weak-crypto
         javax.crypto.KeyGenerator.getInstance("DES"); // vuln: weak-crypto
-        javax.crypto.KeyGenerator.getInstance("AES"); // vuln: weak-crypto
+        javax.crypto.KeyGenerator.getInstance("AES"); // safe: weak-crypto
+        javax.crypto.Cipher.getInstance("AES"); // vuln: weak-crypto
+        org.apache.commons.codec.digest.DigestUtils.getSha512Digest(); // safe: weak-crypto
+        org.apache.commons.codec.digest.DigestUtils.md5Hex("a"); // vuln: weak-crypto
     }
 
     public void doGet(HttpServletRequest request, HttpServletResponse response) throws Exception {
