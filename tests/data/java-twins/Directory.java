@@ -20,3 +20,13 @@ public class Directory extends HttpServlet {
         xp2.compile("/users/user[@id='" + request.getHeader("id") + "']"); // vuln: xpath-injection
     }
 }
+
+class LdapDao {
+    boolean exists(javax.naming.directory.DirContext ctx, String username) throws Exception {
+        ctx.search("dc=People", "(uid=" + username + ")", new SearchControls()); // vuln: ldap-injection
+        String filter = "(&(objectClass=person)(cn=" + username + "))";
+        ctx.search("dc=People", filter, new SearchControls()); // vuln: ldap-injection
+        ctx.search("dc=People", "(uid=admin)", new SearchControls()); // safe: ldap-injection
+        return true;
+    }
+}
