@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
 from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, cwe_number, family_of
 from modernizer.errors import InputError, ModernizerError
 
@@ -253,12 +254,12 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
     extra_paths = [Path(p).expanduser().resolve() for p in extra_rules]
     for p in extra_paths:
         user_ids.update(check_rule_file(p, set(ours) | user_ids))
-    configs = [*builtin_rule_files(), *extra_paths]
 
     with tempfile.TemporaryDirectory(prefix="modernizer-candidates-") as tmpdir:
         tmp = Path(tmpdir).resolve()
         root = tmp / "src"
         written = _write_tree(root, texts)
+        configs = [*_filled_rules(tmp / "rules", texts), *extra_paths]
         env = _private_env(tmp)
         argv = [exe, "scan", "--json", "--metrics=off", "--disable-version-check", "--no-git-ignore",
                 "--disable-nosem", "--no-rewrite-rule-ids", "--project-root", str(root),
@@ -298,6 +299,18 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
 
 
 _MIN = ".".join(map(str, MIN_SEMGREP))
+
+
+def _filled_rules(dest: Path, texts: Mapping[str, str]) -> list[Path]:
+    """Our rule files, their slots filled with the algorithm keys of the project's properties files."""
+    algorithms = config_algorithms(texts)
+    dest.mkdir()
+    out = []
+    for f in builtin_rule_files():
+        target = dest / f.name
+        target.write_text(fill_rule_slots(f.read_text(encoding="utf-8"), algorithms), encoding="utf-8")
+        out.append(target)
+    return out
 
 
 def _version_tuple(v: str) -> tuple[int, ...]:
