@@ -340,7 +340,18 @@ class WorktreeApplier(Applier):
         super().__init__(root, test_cmd, test_timeout)
         self.backups = self.root / BACKUP_DIR / session
 
+    def _check_backups(self) -> None:
+        """The backup folder must be a real folder of the tree: a ``.modernize`` (or ``review``) that
+        is a link, perhaps to somewhere outside, would have the originals copied there."""
+        here = self.root
+        for part in Path(BACKUP_DIR).parts + (self.backups.name,):
+            here = here / part
+            if here.is_symlink() or (here.exists() and not here.is_dir()):
+                raise ApplyError(f"{here}: is a link or not a folder; the backups for undo are not written through it",
+                                 f"remove {here.relative_to(self.root).as_posix()} (modernize creates it), or review without --no-git")
+
     def apply(self, ref: FindingRef, proposal: Proposal) -> AppliedFix:
+        self._check_backups()
         n = 1
         while (self.backups / str(n)).exists():
             n += 1
@@ -361,6 +372,7 @@ class WorktreeApplier(Applier):
     def revert(self, fix: AppliedFix) -> None:
         if fix.backup is None:
             raise ApplyError("this fix has no backup to restore")
+        self._check_backups()
         slot = self.root / fix.backup
         changed = [p for p in fix.files if hashlib.sha256(safe_path(self.root, p).read_bytes()).hexdigest() != fix.written.get(p)]
         if changed:
