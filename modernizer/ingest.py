@@ -74,7 +74,8 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
                                              if not _is_hidden(p, hidden)]
     patterns, ignore_problem = read_ignore_file(root)
     if ignore_problem is not None:
-        skipped.append(ignore_problem)
+        skipped.append(ignore_problem)  # listed once, with why its patterns do not apply
+        hidden += (IGNORE_FILE,)
     opts = opts.model_copy(update={"exclude": opts.exclude + patterns})
     with TreeReader(root) as reader:
         for rel in sorted({c for c in candidates if not _is_hidden(c, hidden)}):
