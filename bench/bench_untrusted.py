@@ -10,7 +10,7 @@ Each run is its own process; the time is load_snapshot's alone (median), and the
 agree (the same files read, the same skipped).
 
 Part B (the cases): small trees with one hostile plant each, run through the real ``modernize
-analyze --no-llm --no-candidates`` of each checkout with a wall limit (``--limit``) and a 4 GiB
+analyze --no-llm --no-candidates`` of each checkout (the rule-file case with the candidates pass on) with a wall limit (``--limit``) and a 4 GiB
 address-space limit: exit code, wall time, the largest process's peak RSS, and whether the planted
 outside content or a marker reached the report. Results: bench/results/untrusted.{json,md}.
 """
@@ -138,7 +138,7 @@ def _bomb(repo: Path, outside: Path, root: Path) -> list[str]:
     bomb = root / "bomb.yml"
     bomb.write_text("rules:\n- id: boom\n  languages: [java]\n  message: m\n  severity: WARNING\n  pattern: foo()\n"
                     "  metadata:\n    cwe: CWE-89\n" + "".join(f"    {x}\n" for x in levels))
-    return ["--rules", str(bomb)]
+    return ["--rules", str(bomb), "--candidates"]  # with the static pass: Semgrep is what expands it
 
 
 CASES = {

@@ -28,6 +28,7 @@ SMALL_FILE_BYTES = 1 << 20  # control files (.modernizeignore, suppressions, .gi
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_HAS_DIR_FD = os.open in os.supports_dir_fd
 _DIR_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -108,6 +109,8 @@ class TreeReader:
         self._last: tuple[tuple[str, ...], int] | None = None
 
     def __enter__(self) -> "TreeReader":
+        if not _HAS_DIR_FD:
+            return self
         self._root_fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
         return self
 
@@ -157,6 +160,8 @@ class TreeReader:
         """The bytes of ``rel`` (a regular file of the tree, at most ``max_bytes``); ``Refused`` otherwise,
         ``FileNotFoundError`` when it is gone."""
         parts = parts_of(rel)
+        if not _HAS_DIR_FD:
+            return self._read_by_path(parts, max_bytes)
         dfd = self._folder(parts[:-1])
         try:
             fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=dfd)
@@ -168,6 +173,17 @@ class TreeReader:
             return _read_fd(fd, max_bytes)
         finally:
             os.close(fd)
+
+
+    def _read_by_path(self, parts: tuple[str, ...], max_bytes: int) -> bytes:
+        """Where the system opens no file relative to a folder's descriptor (Windows): no link on the
+        path, checked just before the open, and the opened descriptor still checked and bounded."""
+        full = self.root.joinpath(*parts)
+        for i in range(1, len(parts) + 1):
+            here = self.root.joinpath(*parts[:i])
+            if here.is_symlink():
+                raise Refused("not-regular-file", f"{'/'.join(parts[:i])} is a symbolic link (not followed)")
+        return read_regular(full, max_bytes)
 
 
 def read_in_tree(root: str | Path, rel: str, max_bytes: int = SMALL_FILE_BYTES) -> bytes:

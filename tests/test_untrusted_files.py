@@ -132,9 +132,12 @@ def test_a_file_swapped_back_and_forth_during_a_real_run_never_leaks(tree, tmp_p
     t = threading.Thread(target=flip, daemon=True)
     t.start()
     try:
+        plain_bytes = len("class A { int x = 1; }\n")
         for n in range(3):
             res, report = analyse(repo, tmp_path / f"out{n}")
             assert res.returncode == 0, res.stderr
+            # B read as itself (same size as A) or refused; never the longer outside file
+            assert report["facts"]["total_bytes"] in (plain_bytes, 2 * plain_bytes), report["facts"]
     finally:
         stop.set()
         t.join()
@@ -374,3 +377,19 @@ def test_review_no_git_does_not_write_backups_through_a_link_out(tmp_path):
     with pytest.raises(ApplyError, match="link"):
         applier.apply(refs_from(report)[0], proposal)
     assert list(elsewhere.iterdir()) == [] and '"p4ss"' in (repo / "src" / "Db.java").read_text()
+
+
+def test_without_dir_fd_the_reader_still_refuses_links_on_the_path(tree, monkeypatch):
+    """Systems that open nothing relative to a folder's descriptor (Windows) take the by-path branch."""
+    from modernizer import safeio
+    from modernizer.ingest import load_snapshot
+
+    repo, outside = tree
+    monkeypatch.setattr(safeio, "_HAS_DIR_FD", False)
+    (repo / "lnk").symlink_to(outside)
+    (repo / "src" / "In.java").symlink_to(repo / "src" / "A.java")  # a link inside the tree is still read
+    craft_index(repo, [("src/A.java", 0o100644, b"x"), ("lnk/Secret.java", 0o100644, b"x"), ("../outside/Secret.java", 0o100644, b"x")])
+    snap = load_snapshot(repo)
+    got = {s.path: s.reason for s in snap.skipped}
+    assert got["lnk/Secret.java"] == "not-regular-file" and got["../outside/Secret.java"] == "outside-repo"
+    assert {"src/A.java", "src/In.java"} <= {f.path for f in snap.files} and SECRET not in snap.model_dump_json()
