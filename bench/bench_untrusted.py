@@ -215,6 +215,8 @@ def write_md(path: Path, a: list[dict], b: list[dict], argv: str, base_commit: s
                      f"{r['before']['files']} / {r['after']['files']} | {r['before']['skipped']} / {r['after']['skipped']} |")
     lines += ["", "Every run (s): " + "; ".join(f"{r['tree']} {r['mode']}: before {r['before']['runs_s']}, after {r['after']['runs_s']}" for r in a), "",
               f"## B. Hostile cases through `modernize analyze --no-llm --no-candidates` (wall limit {limit:.0f} s, 4 GiB address space)", "",
+              "The rule-file case runs with the candidates pass on (Semgrep is what expands the aliases). Peak RSS: the largest "
+              "process of the run (ru_maxrss of the children).", "",
               "| case | before: exit / wall / peak RSS | after: exit / wall / peak RSS | after says |", "|---|---|---|---|"]
 
     def cell(x: dict) -> str:
