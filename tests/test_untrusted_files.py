@@ -352,31 +352,33 @@ def test_the_cache_is_private_to_its_user(tree, tmp_path):
 
 
 def test_review_no_git_does_not_write_backups_through_a_link_out(tmp_path):
-    from modernizer.review.apply import ApplyError, WorktreeApplier, check_edits
-    from modernizer.review.edits import Edit
-    from modernizer.review.session import proposal_from, refs_from
-
-    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
-    (repo / "src").mkdir(parents=True)
-    elsewhere.mkdir()
-    (repo / "src" / "Db.java").write_text('class Db { String pw = "p4ss"; }\n')
-    (repo / ".modernize").symlink_to(elsewhere)
+    """The user types the fix themselves ([e]dit), so no model is asked: the real review, no server."""
     from modernizer.assemble import build_report
     from modernizer.engine.results import AgentRun, PipelineResult
     from modernizer.facts import compute_facts
     from modernizer.ingest import load_snapshot
+    from modernizer.render import RENDERERS
 
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (repo / "src").mkdir(parents=True)
+    elsewhere.mkdir()
+    line = '    String pw = "p4ss";'
+    (repo / "src" / "Db.java").write_text(f"class Db {{\n{line}\n}}\n")
+    (repo / ".modernize").symlink_to(elsewhere)
     snap = load_snapshot(repo)
     finding = {"id": "S1", "title": "pw", "category": "hardcoded-credentials", "cwe": "CWE-798", "severity": "high",
-               "file": "src/Db.java", "line_start": 1, "line_end": 1, "snippet": "class Db", "reason": "r"}
-    report = build_report(snap, compute_facts(snap), None,
-                          PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput",
-                                                        status="ok", output={"findings": [finding]})]), None)
-    proposal = proposal_from(check_edits(repo, [Edit(file="src/Db.java", search='"p4ss"', replace='System.getenv("PW")')]), "user", "e")
-    applier = WorktreeApplier(repo, "s1")
-    with pytest.raises(ApplyError, match="link"):
-        applier.apply(refs_from(report)[0], proposal)
-    assert list(elsewhere.iterdir()) == [] and '"p4ss"' in (repo / "src" / "Db.java").read_text()
+               "file": "src/Db.java", "line_start": 2, "line_end": 2, "snippet": line.strip(), "reason": "r"}
+    result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
+                                           output={"findings": [finding]})])
+    report = tmp_path / "r.json"
+    report.write_text(RENDERERS["json"](build_report(snap, compute_facts(snap), None, result, None)))
+    keys = "\n".join(["e", "", line, ".", '    String pw = System.getenv("PW");', ".", "a", "q"]) + "\n"
+    res = subprocess.run([MODERNIZE, "review", str(report), "--no-git", "--endpoint", "http://127.0.0.1:9", "--owner", "me@x.test"],
+                         capture_output=True, text=True, input=keys, timeout=LIMIT_S, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert res.returncode == 0 and "Traceback" not in res.stdout + res.stderr, res.stdout + res.stderr
+    said = " ".join(res.stdout.split())  # the screen wraps long lines
+    assert "not applied" in said and ".modernize: is a link" in said, res.stdout
+    assert list(elsewhere.iterdir()) == [] and line in (repo / "src" / "Db.java").read_text()
 
 
 def test_without_dir_fd_the_reader_still_refuses_links_on_the_path(tree, monkeypatch):
