@@ -27,7 +27,7 @@ from modernizer.languages import (
     is_minified_name,
 )
 from modernizer.roles import ANALYSED, role_of
-from modernizer.safegit import GitFailed, SafeGit, find_repository
+from modernizer.safegit import GitFailed, GitInputRefused, SafeGit, find_repository
 from modernizer.safeio import Refused, TreeReader, parts_of, read_in_tree, special_files
 from modernizer.snapshot import GitInfo, SetAside, SkippedFile, Snapshot, SourceFile
 
@@ -64,8 +64,8 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
     except OSError as exc:
         raise InputError(f"{path}: cannot read the directory ({exc.strerror})", "check its permissions") from exc
 
-    git_info, candidates, ignored = _git_listing(root) if opts.use_git else (None, None, [])
     problems: list[SkippedFile] = []
+    git_info, candidates, ignored = _git_listing(root, problems) if opts.use_git else (None, None, [])
     if candidates is None:
         candidates = _walk(root, problems)
     files: list[SourceFile] = []
@@ -124,7 +124,7 @@ def read_ignore_file(root: Path) -> tuple[list[str], SkippedFile | None]:
     return out, None
 
 
-def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str]]:
+def _git_listing(root: Path, problems: list[SkippedFile]) -> tuple[GitInfo | None, list[str] | None, list[str]]:
     """Tracked plus untracked-but-not-ignored files, when ``root`` is (inside) a git work tree.
 
     git runs through ``safegit``: none of the repository's own config, hooks or drivers apply."""
@@ -142,6 +142,11 @@ def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str
                 # download): that repository says nothing about it, so read it as a plain directory.
                 return None, None, []
             return _listing(git, prefix, root)
+    except GitInputRefused as no:
+        shown = _rel(root, str(no.path))
+        problems.append(SkippedFile(path=display_path(shown), reason="not-regular-file",
+                                    detail="git would open it and wait or read without end: git was not used, the tree is read as a plain directory"))
+        return None, None, []
     except GitFailed:
         return None, None, []
 

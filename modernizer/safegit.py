@@ -95,6 +95,14 @@ class GitFailed(InputError):
     """A git command on the analysed repository failed; the message carries git's own words."""
 
 
+class GitInputRefused(GitFailed):
+    """A file git would open plainly (index, refs) is a FIFO, device or link: git is not run at all."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: not a regular file", "the repository is read as a plain directory")
+        self.path = path
+
+
 class Repository(BaseModel):
     """A git work tree as found on disk, before anything in it is trusted."""
 
@@ -154,13 +162,13 @@ def _vet_git_inputs(repo: "Repository") -> None:
         except OSError as exc:
             raise GitFailed(f"{path}: cannot be checked ({exc.strerror})") from exc
         if not stat.S_ISREG(mode):
-            raise GitFailed(f"{path}: not a regular file", "the repository is read as a plain directory")
+            raise GitInputRefused(path)
     refs = repo.common / "refs"
     for dirpath, dirnames, filenames in os.walk(refs, followlinks=False):
         for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             mode = os.lstat(os.path.join(dirpath, name)).st_mode
             if not stat.S_ISREG(mode):
-                raise GitFailed(f"{os.path.join(dirpath, name)}: not a regular file", "the repository is read as a plain directory")
+                raise GitInputRefused(Path(dirpath) / name)
 
 
 def _follow_gitfile(top: Path, dotgit: Path) -> Path | None:

@@ -198,6 +198,9 @@ def test_a_fifo_where_a_file_is_read_never_hangs_the_run(tree, tmp_path, name):
     assert report["facts"]["files_analysed"] == 2
     if not name.startswith(".git/"):
         assert skipped(report)[name][0] == "not-regular-file"
+    elif name in (".git/index", ".git/packed-refs", ".git/refs/heads/main"):  # git would open these itself: not run
+        reason, detail = skipped(report)[name]
+        assert reason == "not-regular-file" and "git was not used" in detail
 
 
 def test_a_fifo_suppressions_file_is_a_clear_error(tree, tmp_path):
