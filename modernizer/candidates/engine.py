@@ -28,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from modernizer.candidates.ruleyaml import load_user_yaml
 from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, cwe_number, family_of
 from modernizer.errors import InputError, ModernizerError
-from modernizer.safeio import Refused, read_regular
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 ENGINE = "semgrep"
@@ -123,33 +123,6 @@ def _load_yaml(path: Path):
     return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
 
 
-RULE_FILE_BYTES = 8 << 20  # Semgrep rule files are text a person writes: a few hundred KiB at most
-_MAX_EVENTS = 2_000_000
-
-
-def _load_user_yaml(path: Path):
-    """A user's rule file, parsed with limits: a regular file of at most RULE_FILE_BYTES, and no
-    anchors or aliases (an alias "bomb" in a rule's metadata expands into gigabytes when Semgrep or
-    our own checks walk it; rule files have no need of them). InputError naming the file otherwise."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.events import AliasEvent
-
-    try:
-        data = read_regular(path, RULE_FILE_BYTES)
-    except Refused as no:
-        raise InputError(f"rules file {path} is not read ({no.detail})", hint="give a plain YAML file") from no
-    text = data.decode("utf-8")
-    yaml = YAML(typ="safe", pure=True)
-    for n, event in enumerate(yaml.parse(text)):
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
-            line = event.start_mark.line + 1 if event.start_mark else "?"
-            raise InputError(f"rules file {path}, line {line}: YAML anchors and aliases (&name, *name) are not accepted",
-                             hint="write the value out where it is used")
-        if n > _MAX_EVENTS:
-            raise InputError(f"rules file {path} is too large to be a rule file", hint="split it, or trim it")
-    return YAML(typ="safe", pure=True).load(text)
-
-
 @lru_cache(maxsize=1)
 def builtin_rules() -> dict[str, dict]:
     """Our rules by id (each with its file), read once."""
@@ -169,7 +142,7 @@ def check_rule_file(path: Path, taken: set[str]) -> list[str]:
     if not path.is_file():
         raise InputError(f"rules file {where} does not exist or is not a file")
     try:
-        doc = _load_user_yaml(path)
+        doc = load_user_yaml(path)
     except (CandidatesUnavailable, InputError):
         raise
     except Exception as e:  # ruamel raises many kinds
