@@ -263,6 +263,16 @@ def test_an_agent_naming_a_template_outside_its_folder_is_a_clear_error(tree, tm
     assert "evil.toml" in res.stderr, res.stderr
 
 
+def test_an_agent_definition_linked_out_of_its_folder_is_not_read(tree, tmp_path):
+    repo, outside = tree
+    folder = tmp_path / "agents"
+    folder.mkdir()
+    (outside / "evil.toml").write_text('name = "evil"\nrole = "findings"\ntemplate = "security.j2"\noutput = "SecurityOutput"\nmax_tokens = 64\n')
+    (folder / "evil.toml").symlink_to(outside / "evil.toml")
+    res, _ = analyse(repo, tmp_path / "out", "--agents", str(folder))
+    assert res.returncode == 2 and "evil.toml" in res.stderr and "symbolic link" in res.stderr, res.stderr
+
+
 def test_a_sandboxed_template_still_renders_what_agents_use(tree, tmp_path):
     repo, _ = tree
     folder = agents_folder(tmp_path, "{% set names = [] %}{% for k, v in by_role.items() %}{{ k }}{% endfor %}"
