@@ -163,12 +163,14 @@ def _vet_git_inputs(repo: "Repository") -> None:
             raise GitFailed(f"{path}: cannot be checked ({exc.strerror})") from exc
         if not stat.S_ISREG(mode):
             raise GitInputRefused(path)
-    refs = repo.common / "refs"
-    for dirpath, dirnames, filenames in os.walk(refs, followlinks=False):
-        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            mode = os.lstat(os.path.join(dirpath, name)).st_mode
-            if not stat.S_ISREG(mode):
-                raise GitInputRefused(Path(dirpath) / name)
+    # refs, and the object store's packs, indexes, alternates and commit graphs (loose objects, one
+    # file each and possibly hundreds of thousands, are not checked: a FIFO there still meets the timeout)
+    for folder in (repo.common / "refs", repo.common / "objects" / "info", repo.common / "objects" / "pack"):
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                mode = os.lstat(os.path.join(dirpath, name)).st_mode
+                if not stat.S_ISREG(mode):
+                    raise GitInputRefused(Path(dirpath) / name)
 
 
 def _follow_gitfile(top: Path, dotgit: Path) -> Path | None:

@@ -185,7 +185,7 @@ def test_a_modernizeignore_linked_out_of_the_tree_is_not_read(tree, tmp_path):
 
 @pytest.mark.parametrize("name", [".modernizeignore", ".gitignore", "src/.gitignore", ".gitattributes", ".git/info/exclude",
                                   ".git/commondir", ".git/index", ".git/HEAD", ".git/packed-refs", ".git/refs/heads/main",
-                                  ".git/config"])
+                                  ".git/config", ".git/objects/info/alternates"])
 def test_a_fifo_where_a_file_is_read_never_hangs_the_run(tree, tmp_path, name):
     repo, _ = tree
     path = repo / name
@@ -198,7 +198,7 @@ def test_a_fifo_where_a_file_is_read_never_hangs_the_run(tree, tmp_path, name):
     assert report["facts"]["files_analysed"] == 2
     if not name.startswith(".git/"):
         assert skipped(report)[name][0] == "not-regular-file"
-    elif name in (".git/index", ".git/packed-refs", ".git/refs/heads/main"):  # git would open these itself: not run
+    elif name in (".git/index", ".git/packed-refs", ".git/refs/heads/main", ".git/objects/info/alternates"):  # git would open these itself: not run
         reason, detail = skipped(report)[name]
         assert reason == "not-regular-file" and "git was not used" in detail
 
