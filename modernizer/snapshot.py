@@ -20,6 +20,7 @@ SkipReason = Literal[
     "too-large",
     "unreadable",
     "symlink-outside-repo",
+    "outside-repo",
     "symlink-loop",
     "not-regular-file",
     "gitignored",

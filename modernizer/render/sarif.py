@@ -42,6 +42,7 @@ import hashlib
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from modernizer import __version__
 from modernizer.cwe import Weakness, lookup
@@ -53,6 +54,17 @@ from modernizer.report import Report, ReportCandidate, ReportFinding
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "modernizer/v2"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+
+
+_ESCAPED = re.compile(r"\\x([0-9a-f]{2})")
+
+
+def artifact_uri(path: str) -> str:
+    """A report path as a relative URI reference (RFC 3986), percent-encoded: names with spaces,
+    ``<``, ``>``, quotes, ``#``, ``%`` or ``:`` stay one valid reference to that file. A name the
+    report shows with ``\\xNN`` escapes (not UTF-8 on disk) is encoded from its own bytes."""
+    raw = _ESCAPED.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)) if int(m.group(1), 16) >= 0x80 else m.group(0), path)
+    return quote(raw.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _level_of_score(score: float) -> str:
@@ -143,7 +155,7 @@ def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
         "kind": "fail",
         "level": LEVELS.get(f.severity, "warning"),
         "message": {"text": _message(f)},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.file), "uriBaseId": "%SRCROOT%"}, "region": region}}],
         "partialFingerprints": {FINGERPRINT_KEY: kind_fingerprint(rid, f.file, f.snippet, f.symbol)},
         "properties": props,
     }
@@ -188,7 +200,7 @@ def _candidate_result(c: ReportCandidate, rule_index: dict[str, int]) -> dict[st
     return {
         "ruleId": f"candidate/{c.rule}", "ruleIndex": rule_index[f"candidate/{c.rule}"], "kind": "review", "level": "note",
         "message": {"text": f"Candidate ({c.family}, {c.cwe}): {c.message}.{said}"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": c.file, "uriBaseId": "%SRCROOT%"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(c.file), "uriBaseId": "%SRCROOT%"},
                                             "region": {"startLine": max(1, c.line_start), "endLine": max(c.line_start, c.line_end, 1),
                                                        "snippet": {"text": c.snippet}}}}],
         "partialFingerprints": {CANDIDATE_FINGERPRINT_KEY: hashlib.sha256(f"{c.rule}|{c.file}|{code}".encode()).hexdigest()[:32]},
