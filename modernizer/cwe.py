@@ -129,6 +129,8 @@ TABLE: dict[int, Weakness] = {w.number: w for w in (
        "ours: CodeQL's query has no score", "Map input to classes through a fixed allow-list; never pass it to Class.forName or the like."),
     _w(489, "Active debug code", "Active Debug Code", 7.5,
        "CodeQL py/flask-debug", "Turn debug modes off in production configuration and remove debug endpoints."),
+    _w(501, "Trust boundary violation", "Trust Boundary Violation", 5.3,
+       "ours: tampered session state (CVSS AV:N/AC:L/PR:N/UI:N/I:L)", "Validate request data before storing it in the session; keep trusted and untrusted data apart."),
     _w(502, "Unsafe deserialization", "Deserialization of Untrusted Data", 9.8,
        "CodeQL java/unsafe-deserialization", "Do not deserialise untrusted data with native serialisers; use a data-only format or a strict type allow-list."),
     _w(532, "Sensitive data in logs", "Insertion of Sensitive Information into Log File", 7.5,
