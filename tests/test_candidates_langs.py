@@ -77,6 +77,21 @@ echo "Hello " . $_GET['name'];
 echo "Hello " . htmlspecialchars($_GET['name']);
 """, {3: "ldap-injection", 6: "xpath-injection", 8: "trust-boundary", 10: "path-traversal", 13: "code-injection", 15: "xss"},
         {4: "ldap-injection", 7: "xpath-injection", 9: "trust-boundary", 11: "path-traversal", 14: "code-injection", 16: "xss"}),
+    "web/obj.php": ("""\
+<?php
+class Input {
+  private $input;
+  public function getInput() { return $this->input; }
+  public function __construct() { $this->input = $_GET['UserData']; }
+}
+class Fixed {
+  public function getInput() { return "ls"; }
+}
+$in = new Input();
+system("cat " . $in->getInput());
+$fx = new Fixed();
+system("cat " . $fx->getInput());
+""", {11: "command-injection"}, {13: "command-injection"}),
     "app/views.py": ("""\
 import os, subprocess, shlex, random, secrets
 from flask import request, session
