@@ -140,7 +140,7 @@ def score(name: str, root: Path, args) -> dict:
     fp = sum(r["fp"] for r in by_cwe.values())
     tn = sum(r["tn"] for r in by_cwe.values())
     scored = [r for r in by_cwe.values() if r["score"] is not None]
-    return {"corpus": name, "root": str(root), "files": len(texts), "lines": lines, "cases": len(labels),
+    return {"corpus": name + (f" ({args.langs})" if name == "semgrep-tests" else ""), "root": str(root), "files": len(texts), "lines": lines, "cases": len(labels),
             "candidates": len(cands.candidates), "candidates_per_kloc": round(1000 * len(cands.candidates) / max(1, lines), 2),
             "engine": f"{cands.engine} {cands.engine_version}", "rules": cands.rules, "seconds": round(seconds, 1),
             "errors": len(cands.errors), "slack": slack,
