@@ -114,10 +114,12 @@ def view():
     resp.set_cookie("remember", str(random.random()))
     resp.set_cookie("remember", str(secrets.randbelow(2 ** 32)))
     jitter = random.random() * 3
-""", {5: "sql-injection", 9: "command-injection", 11: "command-injection", 13: "trust-boundary", 15: "ldap-injection",
+    subprocess.run(["ls", "-l", request.args["dir"]])
+    subprocess.run([request.args["prog"], "-l"])
+""", {5: "sql-injection", 23: "command-injection", 9: "command-injection", 11: "command-injection", 13: "trust-boundary", 15: "ldap-injection",
       17: "xpath-injection", 19: "weak-random"},
         {4: "sql-injection", 6: "sql-injection", 10: "command-injection", 12: "command-injection", 14: "trust-boundary",
-         16: "ldap-injection", 18: "xpath-injection", 20: "weak-random", 21: "weak-random"}),
+         16: "ldap-injection", 18: "xpath-injection", 20: "weak-random", 21: "weak-random", 22: "command-injection"}),
     "web/routes.js": ("""\
 const { exec } = require('child_process');
 app.get('/run', (req, res) => {
