@@ -120,6 +120,23 @@ def view():
       17: "xpath-injection", 19: "weak-random"},
         {4: "sql-injection", 6: "sql-injection", 10: "command-injection", 12: "command-injection", 14: "trust-boundary",
          16: "ldap-injection", 18: "xpath-injection", 20: "weak-random", 21: "weak-random", 22: "command-injection"}),
+    "web/rand.js": ("""\
+app.get('/login', (req, res) => {
+  res.cookie('remember', Math.random().toString(36));
+  res.cookie('rid', crypto.randomBytes(16).toString('hex'));
+  const jitter = Math.random() * 100;
+  req.session.nonce = String(Math.random());
+  setTimeout(next, jitter);
+});
+""", {2: "weak-random", 5: "weak-random"}, {3: "weak-random", 4: "weak-random"}),
+    "web/rand.php": ("""\
+<?php
+setcookie("remember", md5(mt_rand()));
+setcookie("rid", bin2hex(random_bytes(16)));
+$delay = rand(1, 5);
+$_SESSION['csrf'] = uniqid();
+sleep($delay);
+""", {2: "weak-random", 5: "weak-random"}, {3: "weak-random", 4: "weak-random"}),
     "web/routes.js": ("""\
 const { exec } = require('child_process');
 app.get('/run', (req, res) => {
