@@ -137,6 +137,29 @@ $delay = rand(1, 5);
 $_SESSION['csrf'] = uniqid();
 sleep($delay);
 """, {2: "weak-random", 5: "weak-random"}, {3: "weak-random", 4: "weak-random"}),
+    # error-message XSS (CWE-81): the exception's text goes into the page
+    "web/err.js": ("""\
+app.get('/a', (req, res) => {
+  try { JSON.parse(req.query.j); } catch (err) { res.send("Bad JSON: " + err.message); }
+  try { JSON.parse(req.query.j); } catch (err) { res.send("Bad JSON"); }
+  db.query("SELECT 1").then(r => res.send(r.rows.length + " rows"));
+});
+""", {2: "xss"}, {3: "xss", 4: "xss"}),
+    "web/err.php": ("""\
+<?php
+try { parse($_GET['q']); } catch (Exception $e) { echo "Error: " . $e->getMessage(); }
+try { parse($_GET['q']); } catch (Exception $e) { echo "Error: " . htmlspecialchars($e->getMessage()); }
+""", {2: "xss"}, {3: "xss"}),
+    "app/err.py": ("""\
+from flask import request
+@app.route("/a")
+def a():
+    try:
+        int(request.args["n"])
+    except ValueError as e:
+        return "Bad number: " + str(e)
+    return "ok"
+""", {7: "xss"}, {8: "xss"}),
     "web/routes.js": ("""\
 const { exec } = require('child_process');
 app.get('/run', (req, res) => {
