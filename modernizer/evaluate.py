@@ -9,6 +9,11 @@ and a plain CSV ``file,line,cwe,vulnerable``. Pure functions of a report and lab
 A finding takes part when it has a CWE and is grounded (verified or unverified; rejected findings
 name code that is not there and are counted apart). It matches a label with the same file and
 CWE; at line level, also when its lines come within ``slack`` lines of the labelled ones.
+
+Where labels include safe cases, each case is also counted once the benchmark way (``case_rates``):
+TPR over the vulnerable cases, FPR over the safe ones, score TPR - FPR, per CWE, for the findings and
+for the candidates (``candidate_hits``: a candidate of the label's CWE family in its file, near its
+lines). bench/labelled_corpora.py scores public corpora with the same two functions.
 """
 
 from __future__ import annotations
