@@ -160,6 +160,19 @@ def a():
         return "Bad number: " + str(e)
     return "ok"
 """, {7: "xss"}, {8: "xss"}),
+    "app/files.py": ("""\
+import os, pathlib
+from flask import request
+@app.route("/a")
+def a():
+    bar = request.args["f"]
+    base = pathlib.Path("/srv/files")
+    p = base / bar
+    os.path.exists("/srv/" + bar)
+    os.path.exists("/srv/" + os.path.basename(bar))
+    ratio = 10 / int(bar)
+    open("/srv/fixed.txt")
+""", {7: "path-traversal", 8: "path-traversal"}, {9: "path-traversal", 10: "path-traversal", 11: "path-traversal"}),
     "web/routes.js": ("""\
 const { exec } = require('child_process');
 app.get('/run', (req, res) => {
