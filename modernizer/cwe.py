@@ -69,6 +69,8 @@ TABLE: dict[int, Weakness] = {w.number: w for w in (
        "CodeQL java/command-line-injection", "Do not build commands from input: run the program with an argument list (no shell) and allow-list the values."),
     _w(79, "Cross-site scripting", "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')", 6.1,
        "CodeQL java/xss, go/reflected-xss", "Encode output for its context (HTML, attribute, script, URL), with the template engine's auto-escaping on."),
+    _w(81, "XSS in an error message", "Improper Neutralization of Script in an Error Message Web Page", 6.1,
+       "ours: as reflected XSS (CodeQL js/reflected-xss)", "Encode an error's message for HTML before it reaches a page, or show a fixed text and log the detail."),
     _w(88, "Argument injection", "Improper Neutralization of Argument Delimiters in a Command ('Argument Injection')", 9.8,
        "CodeQL java/command-line-injection (tags CWE-88)", "Pass arguments as a list, end options with `--`, and allow-list the values."),
     _w(89, "SQL injection", "Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')", 8.8,
