@@ -89,10 +89,18 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
     skipped.sort(key=lambda s: s.path)
     keep = set(opts.roles)
     analysed = [f for f in files if f.role in keep]
+    notes = []
+    if not analysed and any(f.role == "test" for f in files):
+        # A tree that is nothing but tests (a test suite, a benchmark of test cases) is the code under
+        # analysis: setting it all aside would leave nothing, so analyse its tests and say so.
+        keep |= {"test"}
+        analysed = [f for f in files if f.role in keep]
+        notes.append(f"Every readable file would have been set aside as a test or test data, so the {len(analysed)} test "
+                     "files were analysed as the code under analysis (--include-role test does this explicitly).")
     aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4)
              for f in files if f.role not in keep]
     return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=analysed, skipped=skipped,
-                    set_aside=aside)
+                    set_aside=aside, notes=notes)
 
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:

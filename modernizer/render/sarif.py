@@ -30,7 +30,9 @@ Choices (the README repeats them):
 - a suppressed finding carries ``suppressions: [{kind: external, status: accepted, justification}]``;
 - ``originalUriBaseIds["%SRCROOT%"]`` is described, not located: the analysing machine's path is
   of no use to a viewer and says something about that machine; locations are repository-relative;
-- computed candidates (the static pass) are results too, marked as facts from code and not findings:
+- computed candidates (the static pass) are not alerts: they stay in the JSON/HTML report and are
+  written only when asked (``--sarif-candidates``: a 3K-line sample made 65 notes for 0 findings); then
+  they are results, marked as facts from code and not findings:
   rule ids ``candidate/<rule>``, ``kind: review``, ``level: note``, no ``security-severity``,
   ``properties.source = "computed-candidate"`` and ``confirmedBy`` (the findings at its lines), and
   their own fingerprint key ``modernizer/candidate/v1`` (rule, file, code).
@@ -216,9 +218,9 @@ def _srcroot(report: Report) -> dict[str, Any]:
     return {"description": {"text": f"The root of the analysed repository ({report.repo.name}); locations are relative to it."}}
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
+def sarif_log(report: Report, candidates_as_results: bool = False) -> dict[str, Any]:
     results_of = [f for f in report.findings if f.grounding.status != "rejected"]
-    candidates = report.candidates.items if report.candidates else []
+    candidates = report.candidates.items if report.candidates and candidates_as_results else []
     rules = _rules(results_of) + _candidate_rules(candidates)
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     summary = report.summary
@@ -253,4 +255,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(sarif_log(report, bool(options and options.sarif_candidates)), indent=2, ensure_ascii=False) + "\n"
