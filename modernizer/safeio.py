@@ -78,8 +78,14 @@ def _open_refusal(exc: OSError, what: str) -> Refused:
 def read_regular(path: str | Path, max_bytes: int = SMALL_FILE_BYTES) -> bytes:
     """A file at a fixed place (``.git/HEAD``, ``.git/info/exclude``): its last component is never
     followed. ``FileNotFoundError`` when absent (callers treat that as "none"); ``Refused`` otherwise."""
+    return _open_and_read(path, max_bytes)
+
+
+def _open_and_read(path: str | Path, max_bytes: int, dir_fd: int | None = None) -> bytes:
+    """Open without following a last-component link or blocking, then read at most ``max_bytes``
+    from the descriptor (``_read_fd`` checks it is a regular file)."""
     try:
-        fd = os.open(path, _FILE_FLAGS)
+        fd = os.open(path, _FILE_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -162,17 +168,7 @@ class TreeReader:
         parts = parts_of(rel)
         if not _HAS_DIR_FD:
             return self._read_by_path(parts, max_bytes)
-        dfd = self._folder(parts[:-1])
-        try:
-            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=dfd)
-        except FileNotFoundError:
-            raise
-        except OSError as exc:
-            raise _open_refusal(exc, "it") from exc
-        try:
-            return _read_fd(fd, max_bytes)
-        finally:
-            os.close(fd)
+        return _open_and_read(parts[-1], max_bytes, dir_fd=self._folder(parts[:-1]))
 
 
     def _read_by_path(self, parts: tuple[str, ...], max_bytes: int) -> bytes:
