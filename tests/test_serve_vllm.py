@@ -86,7 +86,7 @@ def test_gateway_starts_the_server_analyses_and_the_server_idles_out(state_dir, 
                               "--serve-model", str(tiny_model), "--idle-timeout", "6", "--no-cache", "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "starting vLLM (profile cpu-test" in res.output and "is healthy" in res.output
-    assert "8 requests at once: --concurrency 4" in res.output
+    assert "the managed server answers 8 requests at once: 8 will be in flight" in res.output
     report = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
     assert report["llm"]["model"] == "tiny" and report["llm"]["endpoint"] == url
     state = manager.read_state(state_dir)
