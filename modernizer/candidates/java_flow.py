@@ -100,7 +100,7 @@ def index_file(src: bytes):
 
 
 def evaluate_file(src: bytes):
-    """Every method of the file evaluated with unknown parameters: (tree, {call start byte: CallRecord}) or None."""
+    """Every method of the file evaluated with unknown parameters: (tree, {call span: CallRecord}, dead call spans) or None."""
     got = index_file(src)
     if got is None:
         return None
@@ -109,7 +109,7 @@ def evaluate_file(src: bytes):
     for methods in ix.methods.values():
         for m in methods:
             ev.run_method(m)
-    return tree, ev.calls
+    return tree, ev.calls, ev.dead - set(ev.calls)
 
 
 def _statement_calls(stmt) -> list:
@@ -143,13 +143,17 @@ def _statements_on(root, first: int, last: int) -> list:
     return out
 
 
-def provably_safe(tree, calls: dict[tuple[int, int], CallRecord], cand: Candidate) -> bool:
-    """Every argument of every call on the candidate's statements is safe for its family (and we saw them all)."""
+def provably_safe(tree, calls: dict[tuple[int, int], CallRecord], dead: set, cand: Candidate) -> bool:
+    """Every argument of every call on the candidate's statements is safe for its family (and we saw them
+    all), or the statement is on a branch that a constant condition never takes."""
     stmts = _statements_on(tree.root_node, cand.line_start, cand.line_end)
     seen_args = False
     for s in stmts:
         for c in _statement_calls(s):
             rec = calls.get((c.start_byte, c.end_byte))
+            if rec is None and (c.start_byte, c.end_byte) in dead:
+                seen_args = True
+                continue
             if rec is None:
                 return False  # not evaluated (a lambda, a field initializer...): keep
             if rec.args:
@@ -207,9 +211,9 @@ def refine_java(texts: Mapping[str, str], candidates: Sequence[Candidate], taint
             out.extend(mine)
             continue
         stats.files += 1
-        tree, calls = got
+        tree, calls, dead = got
         for c in mine:
-            if c in judged and provably_safe(tree, calls, c):
+            if c in judged and provably_safe(tree, calls, dead, c):
                 stats.dropped.append(f"{path}:{c.line_start} {c.rule}")
             else:
                 out.append(c)
