@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modernizer.candidates import find_candidates
-from modernizer.candidates.java_flow import RULE, evaluate_file, refine_java
+from modernizer.candidates.java_flow import CRYPTO_RULE, RULE, evaluate_file, refine_java
 from modernizer.candidates.model import Candidate
 
 TWINS = Path(__file__).parent / "data" / "java-flow"
@@ -65,10 +65,13 @@ def test_the_evaluator_both_drops_and_adds_compared_with_semgrep_alone(flow, sem
     assert len(dropped) >= 5, dropped
     assert len(added) >= 2, added
     assert any(c.rule == RULE for c in flow.candidates)
+    # a weak algorithm handed to a helper as a constant argument is found where the helper calls getInstance
+    assert [(c.file, c.cwe) for c in flow.candidates if c.rule == CRYPTO_RULE] == [
+        ("CryptoHelpers.java", "CWE-328"), ("CryptoHelpers.java", "CWE-327")]
     assert {c.family for f, n, k, fam in marks() for c in flow.candidates if c.rule == RULE} <= {
         "xss", "sql-injection", "command-injection", "path-traversal", "ldap-injection", "xpath-injection", "trust-boundary"}
     # every twin family of the issue is covered
-    assert {fam for *_, fam in marks()} >= {"xss", "sql-injection", "command-injection", "path-traversal",
+    assert {fam for *_, fam in marks()} >= {"xss", "sql-injection", "command-injection", "path-traversal", "weak-crypto",
                                               "ldap-injection", "xpath-injection", "trust-boundary"}
 
 

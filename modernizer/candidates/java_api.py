@@ -37,6 +37,7 @@ CLEAN_RESULTS = frozenset({
 APPENDERS = frozenset({"append", "insert", "write", "print", "println", "concat"})
 MAP_TYPES = re.compile(r"^(java\.util\.)?(HashMap|TreeMap|LinkedHashMap|Hashtable|Properties|ConcurrentHashMap|WeakHashMap|EnumMap)\b")
 LIST_TYPES = re.compile(r"^(java\.util\.)?(ArrayList|LinkedList|Vector|Stack|ArrayDeque|CopyOnWriteArrayList)\b")
+FILE_READERS = re.compile(r"^(java\.io\.)?(FileInputStream|FileReader|RandomAccessFile)$|^(java\.util\.)?zip\.ZipFile$")
 STRINGISH = re.compile(r"^(java\.lang\.)?(StringBuilder|StringBuffer|String)$")
 
 

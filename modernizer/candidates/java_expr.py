@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from modernizer.candidates.java_api import (
-    APPENDERS, CLEAN_RESULTS, LIST_TYPES, MAP_TYPES, SANITIZERS, SOURCES, STRINGISH, URL_ENCODED,
+    APPENDERS, CLEAN_RESULTS, FILE_READERS, LIST_TYPES, MAP_TYPES, SANITIZERS, SOURCES, STRINGISH, URL_ENCODED,
     WRAPPER_SOURCE, container_call,
 )
 from modernizer.candidates.java_values import (
@@ -26,6 +26,7 @@ class CallRecord:
     receiver: str                 # the receiver's source text ("" when none)
     args: list[V] = field(default_factory=list)
     contexts: int = 0
+    constants: list[set] = field(default_factory=list)  # per argument: every constant string seen in some context
 
 
 @dataclass
@@ -194,10 +195,14 @@ class Expressions:
         rec = self.calls.get((n.start_byte, n.end_byte))
         fa = [flat(a) for a in args]
         if rec is None:
-            self.calls[(n.start_byte, n.end_byte)] = CallRecord(name, n.start_point[0] + 1, receiver, fa, 1)
+            rec = self.calls[(n.start_byte, n.end_byte)] = CallRecord(name, n.start_point[0] + 1, receiver, fa, 1,
+                                                                      [set() for _ in fa])
         else:
             rec.args = [join(a, b) for a, b in zip(rec.args, fa)]  # type: ignore[misc]
             rec.contexts += 1
+        for seen, a in zip(rec.constants, fa):
+            if a.is_const and isinstance(a.value, str):
+                seen.add(a.value)
 
     def new(self, n, env: dict) -> Value:
         typ = text(self.ix.src, n.child_by_field_name("type"))
@@ -216,6 +221,8 @@ class Expressions:
             if not args or (len(args) == 1 and flat(args[0]).is_const and isinstance(flat(args[0]).value, int)):
                 return V(CONST, "")
             return flat(args[0]) if len(args) == 1 else join_all(args)
+        if FILE_READERS.match(typ):
+            return UNK  # the content of a file named by the request is not request data (the name is: see the sink)
         return join_all(args) if args else CLEAN_V
 
     def call(self, n, env: dict) -> Value:

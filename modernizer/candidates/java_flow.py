@@ -27,6 +27,7 @@ from modernizer.candidates.java_values import CONST, V
 from modernizer.candidates.model import Candidate
 
 RULE = "java-flow-taint"
+CRYPTO_RULE = "java-flow-weak-crypto"
 # Families whose Semgrep candidates are taint flows from the request that the evaluator can judge.
 INJECTION_FAMILIES = frozenset({"sql-injection", "command-injection", "path-traversal", "xss", "ldap-injection",
                                 "xpath-injection", "trust-boundary", "code-injection", "open-redirect"})
@@ -48,7 +49,8 @@ _SINKS: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("xpath-injection", re.compile(r"^(evaluate|compile)$"), re.compile(r"(?i)xpath|^xp$")),
     ("trust-boundary", re.compile(r"^(setAttribute|putValue)$"), re.compile(r"(?i)session")),
 ]
-_REQUEST_READ = re.compile(r"getParameter|getHeader|getCookies|getQueryString|getenv|getInputStream|getReader|@\w*Param")
+_REQUEST_READ = re.compile(r"getParameter|getHeader|getCookies|getQueryString|getenv|getInputStream|getReader|@\w*Param|"
+                           r"getInstance|SecretKeySpec")
 _CALLS = ("method_invocation", "object_creation_expression")
 _STATEMENT = re.compile(r"statement$|^local_variable_declaration$")
 
@@ -189,6 +191,37 @@ def added_candidates(path: str, lines: list[str], calls: dict[tuple[int, int], C
     return out
 
 
+# Algorithms named by a constant that reaches the call in some context (a helper called with "MD5"):
+# (class, argument index, weak-algorithm pattern, CWE); the same names as java.yml's weak-hash/cipher rules.
+_WEAK_CIPHER = r"des|desede|tripledes|3des|rc2|rc4|arcfour|blowfish|idea|pbewithmd5.*|des/.*|desede/.*|rc2/.*|blowfish/.*"
+_CRYPTO = [
+    ("getInstance", re.compile(r"(^|\.)MessageDigest$"), 0, re.compile(r"(?i)^(md2|md4|md5|sha|sha-?1)$"), "CWE-328"),
+    ("getInstance", re.compile(r"(^|\.)Cipher$"), 0, re.compile(rf"(?i)^({_WEAK_CIPHER}|aes|.*/ecb/.*)$"), "CWE-327"),
+    ("getInstance", re.compile(r"(^|\.)(KeyGenerator|SecretKeyFactory)$"), 0, re.compile(rf"(?i)^({_WEAK_CIPHER})$"), "CWE-327"),
+    ("new SecretKeySpec", None, 1, re.compile(rf"(?i)^({_WEAK_CIPHER})$"), "CWE-327"),
+    ("new javax.crypto.spec.SecretKeySpec", None, 1, re.compile(rf"(?i)^({_WEAK_CIPHER})$"), "CWE-327"),
+]
+
+
+def weak_crypto_candidates(path: str, lines: list[str], calls: dict[tuple[int, int], CallRecord],
+                           existing: Sequence[Candidate]) -> list[Candidate]:
+    """A weak hash or cipher named by a constant that reaches getInstance through locals or helper arguments."""
+    taken = {ln for c in existing if c.file == path and c.family == "weak-crypto" for ln in range(c.line_start, c.line_end + 1)}
+    out = []
+    for rec in sorted(calls.values(), key=lambda r: r.line):
+        for name, recv, i, weak, cwe in _CRYPTO:
+            if rec.name != name or (recv is not None and not recv.search(rec.receiver)) or i >= len(rec.constants):
+                continue
+            algs = sorted(a for a in rec.constants[i] if weak.match(a))
+            if algs and rec.line not in taken:
+                taken.add(rec.line)
+                out.append(Candidate(rule=CRYPTO_RULE, family="weak-crypto", cwe=cwe, file=path, line_start=rec.line,
+                                     line_end=rec.line, snippet=lines[rec.line - 1] if rec.line <= len(lines) else "",
+                                     message=f"{rec.receiver or name}: the weak algorithm {algs[0]!r} reaches it through "
+                                             f"locals or a helper's arguments (modernizer's Java flow evaluator)"))
+    return out
+
+
 def refine_java(texts: Mapping[str, str], candidates: Sequence[Candidate], taint_rules: frozenset[str]) -> tuple[list[Candidate], FlowStats]:
     """The candidates with the provably safe Java taint candidates dropped and the missed flows added."""
     stats = FlowStats()
@@ -217,7 +250,8 @@ def refine_java(texts: Mapping[str, str], candidates: Sequence[Candidate], taint
                 stats.dropped.append(f"{path}:{c.line_start} {c.rule}")
             else:
                 out.append(c)
-        new = added_candidates(path, texts[path].split("\n"), calls, mine)
+        lines = texts[path].split("\n")
+        new = added_candidates(path, lines, calls, mine) + weak_crypto_candidates(path, lines, calls, mine)
         stats.added += len(new)
         out.extend(new)
     out.sort(key=lambda c: (c.file, c.line_start, c.rule, c.line_end))
