@@ -51,6 +51,9 @@ _SINKS: list[tuple[str, re.Pattern, re.Pattern | None]] = [
 ]
 _REQUEST_READ = re.compile(r"getParameter|getHeader|getCookies|getQueryString|getenv|getInputStream|getReader|@\w*Param|"
                            r"getInstance|SecretKeySpec")
+# Where the query is among a sink's arguments (the rest are bound parameters: JdbcTemplate.query(sql, args),
+# DirContext.search(base, filter, filterArgs, controls), XPath.evaluate(expr, doc)); other sinks: every argument.
+_QUERY_ARGS = {"sql-injection": 1, "ldap-injection": 2, "xpath-injection": 1}
 _CALLS = ("method_invocation", "object_creation_expression")
 _STATEMENT = re.compile(r"statement$|^local_variable_declaration$")
 
@@ -160,7 +163,8 @@ def provably_safe(tree, calls: dict[tuple[int, int], CallRecord], dead: set, can
                 return False  # not evaluated (a lambda, a field initializer...): keep
             if rec.args:
                 seen_args = True
-            if not all(a.safe_for(cand.family) for a in rec.args):
+            args = rec.args[:_QUERY_ARGS.get(cand.family)] if _sink_family(rec) == cand.family else rec.args
+            if not all(a.safe_for(cand.family) for a in args):
                 return False
     return seen_args
 
@@ -179,7 +183,7 @@ def added_candidates(path: str, lines: list[str], calls: dict[tuple[int, int], C
         fam = _sink_family(rec)
         if fam is None or (fam, rec.line) in taken:
             continue
-        hit = next((a for a in rec.args if a.tainted_for(fam)), None)
+        hit = next((a for a in rec.args[:_QUERY_ARGS.get(fam)] if a.tainted_for(fam)), None)
         if hit is None:
             continue
         taken.add((fam, rec.line))

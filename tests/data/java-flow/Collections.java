@@ -50,3 +50,12 @@ public class Collections extends HttpServlet {
         }
     }
 }
+
+class BoundQueries {
+    void lookup(javax.servlet.http.HttpServletRequest request, org.springframework.jdbc.core.JdbcTemplate template,
+                javax.naming.directory.DirContext ctx) throws Exception {
+        String user = request.getParameter("user");
+        template.queryForList("SELECT * FROM t WHERE u = ?", new Object[] {user}); // safe: sql-injection
+        ctx.search("dc=example", "(uid={0})", new Object[] {user}, null); // safe: ldap-injection
+    }
+}
