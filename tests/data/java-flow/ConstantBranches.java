@@ -32,4 +32,28 @@ public class ConstantBranches extends HttpServlet {
         String f = (7 * 18) + num > 220 ? "ls" : param;
         Runtime.getRuntime().exec(f); // vuln: command-injection
     }
+
+    protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String param = request.getParameter("q");
+        String bar = "This should never happen";
+        if (bar.contains("should")) {
+            bar = param;
+        }
+        response.getWriter().print(bar); // vuln: xss
+        String baz = "This should never happen";
+        if (!baz.contains("should")) {
+            baz = param;
+        }
+        response.getWriter().print(baz); // safe: xss
+        String qux = "alsosafe";
+        if (param != null) {
+            java.util.List<String> values = new java.util.ArrayList<String>();
+            values.add("safe");
+            values.add(param);
+            values.add("moresafe");
+            values.remove(0);
+            qux = values.get(1);
+        }
+        response.getWriter().print(qux); // safe: xss
+    }
 }
