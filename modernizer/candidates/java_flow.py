@@ -176,12 +176,21 @@ def _sink_family(rec: CallRecord) -> str | None:
     return None
 
 
-def added_candidates(path: str, lines: list[str], calls: dict[tuple[int, int], CallRecord], existing: Sequence[Candidate]) -> list[Candidate]:
+def _only_named(tree, span: tuple[int, int]) -> bool:
+    """``new File(x).getName()``: the File is made only to take the last part of its name (no file is touched)."""
+    node = tree.root_node.descendant_for_byte_range(*span)
+    parent = node.parent if node is not None else None
+    return parent is not None and parent.type == "method_invocation" and parent.child_by_field_name("object") == node \
+        and parent.child_by_field_name("name").text in (b"getName", b"getFileName")
+
+
+def added_candidates(path: str, lines: list[str], calls: dict[tuple[int, int], CallRecord], existing: Sequence[Candidate],
+                     tree=None) -> list[Candidate]:
     out: list[Candidate] = []
     taken = {(c.family, ln) for c in existing if c.file == path for ln in range(c.line_start, c.line_end + 1)}
-    for rec in sorted(calls.values(), key=lambda r: r.line):
+    for span, rec in sorted(calls.items(), key=lambda kv: kv[1].line):
         fam = _sink_family(rec)
-        if fam is None or (fam, rec.line) in taken:
+        if fam is None or (fam, rec.line) in taken or (fam == "path-traversal" and tree is not None and _only_named(tree, span)):
             continue
         hit = next((a for a in rec.args[:_QUERY_ARGS.get(fam)] if a.tainted_for(fam)), None)
         if hit is None:
@@ -255,7 +264,7 @@ def refine_java(texts: Mapping[str, str], candidates: Sequence[Candidate], taint
             else:
                 out.append(c)
         lines = texts[path].split("\n")
-        new = added_candidates(path, lines, calls, mine) + weak_crypto_candidates(path, lines, calls, mine)
+        new = added_candidates(path, lines, calls, mine, tree) + weak_crypto_candidates(path, lines, calls, mine)
         stats.added += len(new)
         out.extend(new)
     out.sort(key=lambda c: (c.file, c.line_start, c.rule, c.line_end))
