@@ -5,7 +5,7 @@
     .venv/bin/python bench/labelled_java.py find-sec-bugs /work/corpora/find-sec-bugs+find-sec-bugs
     .venv/bin/python bench/labelled_java.py securibench   /work/corpora/securibench-micro
     .venv/bin/python bench/labelled_java.py cryptoapi     /work/corpora/cryptoapi-bench
-    ... [--csv labels.csv] [--json out.json] [--misses] [--no-flow]
+    ... [--csv labels.csv] [--json out.json] [--misses] [--no-flow] [--by-folder]
 
 Each corpus's own labels are turned into modernizer's plain label format (``file,line,cwe,vulnerable``,
 what ``modernize eval`` reads; ``--csv`` writes it) and the corpus's files are scanned with
@@ -284,6 +284,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="write the per-CWE table as JSON")
     ap.add_argument("--misses", action="store_true", help="list the missed and falsely flagged labels")
     ap.add_argument("--no-flow", action="store_true", help="Semgrep's candidates alone (without the Java flow evaluator)")
+    ap.add_argument("--by-folder", action="store_true", help="vulnerable/safe flagged per top-level folder (SecuriBench's categories)")
     a = ap.parse_args(argv)
     base, labels = CORPORA[a.corpus](a.root.resolve())
     dropped = {f for f, *_ in labels if HELD_OUT.search(f) or HELD_OUT.search(_read(base / f))}
@@ -318,6 +319,19 @@ def main(argv=None) -> int:
     print(f"| mean of CWEs | | | {_f(sum(recs) / len(recs) if recs else None)} | {_f(sum(fprs) / len(fprs) if fprs else None)} | |")
     if cs.errors:
         print(f"({len(cs.errors)} scan errors, e.g. {cs.errors[0]})")
+    if a.by_folder:
+        slack = 0 if a.corpus == "securibench" else SLACK
+        per = defaultdict(lambda: [0, 0, 0, 0])
+        for f, line, cwe, vuln in labels:
+            fam = family_of(cwe)
+            hit = any(c.file == f and c.family == fam and (line == 0 or c.line_start <= line + slack and c.line_end >= line - slack)
+                      for c in cs.candidates)
+            s = per[f.split("/")[0]]
+            s[0 if vuln else 2] += hit
+            s[1 if vuln else 3] += 1
+        print("| folder | vulnerable flagged | safe flagged |\n|---|---:|---:|")
+        for k, (tp, pos, fp, neg) in sorted(per.items()):
+            print(f"| {k} | {tp}/{pos} | {fp}/{neg} |")
     if a.misses:
         print("\n".join(misses))
     if a.json:
