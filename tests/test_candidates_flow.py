@@ -91,3 +91,15 @@ def test_unknown_values_keep_the_candidate():
                      line_end=4, snippet="", message="m")
     out, stats = refine_java({"Y.java": src}, [cand], frozenset({"java-xss-response-writer"}))
     assert out == [cand] and stats.files == 1 and stats.dropped == []
+
+
+def test_a_list_handed_to_helpers_deeper_than_followed_is_not_trusted_afterwards():
+    src = ("class D { void f(javax.servlet.http.HttpServletRequest request, javax.servlet.http.HttpServletResponse response)"
+           " throws Exception {\n java.util.List<String> l = new java.util.ArrayList<>(); l.add(\"x\");"
+           " a(l, request.getParameter(\"p\"));\n response.getWriter().println(l.get(0));\n }\n"
+           + "".join(f" void {x}(java.util.List<String> l, String v) {{ {y}(l, v); }}\n" for x, y in zip("abcd", "bcde"))
+           + " void e(java.util.List<String> l, String v) { l.set(0, v); }\n}\n")
+    cand = Candidate(rule="java-xss-response-writer", family="xss", cwe="CWE-79", file="D.java", line_start=3,
+                     line_end=3, snippet="", message="m")
+    out, stats = refine_java({"D.java": src}, [cand], frozenset({"java-xss-response-writer"}))
+    assert out == [cand] and stats.dropped == []

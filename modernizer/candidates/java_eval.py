@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from modernizer.candidates.java_api import SOURCE_ANNOTATIONS
 from modernizer.candidates.java_expr import CallRecord, Expressions, FileIndex, text
-from modernizer.candidates.java_values import NULL, TAINT, UNK, V, Value, copy_env, flat, join_all, join_env
+from modernizer.candidates.java_values import NULL, TAINT, UNK, ListV, MapV, V, Value, copy_env, flat, join_all, join_env
 
 MAX_DEPTH = 3  # helper calls followed from one method
+MAX_HELPER_RUNS = 2000  # helper evaluations per file: past it a helper's result is unknown (bounded time)
 __all__ = ["CallRecord", "Evaluator", "FileIndex", "MAX_DEPTH", "text"]
 
 
@@ -29,11 +30,16 @@ class Evaluator(Expressions):
         self.dead: set[tuple[int, int]] = set()   # calls on a branch a constant condition never takes
         self.stack: list[int] = []
         self.returns: list[Value] = []
+        self.budget = MAX_HELPER_RUNS
 
     # -- methods ---------------------------------------------------------------------------------
     def run_method(self, method, args: list[Value] | None = None) -> Value:
         """Evaluate a method (a method/constructor declaration node); its return value."""
-        if method.start_byte in self.stack or len(self.stack) > MAX_DEPTH:
+        if args is not None:
+            self.budget -= 1
+        if method.start_byte in self.stack or len(self.stack) > MAX_DEPTH or self.budget < 0:
+            if any(isinstance(a, (ListV, MapV)) for a in args or []):
+                self._escape(None, [*args, UNK], None)  # not followed: a list or map handed to it may hold anything now
             return UNK
         env: dict[str, Value] = {}
         params = method.child_by_field_name("parameters")
