@@ -5,6 +5,7 @@ java_eval.Evaluator adds the statements; this mixin is only its expression half.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from modernizer.candidates.java_api import (
@@ -15,6 +16,9 @@ from modernizer.candidates.java_values import (
     CLEAN_V, CONST, NULL, TAINT, UNK, ListV, MapV, V, Value, copy_value, flat, fold_binary,
     fold_string_method, join, join_all,
 )
+
+
+_CLASS_REF = re.compile(r"^([a-z_]\w*\.)*[A-Z]\w*$")  # Math, java.util.UUID, org.owasp.esapi.ESAPI
 
 
 @dataclass
@@ -267,10 +271,13 @@ class Expressions:
                 return new
             return env[recv_text]
         self._escape(argn, args, recv)
-        if obj is None or (obj.type == "identifier" and recv_text not in env and recv_text[:1].isupper()):
+        static = obj is not None and recv_text.split(".")[0] not in env and _CLASS_REF.match(recv_text) is not None
+        if obj is None or static:
             inputs = list(args)   # a static call, or this class's own method we could not resolve
-            if obj is None and not args:
-                return UNK
+            if not args:
+                # a library's static call without input (XPathFactory.newInstance()) reads no request data;
+                # an unresolved call of this class's own (inherited) methods may
+                return CLEAN_V if static else UNK
         else:
             inputs = [recv, *args]
         return join_all(inputs) if inputs else UNK
