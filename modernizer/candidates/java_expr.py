@@ -213,10 +213,13 @@ class Expressions:
         argn = n.child_by_field_name("arguments")
         args = [self.expr(a, env) for a in (argn.named_children if argn else [])]
         self._record(n, "new " + typ.split("<")[0], "", args)
-        if n.child_by_field_name("body") is not None if hasattr(n, "child_by_field_name") else False:
-            return UNK
+        if any(c.type == "class_body" for c in n.named_children):
+            return UNK  # an anonymous class: its methods are evaluated on their own
         if MAP_TYPES.match(typ):
-            return MapV() if not args else MapV({}, flat(args[0]) if isinstance(args[0], V) else flat(args[0]))
+            if args and isinstance(args[0], MapV):
+                return copy_value(args[0])
+            first = flat(args[0]) if args else NULL
+            return MapV() if first.is_const else MapV({}, first)  # new HashMap<>(16): an initial capacity
         if LIST_TYPES.match(typ):
             if not args or (isinstance(args[0], V) and isinstance(args[0].value, int) and args[0].is_const):
                 return ListV()
