@@ -304,7 +304,11 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
 
 def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
     """Java taint candidates judged by the flow evaluator (the one place it is wired in)."""
-    from modernizer.candidates.java_flow import refine_java
+    try:
+        from modernizer.candidates.java_flow import refine_java
+    except ImportError:  # tree-sitter-java missing from this install: Semgrep's result as it is, and why
+        return found.model_copy(update={"errors": [*found.errors, "the Java flow evaluator is off: tree-sitter-java is not "
+                                                   "installed (pip install tree-sitter tree-sitter-java)"]})
     taint = frozenset(rid for rid, r in ours.items() if r.get("mode") == "taint" and "java" in (r.get("languages") or []))
     cands, _ = refine_java(texts, found.candidates, taint)
     return found.model_copy(update={"candidates": cands, "seconds": round(time.perf_counter() - t0, 3)})
