@@ -18,17 +18,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import jinja2.meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 
 from modernizer.admission import PREFIX_END
 from modernizer.errors import InputError
 from modernizer.resources import data_dir
+from modernizer.safeio import Refused, parts_of, read_in_tree
 from modernizer.schemas import OUTPUT_MODELS
 
 SEPARATOR = PREFIX_END  # the end of every shared prefix (admission.py sends what is above it as token ids, once)
@@ -129,14 +134,20 @@ def load_agents(directory: Path | None = None) -> Agents:
     specs: dict[str, AgentSpec] = {}
     for path in sorted(directory.glob("*.toml")):
         try:
-            with path.open("rb") as fh:
-                spec = AgentSpec.model_validate(tomllib.load(fh))
-        except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+            # the folder may come from the analysed repository (CI passes it): read like its files (safeio)
+            spec = AgentSpec.model_validate(tomllib.loads(read_in_tree(directory, path.name).decode("utf-8")))
+        except (OSError, Refused, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError) as exc:
             first = exc.errors()[0] if isinstance(exc, ValidationError) else None
-            why = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else str(exc)
+            why = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else (exc.detail if isinstance(exc, Refused) else str(exc))
             raise InputError(f"{path}: not a valid agent definition ({why})", "see agents/*.toml for the fields") from exc
-        if (directory / spec.template).is_file():
+        try:
+            parts_of(spec.template)
+        except Refused as exc:
+            raise InputError(f"{path}: template {spec.template!r} is outside the agents folder",
+                             "name a template file in the same folder (or a shipped prompts/ one)") from exc
+        if os.path.lexists(directory / spec.template):
             spec._template_dir = directory
+        check_template(spec, path)
         specs[spec.name] = spec
     if not specs:
         raise InputError(f"--agents {directory}: no agent definitions (*.toml) in it", "see agents/*.toml for the fields")
@@ -148,8 +159,11 @@ def load_agents(directory: Path | None = None) -> Agents:
 
 @lru_cache(maxsize=8)
 def _env(*search: str) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(search)), undefined=jinja2.StrictUndefined,
+    """Templates render in Jinja2's immutable sandbox (no attribute walks to ``os``, no calls that
+    change data), from a loader confined to ``search``: an agents folder may come from the analysed
+    repository, so its templates are untrusted input."""
+    return ImmutableSandboxedEnvironment(
+        loader=ConfinedLoader(search), undefined=jinja2.StrictUndefined,
         autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
     )
 
@@ -158,10 +172,74 @@ def render(template: str, prompts_dir: Path | None = None, **values: Any) -> str
     return _env(str(prompts_dir or data_dir("prompts"))).get_template(template).render(**values)
 
 
+def _search(spec: AgentSpec) -> tuple[str, ...]:
+    return tuple(([str(spec._template_dir)] if spec._template_dir else []) + [str(data_dir("prompts"))])
+
+
 def render_task(spec: AgentSpec, **values: Any) -> str:
-    """An agent's own template, from its agents folder or the shipped prompts/."""
-    search = ([str(spec._template_dir)] if spec._template_dir else []) + [str(data_dir("prompts"))]
-    return _env(*search).get_template(spec.template).render(**values)
+    """An agent's own template, from its agents folder or the shipped prompts/. A template that
+    reaches for what the sandbox forbids, or includes a file it cannot, is an InputError naming it."""
+    try:
+        return _env(*_search(spec)).get_template(spec.template).render(**values)
+    except (jinja2.TemplateError, SecurityError) as exc:
+        raise InputError(f"agent {spec.name}, template {spec.template}: {_template_problem(exc)}",
+                         "templates may only use the values they are given, and include files of their own folder") from exc
+
+
+def check_template(spec: AgentSpec, where: Path) -> None:
+    """Load ``spec``'s template and every template it names (include, import, extends) before any
+    run, so a missing, linked-out or broken one is a clear error naming the file (exit 2)."""
+    env = _env(*_search(spec))
+    pending, seen = [spec.template], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source, _, _ = env.loader.get_source(env, name)
+            tree = env.parse(source)
+        except jinja2.TemplateError as exc:
+            raise InputError(f"{where}: template {name!r}: {_template_problem(exc)}",
+                             "a template must be a plain file in the agents folder (or a shipped prompts/ one), "
+                             "and include only such files") from exc
+        pending.extend(n for n in jinja2.meta.find_referenced_templates(tree) if n is not None)
+
+
+def _template_problem(exc: Exception) -> str:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"{exc.message or exc.name}: not found in the agents folder (absolute paths, '..' and links out are not followed)"
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a template ({exc})"
+    line = getattr(exc, "lineno", None)
+    return f"{exc.__class__.__name__}{f' at line {line}' if line else ''}: {exc}"
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """Templates from these folders only: no absolute path, no '..', no link (safeio reads the file
+    folder by folder with links refused), no FIFO or device, at most 1 MiB."""
+
+    def __init__(self, search: tuple[str, ...]) -> None:
+        self.search = search
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        try:
+            parts_of(template)
+        except Refused:
+            raise jinja2.TemplateNotFound(template) from None
+        for base in self.search:
+            try:
+                data = read_in_tree(base, template)
+            except FileNotFoundError:
+                continue
+            except (Refused, OSError) as exc:
+                raise jinja2.TemplateNotFound(f"{template} ({exc.detail if isinstance(exc, Refused) else exc})") from exc
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise jinja2.TemplateNotFound(f"{template} (not UTF-8 text)") from exc
+            return text, str(Path(base) / template), lambda: True
+        raise jinja2.TemplateNotFound(template)
 
 
 def task_inputs(agents: Agents, spec: AgentSpec, outputs: dict[str, str]) -> dict[str, Any]:
@@ -180,8 +258,9 @@ def compact_json(value: Any) -> str:
 def template_hash(spec: AgentSpec) -> str:
     """Identifies the agent's behaviour: definition + template text, for caches and reports."""
     h = hashlib.sha256(spec.model_dump_json().encode())
-    for name, base in ((spec.template, spec._template_dir or data_dir("prompts")), ("system.j2", data_dir("prompts"))):
-        h.update((Path(base) / name).read_bytes())
+    for name, search in ((spec.template, _search(spec)), ("system.j2", (str(data_dir("prompts")),))):
+        env = _env(*search)
+        h.update(env.loader.get_source(env, name)[0].encode())
     return h.hexdigest()[:16]
 
 

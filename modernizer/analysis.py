@@ -104,8 +104,11 @@ def prepare(path: str | Path, options: AnalyzeOptions) -> Prepared:
     snapshot = load_snapshot(path, options.ingest)
     if not snapshot.files:
         why = f" ({len(snapshot.skipped)} files were left out; see --exclude/--max-file-bytes)" if snapshot.skipped else ""
+        roles = sorted({s.role for s in snapshot.set_aside})
+        if roles:
+            why += f" ({len(snapshot.set_aside)} files were set aside by role: {', '.join(roles)})"
         raise InputError(f"{path}: nothing to analyse: no readable source files{why}",
-                         "point modernize at the root of a source tree")
+                         f"--include-role {roles[0]} analyses the {roles[0]} files" if roles else "point modernize at the root of a source tree")
     # Without a server the token counts are tiktoken's, which encodes outside the GIL: start them
     # now, so they run on the other core while the facts (Python, in this thread) are computed.
     estimate = _EXECUTOR.submit(estimate_files, sorted(snapshot.files, key=lambda f: f.path)) if options.no_llm else None

@@ -144,7 +144,7 @@ def build_report(snapshot: Snapshot, facts: Facts, tokens: TokenPlan | None, res
     """``suppressions`` (the analysed repo's modernize-suppressions.toml) are matched by
     fingerprint; expiry is judged on the day of ``now``. ``candidates``: the static pass's result,
     or why it did not run."""
-    notes = list(notes or [])
+    notes = list(snapshot.notes) + list(notes or [])
     report = Report(
         generated_at=(now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         mode="no-llm" if result is None else ("modules" if modules is not None else "single"), result_cache=cache,

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from modernizer.fs import write_atomic
-from modernizer.userdirs import cache_home
+from modernizer.userdirs import cache_home, private_dir
 
 FORMAT = "1"
 
@@ -50,8 +50,8 @@ class TokenCounts:
         if not self.added:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(self.path, json.dumps({"format": FORMAT, "counts": self.counts}, separators=(",", ":")), keep_mode=False)
+            private_dir(self.path.parent)
+            write_atomic(self.path, json.dumps({"format": FORMAT, "counts": self.counts}, separators=(",", ":")), private=True)
         except OSError:
             pass  # a cache that cannot be written costs the next run time, nothing else
 
@@ -67,7 +67,7 @@ def load_model(kind: str, key: str, model: type[BaseModel]) -> BaseModel | None:
 def save_model(kind: str, key: str, value: BaseModel) -> None:
     path = cache_home() / kind / f"{key}.json"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(path, value.model_dump_json(), keep_mode=False)
+        private_dir(path.parent)
+        write_atomic(path, value.model_dump_json(), private=True)
     except OSError:
         pass

@@ -9,6 +9,11 @@ and a plain CSV ``file,line,cwe,vulnerable``. Pure functions of a report and lab
 A finding takes part when it has a CWE and is grounded (verified or unverified; rejected findings
 name code that is not there and are counted apart). It matches a label with the same file and
 CWE; at line level, also when its lines come within ``slack`` lines of the labelled ones.
+
+Where labels include safe cases, each case is also counted once the benchmark way (``case_rates``):
+TPR over the vulnerable cases, FPR over the safe ones, score TPR - FPR, per CWE, for the findings and
+for the candidates (``candidate_hits``: a candidate of the label's CWE family in its file, near its
+lines). bench/labelled_corpora.py scores public corpora with the same two functions.
 """
 
 from __future__ import annotations
@@ -65,6 +70,23 @@ class Score(BaseModel):
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision, "recall": self.recall, "f1": self.f1}
 
 
+class Rates(BaseModel):
+    """Per labelled case, the benchmark way: a vulnerable case found (tp) or missed (fn), a safe case
+    flagged (fp) or left alone (tn). FPR and the score (TPR - FPR) exist only where safe cases are labelled:
+    a tool that flags everything has TPR 1.0 and scores 0."""
+
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+
+    def out(self) -> dict[str, float | int | None]:
+        tpr = round(self.tp / (self.tp + self.fn), 4) if self.tp + self.fn else None
+        fpr = round(self.fp / (self.fp + self.tn), 4) if self.fp + self.tn else None
+        score = round(tpr - fpr, 4) if tpr is not None and fpr is not None else None
+        return {"tp": self.tp, "fn": self.fn, "fp": self.fp, "tn": self.tn, "tpr": tpr, "fpr": fpr, "score": score}
+
+
 class Evaluation(BaseModel):
     labels: str
     complete: bool
@@ -82,6 +104,12 @@ class Evaluation(BaseModel):
         "lines (None when the report has no candidates section)"))
     candidates: int | None = Field(default=None, description="candidates in the report")
     candidate_misses: list[str] = Field(default_factory=list, description="labelled vulnerabilities no candidate reaches")
+    rates_by_cwe: dict[str, dict[str, float | int | None]] = Field(default_factory=dict, description=(
+        "findings, per labelled case and CWE (line level): tp/fn on vulnerable cases, fp/tn on safe ones, TPR, FPR, score = TPR - FPR"))
+    candidate_rates_by_cwe: dict[str, dict[str, float | int | None]] = Field(default_factory=dict, description=(
+        "the same for the candidates (a candidate of the label's CWE family in its file, within the slack of its lines)"))
+    lines_analysed: int | None = Field(default=None, description="lines of the analysed roles (None in reports without roles)")
+    candidates_per_kloc: float | None = Field(default=None, description="candidates per 1,000 analysed lines: what the static pass costs the model")
 
 
 def cwe_number(value: str | int | None) -> str:
@@ -139,14 +167,38 @@ def _candidate_recall(report: Report, positives: list[Label], slack: int, by_ste
     misses = []
     for label in positives:
         family = family_of(label.cwe)
-        hit = family is not None and any(
-            c.family == family and _same_file(label.file, c.file, by_stem)
-            and (label.line_start is None
-                 or (c.line_start <= (label.line_end or label.line_start) + slack and c.line_end >= label.line_start - slack))
-            for c in report.candidates.items)
-        if not hit:
+        if not candidate_hits(label, report.candidates.items, slack, by_stem):
             misses.append(f"{label.file}:{label.line_start or '-'} CWE-{label.cwe}" + ("" if family else " (no candidate family)"))
     return round(1 - len(misses) / len(positives), 4), misses
+
+
+def _cwe_key(cwe: str) -> tuple[int, str]:
+    return (int(cwe) if cwe.isdigit() else 0, cwe)
+
+
+def case_rates(labels: list[Label], hit) -> dict[str, dict[str, float | int | None]]:
+    """Per CWE, each label counted once: ``hit(label)`` says whether the tool flagged that case."""
+    per: dict[str, Rates] = defaultdict(Rates)
+    for label in labels:
+        flagged = bool(hit(label))
+        r = per[label.cwe]
+        if label.vulnerable:
+            r.tp += flagged
+            r.fn += not flagged
+        else:
+            r.fp += flagged
+            r.tn += not flagged
+    return {f"CWE-{c}": r.out() for c, r in sorted(per.items(), key=lambda kv: _cwe_key(kv[0]))}
+
+
+def candidate_hits(label: Label, candidates, slack: int, by_stem: bool) -> bool:
+    """Does a candidate of the label's CWE family lie in its file (and, for a line label, near its lines)?"""
+    family = family_of(label.cwe)
+    return family is not None and any(
+        c.family == family and _same_file(label.file, c.file, by_stem)
+        and (label.line_start is None
+             or (c.line_start <= (label.line_end or label.line_start) + slack and c.line_end >= label.line_start - slack))
+        for c in candidates)
 
 
 def evaluate(report: Report, labels: Labels, slack: int = DEFAULT_SLACK) -> Evaluation:
@@ -187,7 +239,15 @@ def evaluate(report: Report, labels: Labels, slack: int = DEFAULT_SLACK) -> Eval
                     per_cwe[cwe_number(f.cwe)].fp += 1
     unlabelled = sum(1 for f in scored if not any(file_match(x, f) for x in labels.labels))
     recall, misses = _candidate_recall(report, positives, slack, by_stem)
+    has_candidates = report.candidates is not None and not report.candidates.skipped
+    lines = sum(r.lines for r in report.roles if r.analysed) if report.roles else None
+    n_candidates = len(report.candidates.items) if has_candidates else None
     return Evaluation(
+        rates_by_cwe=case_rates(labels.labels, lambda x: any(line_match(x, f) for f in scored)),
+        candidate_rates_by_cwe=case_rates(labels.labels, lambda x: candidate_hits(x, report.candidates.items, slack, by_stem))
+        if has_candidates else {},
+        lines_analysed=lines,
+        candidates_per_kloc=round(1000 * n_candidates / lines, 2) if n_candidates is not None and lines else None,
         candidate_recall=recall, candidates=len(report.candidates.items) if report.candidates and not report.candidates.skipped else None,
         candidate_misses=misses,
         labels=labels.source, complete=labels.complete, slack=slack, findings_scored=len(scored),

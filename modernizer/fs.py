@@ -12,15 +12,22 @@ import shutil
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes | str, *, keep_mode: bool = True) -> None:
+def write_atomic(path: Path, data: bytes | str, *, keep_mode: bool = True, private: bool = False) -> None:
+    """``private``: the file is created 0600 (owner only) from its first byte, for caches that hold
+    model answers and code, which can quote secrets."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.modernize-tmp")
     try:
-        if isinstance(data, str):
+        if private:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            os.chmod(tmp, 0o600)  # an older stray temporary file kept its mode through O_TRUNC
+        elif isinstance(data, str):
             tmp.write_text(data, encoding="utf-8")
         else:
             tmp.write_bytes(data)
-        if keep_mode:
+        if keep_mode and not private:
             try:
                 shutil.copymode(path, tmp)
             except OSError:

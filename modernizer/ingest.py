@@ -27,7 +27,8 @@ from modernizer.languages import (
     is_minified_name,
 )
 from modernizer.roles import ANALYSED, role_of
-from modernizer.safegit import GitFailed, SafeGit, find_repository
+from modernizer.safegit import GitFailed, GitInputRefused, SafeGit, find_repository
+from modernizer.safeio import Refused, TreeReader, parts_of, read_in_tree, special_files
 from modernizer.snapshot import GitInfo, SetAside, SkippedFile, Snapshot, SourceFile
 
 _SNIFF = 8192
@@ -63,30 +64,43 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
     except OSError as exc:
         raise InputError(f"{path}: cannot read the directory ({exc.strerror})", "check its permissions") from exc
 
-    git_info, candidates, ignored = _git_listing(root) if opts.use_git else (None, None, [])
     problems: list[SkippedFile] = []
+    git_info, candidates, ignored = _git_listing(root, problems) if opts.use_git else (None, None, [])
     if candidates is None:
         candidates = _walk(root, problems)
     files: list[SourceFile] = []
     hidden = tuple(h.strip("/") for h in opts.hidden if h.strip("/"))
     skipped: list[SkippedFile] = problems + [SkippedFile(path=display_path(p), reason="gitignored") for p in ignored
                                              if not _is_hidden(p, hidden)]
-    opts = opts.model_copy(update={"exclude": opts.exclude + read_ignore_file(root)})
-    for rel in sorted({c for c in candidates if not _is_hidden(c, hidden)}):
-        result = _read_one(root, rel, opts)
-        shown = display_path(rel)
-        if shown != rel:
-            result.path = shown
-            if isinstance(result, SourceFile):
-                result.decode_note = "; ".join(filter(None, [result.decode_note, "file name is not valid UTF-8: shown with \\x escapes"]))
-        (files if isinstance(result, SourceFile) else skipped).append(result)
+    patterns, ignore_problem = read_ignore_file(root)
+    if ignore_problem is not None:
+        skipped.append(ignore_problem)  # listed once, with why its patterns do not apply
+        hidden += (IGNORE_FILE,)
+    opts = opts.model_copy(update={"exclude": opts.exclude + patterns})
+    with TreeReader(root) as reader:
+        for rel in sorted({c for c in candidates if not _is_hidden(c, hidden)}):
+            result = _read_one(root, reader, rel, opts)
+            shown = display_path(rel)
+            if shown != rel:
+                result.path = shown
+                if isinstance(result, SourceFile):
+                    result.decode_note = "; ".join(filter(None, [result.decode_note, "file name is not valid UTF-8: shown with \\x escapes"]))
+            (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
     keep = set(opts.roles)
     analysed = [f for f in files if f.role in keep]
+    notes = []
+    if not analysed and any(f.role == "test" for f in files):
+        # A tree that is nothing but tests (a test suite, a benchmark of test cases) is the code under
+        # analysis: setting it all aside would leave nothing, so analyse its tests and say so.
+        keep |= {"test"}
+        analysed = [f for f in files if f.role in keep]
+        notes.append(f"Every readable file would have been set aside as a test or test data, so the {len(analysed)} test "
+                     "files were analysed as the code under analysis (--include-role test does this explicitly).")
     aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4)
              for f in files if f.role not in keep]
     return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=analysed, skipped=skipped,
-                    set_aside=aside)
+                    set_aside=aside, notes=notes)
 
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
@@ -97,22 +111,28 @@ def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
 IGNORE_FILE = ".modernizeignore"
 
 
-def read_ignore_file(root: Path) -> list[str]:
+def read_ignore_file(root: Path) -> tuple[list[str], SkippedFile | None]:
     """Glob patterns from the analysed repo's .modernizeignore: what its owners never want sent to a model
-    (fixtures with answers, data dumps), one per line, # for comments, a trailing / for a directory."""
+    (fixtures with answers, data dumps), one per line, # for comments, a trailing / for a directory.
+    Read through safeio like every file of the tree: a link, FIFO or oversized file is not read, and
+    comes back as the skipped entry that says so (its patterns do not apply)."""
     try:
-        text = (root / IGNORE_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
+        text = read_in_tree(root, IGNORE_FILE).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return [], None
+    except Refused as no:
+        return [], SkippedFile(path=IGNORE_FILE, reason=no.reason, detail=f"{no.detail}; its patterns are not applied")
+    except OSError as exc:
+        return [], SkippedFile(path=IGNORE_FILE, reason="unreadable", detail=f"{_why(exc)}; its patterns are not applied")
     out = []
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             out.append(line.rstrip("/") + "/*" if line.endswith("/") else line)
-    return out
+    return out, None
 
 
-def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str]]:
+def _git_listing(root: Path, problems: list[SkippedFile]) -> tuple[GitInfo | None, list[str] | None, list[str]]:
     """Tracked plus untracked-but-not-ignored files, when ``root`` is (inside) a git work tree.
 
     git runs through ``safegit``: none of the repository's own config, hooks or drivers apply."""
@@ -121,6 +141,8 @@ def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str
         return None, None, []
     top = repo.top.resolve()
     prefix = root.relative_to(top).as_posix() if root != top else ""
+    if _blocks_git(top, root):
+        return None, None, []  # git would open a FIFO or device there and wait: read as a plain directory
     try:
         with SafeGit(repo) as git:
             if prefix and git.ok("check-ignore", "-q", prefix + "/"):
@@ -128,8 +150,31 @@ def _git_listing(root: Path) -> tuple[GitInfo | None, list[str] | None, list[str
                 # download): that repository says nothing about it, so read it as a plain directory.
                 return None, None, []
             return _listing(git, prefix, root)
+    except GitInputRefused as no:
+        shown = _rel(root, str(no.path))
+        problems.append(SkippedFile(path=display_path(shown), reason="not-regular-file",
+                                    detail="git would open it and wait or read without end: git was not used, the tree is read as a plain directory"))
+        return None, None, []
     except GitFailed:
         return None, None, []
+
+
+_GIT_READS = frozenset({".gitignore", ".gitattributes"})
+
+
+def _blocks_git(top: Path, root: Path) -> bool:
+    """Whether git, listing ``root``, would open a FIFO or device named .gitignore/.gitattributes
+    (in ``root``'s tree, or a folder between it and the work tree's top)."""
+    ancestors = [d for d in (root, *root.parents) if d.is_relative_to(top) and d != root]
+    for d in ancestors:
+        for name in _GIT_READS:
+            try:
+                mode = os.lstat(d / name).st_mode
+            except OSError:
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+                return True
+    return bool(special_files(root, _GIT_READS))
 
 
 def _listing(git: SafeGit, prefix: str, root: Path) -> tuple[GitInfo, list[str], list[str]]:
@@ -252,32 +297,23 @@ def _excluded_reason(rel: str, opts: IngestOptions) -> SkippedFile | None:
     return None
 
 
-def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | SkippedFile:
+def _read_one(root: Path, reader: TreeReader, rel: str, opts: IngestOptions) -> SourceFile | SkippedFile:
+    try:
+        parts_of(rel)  # a path from a crafted git index that leaves the tree: refused before any look at it
+    except Refused as no:
+        return SkippedFile(path=rel, reason=no.reason, detail=no.detail)
     verdict = _excluded_reason(rel, opts)
     if verdict:
         return verdict
-    full = root / rel
     try:
-        st = full.lstat()
-    except OSError as exc:
-        return SkippedFile(path=rel, reason="unreadable", detail=_why(exc))
-    if stat.S_ISLNK(st.st_mode):
-        try:
-            target = full.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return SkippedFile(path=rel, reason="symlink-loop", detail="link is broken or loops")
-        if not target.is_relative_to(root):
-            return SkippedFile(path=rel, reason="symlink-outside-repo", detail="points outside the repository")
-        if target.is_dir():
-            return SkippedFile(path=rel, reason="not-regular-file", detail="link to a directory inside the repository (its files are read where they are)")
-        st = target.stat()
-        full = target
-    if not stat.S_ISREG(st.st_mode):
-        return SkippedFile(path=rel, reason="not-regular-file")
-    if st.st_size > opts.max_file_bytes:
-        return SkippedFile(path=rel, reason="too-large", detail=f"{st.st_size} bytes > cap {opts.max_file_bytes}")
+        target = _link_target(root, rel)
+    except Refused as no:
+        return SkippedFile(path=rel, reason=no.reason, detail=no.detail)
     try:
-        data = full.read_bytes()
+        # opened by descriptor, folder by folder, no link followed, at most the cap read (safeio)
+        data = reader.read(target, opts.max_file_bytes)
+    except Refused as no:
+        return SkippedFile(path=rel, reason=no.reason, detail=no.detail)
     except OSError as exc:
         return SkippedFile(path=rel, reason="unreadable", detail=_why(exc))
     if _looks_binary(data):
@@ -294,6 +330,26 @@ def _read_one(root: Path, rel: str, opts: IngestOptions) -> SourceFile | Skipped
         lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1), size_bytes=len(data),
         encoding=encoding, decode_note=note,
     )
+
+
+def _link_target(root: Path, rel: str) -> str:
+    """The path to read for ``rel``: itself, or, for a link to a file inside the tree, the file it
+    names (relative). The read itself follows no link, so a link swapped in later is refused there."""
+    full = root / rel
+    try:
+        if not full.is_symlink():
+            return rel
+    except OSError as exc:
+        raise Refused("unreadable", _why(exc)) from exc
+    try:
+        target = full.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise Refused("symlink-loop", "link is broken or loops") from exc
+    if not target.is_relative_to(root):
+        raise Refused("symlink-outside-repo", "points outside the repository")
+    if target.is_dir():
+        raise Refused("not-regular-file", "link to a directory inside the repository (its files are read where they are)")
+    return target.relative_to(root).as_posix()
 
 
 def _looks_binary(data: bytes) -> bool:

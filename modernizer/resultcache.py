@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from modernizer.fs import write_atomic
 from modernizer.records import CacheStats
-from modernizer.userdirs import cache_home, repo_key
+from modernizer.userdirs import cache_home, private_dir, repo_key
 
 CACHE_VERSION = "1"
 # errors that say the whole cache folder is unusable, not just one entry
@@ -56,7 +56,7 @@ class ResultCache:
         comes back disabled (with the reason), never as an error."""
         cache = cls(directory, warn)
         try:
-            cache.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(cache.dir)
             probe = cache.dir / f".probe-{os.getpid()}"
             probe.write_bytes(b"")
             probe.unlink()
@@ -109,8 +109,8 @@ class ResultCache:
             return
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_atomic(path, value.model_dump_json(), keep_mode=False)
+            private_dir(path.parent)
+            write_atomic(path, value.model_dump_json(), private=True)
         except OSError as exc:
             if exc.errno in _FATAL:
                 self._disable(f"writing {self.dir} failed ({exc.strerror or exc})")

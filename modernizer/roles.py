@@ -110,7 +110,8 @@ def role_of(path: str, text: str = "", language: str = "") -> str:
         return "thirdparty"
     if ext in _TRANSLATION_EXT and (ext != ".ts" or "<TS" in text[:300]) or _is_translation(dirs, low):
         return "translation"
-    in_tests = bool(dirset & _TEST_DIRS) or "src/test" in path.lower()
+    # src/test/ is Maven's test tree; src/testcases/ is not (a test *suite* is often the code under analysis)
+    in_tests = bool(dirset & _TEST_DIRS) or re.search(r"(?:^|/)src/test/", path.lower()) is not None
     if in_tests:
         if dirset & _TESTDATA_DIRS or (ext in _DATA_EXT and language not in ("python", "java", "javascript", "typescript", "php", "csharp")):
             return "testdata"

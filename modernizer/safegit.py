@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,6 +41,7 @@ from pydantic import BaseModel
 
 from modernizer.errors import InputError
 from modernizer.fs import write_atomic
+from modernizer.safeio import Refused, read_regular
 
 GIT_TIMEOUT_S = 300.0
 _MAX_SMALL_FILE = 1 << 20
@@ -93,6 +95,14 @@ class GitFailed(InputError):
     """A git command on the analysed repository failed; the message carries git's own words."""
 
 
+class GitInputRefused(GitFailed):
+    """A file git would open plainly (index, refs) is a FIFO, device or link: git is not run at all."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: not a regular file", "the repository is read as a plain directory")
+        self.path = path
+
+
 class Repository(BaseModel):
     """A git work tree as found on disk, before anything in it is trusted."""
 
@@ -132,15 +142,35 @@ def find_repository(path: Path) -> Repository | None:
 
 
 def _read_small(path: Path) -> str | None:
+    """A small git control file (HEAD, commondir, a .git file), through safeio: a link, FIFO or
+    device there is never followed nor waited on; None when absent or refused."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        return read_regular(path, _MAX_SMALL_FILE).decode("utf-8", "replace")
+    except (OSError, Refused):
         return None
-    with os.fdopen(fd, "rb") as fh:
-        data = fh.read(_MAX_SMALL_FILE + 1)
-    if len(data) > _MAX_SMALL_FILE:
-        return None
-    return data.decode("utf-8", "replace")
+
+
+def _vet_git_inputs(repo: "Repository") -> None:
+    """GitFailed (the tree is then read as a plain directory) when a file git itself will open is
+    not a regular file: git opens the index, packed-refs, shallow and refs without O_NONBLOCK, so a
+    FIFO there would hang it until the timeout, and /dev/zero would feed it without end."""
+    for path in (repo.gitdir / "index", repo.common / "packed-refs", repo.common / "shallow"):
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise GitFailed(f"{path}: cannot be checked ({exc.strerror})") from exc
+        if not stat.S_ISREG(mode):
+            raise GitInputRefused(path)
+    # refs, and the object store's packs, indexes, alternates and commit graphs (loose objects, one
+    # file each and possibly hundreds of thousands, are not checked: a FIFO there still meets the timeout)
+    for folder in (repo.common / "refs", repo.common / "objects" / "info", repo.common / "objects" / "pack"):
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                mode = os.lstat(os.path.join(dirpath, name)).st_mode
+                if not stat.S_ISREG(mode):
+                    raise GitInputRefused(Path(dirpath) / name)
 
 
 def _follow_gitfile(top: Path, dotgit: Path) -> Path | None:
@@ -161,9 +191,11 @@ def _follow_gitfile(top: Path, dotgit: Path) -> Path | None:
 
 
 def _common_dir(gitdir: Path) -> Path | None:
-    text = _read_small(gitdir / "commondir") if (gitdir / "commondir").exists() else None
-    if text is None:
+    if not os.path.lexists(gitdir / "commondir"):
         return gitdir
+    text = _read_small(gitdir / "commondir")  # a FIFO or link there: not a repository we read with git
+    if text is None:
+        return None
     common = (gitdir / text.strip()).resolve()
     return common if common.is_dir() else None
 
@@ -225,6 +257,7 @@ class SafeGit:
     def _build(self) -> None:
         s, repo = self.shadow, self.repo
         assert s is not None
+        _vet_git_inputs(repo)
         (s / "home").mkdir()
         (s / "no-hooks").mkdir()
         (s / "info").mkdir()
@@ -246,9 +279,13 @@ class SafeGit:
     def _allowed_config(self) -> tuple[dict[str, str], dict[str, str]]:
         """(core.* values, extensions.* values) from the repository's config that pass the allowlist.
         Read by ``git config --file --no-includes``, which only parses the file."""
-        path = self.repo.common / "config"
-        if not path.is_file():
+        try:
+            data = read_regular(self.repo.common / "config", _MAX_SMALL_FILE)
+        except (OSError, Refused):
             return {}, {}
+        assert self.shadow is not None
+        path = self.shadow / "their-config"  # a copy: git reads no file of theirs that could block or never end
+        path.write_bytes(data)
         try:
             done = subprocess.run(["git", "config", "--file", str(path), "--no-includes", "-z", "--list"],
                                   env=self._env(read_only=True, with_repo=False), cwd=self.shadow,

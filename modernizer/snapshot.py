@@ -20,6 +20,7 @@ SkipReason = Literal[
     "too-large",
     "unreadable",
     "symlink-outside-repo",
+    "outside-repo",
     "symlink-loop",
     "not-regular-file",
     "gitignored",
@@ -70,6 +71,7 @@ class Snapshot(BaseModel):
     files: list[SourceFile] = Field(default_factory=list)
     skipped: list[SkippedFile] = Field(default_factory=list)
     set_aside: list[SetAside] = Field(default_factory=list, description="readable files of roles not analysed this run")
+    notes: list[str] = Field(default_factory=list, description="what ingestion decided that a reader should know (a test-only tree analysed)")
 
     def file(self, path: str) -> SourceFile | None:
         for f in self.files:

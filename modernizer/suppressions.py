@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from modernizer.fs import write_atomic
 from modernizer.redact import SecretIndex, scrub
 from modernizer.errors import InputError
+from modernizer.safeio import Refused, read_in_tree
 
 FILENAME = "modernize-suppressions.toml"
 
@@ -35,11 +36,16 @@ class Suppression(BaseModel):
 
 
 def load_suppressions(repo_root: str | Path) -> list[Suppression]:
+    """The file's entries; none when it is absent. It lives in the untrusted tree, so it is read
+    through safeio (a link, a FIFO, /dev/zero or a huge file is refused, never followed or waited on)."""
     path = Path(repo_root) / FILENAME
-    if not path.exists():
-        return []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_in_tree(repo_root, FILENAME).decode("utf-8"))
+    except FileNotFoundError:
+        return []
+    except Refused as no:
+        raise InputError(f"{path}: the suppressions file is not read ({no.detail})",
+                         "make it a plain file of the repository, or remove it") from no
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"{path}: cannot read the suppressions file ({exc})", "fix or remove the file") from exc
     try:

@@ -39,3 +39,23 @@ def repo_key(root: str | Path) -> str:
 def inside(path: str | Path, root: str | Path) -> bool:
     """Whether ``path`` is ``root`` or lies under it, links resolved."""
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+
+
+def private_dir(path: str | Path) -> Path:
+    """``path`` created (with its missing parents) readable by this user only (0700), and made so if
+    it exists: the caches hold model answers that quote the analysed code, secrets included. The
+    per-user cache folder above it is made 0700 too."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home = cache_home()
+    for d in (path, *path.parents):
+        if d != path and not (d == home or d.is_relative_to(home)):
+            break
+        try:
+            if d.stat().st_mode & 0o077 and d.stat().st_uid == os.getuid():
+                os.chmod(d, 0o700)
+        except OSError:
+            pass
+        if d == home:
+            break
+    return path

@@ -257,12 +257,12 @@ def test_semgrep_and_git_files_the_repo_ships_change_nothing(pyshop):
         ".gitignore": "*.py\n",
         ".git/config": "[core]\n\tfsmonitor = touch /tmp/pwned-by-candidates\n",
         # semgrep's default ignore list would skip tests/; a nosemgrep comment would hide the site
-        "tests/test_shell.py": "import os\nos.system('rm -rf ' + path)  # nosemgrep\n",
+        "tests/test_shell.py": "import os\ndef wipe(path):\n    os.system('rm -rf ' + path)  # nosemgrep\n",
     })
     cs = find_candidates(hostile)
     key = lambda c: (c.rule, c.file, c.line_start, c.line_end)  # noqa: E731
     assert {key(c) for c in cs.candidates if c.file != "tests/test_shell.py"} == {key(c) for c in baseline.candidates}
-    assert [(c.rule, c.line_start) for c in cs.candidates if c.file == "tests/test_shell.py"] == [("py-command-injection", 2)]
+    assert [(c.rule, c.line_start) for c in cs.candidates if c.file == "tests/test_shell.py"] == [("py-command-injection", 3)]
     assert not any(c.rule == "planted" for c in cs.candidates)
     assert not Path("/tmp/pwned-by-candidates").exists()
 

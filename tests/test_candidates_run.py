@@ -41,7 +41,7 @@ def no_llm_reports(tmp_path_factory):
     rule.write_text("rules:\n- id: pyshop-yaml-load\n  languages: [python]\n  severity: WARNING\n"
                     "  message: yaml.load of data\n  metadata: {cwe: 'CWE-502'}\n  pattern: yaml.load(...)\n")
     reports = {}
-    for repo, extra in ((HOTEL, []), (PYSHOP, ["--rules", str(rule)])):
+    for repo, extra in ((HOTEL, ["--sarif-candidates"]), (PYSHOP, ["--rules", str(rule)])):
         dest = out / repo.name
         res = runner.invoke(app, ["analyze", str(repo), "--no-llm", "--candidates", "-o", str(dest), "-f", "json", "--sarif", *extra])
         assert res.exit_code == 0, res.output
@@ -80,6 +80,15 @@ def test_candidates_are_facts_at_real_lines_and_sarif_marks_them_as_such(no_llm_
     assert rules and all("security-severity" not in x["properties"] and "candidate" in x["properties"]["tags"] for x in rules)
     # no secret of the code reaches the report through a candidate's snippet
     assert not any("Gr4ndH0tel!2008" in c.snippet for c in report.candidates.items)
+
+
+def test_candidates_are_not_sarif_results_unless_asked(no_llm_reports):
+    """Candidates are not alerts: without --sarif-candidates the SARIF has none (the JSON keeps them)."""
+    report, sarif, _ = no_llm_reports["legacy-pyshop"]
+    assert report.candidates.items
+    assert not [r for r in sarif["runs"][0]["results"] if r["ruleId"].startswith("candidate/")]
+    assert not [x for x in sarif["runs"][0]["tool"]["driver"]["rules"] if x["id"].startswith("candidate/")]
+    assert sarif["runs"][0]["properties"]["candidates"] == len(report.candidates.items)
 
 
 def test_a_users_rule_file_adds_its_candidates_and_a_broken_one_stops_the_run_at_once(no_llm_reports, tmp_path):

@@ -93,14 +93,14 @@ def test_unreadable_file_is_listed_not_fatal(tmp_path, monkeypatch):
     locked = write(tmp_path, "locked.py", "y = 2\n")
     locked.chmod(0)
     if os.geteuid() == 0:  # root reads mode-000 files; make the read fail as it does for everyone else
-        real = Path.read_bytes
+        real = os.open
 
-        def read_bytes(self):
-            if self.name == "locked.py":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real(self)
+        def os_open(path, *args, **kw):
+            if os.fspath(path).endswith("locked.py"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real(path, *args, **kw)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr("modernizer.safeio.os.open", os_open)
     snap = load_snapshot(tmp_path)
     entry = next(s for s in snap.skipped if s.path == "locked.py")
     assert entry.reason == "unreadable" and "Permission denied" in entry.detail

@@ -114,14 +114,17 @@ def test_a_cache_that_cannot_be_written_is_turned_off_and_the_run_goes_on(vllm_s
     from modernizer.client import Endpoint
     from modernizer.events import describe
 
-    real = Path.write_text
+    import os
 
-    def full(self, text, *a, **k):
-        if self.name.endswith(".modernize-tmp") and self.parent.parent == tmp_path / "c2":
+    real = os.open
+
+    def full(path, flags, *a, **k):  # the cache's private files are created through os.open (fs.write_atomic)
+        p = Path(path) if not isinstance(path, int) else None
+        if p is not None and p.name.endswith(".modernize-tmp") and p.parent.parent == tmp_path / "c2":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, text, *a, **k)
+        return real(path, flags, *a, **k)
 
-    monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setattr(os, "open", full)
     said: list[str] = []
     opts = AnalyzeOptions(endpoint=Endpoint(base_url=vllm_server.base_url), cache_dir=tmp_path / "c2")
     report = asyncio.run(analyze(repo, opts, events=lambda e: said.append(describe(e))))

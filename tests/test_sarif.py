@@ -243,3 +243,19 @@ def test_cli_writes_sarif_and_markdown_beside_json(tmp_path, sarif_schema):
     res = runner.invoke(app, ["report", str(next(tmp_path.glob("*.json"))), "-f", "sarif", "-o", str(tmp_path / "again")])
     assert res.exit_code == 0, res.output
     validate(json.loads(next((tmp_path / "again").glob("*.sarif")).read_text()), sarif_schema)
+
+
+def test_candidates_reach_sarif_only_with_the_flag():
+    """Unconfirmed candidates are not alerts: RenderOptions(sarif_candidates=True) (--sarif-candidates) adds them."""
+    from modernizer.report.model import Candidates, ReportCandidate
+
+    base = labelled_report(HOTEL)
+    f = next(x for x in base.findings if x.grounding.status == "verified")
+    cand = ReportCandidate(id="C1", rule="java-sql-concat", family="sql-injection", cwe="CWE-89", file=f.file,
+                           line_start=f.line_start, line_end=f.line_start, snippet=f.snippet.splitlines()[0], message="m")
+    report = base.model_copy(update={"candidates": Candidates(engine="semgrep", items=[cand])})
+    plain = json.loads(RENDERERS["sarif"](report))
+    assert not any(r["ruleId"].startswith("candidate/") for r in plain["runs"][0]["results"])
+    assert plain["runs"][0]["properties"]["candidates"] == 1
+    asked = json.loads(RENDERERS["sarif"](report, RenderOptions(sarif_candidates=True)))
+    assert [r["ruleId"] for r in asked["runs"][0]["results"] if r["ruleId"].startswith("candidate/")] == ["candidate/java-sql-concat"]

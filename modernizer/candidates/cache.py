@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from modernizer.candidates.model import CandidateSet
 from modernizer.fs import write_atomic
+from modernizer.userdirs import private_dir
 
 VERSION = "2"  # 2: Java taint candidates refined by candidates/java_flow.py
 
@@ -48,7 +49,7 @@ def load(directory: Path, key: str) -> CandidateSet | None:
 
 def save(directory: Path, key: str, result: CandidateSet) -> None:
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(_path(directory, key), result.model_dump_json().encode())
+        private_dir(directory)
+        write_atomic(_path(directory, key), result.model_dump_json().encode(), private=True)
     except OSError:
         pass  # the pass runs again next time; nothing is lost

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
+from modernizer.candidates.ruleyaml import load_user_yaml
 from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, cwe_number, family_of
 from modernizer.errors import InputError, ModernizerError
 
@@ -142,8 +143,8 @@ def check_rule_file(path: Path, taken: set[str]) -> list[str]:
     if not path.is_file():
         raise InputError(f"rules file {where} does not exist or is not a file")
     try:
-        doc = _load_yaml(path)
-    except CandidatesUnavailable:
+        doc = load_user_yaml(path)
+    except (CandidatesUnavailable, InputError):
         raise
     except Exception as e:  # ruamel raises many kinds
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

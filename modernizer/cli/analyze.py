@@ -22,7 +22,7 @@ def analyze(
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", rich_help_panel="Input", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
     max_file_bytes: Annotated[int, typer.Option(rich_help_panel="Input", min=1, help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
     include_role: Annotated[list[str], typer.Option("--include-role", rich_help_panel="Input", help="Also analyse files of this role (repeatable): test, testdata, docs, translation, thirdparty, generated. Analysed by default: source, template, config, build, schema.")] = [],
-    agents_dir: Annotated[Optional[Path], typer.Option("--agents", rich_help_panel="Input", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\".")] = None,
+    agents_dir: Annotated[Optional[Path], typer.Option("--agents", rich_help_panel="Input", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\". Templates render in a sandbox and may include only files of that folder (no links out).")] = None,
     endpoint: EndpointOpt = DEFAULT_BASE_URL,
     model: Model = None,
     allow_remote: AllowRemote = [],
@@ -45,10 +45,11 @@ def analyze(
     cache_dir: Annotated[Optional[Path], typer.Option(rich_help_panel="Analysis", help="Result cache and checkpoint directory, outside PATH (default: per user, under ~/.cache/modernizer/results).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", rich_help_panel="Analysis", help="Ask the model for everything again; keep no checkpoint.")] = False,
     candidates: Annotated[Optional[bool], typer.Option("--candidates/--no-candidates", rich_help_panel="Analysis", help="Run the static candidates pass (Semgrep OSS with modernizer's rules, offline, no model): candidate sites per CWE family, reported as facts and listed to the security agent (default: on; $MODERNIZE_CANDIDATES=off turns it off).")] = None,
-    rules: Annotated[list[Path], typer.Option("--rules", rich_help_panel="Analysis", help="One more Semgrep rule file for the candidates pass (repeatable); each rule needs metadata.cwe.")] = [],
+    rules: Annotated[list[Path], typer.Option("--rules", rich_help_panel="Analysis", help="One more Semgrep rule file for the candidates pass (repeatable); each rule needs metadata.cwe. YAML anchors and aliases are not accepted.")] = [],
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", rich_help_panel="Output", help="Where reports are written (default: ./reports, or your user data folder when ./reports would be inside PATH).")] = None,
     formats: Annotated[list[str], typer.Option("--format", "-f", rich_help_panel="Output", help="Report formats to write (repeatable): json, html, sarif, md.")] = ["json", "html"],
     sarif: Annotated[bool, typer.Option("--sarif", rich_help_panel="Output", help="Also write SARIF 2.1.0 (<repo>-<time>.sarif), for code scanning.")] = False,
+    sarif_candidates: Annotated[bool, typer.Option("--sarif-candidates", rich_help_panel="Output", help="Also write the static pass's unconfirmed candidates as SARIF results (level note). Off by default: candidates are not alerts; the JSON and HTML reports always list them.")] = False,
     link_base: LinkBase = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel="Output", help="Print only the report paths.")] = False,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", rich_help_panel="CI", help="An earlier JSON report: mark findings new or unchanged and list the fixed ones.")] = None,
@@ -126,7 +127,7 @@ def analyze(
             report = asyncio.run(analysis.analyze(path, opts, events=view, baseline=base,
                                                   baseline_source=baseline.name if baseline else ""))
             view.phase("writing reports")
-            written = write_reports(report, target, formats, link_base=link_base)
+            written = write_reports(report, target, formats, link_base=link_base, sarif_candidates=sarif_candidates)
     except ModernizerError as exc:
         raise fail(exc) from None
     if not quiet:
@@ -276,14 +277,14 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
             out.print(f"  ... {len(plan.cross_edges) - 30} more pairs")
 
 
-def render(report: "Report", fmt: str, link_base: str = "") -> str:
+def render(report: "Report", fmt: str, link_base: str = "", sarif_candidates: bool = False) -> str:
     from modernizer.render import RenderOptions, render as render_as
 
-    return render_as(report, fmt, RenderOptions(link_base=link_base))
+    return render_as(report, fmt, RenderOptions(link_base=link_base, sarif_candidates=sarif_candidates))
 
 
-def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "") -> list[Path]:
+def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "", sarif_candidates: bool = False) -> list[Path]:
     from modernizer.reportfiles import stamp, write_all
 
     name = f"{report.repo.name}-{stamp(report.generated_at)}"
-    return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base) for fmt in formats})
+    return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base, sarif_candidates) for fmt in formats})

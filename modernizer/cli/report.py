@@ -18,6 +18,7 @@ def report(
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", rich_help_panel="Output", help="Default: next to the JSON report.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", rich_help_panel="CI", help="An earlier JSON report to compare with (new / unchanged / fixed).")] = None,
     fail_on: FailOn = "never",
+    sarif_candidates: Annotated[bool, typer.Option("--sarif-candidates", rich_help_panel="Output", help="Also write the static pass's unconfirmed candidates as SARIF results (level note). Off by default: candidates are not alerts; the JSON and HTML reports always list them.")] = False,
     link_base: LinkBase = "",
 ) -> None:
     """Re-render a JSON report in other formats, without running anything again.
@@ -40,7 +41,7 @@ def report(
             rep = compare(rep, load_report(baseline, "baseline report")[0], baseline.name)
         target = output_dir or json_report.parent
         check_writable(target)
-        written = write_all({target / (json_report.stem + "." + fmt): render(rep, fmt, link_base) for fmt in formats})
+        written = write_all({target / (json_report.stem + "." + fmt): render(rep, fmt, link_base, sarif_candidates) for fmt in formats})
     except ModernizerError as exc:
         raise fail(exc) from None
     for p in written:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class RenderOptions(BaseModel):
     link_base: str = ""  # URL prefix for file links (Markdown, HTML); Markdown links are repository-relative when empty, HTML shows plain paths
     banner: str = ""  # HTML: a line shown above everything, e.g. that the report is an example and not a model run
+    sarif_candidates: bool = False  # SARIF: also write the unconfirmed candidates as results (they are not alerts)
 
 
 class Renderer(Protocol):

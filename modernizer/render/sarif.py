@@ -30,7 +30,9 @@ Choices (the README repeats them):
 - a suppressed finding carries ``suppressions: [{kind: external, status: accepted, justification}]``;
 - ``originalUriBaseIds["%SRCROOT%"]`` is described, not located: the analysing machine's path is
   of no use to a viewer and says something about that machine; locations are repository-relative;
-- computed candidates (the static pass) are results too, marked as facts from code and not findings:
+- computed candidates (the static pass) are not alerts: they stay in the JSON/HTML report and are
+  written only when asked (``--sarif-candidates``: a 3K-line sample made 65 notes for 0 findings); then
+  they are results, marked as facts from code and not findings:
   rule ids ``candidate/<rule>``, ``kind: review``, ``level: note``, no ``security-severity``,
   ``properties.source = "computed-candidate"`` and ``confirmedBy`` (the findings at its lines), and
   their own fingerprint key ``modernizer/candidate/v1`` (rule, file, code).
@@ -42,6 +44,7 @@ import hashlib
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from modernizer import __version__
 from modernizer.cwe import Weakness, lookup
@@ -53,6 +56,17 @@ from modernizer.report import Report, ReportCandidate, ReportFinding
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "modernizer/v2"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+
+
+_ESCAPED = re.compile(r"\\x([0-9a-f]{2})")
+
+
+def artifact_uri(path: str) -> str:
+    """A report path as a relative URI reference (RFC 3986), percent-encoded: names with spaces,
+    ``<``, ``>``, quotes, ``#``, ``%`` or ``:`` stay one valid reference to that file. A name the
+    report shows with ``\\xNN`` escapes (not UTF-8 on disk) is encoded from its own bytes."""
+    raw = _ESCAPED.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)) if int(m.group(1), 16) >= 0x80 else m.group(0), path)
+    return quote(raw.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _level_of_score(score: float) -> str:
@@ -143,7 +157,7 @@ def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
         "kind": "fail",
         "level": LEVELS.get(f.severity, "warning"),
         "message": {"text": _message(f)},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.file), "uriBaseId": "%SRCROOT%"}, "region": region}}],
         "partialFingerprints": {FINGERPRINT_KEY: kind_fingerprint(rid, f.file, f.snippet, f.symbol)},
         "properties": props,
     }
@@ -188,7 +202,7 @@ def _candidate_result(c: ReportCandidate, rule_index: dict[str, int]) -> dict[st
     return {
         "ruleId": f"candidate/{c.rule}", "ruleIndex": rule_index[f"candidate/{c.rule}"], "kind": "review", "level": "note",
         "message": {"text": f"Candidate ({c.family}, {c.cwe}): {c.message}.{said}"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": c.file, "uriBaseId": "%SRCROOT%"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(c.file), "uriBaseId": "%SRCROOT%"},
                                             "region": {"startLine": max(1, c.line_start), "endLine": max(c.line_start, c.line_end, 1),
                                                        "snippet": {"text": c.snippet}}}}],
         "partialFingerprints": {CANDIDATE_FINGERPRINT_KEY: hashlib.sha256(f"{c.rule}|{c.file}|{code}".encode()).hexdigest()[:32]},
@@ -204,9 +218,9 @@ def _srcroot(report: Report) -> dict[str, Any]:
     return {"description": {"text": f"The root of the analysed repository ({report.repo.name}); locations are relative to it."}}
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
+def sarif_log(report: Report, candidates_as_results: bool = False) -> dict[str, Any]:
     results_of = [f for f in report.findings if f.grounding.status != "rejected"]
-    candidates = report.candidates.items if report.candidates else []
+    candidates = report.candidates.items if report.candidates and candidates_as_results else []
     rules = _rules(results_of) + _candidate_rules(candidates)
     rule_index = {r["id"]: i for i, r in enumerate(rules)}
     summary = report.summary
@@ -241,4 +255,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report, options: RenderOptions | None = None) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(sarif_log(report, bool(options and options.sarif_candidates)), indent=2, ensure_ascii=False) + "\n"

@@ -30,6 +30,7 @@ from modernizer.grounding import ground
 from modernizer.ingest import decode, disk_path
 from modernizer.lang.registry import detect
 from modernizer.redact import MARK, SecretIndex, redact
+from modernizer.safeio import Refused, read_regular
 from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
 from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
 from modernizer.review.worktree import Opened, open_worktree
@@ -38,6 +39,7 @@ from modernizer.snapshot import Snapshot, SourceFile
 from modernizer.suppressions import FILENAME, Suppression, add_suppression, dumps, load_suppressions
 
 TEST_TAIL_LINES = 15
+REVIEW_FILE_BYTES = 64 << 20
 BACKUP_DIR = ".modernize/review"
 _BOM = b"\xef\xbb\xbf"
 
@@ -63,7 +65,9 @@ class TextFile:
     def __init__(self, root: Path, rel: str) -> None:
         self.rel, self.path = rel, safe_path(root, rel)
         try:
-            data = self.path.read_bytes()
+            data = read_regular(self.path, REVIEW_FILE_BYTES)  # safeio: a FIFO or device swapped in is refused, never waited on
+        except Refused as no:
+            raise InputError(f"{rel}: the file is not read ({no.detail})", "review edits plain files of the repository") from no
         except OSError as exc:
             raise InputError(f"{rel}: cannot read the file ({exc.strerror or exc})", "is it still in the repository?") from exc
         self.bom = data.startswith(_BOM)
@@ -340,7 +344,18 @@ class WorktreeApplier(Applier):
         super().__init__(root, test_cmd, test_timeout)
         self.backups = self.root / BACKUP_DIR / session
 
+    def _check_backups(self) -> None:
+        """The backup folder must be a real folder of the tree: a ``.modernize`` (or ``review``) that
+        is a link, perhaps to somewhere outside, would have the originals copied there."""
+        here = self.root
+        for part in Path(BACKUP_DIR).parts + (self.backups.name,):
+            here = here / part
+            if here.is_symlink() or (here.exists() and not here.is_dir()):
+                raise ApplyError(f"{here}: is a link or not a folder; the backups for undo are not written through it",
+                                 f"remove {here.relative_to(self.root).as_posix()} (modernize creates it), or review without --no-git")
+
     def apply(self, ref: FindingRef, proposal: Proposal) -> AppliedFix:
+        self._check_backups()
         n = 1
         while (self.backups / str(n)).exists():
             n += 1
@@ -361,6 +376,7 @@ class WorktreeApplier(Applier):
     def revert(self, fix: AppliedFix) -> None:
         if fix.backup is None:
             raise ApplyError("this fix has no backup to restore")
+        self._check_backups()
         slot = self.root / fix.backup
         changed = [p for p in fix.files if hashlib.sha256(safe_path(self.root, p).read_bytes()).hexdigest() != fix.written.get(p)]
         if changed:

@@ -24,6 +24,7 @@ import re
 import shutil
 from pathlib import Path
 
+from modernizer.safeio import Refused, read_regular
 from modernizer.errors import ModernizerError
 from modernizer.fs import write_atomic
 from modernizer.safegit import GitFailed, Identity, Repository, SafeGit, find_repository
@@ -53,12 +54,12 @@ def _checked_out_elsewhere(repo: Repository, branch: str, main_branch: str | Non
     ref = f"ref: refs/heads/{branch}"
     admin = repo.common / "worktrees"
     for head in admin.glob("*/HEAD") if admin.is_dir() else []:
-        try:
-            if head.read_text(encoding="utf-8", errors="replace").strip() == ref:
-                gitdir = Path((head.parent / "gitdir").read_text(encoding="utf-8", errors="replace").strip())
+        try:  # .git's files through safeio: a FIFO or link planted there is refused, never waited on
+            if read_regular(head).decode("utf-8", "replace").strip() == ref:
+                gitdir = Path(read_regular(head.parent / "gitdir").decode("utf-8", "replace").strip())
                 if gitdir.exists():  # else a stale entry, which `git worktree prune` drops
                     return str(gitdir.parent)
-        except OSError:
+        except (OSError, Refused):
             continue
     return None
 

@@ -128,3 +128,21 @@ def tree_state(repo: Path) -> dict[str, tuple[int, int]]:
         st = p.lstat()
         out[p.relative_to(repo).as_posix()] = (st.st_size, st.st_mtime_ns)
     return out
+
+
+def craft_index(repo: Path, entries: list[tuple[str, int, bytes]]) -> None:
+    """Write ``repo``'s git index by hand, listing ``entries`` (path, mode, content): paths git
+    itself refuses to stage (``../outside/Secret.java``, a file under a tracked link) included, as a
+    crafted repository can ship them. Index version 2, with its trailing checksum."""
+    import hashlib
+    import struct
+
+    body = []
+    for path, mode, data in sorted(entries, key=lambda e: e[0].encode()):
+        sha = subprocess.run(["git", "hash-object", "-w", "--stdin"], input=data, cwd=repo, capture_output=True, check=True).stdout.strip()
+        name = path.encode()
+        entry = struct.pack(">10I", 0, 0, 0, 0, 0, 0, mode, 0, 0, len(data)) + bytes.fromhex(sha.decode())
+        entry += struct.pack(">H", min(len(name), 0xFFF)) + name
+        body.append(entry + b"\0" * (8 - len(entry) % 8))
+    blob = b"DIRC" + struct.pack(">II", 2, len(body)) + b"".join(body)
+    (repo / ".git" / "index").write_bytes(blob + hashlib.sha1(blob).digest())
