@@ -3,7 +3,9 @@
     .venv/bin/python bench/labelled_java.py semgrep-rules /work/corpora/semgrep+semgrep-rules
     .venv/bin/python bench/labelled_java.py sonar-java    /work/corpora/SonarSource+sonar-java
     .venv/bin/python bench/labelled_java.py find-sec-bugs /work/corpora/find-sec-bugs+find-sec-bugs
-    ... [--csv labels.csv] [--json out.json] [--misses]
+    .venv/bin/python bench/labelled_java.py securibench   /work/corpora/securibench-micro
+    .venv/bin/python bench/labelled_java.py cryptoapi     /work/corpora/cryptoapi-bench
+    ... [--csv labels.csv] [--json out.json] [--misses] [--no-flow] [--by-folder]
 
 Each corpus's own labels are turned into modernizer's plain label format (``file,line,cwe,vulnerable``,
 what ``modernize eval`` reads; ``--csv`` writes it) and the corpus's files are scanned with
@@ -22,6 +24,11 @@ The corpora (fetched, never in the repo; nothing of them runs):
 * find-sec-bugs (find-sec-bugs/find-sec-bugs): the detector tests assert a bug type in a sample class at a
   line (``bugDefinition().bugType(T).inClass(C).atLine(N)``); those are the vulnerable labels (CWE per bug
   type: FSB_TYPES). The tests do not assert safe lines, so only recall and candidates per 1,000 lines.
+* securibench (too4words/securibench-micro, Stanford SecuriBench Micro 1.08, Apache-2.0): servlet taint
+  tests whose sink lines end in ``/* BAD */`` or ``/* OK */``; the CWE follows from the sink's call
+  (SECURIBENCH_SINKS: writer.println -> XSS, sendRedirect, JDBC execute, file streams).
+* cryptoapi (CryptoGuardOSS/cryptoapi-bench): per-file labels from its CryptoAPI-Bench_details.xlsx for the
+  weak hash, weak cipher/ECB and untrusted PRNG folders (labels_cryptoapi).
 """
 
 from __future__ import annotations
@@ -169,7 +176,67 @@ def labels_find_sec_bugs(root: Path) -> tuple[Path, list[tuple[str, int, str, bo
     return root, sorted(out)
 
 
-CORPORA = {"semgrep-rules": labels_semgrep_rules, "sonar-java": labels_sonar_java, "find-sec-bugs": labels_find_sec_bugs}
+SECURIBENCH_SINKS = [  # the labelled line's call -> CWE
+    (re.compile(r"\.(println|print|write)\("), "79"), (re.compile(r"sendRedirect\("), "601"),
+    (re.compile(r"\.(execute\w*|prepareStatement|prepareCall)\("), "89"),
+    (re.compile(r"new (FileWriter|FileInputStream|FileOutputStream|File|FileReader)\(|createNewFile\("), "22"),
+]
+
+
+def labels_securibench(root: Path) -> tuple[Path, list[tuple[str, int, str, bool]]]:
+    """Stanford SecuriBench Micro: a sink line ends in ``/* BAD */`` (vulnerable) or ``/* OK */`` (safe)."""
+    base = root / "src" / "securibench" / "micro"
+    out = []
+    for f in sorted(base.rglob("*.java")):
+        for i, ln in enumerate(_read(f).split("\n")):
+            m = re.search(r"/\*\s*(BAD|OK)\s*\*/", ln)
+            if not m:
+                continue
+            cwe = next((c for pat, c in SECURIBENCH_SINKS if pat.search(ln)), None)
+            if cwe:
+                out.append((f.relative_to(base).as_posix(), i + 1, cwe, m.group(1) == "BAD"))
+    return base, out
+
+
+CRYPTOAPI_DIRS = {"brokenhash": "328", "brokencrypto": "327", "ecbcrypto": "327", "untrustedprng": "330"}
+
+
+def _xlsx_rows(path: Path) -> list[dict[str, str]]:
+    """The first sheet of an .xlsx as {column letter: cell text} rows (zip + XML; no spreadsheet library)."""
+    import zipfile
+    z = zipfile.ZipFile(path)
+    shared = [re.sub(r"<[^>]+>", "", s) for s in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(), re.S)]
+    rows = []
+    for r in re.findall(r"<row[^>]*>(.*?)</row>", z.read("xl/worksheets/sheet1.xml").decode(), re.S):
+        row = {}
+        for col, attrs, body in re.findall(r'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>(.*?)</c>)', r, re.S):
+            v = re.search(r"<v>(.*?)</v>", body or "")
+            if v:
+                row[col] = shared[int(v.group(1))] if 't="s"' in attrs else v.group(1)
+        rows.append(row)
+    return rows
+
+
+def labels_cryptoapi(root: Path) -> tuple[Path, list[tuple[str, int, str, bool]]]:
+    """CryptoAPI-Bench: CryptoAPI-Bench_details.xlsx says per test file whether it has a misuse (column D);
+    the CWE follows from its folder (weak hash, weak cipher/ECB, untrusted PRNG). Labels are per file
+    (line 0): a file is flagged when any candidate of its family is in it."""
+    base = root / "src" / "main" / "java" / "org" / "cryptoapi" / "bench"
+    verdict = {}
+    for row in _xlsx_rows(root / "CryptoAPI-Bench_details.xlsx"):
+        name, vuln = (row.get("B") or "").strip(), (row.get("D") or "").strip()
+        if name and vuln in ("0", "1"):
+            verdict[name.removesuffix(".java")] = vuln == "1"
+    out = []
+    for d, cwe in CRYPTOAPI_DIRS.items():
+        for f in sorted((base / d).glob("*.java")):
+            if f.stem in verdict:
+                out.append((f.relative_to(base).as_posix(), 0, cwe, verdict[f.stem]))
+    return base, out
+
+
+CORPORA = {"semgrep-rules": labels_semgrep_rules, "sonar-java": labels_sonar_java, "find-sec-bugs": labels_find_sec_bugs,
+           "securibench": labels_securibench, "cryptoapi": labels_cryptoapi}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,7 +251,8 @@ def score(labels, cands, slack: int = SLACK):
     misses = []
     for file, line, cwe, vuln in labels:
         fam = family_of(cwe)
-        hit = any(c.family == fam and c.line_start <= line + slack and c.line_end >= line - slack for c in by_file[file])
+        hit = any(c.family == fam and (line == 0 or c.line_start <= line + slack and c.line_end >= line - slack)
+                  for c in by_file[file])
         s = per[f"CWE-{cwe}"]
         if vuln:
             s["tp" if hit else "fn"] += 1
@@ -215,6 +283,8 @@ def main(argv=None) -> int:
     ap.add_argument("--csv", type=Path, help="write the labels as file,line,cwe,vulnerable")
     ap.add_argument("--json", type=Path, help="write the per-CWE table as JSON")
     ap.add_argument("--misses", action="store_true", help="list the missed and falsely flagged labels")
+    ap.add_argument("--no-flow", action="store_true", help="Semgrep's candidates alone (without the Java flow evaluator)")
+    ap.add_argument("--by-folder", action="store_true", help="vulnerable/safe flagged per top-level folder (SecuriBench's categories)")
     a = ap.parse_args(argv)
     base, labels = CORPORA[a.corpus](a.root.resolve())
     dropped = {f for f, *_ in labels if HELD_OUT.search(f) or HELD_OUT.search(_read(base / f))}
@@ -227,9 +297,10 @@ def main(argv=None) -> int:
     if a.csv:
         a.csv.write_text("# file,line,cwe,vulnerable\n" + "".join(f"{f},{n},CWE-{c},{str(v).lower()}\n" for f, n, c, v in labels))
     t0 = time.perf_counter()
-    cs = find_candidates(texts, jobs=2, timeout_s=900)
+    cs = find_candidates(texts, jobs=2, timeout_s=900, java_flow=not a.no_flow)
     secs = time.perf_counter() - t0
-    rows, misses = score(labels, cs.candidates)
+    # SecuriBench puts a BAD and an OK sink on consecutive lines: its labels are matched on the line itself
+    rows, misses = score(labels, cs.candidates, slack=0 if a.corpus == "securibench" else SLACK)
     kloc = sum(t.count("\n") + 1 for f, t in texts.items() if f.endswith(".java")) / 1000
     print(f"{a.corpus}: {len(files)} files ({len(dropped)} copied from held-out benchmarks dropped), {kloc:.1f} kloc, {sum(v for *_, v in labels)} vulnerable / "
           f"{sum(not v for *_, v in labels)} safe labels, {len(cs.candidates)} candidates "
@@ -248,6 +319,19 @@ def main(argv=None) -> int:
     print(f"| mean of CWEs | | | {_f(sum(recs) / len(recs) if recs else None)} | {_f(sum(fprs) / len(fprs) if fprs else None)} | |")
     if cs.errors:
         print(f"({len(cs.errors)} scan errors, e.g. {cs.errors[0]})")
+    if a.by_folder:
+        slack = 0 if a.corpus == "securibench" else SLACK
+        per = defaultdict(lambda: [0, 0, 0, 0])
+        for f, line, cwe, vuln in labels:
+            fam = family_of(cwe)
+            hit = any(c.file == f and c.family == fam and (line == 0 or c.line_start <= line + slack and c.line_end >= line - slack)
+                      for c in cs.candidates)
+            s = per[f.split("/")[0]]
+            s[0 if vuln else 2] += hit
+            s[1 if vuln else 3] += 1
+        print("| folder | vulnerable flagged | safe flagged |\n|---|---:|---:|")
+        for k, (tp, pos, fp, neg) in sorted(per.items()):
+            print(f"| {k} | {tp}/{pos} | {fp}/{neg} |")
     if a.misses:
         print("\n".join(misses))
     if a.json:

@@ -2,7 +2,9 @@
 
     PYTHONPATH=<checkout> .venv/bin/python bench/time_candidates_java.py TREE... [--runs 2]
 
-Each tree: every text file (no .git), find_candidates with jobs=2, the best wall time of --runs runs."""
+Each tree: every text file (no .git), find_candidates with jobs=2, the best wall time of --runs runs.
+``--flow-split``: Semgrep alone (find_candidates(java_flow=False)), then the Java flow evaluator's own
+time on that result (java_flow.refine_java), with the candidates it dropped and added."""
 
 from __future__ import annotations
 
@@ -33,12 +35,30 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("trees", nargs="+", type=Path)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--flow-split", action="store_true", help="Semgrep alone, then the Java flow evaluator's own time")
     a = ap.parse_args()
     print(f"modernizer from {Path(modernizer.__file__).parent}")
     for t in a.trees:
         texts = read_tree(t)
         kloc = sum(x.count("\n") for x in texts.values()) / 1000
         best, cs = None, None
+        if a.flow_split:
+            from modernizer.candidates import builtin_rules
+            from modernizer.candidates.java_flow import refine_java
+            taint = frozenset(r for r, d in builtin_rules().items() if d.get("mode") == "taint" and "java" in d.get("languages", []))
+            t0 = time.perf_counter()
+            cs = find_candidates(texts, jobs=2, timeout_s=900, java_flow=False)
+            semgrep_s = time.perf_counter() - t0
+            flow = None
+            for _ in range(a.runs):
+                t1 = time.perf_counter()
+                cands, stats = refine_java(texts, cs.candidates, taint)
+                dt = time.perf_counter() - t1
+                flow = dt if flow is None else min(flow, dt)
+            print(f"{t.name}: {len(texts)} files, {kloc:.1f} kloc, semgrep alone {semgrep_s:.1f} s, {len(cs.candidates)} candidates; "
+                  f"flow evaluator best {flow:.2f} s on {stats.files} files ({len(stats.unparsed)} unparsed), "
+                  f"{len(stats.dropped)} dropped, {stats.added} added -> {len(cands)} candidates")
+            continue
         for _ in range(a.runs):
             t0 = time.perf_counter()
             cs = find_candidates(texts, jobs=2, timeout_s=900)

@@ -18,7 +18,7 @@ from modernizer.candidates.model import CandidateSet
 from modernizer.fs import write_atomic
 from modernizer.userdirs import private_dir
 
-VERSION = "1"
+VERSION = "2"  # 2: Java taint candidates refined by candidates/java_flow.py
 
 
 def cache_key(files: Iterable[tuple[str, str]], rule_files: Sequence[Path]) -> str:

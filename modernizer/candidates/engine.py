@@ -242,8 +242,11 @@ def _clean_paths(msg: str, root: Path, tmp: Path) -> str:
 
 
 def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (), jobs: int = 2,
-                    timeout_s: float = 120) -> CandidateSet:
+                    timeout_s: float = 120, java_flow: bool = True) -> CandidateSet:
     """Candidate sites per CWE family in the given texts (repo-relative posix path -> decoded text).
+
+    ``java_flow``: Java taint candidates refined by the flow evaluator (candidates/java_flow.py: constant
+    conditions, map keys, list indices and same-file helpers decide); False gives Semgrep's alone.
 
     Raises InputError for an invalid extra rules file, CandidatesUnavailable when semgrep is missing
     or fails as a whole; a file it cannot parse or that times out is an entry of ``errors``.
@@ -296,7 +299,20 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
         if _version_tuple(version) < MIN_SEMGREP:
             raise CandidatesUnavailable(f"semgrep {version or '(unknown version)'} is too old for our rules",
                                         hint=f"pip install 'semgrep>={_MIN}'")
-        return _collect(data, texts, written, root, tmp, ours, user_ids, extra_paths, version, t0)
+        found = _collect(data, texts, written, root, tmp, ours, user_ids, extra_paths, version, t0)
+    return _refine_java(found, texts, ours, t0) if java_flow else found
+
+
+def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
+    """Java taint candidates judged by the flow evaluator (the one place it is wired in)."""
+    try:
+        from modernizer.candidates.java_flow import refine_java
+    except ImportError:  # tree-sitter-java missing from this install: Semgrep's result as it is, and why
+        return found.model_copy(update={"errors": [*found.errors, "the Java flow evaluator is off: tree-sitter-java is not "
+                                                   "installed (pip install tree-sitter tree-sitter-java)"]})
+    taint = frozenset(rid for rid, r in ours.items() if r.get("mode") == "taint" and "java" in (r.get("languages") or []))
+    cands, _ = refine_java(texts, found.candidates, taint)
+    return found.model_copy(update={"candidates": cands, "seconds": round(time.perf_counter() - t0, 3)})
 
 
 _MIN = ".".join(map(str, MIN_SEMGREP))
