@@ -204,7 +204,13 @@ def include_target(repo: RepoIndex, path: str, own: str, expr: str) -> str | Non
         literal = value[0].strip()
         if literal.startswith(ROOT + "/"):
             loc = normal((literal,))[0]
-            return repo.lookup(loc[2:]) if loc and not loc.endswith("/") and loc[2:] else None
+            hit = repo.lookup(loc[2:]) if loc and not loc.endswith("/") and loc[2:] else None
+            if hit is not None or not constants.sites:
+                return hit
+            # a constant whose definition we picked is not the one in force (copied code defines
+            # its own): the literal tail after the constants, as when they are unknown
+            value = Evaluator(path, lambda *_: (None,)).value(expr)
+            return _by_tail(repo, own, value) if len(value) > 1 else None
         if not literal or literal.endswith("/"):
             return None
         if literal.startswith("/"):
@@ -213,6 +219,12 @@ def include_target(repo: RepoIndex, path: str, own: str, expr: str) -> str | Non
             return repo.resolve_in([own], literal)
         dirs = getattr(repo, "php_include_dirs", [])
         return repo.resolve_in([own], literal) or repo.resolve_in(dirs, literal) or repo.resolve_in(ancestors(path)[1:], literal)
+    return _by_tail(repo, own, value)
+
+
+def _by_tail(repo: RepoIndex, own: str, value: tuple[str | None, ...]) -> str | None:
+    """``$dir . 'x.php'``: the known tail, beside the including file or from the root, else the
+    one file of the tree whose path ends so."""
     tail = value[-1]
     if tail is None:
         return None
