@@ -91,3 +91,18 @@ def test_the_evaluator_knows_what_it_cannot_know_and_never_leaves_the_repository
     cyclic = Constants()
     cyclic.scan("a.php", "define('A', B . 'x'); define('B', A . 'y');")
     assert cyclic.get("A") == (None,)  # a constant defined through itself is unknown, not a hang
+
+
+def test_a_root_constant_built_with_str_replace_and_a_relative_one_for_the_installer_both_resolve():
+    files = [
+        sf("main.inc.php", "<?php\ndefine('ROOT_DIR', str_replace('\\\\', '/', realpath(dirname(__FILE__))) . '/');\n"
+                           "define('INCLUDE_DIR', ROOT_DIR . 'include/');\n"),
+        sf("login.php", "<?php\nrequire_once('main.inc.php');\nrequire_once(INCLUDE_DIR . 'class.client.php');\n"),
+        sf("setup/setup.inc.php", "<?php\ndefine('ROOT_DIR', '../');\ndefine('INCLUDE_DIR', ROOT_DIR . 'include/');\n"
+                                  "define('INC_DIR', './inc/');\nrequire_once(INC_DIR . 'class.installer.php');\n"),
+        sf("setup/inc/class.installer.php", "<?php\nrequire_once(INCLUDE_DIR . 'class.file.php');\n"),
+        sf("include/class.client.php", "<?php\n"), sf("include/class.file.php", "<?php\n"),
+    ]
+    got = {(e.source, e.target) for e in dependency_edges(files)}
+    assert {("login.php", "include/class.client.php"), ("setup/setup.inc.php", "setup/inc/class.installer.php"),
+            ("setup/inc/class.installer.php", "include/class.file.php")} <= got

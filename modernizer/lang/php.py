@@ -215,8 +215,8 @@ def include_target(repo: RepoIndex, path: str, own: str, expr: str) -> str | Non
             return None
         if literal.startswith("/"):
             return repo.resolve_in([""], literal) or repo.suffix_match(literal)
-        if literal.startswith(("./", "../")):
-            return repo.resolve_in([own], literal)
+        if literal.startswith(("./", "../")):  # from the working directory: the entry script's, often above
+            return repo.resolve_in([own] + ancestors(path)[1:], literal)
         dirs = getattr(repo, "php_include_dirs", [])
         return repo.resolve_in([own], literal) or repo.resolve_in(dirs, literal) or repo.resolve_in(ancestors(path)[1:], literal)
     return _by_tail(repo, own, value)

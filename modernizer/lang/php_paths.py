@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
-from modernizer.lang.base import closest, join
+from modernizer.lang.base import join
 
 ROOT = "\x00"  # a value starting with ROOT + "/" is a path from the repository root
 Value = tuple[str | None, ...]
@@ -194,6 +194,11 @@ class Evaluator:
         if name == "dirname" and args:
             levels = int(args[1][0]) if len(args) > 1 and isinstance(args[1][0], str) and args[1][0].isdigit() else 1
             return _dirname(args[0], min(levels, MAX_DEPTH))
+        if name == "str_replace" and len(args) == 3:  # str_replace('\\', '/', realpath(...)): separators
+            search, repl, subject = args
+            if len(search) == 1 and len(repl) == 1 and search[0] and repl[0] is not None:
+                return tuple(p.replace(search[0], repl[0]) if p is not None else None for p in subject)
+            return UNKNOWN
         if name in PASS_THROUGH and args:
             return args[0]
         if name == "rtrim" and args:
@@ -250,9 +255,22 @@ class Constants:
             self.values[name] = found
         distinct = {v for _, v in found}
         if len(distinct) > 1:
-            near = set(closest(user, [p for p, _ in found]))
-            distinct = {v for p, v in found if p in near}
+            best = max(_nearness(user, p) for p, _ in found)
+            distinct = {v for p, v in found if _nearness(user, p) == best}
         return distinct.pop() if len(distinct) == 1 else UNKNOWN
+
+
+def _nearness(user: str, site: str) -> tuple[int, int]:
+    """How near a definition is to the file that uses it: the folders they share, then the fewer
+    folders the definition sits below them (an entry script above the user beats a sibling tool's)."""
+    a, b = posixpath.dirname(user).split("/"), posixpath.dirname(site).split("/")
+    a, b = [x for x in a if x], [x for x in b if x]
+    shared = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        shared += 1
+    return shared, -(len(b) - shared)
 
 
 def variables_before(code: str, pos: int, evaluator: Evaluator) -> dict[str, Value]:
