@@ -183,13 +183,21 @@ def _pagerank(g: nx.DiGraph, alpha: float = 0.85, iterations: int = 100, tol: fl
 
 def deferred_note(view: GraphView) -> str:
     """One sentence on the tangles only deferred imports close ("" when none), so that a tree whose
-    cycles all run through function-local imports does not read as free of them."""
-    groups = view.deferred_groups
-    if not groups:
-        return ""
-    n, largest = len(groups), max(len(g) for g in groups)
-    return (f"{n:,} more group{'s' if n != 1 else ''} of files in cycles only through deferred "
-            f"(function-local) imports, the largest of {largest:,} files")
+    cycles all run through function-local imports does not read as free of them. A group that
+    contains an import-time group (deferred imports made it larger) is told apart from a new one."""
+    eager = {n for g in view.strongly_connected for n in g}
+    new = [g for g in view.deferred_groups if not eager.intersection(g)]
+    grown = [g for g in view.deferred_groups if eager.intersection(g)]
+    parts = []
+    if new:
+        n = len(new)
+        parts.append(f"{n:,} more group{'s' if n != 1 else ''} of files in cycles only through deferred "
+                     f"(function-local) imports, the largest of {max(map(len, new)):,} files")
+    if grown:
+        n = len(grown)
+        parts.append(f"deferred imports also make {n:,} import-time group{'s' if n != 1 else ''} larger "
+                     f"(the largest to {max(map(len, grown)):,} files)")
+    return "; ".join(parts)
 
 
 def cycle_contains(cycles: list[list[str]], expected: list[str]) -> bool:
