@@ -14,7 +14,7 @@ from modernizer.lang.php_paths import ROOT, Constants, Evaluator, include_path_e
 
 NOT_TYPE_NAMES = frozenset({"extends", "implements", "where", "new", "struct", "class", "static", "final"})
 PHP_REGION = re.compile(r"<\?(?:php\b|=)?([\s\S]*?)(?:\?>|\Z)", re.I)
-PHP_INCLUDE = re.compile(r"(?<![\w$>:'\"\[])\b(?:include|include_once|require|require_once)\b([^;\n]{1,400})", re.I)
+PHP_INCLUDE = re.compile(r"(?<![\w$>:'\"\[#])\b(?:include|include_once|require|require_once)\b([^;\n]{1,400})", re.I)
 PHP_NAMESPACE = re.compile(r"\bnamespace\s+([A-Za-z_\\][\w\\]*)?\s*[;{]")
 PHP_TYPE = re.compile(r"\b(?:class|interface|trait|enum)\s+([A-Za-z_]\w*)", re.I)
 PHP_USE = re.compile(r"\buse\s+(?:(function|const)\s+)?(\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?(?:\s*,\s*\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?)*)\s*[;{]", re.I)
