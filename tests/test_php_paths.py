@@ -106,3 +106,14 @@ def test_a_root_constant_built_with_str_replace_and_a_relative_one_for_the_insta
     got = {(e.source, e.target) for e in dependency_edges(files)}
     assert {("login.php", "include/class.client.php"), ("setup/setup.inc.php", "setup/inc/class.installer.php"),
             ("setup/inc/class.installer.php", "include/class.file.php")} <= got
+
+
+def test_hostile_php_stays_linear():
+    import time
+
+    body = "<?php\n" + "".join(f"$p{i} = A{i} . '/x';\ndefine('A{i}', A{i + 1} . '/');\nset_include_path($p{i});\n"
+                                  f"require_once(A{i} . 'f{i}.php');\n" for i in range(3000))
+    files = [sf("evil.php", body), sf("f1.php", "<?php\n")]
+    t = time.perf_counter()
+    dependency_edges(files)
+    assert time.perf_counter() - t < 10.0

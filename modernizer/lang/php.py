@@ -25,6 +25,7 @@ PHP_INCLUDE_PATH = re.compile(
     r"\bset_include_path\s*\(([^;]{1,400})\)\s*;"
     r"|\bini_set\s*\(\s*['\"]include_path['\"]\s*,([^;]{1,400})\)\s*;"
     r"|^[ \t]*(?:php_value[ \t]+)?include_path[ \t]*=?[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s;#]+)", re.I | re.M)
+MAX_INCLUDE_PATH_CALLS = 32  # per file: more is not a bootstrap, and each reads the code before it
 PHP_STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<![\w$'\"])[./\w][\w./:-]*")
 
 
@@ -80,9 +81,9 @@ def include_dirs(repo: RepoIndex) -> list[str]:
         if f.language == "php":
             text = code_of(repo, f)  # not in comments
         own = posixpath.dirname(f.path)
-        for m in PHP_INCLUDE_PATH.finditer(text):
+        for i, m in enumerate(PHP_INCLUDE_PATH.finditer(text)):
             expr = m.group(1) or m.group(2) or m.group(3) or ""
-            if f.language == "php" and (m.group(1) or m.group(2)):
+            if f.language == "php" and (m.group(1) or m.group(2)) and i < MAX_INCLUDE_PATH_CALLS:
                 ev = Evaluator(f.path, repo.php_constants.get)
                 ev.variables = variables_before(text, m.start(), ev)
                 entries = include_path_entries(ev.value(expr))

@@ -21,6 +21,7 @@ ROOT = "\x00"  # a value starting with ROOT + "/" is a path from the repository 
 Value = tuple[str | None, ...]
 UNKNOWN: Value = (None,)
 MAX_EXPR_CHARS = 600
+MAX_ASSIGN_CHARS = 8_000  # how far before set_include_path(...) its variables are read
 MAX_SITES = 64  # definitions of one constant looked at
 MAX_DEPTH = 24  # nested calls/parentheses and constant chains deeper than this are not real code
 
@@ -278,7 +279,8 @@ def variables_before(code: str, pos: int, evaluator: Evaluator) -> dict[str, Val
     straight-line reading: enough for the include_path a bootstrap file builds up)."""
     out: dict[str, Value] = {}
     evaluator.variables = out
-    for m in ASSIGN.finditer(code, 0, pos):
+    start = max(0, pos - MAX_ASSIGN_CHARS)  # the bootstrap code just before the call, not the whole file
+    for m in ASSIGN.finditer(code, start, pos):
         v = Evaluator(evaluator.path, evaluator.constant, out).value(code, m.end())
         name = m.group(1)
         out[name] = concat(out.get(name, UNKNOWN), v) if m.group(2) == ".=" else v
