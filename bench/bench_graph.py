@@ -2,7 +2,10 @@
 
 Usage (from the repository root, a tree extracted under /work/corpora):
 
-    python bench/bench_graph.py /work/corpora/dokuwiki [more trees...]
+    PYTHONPATH=. .venv/bin/python bench/bench_graph.py /work/corpora/dokuwiki [more trees...]
+
+(PYTHONPATH picks the checkout measured: a script run from bench/ would otherwise import the
+installed package.)
 
 For each tree it prints one JSON line:
 - ``php_includes``: include/require statements whose expression holds a string literal (the
