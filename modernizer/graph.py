@@ -41,6 +41,10 @@ class GraphView(BaseModel):
     cycles: list[list[str]] = Field(default_factory=list, description="elementary cycles, shortest first, bounded")
     cycles_truncated: bool = False
     central: list[NodeStat] = Field(default_factory=list, description="top nodes by PageRank")
+    deferred_groups: list[list[str]] = Field(
+        default_factory=list,
+        description="strongly connected components that appear only when deferred (function-local) imports "
+                    "count too: tangles a call can close, reported apart from strongly_connected")
 
 
 class GraphFacts(BaseModel):
@@ -76,6 +80,9 @@ def _view(g: nx.DiGraph, cyclic: nx.DiGraph, with_edges: bool) -> GraphView:
     import networkx as nx
 
     sccs = sorted((sorted(c) for c in nx.strongly_connected_components(cyclic) if len(c) > 1), key=lambda c: (-len(c), c))
+    main = {tuple(c) for c in sccs}
+    deferred = [c for c in sorted((sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1),
+                                  key=lambda c: (-len(c), c)) if tuple(c) not in main]
     cycles, truncated = _bounded_cycles(cyclic)
     pr = _pagerank(g)
     top = sorted(g.nodes, key=lambda n: (-pr.get(n, 0.0), n))[:TOP_N]
@@ -83,6 +90,7 @@ def _view(g: nx.DiGraph, cyclic: nx.DiGraph, with_edges: bool) -> GraphView:
         nodes=g.number_of_nodes(), edges=g.number_of_edges(),
         edge_list=sorted(g.edges) if with_edges else [],
         strongly_connected=sccs, cycles=cycles, cycles_truncated=truncated,
+        deferred_groups=deferred,
         central=[NodeStat(name=n, fan_in=g.in_degree(n), fan_out=g.out_degree(n), pagerank=round(pr.get(n, 0.0), 6)) for n in top],
     )
 
@@ -171,6 +179,25 @@ def _pagerank(g: nx.DiGraph, alpha: float = 0.85, iterations: int = 100, tol: fl
         if err < n * tol:
             break
     return rank
+
+
+def deferred_note(view: GraphView) -> str:
+    """One sentence on the tangles only deferred imports close ("" when none), so that a tree whose
+    cycles all run through function-local imports does not read as free of them. A group that
+    contains an import-time group (deferred imports made it larger) is told apart from a new one."""
+    eager = {n for g in view.strongly_connected for n in g}
+    new = [g for g in view.deferred_groups if not eager.intersection(g)]
+    grown = [g for g in view.deferred_groups if eager.intersection(g)]
+    parts = []
+    if new:
+        n = len(new)
+        parts.append(f"{n:,} more group{'s' if n != 1 else ''} of files in cycles only through deferred "
+                     f"(function-local) imports, the largest of {max(map(len, new)):,} files")
+    if grown:
+        n = len(grown)
+        parts.append(f"deferred imports also make {n:,} import-time group{'s' if n != 1 else ''} larger "
+                     f"(the largest to {max(map(len, grown)):,} files)")
+    return "; ".join(parts)
 
 
 def cycle_contains(cycles: list[list[str]], expected: list[str]) -> bool:

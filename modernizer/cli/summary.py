@@ -96,17 +96,20 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
 def cycles_line(report: Report) -> str:
     """Cycles as counts a person can trust: the listed cycles are bounded, so a truncated list says
     so, and the strongly connected groups (every cycle lies in one) give the true extent."""
+    from modernizer.graph import deferred_note
+
     files = report.facts.graph.files
     groups = files.strongly_connected
+    note = deferred_note(files)
     if not files.cycles:
-        return "cycles: none between files"
+        return "cycles: none between files at import time; " + note if note else "cycles: none between files"
     listed = (f"{len(files.cycles):,} file cycles listed (list truncated at {len(files.cycles):,}: there are more)"
               if files.cycles_truncated else f"{len(files.cycles):,} file cycle{'s' if len(files.cycles) != 1 else ''}")
     if groups:
         largest = max(len(g) for g in groups)
         listed += (f" in {len(groups):,} strongly connected group{'s' if len(groups) != 1 else ''} "
                    f"(largest: {largest:,} files)")
-    return "cycles: " + listed
+    return "cycles: " + listed + ("; " + note if note else "")
 
 
 def print_summary(console: Console, report: Report, written: list[Path] | None = None, elapsed: float | None = None) -> None:

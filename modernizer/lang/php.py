@@ -10,20 +10,11 @@ import re
 from collections import defaultdict
 
 from modernizer.lang.base import AS, PHP_LEX, RepoIndex, SourceFile, ancestors, closest, join, strip_comments_keep_strings
+from modernizer.lang.php_paths import ROOT, Constants, Evaluator, include_path_entries, normal, variables_before
 
 NOT_TYPE_NAMES = frozenset({"extends", "implements", "where", "new", "struct", "class", "static", "final"})
 PHP_REGION = re.compile(r"<\?(?:php\b|=)?([\s\S]*?)(?:\?>|\Z)", re.I)
-PHP_INCLUDE = re.compile(r"(?<![\w$>:])\b(?:include|include_once|require|require_once)\b([^;\n]{1,400})", re.I)
-PHP_INC_TOKEN = re.compile(
-    r"(?P<s>'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")"
-    r"|(?P<dn>dirname\s*\(\s*(?P<dnarg>__FILE__|__DIR__)\s*(?:,\s*(?P<lv>\d+)\s*)?\))"
-    r"|(?P<dir>__DIR__)"
-    r"|(?P<dot>\.)"
-    r"|(?P<paren>[()])"
-    r"|(?P<ws>\s+)"
-    r"|(?P<other>\$?[\w\\]+(?:\s*\([^()]*\))?|::|->|.)",
-    re.I,
-)
+PHP_INCLUDE = re.compile(r"(?<![\w$>:'\"\[#])\b(?:include|include_once|require|require_once)\b([^;\n]{1,400})", re.I)
 PHP_NAMESPACE = re.compile(r"\bnamespace\s+([A-Za-z_\\][\w\\]*)?\s*[;{]")
 PHP_TYPE = re.compile(r"\b(?:class|interface|trait|enum)\s+([A-Za-z_]\w*)", re.I)
 PHP_USE = re.compile(r"\buse\s+(?:(function|const)\s+)?(\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?(?:\s*,\s*\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?)*)\s*[;{]", re.I)
@@ -34,6 +25,7 @@ PHP_INCLUDE_PATH = re.compile(
     r"\bset_include_path\s*\(([^;]{1,400})\)\s*;"
     r"|\bini_set\s*\(\s*['\"]include_path['\"]\s*,([^;]{1,400})\)\s*;"
     r"|^[ \t]*(?:php_value[ \t]+)?include_path[ \t]*=?[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s;#]+)", re.I | re.M)
+MAX_INCLUDE_PATH_CALLS = 32  # per file: more is not a bootstrap, and each reads the code before it
 PHP_STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<![\w$'\"])[./\w][\w./:-]*")
 
 
@@ -43,11 +35,13 @@ def index(repo: RepoIndex) -> None:
     repo.php_code: dict[str, str] = {}
     repo.php_ns_of: dict[str, set[str]] = {}
     repo.php_declared: dict[str, set[str]] = {}
+    repo.php_constants = Constants()
     for f in repo.files:
         if f.language != "php":
             continue
         try:
             code = code_of(repo, f)
+            repo.php_constants.scan(f.path, code)
             marks: list[tuple[int, str]] = [(0, "")]
             for m in PHP_NAMESPACE.finditer(code):
                 marks.append((m.start(), (m.group(1) or "").strip("\\").lower()))
@@ -87,8 +81,24 @@ def include_dirs(repo: RepoIndex) -> list[str]:
         if f.language == "php":
             text = code_of(repo, f)  # not in comments
         own = posixpath.dirname(f.path)
-        for m in PHP_INCLUDE_PATH.finditer(text):
+        for i, m in enumerate(PHP_INCLUDE_PATH.finditer(text)):
             expr = m.group(1) or m.group(2) or m.group(3) or ""
+            if f.language == "php" and (m.group(1) or m.group(2)) and i < MAX_INCLUDE_PATH_CALLS:
+                ev = Evaluator(f.path, repo.php_constants.get)
+                ev.variables = variables_before(text, m.start(), ev)
+                entries = include_path_entries(ev.value(expr))
+                for entry in entries:
+                    if entry.startswith(ROOT + "/"):
+                        d = normal((entry,))[0]
+                        d = d[2:].rstrip("/") if d else None
+                        if d is not None and d in folders and d not in found:
+                            found.append(d)
+                        continue
+                    entry = entry.rstrip("/")
+                    if entry and entry != ".":
+                        found.extend(d for d in _folders_for(entry, own, False, folders) if d not in found)
+                if entries:
+                    continue
             from_file = "__FILE__" in expr or "__DIR__" in expr
             for literal in PHP_STRING.findall(expr):
                 for entry in re.split(r"[:;]", literal.strip("'\"")):
@@ -182,54 +192,44 @@ def extract(repo: RepoIndex, f: SourceFile) -> None:
             repo.add_all(f.path, closest(f.path, members[simple]), "reference")
 
 def include_target(repo: RepoIndex, path: str, own: str, expr: str) -> str | None:
-    base: str | None = None
-    unknown = False
-    literal = ""
-    depth = 0
-    for m in PHP_INC_TOKEN.finditer(expr):
-        g = m.lastgroup
-        if g == "ws" or g == "dot":
-            continue
-        if g == "paren":
-            depth += 1 if m.group() == "(" else -1
-            if depth < 0:
-                break
-            continue
-        if g == "s":
-            raw = m.group()
-            body = raw[1:-1]
-            if raw[0] == '"' and "$" in body:
-                unknown = True
-                body = re.split(r"\{?\$[\w\[\]'\"->]*\}?", body)[-1]
-            literal += body
-        elif g in ("dn", "dir"):
-            if literal or base is not None:
-                unknown = True
-                continue
-            d = own
-            if g == "dn":
-                levels = int(m.group("lv") or 1)
-                if m.group("dnarg").upper() == "__DIR__":
-                    levels += 1
-                for _ in range(levels - 1):
-                    d = posixpath.dirname(d)
-            base = d
-        else:
-            if m.group().upper() in ("__FILE__",):
-                unknown = True
-                continue
-            unknown = True
-            literal = ""
-    literal = literal.strip()
-    if not literal or literal.endswith("/"):
+    """The file an include/require expression names, as PHP would find it: a repository location
+    built from ``__DIR__``/``dirname(__FILE__)``/constants resolves exactly; a bare relative name
+    is looked for beside the including file, on the include_path the code sets, then in the
+    folders above (the entry script's directory, usually); a name behind an unknown prefix
+    (``$path . 'x.php'``) by its known tail."""
+    constants = getattr(repo, "php_constants", None) or Constants()
+    value = Evaluator(path, constants.get).value(expr)
+    if not value:
         return None
-    if base is not None and not unknown:
-        return repo.resolve_in([base], literal)
-    if unknown:
-        return repo.resolve_in([own, ""], literal) or repo.suffix_match(literal)
-    if literal.startswith("/"):
-        return repo.resolve_in([""], literal) or repo.suffix_match(literal)
-    if literal.startswith(("./", "../")):
-        return repo.resolve_in([own], literal)
-    return repo.resolve_in([own] + ancestors(path)[1:], literal) or repo.resolve_in(repo.php_include_dirs, literal)
+    if len(value) == 1 and value[0] is not None:
+        literal = value[0].strip()
+        if literal.startswith(ROOT + "/"):
+            loc = normal((literal,))[0]
+            hit = repo.lookup(loc[2:]) if loc and not loc.endswith("/") and loc[2:] else None
+            if hit is not None or not constants.sites:
+                return hit
+            # a constant whose definition we picked is not the one in force (copied code defines
+            # its own): the literal tail after the constants, as when they are unknown
+            value = Evaluator(path, lambda *_: (None,)).value(expr)
+            return _by_tail(repo, own, value) if len(value) > 1 else None
+        if not literal or literal.endswith("/"):
+            return None
+        if literal.startswith("/"):
+            return repo.resolve_in([""], literal) or repo.suffix_match(literal)
+        if literal.startswith(("./", "../")):  # from the working directory: the entry script's, often above
+            return repo.resolve_in([own] + ancestors(path)[1:], literal)
+        dirs = getattr(repo, "php_include_dirs", [])
+        return repo.resolve_in([own], literal) or repo.resolve_in(dirs, literal) or repo.resolve_in(ancestors(path)[1:], literal)
+    return _by_tail(repo, own, value)
 
+
+def _by_tail(repo: RepoIndex, own: str, value: tuple[str | None, ...]) -> str | None:
+    """``$dir . 'x.php'``: the known tail, beside the including file or from the root, else the
+    one file of the tree whose path ends so."""
+    tail = value[-1]
+    if tail is None:
+        return None
+    tail = tail.strip()
+    if not tail or tail.endswith("/") or tail.startswith(ROOT):
+        return None
+    return repo.resolve_in([own, ""], tail) or repo.suffix_match(tail)

@@ -13,7 +13,7 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
-from modernizer.graph import GraphView
+from modernizer.graph import GraphView, deferred_note
 from modernizer.render import RenderOptions
 from modernizer.render.links import line_label, source_target, web_base
 from modernizer.render.svg import graph_svg
@@ -108,4 +108,5 @@ def render_html(report: Report, options: RenderOptions | None = None) -> str:
         banner=options.banner, link=link, label=line_label, breakable=breakable, facets=facets(report), plan_for=plan_for(report),
         counts=finding_counts(report), same_words=same_words, chunked_why=chunked_why(report),
         finding_ids={f.id for f in report.findings}, file_sccs=scc_sizes(report.facts.graph.files),
+        deferred_note=deferred_note(report.facts.graph.files),
         dir_sccs=scc_sizes(report.facts.graph.directories))

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from modernizer.graph import deferred_note
 from modernizer.render import RenderOptions
 from modernizer.render.links import line_label, source_target
 from modernizer.report import Report, ReportFinding
@@ -149,4 +150,7 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
         if len(cycles) > MAX_CYCLES:
             out.append(f"- …and {len(cycles) - MAX_CYCLES} more")
         out.append("")
+    note = deferred_note(report.facts.graph.files)
+    if note:
+        out += [("Besides these: " if cycles else "No circular dependencies at import time; ") + note + ".", ""]
     return "\n".join(out).rstrip() + "\n"
