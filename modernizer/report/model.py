@@ -31,7 +31,7 @@ from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 # 1.4: candidates (the static pass's candidate sites, facts from code, each with the findings that confirm it);
 # agents and sweep entries carry token_id_requests. 1.3 and earlier reports still load.
 # 1.5: chunked mode's scheduling: each module's timing, the KV pool that admitted modules, the peaks in flight,
-#      the module size planned and why.
+#      the module size planned and why; facts.graph.files.deferred_groups (cycles only through function-local imports).
 SCHEMA_VERSION = "1.5"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
