@@ -198,8 +198,8 @@ def _queue(e: Waiting) -> str:
     server = (f"; server: {e.server_running} running, {e.server_waiting} waiting" if e.server_running is not None else "")
     if e.quiet_s is None:
         return f"{ahead}{server}, gives up after {e.deadline_s:.0f}s"
-    moving = "working" if e.quiet_s < 10 else f"no sign of work for {e.quiet_s:.0f}s"
-    return f"{ahead}{server}; the server is {moving}: gives up only after {e.deadline_s:.0f}s without any"
+    moving = "the server is working" if e.quiet_s < 10 else f"the server has shown no sign of work for {e.quiet_s:.0f}s"
+    return f"{ahead}{server}; {moving}: gives up only after {e.deadline_s:.0f}s without any"
 
 
 def describe(e: Event) -> str:

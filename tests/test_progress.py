@@ -285,3 +285,5 @@ def test_a_queued_wait_says_what_is_ahead_and_that_it_waits_while_the_server_wor
     assert "queued: 2 prefills of this run ahead of it; server: 1 running, 2 waiting" in line
     assert "the server is working: gives up only after 1880s without any" in line
     assert describe(Waiting(label="x", prompt_tokens=10, waited_s=20, deadline_s=61)).endswith("(20s so far, gives up after 61s)")
+    quiet = describe(Waiting(label="x", prompt_tokens=10, waited_s=40, deadline_s=61, server_running=1, server_waiting=0, quiet_s=30))
+    assert "the server has shown no sign of work for 30s: gives up only after 61s without any" in quiet
