@@ -262,7 +262,8 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
     if profile.device == "cpu":
         if not model:
             raise ProfileError(f"profile {profile.name} serves a model directory you name: pass --model DIR",
-                               "tests/support/tiny_model.py DIR builds the tiny test model")
+                               "`make install` converts the demo model into .cache/small-model (cpu-demo); "
+                               "tests/support/tiny_model.py DIR builds the tiny random-weight test model (cpu-test)")
         quant = None
         window = o.max_model_len or profile.fixed_window or 4096
     else:
