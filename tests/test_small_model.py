@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CACHE, HOTEL, SAMPLES
+from conftest import CACHE, HOTEL, ROOT, SAMPLES
 from modernizer.cli import app
 from modernizer.testmodel import DEMO, DEMO_NAME
 from support import cpu_server
 
 pytestmark = pytest.mark.vllm
 WINDOW = 8192
+ANSWER_TOKENS = 640
 PYSHOP_FILES = ["auth.py", "db.py", "config.py"]  # ~1.5K tokens: one shared context
 HOTEL_FILES = ["src/main/java/com/grandhotel/dao/UserDao.java", "src/main/java/com/grandhotel/util/DBUtil.java",
                "src/main/java/com/grandhotel/web/action/LoginAction.java", "src/main/java/com/grandhotel/util/PasswordUtil.java"]
@@ -47,6 +49,18 @@ def small_server():
     cpu_server.stop(server)
 
 
+@pytest.fixture(scope="session")
+def short_agents(tmp_path_factory) -> Path:
+    """The shipped agents with answers capped at ANSWER_TOKENS: a 135M model sometimes repeats
+    itself until max_tokens, and at a few tokens a second on a busy 2-core machine a 3,072-token loop
+    alone would take the suite's budget. The prompts and schemas are the shipped ones."""
+    dest = tmp_path_factory.mktemp("agents")
+    for toml in sorted((ROOT / "agents").glob("*.toml")):
+        text = re.sub(r"(?m)^max_tokens = [0-9]+$", f"max_tokens = {ANSWER_TOKENS}", toml.read_text(encoding="utf-8"))
+        (dest / toml.name).write_text(text, encoding="utf-8")
+    return dest
+
+
 def subset(dest: Path, sample: Path, files: list[str]) -> Path:
     for rel in files:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -54,8 +68,9 @@ def subset(dest: Path, sample: Path, files: list[str]) -> Path:
     return dest
 
 
-def analyze(server, repo: Path, out: Path, cache: Path, *extra: str):
+def analyze(server, agents: Path, repo: Path, out: Path, cache: Path, *extra: str):
     res = CliRunner().invoke(app, ["analyze", str(repo), "-e", server.base_url, "--thinking", "off", "--no-candidates",
+                                   "--agents", str(agents),
                                    "-o", str(out), "--cache-dir", str(cache), *extra])
     reports = sorted(out.glob("*.json"))
     return res, (json.loads(reports[-1].read_text()) if reports else None)
@@ -89,26 +104,26 @@ def check_run(res, report: dict, repo: Path) -> None:
             assert not path.is_file() or f["line_start"] > len(path.read_text(encoding="utf-8").splitlines()) or g["note"], f
 
 
-def test_a_whole_run_on_a_real_model_is_grounded_bannered_and_replayed(small_server, tmp_path):
+def test_a_whole_run_on_a_real_model_is_grounded_bannered_and_replayed(small_server, short_agents, tmp_path):
     repo = subset(tmp_path / "pyshop", SAMPLES / "legacy-pyshop", PYSHOP_FILES)
     cache = tmp_path / "cache"
-    res, report = analyze(small_server, repo, tmp_path / "out1", cache)
+    res, report = analyze(small_server, short_agents, repo, tmp_path / "out1", cache)
     assert report is not None, res.output
     check_run(res, report, repo)
     assert report["mode"] != "modules"  # fits the 8K window: one shared context
     html = next((tmp_path / "out1").glob("*.html")).read_text(encoding="utf-8")
     assert 'id="test-model"' in html and "small demo model" in html
 
-    again, replay = analyze(small_server, repo, tmp_path / "out2", cache)
+    again, replay = analyze(small_server, short_agents, repo, tmp_path / "out2", cache)
     assert again.exit_code == res.exit_code, again.output
     assert replay["summary"]["model_requests"] == 0 or replay["summary"]["results_from_cache"] > 0, again.output
     assert [f["fingerprint"] for f in replay["findings"]] == [f["fingerprint"] for f in report["findings"]]
     assert replay["llm"]["test_model"] == DEMO
 
 
-def test_a_chunked_run_at_the_models_own_window(small_server, tmp_path):
+def test_a_chunked_run_at_the_models_own_window(small_server, short_agents, tmp_path):
     repo = subset(tmp_path / "hotel", HOTEL, HOTEL_FILES)
-    res, report = analyze(small_server, repo, tmp_path / "out", tmp_path / "cache", "--mode", "modules",
+    res, report = analyze(small_server, short_agents, repo, tmp_path / "out", tmp_path / "cache", "--mode", "modules",
                           "--module-tokens", "1800")
     assert report is not None, res.output
     check_run(res, report, repo)
