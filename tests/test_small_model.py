@@ -90,8 +90,9 @@ def check_run(res, report: dict, repo: Path) -> None:
             assert at["error"] and (at["finish_reason"] != "length" or "max_tokens" in at["error"])
     done = [a for a in agents if a["status"] == "ok" and not a["from_cache"]]
     assert done, agents
-    # answers end on their own: a real model stops (EOS) well before the agent's token limit on most answers
-    assert any(a["completion_tokens"] > 0 for a in done)
+    # answers end on their own: random weights run every answer to max_tokens; a real model stops (EOS)
+    # before the cap on at least some, so some agent wrote fewer tokens than its requests' caps allow
+    assert any(0 < a["completion_tokens"] < ANSWER_TOKENS * a["requests"] for a in done), done
     # grounding: every finding's status agrees with the code, read here independently
     for f in report["findings"]:
         g = f["grounding"]
