@@ -207,7 +207,7 @@ def select_profile(gpus: list[GPU], why: str = "") -> Profile:
     search for GPUs ended (``GPUInfo.source``), said once in the error rather than guessed here."""
     if not gpus:
         raise ProfileError(f"no NVIDIA GPU detected{f' ({why})' if why else ''}, so no profile can be chosen",
-                           f"name one with --profile ({', '.join(PROFILES)}); cpu-test serves the tiny CPU test model")
+                           f"name one with --profile ({', '.join(PROFILES)}); cpu-demo serves the small CPU demo model, cpu-test the tiny random-weight one")
     first = gpus[0].name.lower()
     same = sum(1 for g in gpus if g.name.lower() == first)
     fits = [p for p in PROFILES.values() if p.auto and any(m in first for m in p.match) and p.min_gpus <= same]
