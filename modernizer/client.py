@@ -101,6 +101,7 @@ class ServerInfo(BaseModel):
     model: str
     max_model_len: int
     models: list[str] = Field(default_factory=list)
+    root: str = Field(default="", description="what the server says it loaded (/v1/models' root): a test model is known by it")
 
 
 class Usage(BaseModel):
@@ -232,7 +233,8 @@ class LLMClient:
         if window <= 0:
             raise ServerError(f"{self.endpoint.base_url}/models gives no max_model_len for {model}", "modernize needs a vLLM server, which reports it")
         self.model = model
-        return ServerInfo(base_url=self.endpoint.base_url, model=model, max_model_len=window, models=names)
+        root = entry.get("root") if isinstance(entry.get("root"), str) else ""
+        return ServerInfo(base_url=self.endpoint.base_url, model=model, max_model_len=window, models=names, root=root)
 
     async def tokenize_messages(self, messages: list[dict[str, str]]) -> int:
         resp = await self._post(self.root + "/tokenize", {"model": self.model, "messages": messages, "add_generation_prompt": True})

@@ -13,7 +13,9 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
@@ -39,6 +41,21 @@ class Finding(_Strict):
     line_end: int = Field(ge=1, le=10_000_000)
     snippet: str = Field(max_length=160, description="exact text copied from one of the cited lines, without the line-number prefix")
     reason: str = Field(max_length=200)
+
+    @field_validator("cwe", mode="before")
+    @classmethod
+    def _cwe_spelling(cls, value: Any) -> Any:
+        """A CWE the model spelled its own way ("89", "CWE 89", "cwe-89") is that CWE; anything else
+        that is no CWE id ("CWE-101a", "none") is no CWE. A real small model writes "13" where the
+        guided grammar asked for "CWE-13" (the CPU vLLM's xgrammar let it through), and one odd
+        field must not throw away a module's findings: grounding judges the finding itself."""
+        if not isinstance(value, str):
+            return value
+        m = _CWE_LOOSE.fullmatch(value.strip())
+        return f"CWE-{int(m.group(1))}" if m and 0 < int(m.group(1)) < 10_000 else ""
+
+
+_CWE_LOOSE = re.compile(r"(?:cwe)?[\s_:-]*([0-9]{1,4})", re.IGNORECASE)
 
 
 class Component(_Strict):

@@ -42,6 +42,9 @@ def test_report_is_valid_and_every_agent_ran_or_failed_visibly(hotel_report):
         assert a.agent in html
     assert report.tokens.budget.source.exact and report.tokens.budget.fits
     assert "open findings" in output and "grounding: " in output and "open the report: " in output
+    # random weights: the report says so, and the HTML and the summary show it first
+    assert report.llm.test_model.startswith("a test model with random weights")
+    assert 'id="test-model"' in html and "TEST MODEL: tiny is a test model with random weights" in " ".join(output.split())
 
 
 def test_every_request_after_the_first_is_served_from_the_prefix_cache(hotel_report):

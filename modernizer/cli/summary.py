@@ -40,6 +40,9 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
     elif s.results_from_cache:
         head.append(f" ({s.results_from_cache} answers from the result cache)")
     parts.append(head)
+    if report.llm is not None and report.llm.test_model:
+        parts.append(Text(f"TEST MODEL: {report.llm.model} is {report.llm.test_model}; do not read this as an analysis of the code",
+                          style="bold red"))
 
     if report.llm is not None:
         sev = Table(box=None, pad_edge=False, show_edge=False, padding=(0, 2, 0, 0))

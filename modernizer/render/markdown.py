@@ -78,6 +78,9 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
     if report.mode == "no-llm":
         meta.append("facts only (--no-llm)")
     out += [" · ".join(meta), ""]
+    if report.llm and report.llm.test_model:
+        out += [f"> **Test model:** {text(report.llm.model, 60)} is {text(report.llm.test_model, 300)}. "
+                "Do not read this report as an analysis of the code.", ""]
 
     open_sev = s.open_by_severity
     out += ["| | " + " | ".join(SEVERITIES) + " |", "|---|" + "---|" * len(SEVERITIES),

@@ -60,6 +60,9 @@ class LLMInfo(BaseModel):
     endpoint: str
     model: str
     max_model_len: int
+    test_model: str = Field(default="", description=(
+        "why the served model is a test model (random weights, the small demo model), in words; empty for a real one. "
+        "The HTML and the end-of-run summary show it as a banner (testmodel.py)"))
 
 
 class ReportFinding(BaseModel):

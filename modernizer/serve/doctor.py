@@ -112,7 +112,7 @@ def render(rep: DoctorReport) -> list[str]:
         lines.append(f"profile for these gpus: {rep.profile}")
     elif not rep.gpus.gpus:  # the line above already says why there are none
         lines.append("profile for these gpus: none (name one: modernize serve --profile NAME; "
-                     "cpu-test serves the tiny CPU test model)")
+                     "cpu-demo serves the small CPU demo model, cpu-test the tiny random-weight one)")
     else:
         lines.append(f"profile for these gpus: none ({rep.profile_problem})")
     m = rep.managed

