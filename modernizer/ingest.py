@@ -26,6 +26,7 @@ from modernizer.languages import (
     LOCKFILES,
     is_minified_name,
 )
+from modernizer import treeroles
 from modernizer.roles import ANALYSED, role_of
 from modernizer.safegit import GitFailed, GitInputRefused, SafeGit, find_repository
 from modernizer.safeio import Refused, TreeReader, parts_of, read_in_tree, special_files
@@ -87,6 +88,7 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
                     result.decode_note = "; ".join(filter(None, [result.decode_note, "file name is not valid UTF-8: shown with \\x escapes"]))
             (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
+    why = settle_roles(files)
     keep = set(opts.roles)
     analysed = [f for f in files if f.role in keep]
     notes = []
@@ -97,10 +99,20 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
         analysed = [f for f in files if f.role in keep]
         notes.append(f"Every readable file would have been set aside as a test or test data, so the {len(analysed)} test "
                      "files were analysed as the code under analysis (--include-role test does this explicitly).")
-    aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4)
+    aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4, why=why.get(f.path, ""))
              for f in files if f.role not in keep]
     return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=analysed, skipped=skipped,
                     set_aside=aside, notes=notes)
+
+
+def settle_roles(files: list[SourceFile]) -> dict[str, str]:
+    """Give ``files`` the roles only the whole tree tells (treeroles.py: bundled libraries, fonts,
+    icon sets, word lists, test helpers); returns why, for each path whose role changed."""
+    settled = treeroles.settle(files)
+    for f in files:
+        if f.path in settled:
+            f.role = settled[f.path][0]
+    return {path: why for path, (_, why) in settled.items()}
 
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
