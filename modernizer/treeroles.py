@@ -70,7 +70,7 @@ def settle(files: Sequence[FileLike]) -> dict[str, tuple[str, str]]:
         if f.role == "generated":
             continue
         why = _thirdparty_why(f, libs)
-        if why and f.role != "thirdparty":
+        if why:  # also for a file role_of already called third party: the folder says why
             out[f.path] = ("thirdparty", why)
     out.update({p: v for p, v in test_helpers(files).items() if p not in out})
     return out
