@@ -347,12 +347,12 @@ def _read_one(root: Path, reader: TreeReader, rel: str, opts: IngestOptions) -> 
 def _link_target(root: Path, rel: str) -> str:
     """The path to read for ``rel``: itself, or, for a link to a file inside the tree, the file it
     names (relative). The read itself follows no link, so a link swapped in later is refused there."""
-    full = root / rel
     try:
-        if not full.is_symlink():
+        if not stat.S_ISLNK(os.lstat(os.path.join(root, rel)).st_mode):  # strings, not Path objects: once per file
             return rel
     except OSError as exc:
         raise Refused("unreadable", _why(exc)) from exc
+    full = root / rel
     try:
         target = full.resolve(strict=True)
     except (OSError, RuntimeError) as exc:

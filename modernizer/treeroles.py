@@ -135,6 +135,9 @@ def _is_word_list(text: str) -> bool:
     """At least 500 lines, nearly all of them a single word: a dictionary, not code or prose."""
     if text.count("\n") < 500:
         return False
+    first = [ln.strip() for ln in text[:3000].splitlines()[1:41] if ln.strip()]
+    if sum(1 for ln in first if _WORD_LINE.match(ln)) < 0.9 * len(first):
+        return False  # most files are rejected here, on their first lines
     lines = [ln.strip() for ln in text[:60_000].splitlines()[1:2001] if ln.strip()]
     return len(lines) >= 400 and sum(1 for ln in lines if _WORD_LINE.match(ln)) >= 0.95 * len(lines)
 
