@@ -26,7 +26,7 @@ from modernizer.languages import (
     LOCKFILES,
     is_minified_name,
 )
-from modernizer import treeroles
+from modernizer import derivedcache, treeroles
 from modernizer.roles import ANALYSED, role_of
 from modernizer.safegit import GitFailed, GitInputRefused, SafeGit, find_repository
 from modernizer.safeio import Refused, TreeReader, parts_of, read_in_tree, special_files
@@ -106,13 +106,21 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
 
 
 def settle_roles(files: list[SourceFile]) -> dict[str, str]:
-    """Give ``files`` the roles only the whole tree tells (treeroles.py: bundled libraries, fonts,
-    icon sets, word lists, test helpers); returns why, for each path whose role changed."""
-    settled = treeroles.settle(files)
+    """Give each file its role: from its own path and text (roles.py), then what only the whole
+    tree tells (treeroles.py: bundled libraries, fonts, icon sets, word lists, test helpers).
+    An unchanged tree's roles are read back from the per-user cache (derivedcache.py). Returns
+    why, for each file whose role the tree decided."""
+    roles = derivedcache.cached_roles(files, lambda: decide_roles(files))
     for f in files:
-        if f.path in settled:
-            f.role = settled[f.path][0]
-    return {path: why for path, (_, why) in settled.items()}
+        f.role = roles[f.path][0]
+    return {path: why for path, (_, why) in roles.items() if why}
+
+
+def decide_roles(files: list[SourceFile]) -> dict[str, tuple[str, str]]:
+    for f in files:
+        f.role = role_of(f.path, f.text, f.language)
+    settled = treeroles.settle(files)
+    return {f.path: settled.get(f.path, (f.role, "")) for f in files}
 
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
@@ -338,7 +346,8 @@ def _read_one(root: Path, reader: TreeReader, rel: str, opts: IngestOptions) -> 
         return SkippedFile(path=rel, reason="generated", detail="generated-file marker in its header")
     language = detect(rel, text)
     return SourceFile(
-        path=rel, language=language, role=role_of(display_path(rel), text, language), text=text, sha256=hashlib.sha256(data).hexdigest(),
+        path=rel, language=language, text=text,  # role: settle_roles, once the whole tree is read
+        sha256=hashlib.sha256(data).hexdigest(),
         lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1), size_bytes=len(data),
         encoding=encoding, decode_note=note,
     )
