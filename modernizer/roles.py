@@ -140,8 +140,7 @@ def role_of(path: str, text: str = "", language: str = "") -> str:
     # test folder whose other files are tests.) src/testcases/ is not a test tree either.
     by_runner = re.search(r"(?:^|/)src/test/", path.lower()) is not None or low.endswith("_test.go")
     in_tests = bool(dirset & TEST_DIRS) or by_runner
-    if in_tests and (dirset & _TESTDATA_DIRS or (ext in _DATA_EXT and ext not in (".html", ".htm")
-                                                  and language not in ("python", "java", "javascript", "typescript", "php", "csharp"))):
+    if in_tests and (dirset & _TESTDATA_DIRS or (ext in _DATA_EXT and language not in ("python", "java", "javascript", "typescript", "php", "csharp"))):
         return "testdata"
     if (in_tests or _TEST_NAME.search(name)) and (by_runner or is_test_code(text, language, ext)):
         return "test"
