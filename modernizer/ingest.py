@@ -125,7 +125,8 @@ def decide_roles(files: list[SourceFile]) -> dict[str, tuple[str, str]]:
 
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
     rel = rel.rstrip("/")
-    return any(rel == h or rel.startswith(h + "/") for h in hidden) or TOOL_PATHS[0] in PurePosixPath(rel).parts
+    # string work, not PurePosixPath: this runs for every file of a tree
+    return any(rel == h or rel.startswith(h + "/") for h in hidden) or TOOL_PATHS[0] in rel.split("/")
 
 
 IGNORE_FILE = ".modernizeignore"
@@ -223,28 +224,29 @@ def _walk(root: Path, problems: list[SkippedFile]) -> list[str]:
         problems.append(SkippedFile(path=display_path(rel) + "/", reason="unreadable", detail=_why(exc)))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unlisted):
-        here = Path(dirpath)
+        # relative paths by string work, once per folder (Path objects per file cost a cold run seconds)
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         keep = []
         for d in dirnames:
-            full = here / d
             if d == TOOL_PATHS[0]:
                 continue  # modernizer's own folder: never walked, never listed
             if d in EXCLUDED_DIRS:
                 # Listed once as the directory: a .git or node_modules would otherwise flood the manifest.
-                out.append(full.relative_to(root).as_posix() + "/")
+                out.append(prefix + d + "/")
                 continue
             try:
-                link = full.is_symlink()
+                link = stat.S_ISLNK(os.lstat(os.path.join(dirpath, d)).st_mode)
             except OSError as exc:
-                problems.append(SkippedFile(path=display_path(full.relative_to(root).as_posix()), reason="unreadable", detail=_why(exc)))
+                problems.append(SkippedFile(path=display_path(prefix + d), reason="unreadable", detail=_why(exc)))
                 continue
             if link:
                 # Directory links are listed as files so they get a recorded verdict, never a walk.
-                out.append(full.relative_to(root).as_posix())
+                out.append(prefix + d)
             else:
                 keep.append(d)
         dirnames[:] = sorted(keep)
-        out.extend((here / f).relative_to(root).as_posix() for f in filenames)
+        out.extend(prefix + f for f in filenames)
     return out
 
 
