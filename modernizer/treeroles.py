@@ -52,6 +52,7 @@ _LIBRARY_DIR = re.compile(
     r"nusoap|magpierss|phpseclib|font-?awesome(?:-[\w.-]+)?|select2|datatables|highcharts|raphael|modernizr|"
     r"flag-icons?(?:-css)?|glyphicons|openlayers|leaflet|mathjax|pdfjs|pdf\.js|swfupload|plupload|jscalendar|"
     r"overlib|wz_tooltip|xinha|htmlarea|jsmin|markitup)$", re.I)
+_PLUGIN_HEADER = re.compile(r"\A\s*(?:/\*|//)[\s\S]*?(?:copyright|\(c\)|licen[cs]e|version|\bv\d|@author|\bby:|https?://)", re.I)
 _JQUERY_FILE = re.compile(r"^jquery(?:[-.][\w.-]+)?\.js$", re.I)
 # SVG fonts and icon sprites, and the folders such sets live in
 _SVG_FONT = re.compile(r"<font[\s>]|<font-face[\s>]")
@@ -118,8 +119,10 @@ def _thirdparty_why(f: FileLike, libs: dict[str, str]) -> str | None:
     name = f.path.rpartition("/")[2]
     low = name.lower()
     dirs = {d.lower() for d in f.path.split("/")[:-1]}
-    if _JQUERY_FILE.match(name):
-        return "a jQuery file (jquery*.js)"
+    if _JQUERY_FILE.match(name) and _PLUGIN_HEADER.search(f.text[:800]):
+        # a jquery*.js that opens with an author, a licence or a version; one with none (an
+        # application's own little plugin) stays the application's
+        return "a jQuery plugin or build with its own header (jquery*.js)"
     if low.endswith(".svg"):
         head = f.text[:4096]
         if _SVG_FONT.search(head) or head.count("<glyph") >= 10:

@@ -190,3 +190,14 @@ def test_the_json_report_says_why_a_folder_was_set_aside(tmp_path):
     report = json.loads(next(out.glob("*.json")).read_text())
     why = {s["path"]: s["why"] for s in report["set_aside"]}
     assert "README.libs" in why["library/adodb/adodb.inc.php"]
+
+
+def test_a_jquery_named_file_without_a_header_of_its_own_stays_the_application_s(tmp_path):
+    snap = load_snapshot(write(tmp_path / "app", {
+        "index.php": "<?php echo 1;\n",
+        "js/jquery.translatable.js": "!function($){ $.fn.translatable = function(){ return this; }; }(window.jQuery);\n",
+        "js/jquery.pjax.js": "/*!\n * Copyright 2012, Chris Wanstrath\n * Released under the MIT License\n */\n(function($){})(jQuery);\n",
+    }))
+    aside = {s.path: s for s in snap.set_aside}
+    assert "js/jquery.translatable.js" in {f.path for f in snap.files}
+    assert aside["js/jquery.pjax.js"].role == "thirdparty"
