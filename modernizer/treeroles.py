@@ -20,7 +20,7 @@ Pure: file records in, ``{path: (role, why)}`` out for the files whose role chan
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -36,8 +36,8 @@ class FileLike(Protocol):
 
 # a file in a folder that lists the libraries bundled there (MantisBT-style README.libs, a
 # THIRD-PARTY file): the folder is the libraries
-_LISTING = re.compile(r"^(?:README[._-]?(?:libs?|libraries|third[_-]?party|vendor(?:ed)?|external)|THIRD[_-]?PARTY(?:[_-]\w+)*|"
-                      r"third[_-]party[_-](?:libs?|libraries|licen[cs]es|notices?)|LIBRARIES|VERSIONS?)(?:\.\w+)?$", re.I)
+_LISTING = re.compile(r"^(?:README[._-](?:libs?|libraries|third[_-]?party|vendor(?:ed)?|external)|"
+                      r"(?:third[_-]party|vendor(?:ed)?)[_-](?:libs?|libraries))(?:\.\w+)?$", re.I)
 _LICENCE = re.compile(r"^(?:LICEN[CS]E|COPYING|COPYRIGHT|MIT-LICEN[CS]E|GPL|LGPL|UNLICEN[CS]E)(?:[._-]\w+)*$", re.I)
 _MANIFEST = frozenset({"composer.json", "package.json", "bower.json", ".bower.json", "component.json", "setup.py",
                        "pyproject.toml", "package.xml", "build.xml", "pom.xml", "gemfile", "cargo.toml"})
@@ -83,6 +83,9 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
     for f in files:
         by_dir[f.path.rpartition("/")[0]].append(f)
     root_licence = next((_norm(f.text) for f in by_dir.get("", []) if _LICENCE.match(f.path)), None)
+    # the same licence text in three folders or more is the project's own (a monorepo's packages)
+    texts = Counter(_norm(f.text) for f in files if "/" in f.path and _LICENCE.match(f.path.rpartition("/")[2]))
+    own = {t for t, n in texts.items() if n >= 3} | {root_licence}
     found: dict[str, str] = {}
     for d, here in by_dir.items():
         if not d:
@@ -93,7 +96,7 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
             found[d] = f"{d}/{listing} lists the libraries bundled there"
             continue
         licence = next((n for n in names if _LICENCE.match(n) and _LICENCE_TEXT.search(names[n].text[:3000])), None)
-        if licence and _norm(names[licence].text) != root_licence and not set(d.lower().split("/")) & _DOC_DIRS:
+        if licence and _norm(names[licence].text) not in own and not set(d.lower().split("/")) & _DOC_DIRS:
             # a module of a multi-module build (a Maven or Ant module under the same licence) is the project's own
             marks = [n for n in names if n.lower() in _MANIFEST or _PROJECT_FILE.match(n)]
             if marks:

@@ -201,3 +201,14 @@ def test_a_jquery_named_file_without_a_header_of_its_own_stays_the_application_s
     aside = {s.path: s for s in snap.set_aside}
     assert "js/jquery.translatable.js" in {f.path for f in snap.files}
     assert aside["js/jquery.pjax.js"].role == "thirdparty"
+
+
+def test_a_monorepo_s_packages_with_the_same_licence_and_a_module_s_third_party_notice_stay_the_application_s(tmp_path):
+    mit = "MIT License\n\nCopyright (c) 2020 Hotel Inc.\n\nPermission is hereby granted, free of charge, to any person\n"
+    files = {f"packages/{p}/{n}": t for p in ("core", "web", "cli") for n, t in
+             (("LICENSE", mit), ("package.json", '{"name": "@hotel/%s"}' % p), ("index.js", "module.exports = 1;\n"))}
+    files["service/THIRD-PARTY.txt"] = "Lists of 3 third-party dependencies.\n  (Apache 2) commons-lang3\n"
+    files["service/Main.java"] = "class Main {}\n"
+    snap = load_snapshot(write(tmp_path / "mono", files))
+    sent = {f.path for f in snap.files}
+    assert {"packages/core/index.js", "packages/web/index.js", "packages/cli/index.js", "service/Main.java"} <= sent
