@@ -45,11 +45,11 @@ def main() -> None:
          "`plan_tokens` + the module plan where the tree exceeds the 262,144-token window (as `analyze --no-llm --plan` "
          "does), cold = empty per-user cache, warm = an unchanged re-run; repomix 1.18.1 (npm, node 22), token cache "
          "cold / warm. 3 runs each, interleaved round by round, medians.\n",
-         "**This machine was shared with other sessions at a load average of 17-35 on 2 cores while these ran**, so "
-         "wall times mostly measure waiting for a core; the ratios below are of CPU time (user+sys of the process and "
-         "its children, `wait4`), the steadier measure, with wall-time ratios beside them. Goals (issue 20): cold <= 0.8x "
-         "repomix cold, unchanged re-run <= 0.2x repomix cold.\n",
-         "| tree | code | size | modernizer CPU s cold / warm | repomix CPU s cold / warm | modernizer / repomix cold (CPU): cold / warm | wall s (loaded machine) | modernizer stages (wall s): ingest / module plan | load |",
+         "This 2-core machine is shared with other sessions (the load column: the 1-minute load average before "
+         "the runs): where it is well above 2, wall times mostly measure waiting for a core, and CPU time (user+sys of "
+         "the process and its children, `wait4`) is the steadier measure, so both ratios are given. Goals (issue 20): "
+         "cold <= 0.8x repomix cold, unchanged re-run <= 0.2x repomix cold.\n",
+         "| tree | code | size | modernizer CPU s cold / warm | repomix CPU s cold / warm | modernizer / repomix cold (CPU): cold / warm | wall s, modernizer cold / warm vs repomix cold: ratios | modernizer stages (wall s): ingest / module plan | load |",
          "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     commands = []
     for name in names:
