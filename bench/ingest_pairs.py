@@ -41,7 +41,7 @@ def row(name: str, label: str) -> tuple[str, dict] | None:
 def main() -> None:
     names = sys.argv[1:] or ["tomcat7", "osticket", "flask"]
     L = [START, "## Issue 20: three trees of different shapes, before and after\n",
-         "Before: main at 043b9c7 (`--source` a `git archive` of it); after: this branch. modernizer = `prepare` + "
+         "Before: main at 043b9c7 (`--source /tmp/i20/before`, made by `mkdir -p /tmp/i20/before && git archive 043b9c7 modernizer agents prompts | tar -x -C /tmp/i20/before`); after: this branch. modernizer = `prepare` + "
          "`plan_tokens` + the module plan where the tree exceeds the 262,144-token window (as `analyze --no-llm --plan` "
          "does), cold = empty per-user cache, warm = an unchanged re-run; repomix 1.18.1 (npm, node 22), token cache "
          "cold / warm. 3 runs each, interleaved round by round, medians.\n",
