@@ -1,6 +1,12 @@
 """Time modernizer's model-free front half against repomix and gitingest on one large real tree.
 
     .venv/bin/python bench/bench_ingest.py [--runs 3] [--with-repomix-py] [--profile]
+    .venv/bin/python bench/bench_ingest.py --tree NAME=PATH [--source CHECKOUT] [--tools modernizer,repomix]
+
+``--tree`` measures a tree of your own (a fetched public repository) instead of Django: it is
+copied to bench/work/tree/NAME and committed there, and the results go to
+bench/results/ingest-NAME[-LABEL].{json,md}. ``--source`` measures another checkout's modernizer/
+(the main branch, for a before/after pair on the same machine).
 
 Everything it needs is fetched into bench/work/ (git-ignored) on the first run, pinned:
 
@@ -68,6 +74,41 @@ O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tik
 O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"  # as in tiktoken_ext/openai_public.py
 
 WINDOW = 262_144
+SOURCE = ROOT  # the checkout whose modernizer/ is measured (--source)
+STEM = "ingest"  # bench/results/STEM.{json,md}
+LOCAL_TREE: Path | None = None  # --tree NAME=PATH: a tree of your own instead of Django
+
+
+def configure(name: str, path: Path, source: Path | None, label: str | None) -> None:
+    """Point the bench at a tree of your own (and, with ``source``, at another checkout's code)."""
+    global TREE, OUT, WARM_CACHE, MODERNIZER_WARM_CACHE, FROZEN, WORKER_COPY, SOURCE, STEM, LOCAL_TREE
+    TREE = WORK / "tree" / name
+    LOCAL_TREE = path.resolve()
+    OUT = WORK / "out" / (name + (f"-{label}" if label else ""))
+    WARM_CACHE = OUT / "repomix-warm-cache" / "token-counts.json"
+    MODERNIZER_WARM_CACHE = OUT / "modernizer-warm-cache"
+    FROZEN = OUT / "frozen"
+    WORKER_COPY = OUT / "bench_ingest_worker.py"
+    SOURCE = (source or ROOT).resolve()
+    STEM = f"ingest-{name}" + (f"-{label}" if label else "")
+
+
+def ensure_local_tree() -> dict:
+    """The --tree folder, copied and committed as a git repository of its own (as a clone would be)."""
+    marker = TREE / ".git" / "bench-ok"
+    if not marker.exists():
+        if TREE.exists():
+            shutil.rmtree(TREE)
+        shutil.copytree(LOCAL_TREE, TREE, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        env = {**os.environ, "GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z",
+               "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost",
+               "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@localhost"}
+        sh(["git", "init", "-q"], cwd=TREE, env=env)
+        sh(["git", "add", "-A", "-f"], cwd=TREE, env=env)
+        sh(["git", "commit", "-q", "--no-gpg-sign", "-m", f"copy of {LOCAL_TREE.name}"], cwd=TREE, env=env)
+        marker.write_text("ok\n")
+    return {"package": f"{TREE.name} (a fetched public tree, copied from {LOCAL_TREE})", "sdist": None,
+            "sdist_sha256": None, "path": str(TREE.relative_to(ROOT))}
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -134,13 +175,15 @@ def tree_stats() -> dict:
             "text_bytes": text_bytes, "python_files": py_files, "python_lines": py_lines}
 
 
-def ensure_peers(with_repomix_py: bool) -> dict:
+def ensure_peers(with_repomix_py: bool, gitingest: bool = True) -> dict:
     notes: list[str] = []
     py = PEERS_VENV / "bin" / "python"
-    want = [f"gitingest=={GITINGEST_VERSION}"] + ([f"repomix=={REPOMIX_PY_VERSION}"] if with_repomix_py else [])
-    if not py.exists():
+    want = ([f"gitingest=={GITINGEST_VERSION}"] if gitingest else []) + ([f"repomix=={REPOMIX_PY_VERSION}"] if with_repomix_py else [])
+    if not want:
+        pass
+    elif not py.exists():
         sh([sys.executable, "-m", "venv", PEERS_VENV])
-    have = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True).stdout.lower().splitlines()
+    have = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True).stdout.lower().splitlines() if want else []
     missing = [w for w in want if w.lower() not in have]
     if missing:
         sh([py, "-m", "pip", "install", "--quiet", *missing])
@@ -415,8 +458,13 @@ def worker(tree: str, out: str) -> None:
     t0 = time.perf_counter()
     prep = A.prepare(tree, opts)
     t1 = time.perf_counter()
-    plan = asyncio.run(A.plan_tokens(prep, None, None, load_agents(), opts.window))
+    agents = load_agents()
+    plan = asyncio.run(A.plan_tokens(prep, None, None, agents, opts.window))
     t2 = time.perf_counter()
+    modules = None
+    if A.use_modules(opts, plan):  # the tree exceeds the window: `analyze --plan` plans modules too
+        modules, _ = A.chunk_plan(prep, plan, agents, opts)
+    t3 = time.perf_counter()
 
     f, g = prep.facts, prep.facts.graph
     stages = {
@@ -431,7 +479,8 @@ def worker(tree: str, out: str) -> None:
         "tokens_render_files_s": timings.get("tokens_render_files", 0.0),
         "tokens_count_per_file_s": counts[0] if counts else None,
         "tokens_count_second_s": counts[1] if len(counts) > 1 else None,
-        "total_s": t2 - t0,
+        "module_plan_s": t3 - t2,
+        "total_s": t3 - t0,
     }
     result = {
         "stages": {k: (round(v, 4) if v is not None else None) for k, v in stages.items()},
@@ -459,6 +508,8 @@ def worker(tree: str, out: str) -> None:
             "top_central_files": [n.name for n in g.files.central[:5]],
         },
         "by_directory_entries": len(plan.by_directory),
+        "modules": len(modules.modules) if modules else None,
+        "set_aside_by_role": _count(s.role for s in prep.snapshot.set_aside),
         "modernizer_source": source,
     }
     Path(out).write_text(json.dumps(result, indent=2) + "\n")
@@ -474,7 +525,7 @@ def _count(items) -> dict[str, int]:
 def profile_modernizer() -> Path:
     """One extra modernizer run under cProfile, outside the timed rounds (profiling slows it)."""
     prof = OUT / "modernizer.prof"
-    txt = RESULTS / "ingest-profile.txt"
+    txt = RESULTS / f"{STEM}-profile.txt"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, "PYTHONPATH": str(FROZEN)}
     sh([sys.executable, "-m", "cProfile", "-o", prof, WORKER_COPY, "--_worker", TREE,
         OUT / "modernizer-profiled.json"], cwd=ROOT, env=env)
@@ -504,20 +555,20 @@ def _source_digest(root: Path) -> str:
 
 def modernizer_state() -> str:
     """HEAD, whether modernizer/ differs from it, and a digest of modernizer/'s files as they are now."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "modernizer"], cwd=ROOT, capture_output=True,
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=SOURCE, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "modernizer"], cwd=SOURCE, capture_output=True,
                            text=True).stdout.strip()
-    return f"commit {head}{' + uncommitted changes' if dirty else ''}, modernizer/ digest {_source_digest(ROOT / 'modernizer')}"
+    return f"commit {head}{' + uncommitted changes' if dirty else ''}, modernizer/ digest {_source_digest(SOURCE / 'modernizer')}"
 
 
 def freeze_modernizer() -> None:
     """Copy modernizer/ (with agents/ and prompts/ as its _data) for the worker, which imports it via
     PYTHONPATH: others edit modernizer/ while the bench runs, and every run must measure the same code."""
     shutil.rmtree(FROZEN, ignore_errors=True)
-    shutil.copytree(ROOT / "modernizer", FROZEN / "modernizer", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(SOURCE / "modernizer", FROZEN / "modernizer", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("agents", "prompts"):
-        if (ROOT / name).is_dir() and not (FROZEN / "modernizer" / "_data" / name).exists():
-            shutil.copytree(ROOT / name, FROZEN / "modernizer" / "_data" / name)
+        if (SOURCE / name).is_dir() and not (FROZEN / "modernizer" / "_data" / name).exists():
+            shutil.copytree(SOURCE / name, FROZEN / "modernizer" / "_data" / name)
     # Byte-compile now, so that the first timed run does not pay for it and the later ones not.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(FROZEN / "modernizer")], check=True)
 
@@ -603,8 +654,11 @@ def write_markdown(res: dict) -> str:
     L.append(f"Generated by `{res['command']}` on {res['date']} ({res['machine']}); modernizer at "
              f"{res['modernizer_commit']}.\n")
     L.append("## The tree\n")
-    L.append(f"- {tree['package']}, `{tree['sdist']}` (sha256 `{tree['sdist_sha256']}`), unpacked to "
-             f"`{tree['path']}` and committed as a git repository of its own (one commit).")
+    if tree.get("sdist"):
+        L.append(f"- {tree['package']}, `{tree['sdist']}` (sha256 `{tree['sdist_sha256']}`), unpacked to "
+                 f"`{tree['path']}` and committed as a git repository of its own (one commit).")
+    else:
+        L.append(f"- {tree['package']}, copied to `{tree['path']}` and committed as a git repository of its own (one commit).")
     L.append(f"- {st['files']:,} files, {st['bytes']:,} bytes; of them {st['text_files']:,} text files (no NUL byte in "
              f"the first 8 KiB) with **{st['text_lines']:,} lines** ({st['text_bytes']:,} bytes). Python alone: "
              f"{st['python_files']:,} files, {st['python_lines']:,} lines.\n")
@@ -686,6 +740,7 @@ def write_markdown(res: dict) -> str:
             ("tokens: second count", "the second `TiktokenCounter.count_many` call (now `[prep.frame, longest_task]`: "
              "the prompt around the files, and the task)", "tokens_count_second_s"),
             ("**tokens**", "`modernizer.analysis.plan_tokens` (no client: tiktoken)", "tokens_s"),
+            ("module plan", "`modernizer.analysis.chunk_plan`, where the tree exceeds the window (as `analyze --plan` does)", "module_plan_s"),
             ("**prepare + tokens**", "", "total_s"),
         ]
         for name, fn, key in rows:
@@ -766,26 +821,40 @@ def main() -> None:
                     help="also run modernizer once under cProfile, into bench/results/ingest-profile.txt")
     ap.add_argument("--render", action="store_true",
                     help="only rewrite bench/results/ingest.md from bench/results/ingest.json")
+    ap.add_argument("--tree", metavar="NAME=PATH", help="measure this folder (a fetched public tree) instead of Django")
+    ap.add_argument("--source", type=Path, metavar="CHECKOUT", help="measure this checkout's modernizer/ (default: this one)")
+    ap.add_argument("--label", help="a suffix for the results' file names (e.g. before, after)")
+    ap.add_argument("--tools", default="modernizer,modernizer-warm,repomix,repomix-warm,gitingest",
+                    help="comma-separated tools to run (default: all; repomix-py with --with-repomix-py)")
     ap.add_argument("--_worker", nargs=2, metavar=("TREE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._worker:
         worker(*args._worker)
         return
+    if args.tree:
+        name, _, where = args.tree.partition("=")
+        if not name or not where or not Path(where).is_dir():
+            raise SystemExit("--tree takes NAME=PATH, PATH a folder")
+        configure(name, Path(where), args.source, args.label)
+    elif args.source or args.label:
+        configure(f"{TREE_PACKAGE}-{TREE_VERSION}", TREE, args.source, args.label)
     if args.render:
-        (RESULTS / "ingest.md").write_text(write_markdown(json.loads((RESULTS / "ingest.json").read_text())) + "\n")
+        (RESULTS / f"{STEM}.md").write_text(write_markdown(json.loads((RESULTS / f"{STEM}.json").read_text())) + "\n")
         return
 
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    tree = ensure_tree()
+    tree = ensure_local_tree() if LOCAL_TREE is not None and LOCAL_TREE != TREE.resolve() else ensure_tree()
     stats = tree_stats()
-    if stats["text_lines"] < MIN_LINES:
+    if stats["text_lines"] < MIN_LINES and LOCAL_TREE is None:
         raise SystemExit(f"tree has only {stats['text_lines']:,} text lines (< {MIN_LINES:,})")
-    peers = ensure_peers(args.with_repomix_py)
+    wanted = set(args.tools.split(",")) | ({"repomix-py"} if args.with_repomix_py else set())
+    peers = ensure_peers(args.with_repomix_py, gitingest="gitingest" in wanted)
     state_start = modernizer_state()
     freeze_modernizer()
-    tools = make_tools(peers, args.with_repomix_py)
+    tools = [t for t in make_tools(peers, args.with_repomix_py) if t.name in wanted]
     shutil.copyfile(__file__, WORKER_COPY)
+    shutil.copyfile(BENCH / "proctree.py", WORKER_COPY.parent / "proctree.py")  # the worker copy imports it
     log("warming the page cache (every tool then reads the tree from memory)")
     warm_page_cache()
     shutil.rmtree(OUT / "repomix-cold-cache", ignore_errors=True)
@@ -794,7 +863,9 @@ def main() -> None:
     shutil.rmtree(OUT / "modernizer-cold-cache", ignore_errors=True)
     shutil.rmtree(MODERNIZER_WARM_CACHE, ignore_errors=True)
     for name in ("repomix-warm", "modernizer-warm"):
-        warm = next(t for t in tools if t.name == name)
+        warm = next((t for t in tools if t.name == name), None)
+        if warm is None:
+            continue
         log(f"priming {name}'s cache for the warm variant (untimed)")
         subprocess.run([str(a) for a in warm.argv], cwd=OUT, env={**warm.env, **warm.run_env(0)}, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -806,7 +877,7 @@ def main() -> None:
         stage_runs.append(d["stages"])
         return d
 
-    tools[0].parse = parse_and_keep  # the cold runs' stages (the warm ones skip most of them)
+    next(t for t in tools if t.name == "modernizer").parse = parse_and_keep  # the cold runs' stages (the warm ones skip most of them)
     limits = {"repomix-py": args.repomix_py_runs} if args.repomix_py_runs is not None else {}
     run_rounds(tools, args.runs, limits)
     keys = dict.fromkeys(k for r in stage_runs for k in r)
@@ -817,7 +888,9 @@ def main() -> None:
     cmd = ".venv/bin/python bench/bench_ingest.py" + (f" --runs {args.runs}" if args.runs != 3 else "") + \
         (" --with-repomix-py" if args.with_repomix_py else "") + \
         (f" --repomix-py-runs {args.repomix_py_runs}" if args.repomix_py_runs is not None else "") + \
-        (" --profile" if args.profile else "")
+        (" --profile" if args.profile else "") + (f" --tree {args.tree}" if args.tree else "") + \
+        (f" --source {args.source}" if args.source else "") + (f" --label {args.label}" if args.label else "") + \
+        (f" --tools {args.tools}" if args.tools != ap.get_default("tools") else "")
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     res = {
         "command": cmd,
@@ -853,9 +926,9 @@ def main() -> None:
         prof = profile_modernizer()
         res["profile"] = str(prof.relative_to(ROOT))
         res["notes"].append(f"cProfile of one extra modernizer run, not among the timed ones: `{res['profile']}`.")
-    (RESULTS / "ingest.json").write_text(json.dumps(res, indent=2) + "\n")
-    (RESULTS / "ingest.md").write_text(write_markdown(res) + "\n")
-    log(f"wrote {RESULTS / 'ingest.json'} and {RESULTS / 'ingest.md'}")
+    (RESULTS / f"{STEM}.json").write_text(json.dumps(res, indent=2) + "\n")
+    (RESULTS / f"{STEM}.md").write_text(write_markdown(res) + "\n")
+    log(f"wrote {RESULTS / f'{STEM}.json'} and {RESULTS / f'{STEM}.md'}")
     if any(t.failure for t in tools):
         raise SystemExit("some tools failed: see the results")
 

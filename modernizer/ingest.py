@@ -26,6 +26,7 @@ from modernizer.languages import (
     LOCKFILES,
     is_minified_name,
 )
+from modernizer import derivedcache, treeroles
 from modernizer.roles import ANALYSED, role_of
 from modernizer.safegit import GitFailed, GitInputRefused, SafeGit, find_repository
 from modernizer.safeio import Refused, TreeReader, parts_of, read_in_tree, special_files
@@ -87,6 +88,7 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
                     result.decode_note = "; ".join(filter(None, [result.decode_note, "file name is not valid UTF-8: shown with \\x escapes"]))
             (files if isinstance(result, SourceFile) else skipped).append(result)
     skipped.sort(key=lambda s: s.path)
+    why = settle_roles(files)
     keep = set(opts.roles)
     analysed = [f for f in files if f.role in keep]
     notes = []
@@ -97,15 +99,34 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
         analysed = [f for f in files if f.role in keep]
         notes.append(f"Every readable file would have been set aside as a test or test data, so the {len(analysed)} test "
                      "files were analysed as the code under analysis (--include-role test does this explicitly).")
-    aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4)
+    aside = [SetAside(path=f.path, role=f.role, lines=f.lines, size_bytes=f.size_bytes, tokens=len(f.text) // 4, why=why.get(f.path, ""))
              for f in files if f.role not in keep]
     return Snapshot(root=display_path(str(root)), name=display_path(root.name), git=git_info, files=analysed, skipped=skipped,
                     set_aside=aside, notes=notes)
 
 
+def settle_roles(files: list[SourceFile]) -> dict[str, str]:
+    """Give each file its role: from its own path and text (roles.py), then what only the whole
+    tree tells (treeroles.py: bundled libraries, fonts, icon sets, word lists, test helpers).
+    An unchanged tree's roles are read back from the per-user cache (derivedcache.py). Returns
+    why, for each file whose role the tree decided."""
+    roles = derivedcache.cached_roles(files, lambda: decide_roles(files))
+    for f in files:
+        f.role = roles[f.path][0]
+    return {path: why for path, (_, why) in roles.items() if why}
+
+
+def decide_roles(files: list[SourceFile]) -> dict[str, tuple[str, str]]:
+    for f in files:
+        f.role = role_of(f.path, f.text, f.language)
+    settled = treeroles.settle(files)
+    return {f.path: settled.get(f.path, (f.role, "")) for f in files}
+
+
 def _is_hidden(rel: str, hidden: tuple[str, ...]) -> bool:
     rel = rel.rstrip("/")
-    return any(rel == h or rel.startswith(h + "/") for h in hidden) or TOOL_PATHS[0] in PurePosixPath(rel).parts
+    # string work, not PurePosixPath: this runs for every file of a tree
+    return any(rel == h or rel.startswith(h + "/") for h in hidden) or TOOL_PATHS[0] in rel.split("/")
 
 
 IGNORE_FILE = ".modernizeignore"
@@ -203,28 +224,29 @@ def _walk(root: Path, problems: list[SkippedFile]) -> list[str]:
         problems.append(SkippedFile(path=display_path(rel) + "/", reason="unreadable", detail=_why(exc)))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unlisted):
-        here = Path(dirpath)
+        # relative paths by string work, once per folder (Path objects per file cost a cold run seconds)
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         keep = []
         for d in dirnames:
-            full = here / d
             if d == TOOL_PATHS[0]:
                 continue  # modernizer's own folder: never walked, never listed
             if d in EXCLUDED_DIRS:
                 # Listed once as the directory: a .git or node_modules would otherwise flood the manifest.
-                out.append(full.relative_to(root).as_posix() + "/")
+                out.append(prefix + d + "/")
                 continue
             try:
-                link = full.is_symlink()
+                link = stat.S_ISLNK(os.lstat(os.path.join(dirpath, d)).st_mode)
             except OSError as exc:
-                problems.append(SkippedFile(path=display_path(full.relative_to(root).as_posix()), reason="unreadable", detail=_why(exc)))
+                problems.append(SkippedFile(path=display_path(prefix + d), reason="unreadable", detail=_why(exc)))
                 continue
             if link:
                 # Directory links are listed as files so they get a recorded verdict, never a walk.
-                out.append(full.relative_to(root).as_posix())
+                out.append(prefix + d)
             else:
                 keep.append(d)
         dirnames[:] = sorted(keep)
-        out.extend((here / f).relative_to(root).as_posix() for f in filenames)
+        out.extend(prefix + f for f in filenames)
     return out
 
 
@@ -326,7 +348,8 @@ def _read_one(root: Path, reader: TreeReader, rel: str, opts: IngestOptions) -> 
         return SkippedFile(path=rel, reason="generated", detail="generated-file marker in its header")
     language = detect(rel, text)
     return SourceFile(
-        path=rel, language=language, role=role_of(display_path(rel), text, language), text=text, sha256=hashlib.sha256(data).hexdigest(),
+        path=rel, language=language, text=text,  # role: settle_roles, once the whole tree is read
+        sha256=hashlib.sha256(data).hexdigest(),
         lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1), size_bytes=len(data),
         encoding=encoding, decode_note=note,
     )
@@ -335,12 +358,12 @@ def _read_one(root: Path, reader: TreeReader, rel: str, opts: IngestOptions) -> 
 def _link_target(root: Path, rel: str) -> str:
     """The path to read for ``rel``: itself, or, for a link to a file inside the tree, the file it
     names (relative). The read itself follows no link, so a link swapped in later is refused there."""
-    full = root / rel
     try:
-        if not full.is_symlink():
+        if not stat.S_ISLNK(os.lstat(os.path.join(root, rel)).st_mode):  # strings, not Path objects: once per file
             return rel
     except OSError as exc:
         raise Refused("unreadable", _why(exc)) from exc
+    full = root / rel
     try:
         target = full.resolve(strict=True)
     except (OSError, RuntimeError) as exc:

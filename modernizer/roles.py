@@ -37,12 +37,35 @@ _KNOWN_LIBS = re.compile(
     r"(?:[/_.-]|$)", re.I)
 # banners of libraries: a file that opens by naming a known library and its version is that library.
 # (Not licence headers in general: an Apache project's own files, or a company's, all carry one.)
-_LIB_BANNER = re.compile(
-    r"\A(?:\ufeff)?\s*(?:/\*[!*]?|//|#|<\?php\s*/\*\*?)[^\n]*\n?(?:[^\n]*\n){0,8}?[^\n]*?"
+# (Two steps, not one pattern: a single regex that let "the opening comment, up to eight lines,
+# then a name" backtrack over every file's head cost more than half of a cold ingest of Tomcat.)
+_BANNER_OPEN = re.compile(r"\A(?:\ufeff)?\s*(?:/\*|//|#|<\?php\s*/\*)")
+_LIB_NAME_VERSION = re.compile(
     r"\b(?:jQuery(?: UI)?|Dojo Toolkit|Prototype JavaScript framework|script\.aculo\.us|YUI|Ext JS|MooTools|Bootstrap|"
     r"AngularJS|Backbone\.js|Underscore\.js|Lodash|Moment\.js|TinyMCE|CKEditor|FCKeditor|CodeMirror|Modernizr|"
     r"RequireJS|Handlebars|Knockout|Select2|DataTables|SWFObject|PHPMailer|Smarty|ADOdb|HTML Purifier|FPDF|TCPDF|"
     r"SimplePie|GeSHi)\b[^\n]{0,40}?\b[vV]?\d+\.\d+", re.I)
+
+
+_LIB_NAMES = ("jquery", "dojo", "prototype", "script.aculo", "yui", "ext js", "mootools", "bootstrap", "angularjs", "backbone",
+              "underscore", "lodash", "moment", "tinymce", "ckeditor", "fckeditor", "codemirror", "modernizr", "requirejs",
+              "handlebars", "knockout", "select2", "datatables", "swfobject", "phpmailer", "smarty", "adodb", "html purifier",
+              "fpdf", "tcpdf", "simplepie", "geshi")
+
+
+def has_library_banner(head: str) -> bool:
+    """Whether a file opens with a comment that, within its first ten lines, names a known library
+    and a version (``/*! jQuery v1.4.2``, ``Dojo Toolkit 1.3.2``)."""
+    m = _BANNER_OPEN.match(head)
+    if m is None:
+        return False
+    block = "\n".join(head[m.start():m.start() + 1500].split("\n", 10)[:10])
+    low = block.lower()
+    if not any(name in low for name in _LIB_NAMES):  # plain substring tests first: most heads name no library
+        return False
+    return _LIB_NAME_VERSION.search(block) is not None
+
+
 # minified-library licence comments (/*! ... @license ... */) only count in JavaScript and CSS
 _JS_LICENSE = re.compile(r"\A(?:\ufeff)?\s*/\*[!*][\s\S]{0,400}?@(?:license|preserve)\b")
 
@@ -54,7 +77,7 @@ _LOCALE_NAME = re.compile(r"[_.-](?:[a-z]{2}(?:[_-][A-Z]{2})?|[a-z]{2}[_-][a-z]{
 _LOCALE_DIR_NAME = re.compile(r"^(?:[a-z]{2}(?:[_-][A-Za-z]{2,4})?)$")
 
 # -- tests ----------------------------------------------------------------------------------------
-_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testsuite", "unittest", "unittests",
+TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testsuite", "unittest", "unittests",
                         "integration-tests", "it", "e2e", "cypress", "selenium"})
 _TEST_NAME = re.compile(r"(?:^test_.*\.py$|_tests?\.py$|^tests?\.py$|(?:Test|Tests|IT|TestCase)\.(?:java|cs|kt|scala|groovy)$|"
                         r"^Test[A-Z]\w*\.(?:java|cs)$|\.(?:spec|test)\.[jt]sx?$|_spec\.rb$|_test\.(?:go|rb|php)$|Test\.php$)")
@@ -110,13 +133,16 @@ def role_of(path: str, text: str = "", language: str = "") -> str:
         return "thirdparty"
     if ext in _TRANSLATION_EXT and (ext != ".ts" or "<TS" in text[:300]) or _is_translation(dirs, low):
         return "translation"
-    # src/test/ is Maven's test tree; src/testcases/ is not (a test *suite* is often the code under analysis)
-    in_tests = bool(dirset & _TEST_DIRS) or re.search(r"(?:^|/)src/test/", path.lower()) is not None
-    if in_tests:
-        if dirset & _TESTDATA_DIRS or (ext in _DATA_EXT and language not in ("python", "java", "javascript", "typescript", "php", "csharp")):
-            return "testdata"
-        return "test"
-    if _TEST_NAME.search(name):
+    # "test" is decided from content: a path only makes a file a suspect. src/test/ (Maven and
+    # Gradle compile it for tests only) and Go's _test.go are runners' conventions, so they count;
+    # a TestInstallUtil.java, a JSP under webapp/test/ or a login_cookie_test.php that imports no
+    # test framework and asserts nothing is application code. (treeroles.py adds the helpers of a
+    # test folder whose other files are tests.) src/testcases/ is not a test tree either.
+    by_runner = re.search(r"(?:^|/)src/test/", path.lower()) is not None or low.endswith("_test.go")
+    in_tests = bool(dirset & TEST_DIRS) or by_runner
+    if in_tests and (dirset & _TESTDATA_DIRS or (ext in _DATA_EXT and language not in ("python", "java", "javascript", "typescript", "php", "csharp"))):
+        return "testdata"
+    if (in_tests or _TEST_NAME.search(name)) and (by_runner or is_test_code(text, language, ext)):
         return "test"
     if dirset & {"fixtures", "fixture", "testdata", "test_data", "__fixtures__"}:
         return "testdata"
@@ -135,6 +161,41 @@ def role_of(path: str, text: str = "", language: str = "") -> str:
     if low in _CONFIG_NAMES or ext in _CONFIG_EXT or name.startswith(".env"):
         return "config"
     return "source"
+
+
+# what test code says about itself: a framework's import, its base class or annotation, its
+# assertions, a runner's functions (describe/it). Per language family, on the file's first 8 KB.
+_TEST_EVIDENCE = {
+    "jvm": re.compile(r"^\s*import\s+(?:static\s+)?(?:org\.junit|junit\.|org\.testng|org\.mockito|org\.assertj|org\.hamcrest|"
+                      r"org\.spockframework|org\.easymock|org\.jmock|org\.springframework\.test|io\.restassured)|"
+                      r"@(?:Test|ParameterizedTest|RunWith|ExtendWith)\b|\bextends\s+(?:\w+\.)*(?:TestCase|Specification)\b", re.M),
+    "python": re.compile(r"^\s*(?:import|from)\s+(?:unittest|pytest|nose2?|doctest|mock|hypothesis|twisted\.trial)\b|"
+                         r"\bunittest\.TestCase\b|\(\s*(?:\w+\.)*\w*TestCase\s*\)|^\s*def\s+test\w*\s*\(|^\s*assert\b", re.M),
+    "php": re.compile(r"PHPUnit|\bextends\s+\\?(?:\w+\\)*\w*(?:TestCase|UnitTestCase|WebTestCase)\b|\bSimpleTest\b|"
+                      r"->assert[A-Z]\w*\s*\(|\bfunction\s+test[A-Z_]\w*\s*\(|\$I\s*=\s*new\s+\w+Tester\b"),
+    "js": re.compile(r"^\s*(?:describe|it|test|suite|QUnit\.(?:test|module))\s*\(\s*['\"`]|"
+                     r"(?:require\(|from\s+)['\"](?:chai|mocha|jest|vitest|sinon|assert|should|tape|ava|qunit|jasmine|"
+                     r"@testing-library/[\w-]+|node:test|node:assert)['\"]|\bexpect\s*\([^)]*\)\s*\.\s*to(?:Be|Equal|Have|\.)", re.M),
+    "ruby": re.compile(r"require\s+['\"](?:rspec|minitest|test/unit|spec_helper|rails_helper|test_helper)|"
+                       r"\bRSpec\.describe\b|<\s*(?:Minitest::Test|Test::Unit::TestCase|ActiveSupport::TestCase)"),
+    "dotnet": re.compile(r"^\s*using\s+(?:NUnit|Xunit|Microsoft\.VisualStudio\.TestTools|MSTest)|\[(?:TestMethod|Test|Fact|Theory|TestFixture)\]", re.M),
+    "go": re.compile(r"\*testing\.[TBM]\b"),
+}
+_FAMILY = {"java": "jvm", "kotlin": "jvm", "groovy": "jvm", "scala": "jvm", "python": "python", "php": "php",
+           "javascript": "js", "typescript": "js", "ruby": "ruby", "csharp": "dotnet", "vb": "dotnet", "go": "go"}
+_FAMILY_EXT = {".java": "jvm", ".kt": "jvm", ".groovy": "jvm", ".scala": "jvm", ".py": "python", ".php": "php",
+               ".js": "js", ".jsx": "js", ".ts": "js", ".tsx": "js", ".mjs": "js", ".cjs": "js", ".rb": "ruby",
+               ".cs": "dotnet", ".vb": "dotnet", ".go": "go"}
+
+
+def is_test_code(text: str, language: str = "", ext: str = "") -> bool:
+    """Whether ``text`` reads as a test: a test framework's import, base class or annotation, its
+    assertions or a runner's functions, in the file's language. A page or helper that merely has
+    "test" in its path shows none of these."""
+    family = _FAMILY.get(language) or _FAMILY_EXT.get(ext)
+    if family is None or not text:
+        return False
+    return _TEST_EVIDENCE[family].search(text[:8192]) is not None
 
 
 def _is_translation(dirs: list[str], low: str) -> bool:
@@ -159,7 +220,7 @@ def _is_thirdparty(path: str, dirs: list[str], text: str) -> bool:
     if not text:
         return False
     head = text[:2000]
-    return bool(_LIB_BANNER.search(head)) or (path.lower().endswith((".js", ".css")) and bool(_JS_LICENSE.search(head)))
+    return has_library_banner(head) or (path.lower().endswith((".js", ".css")) and bool(_JS_LICENSE.search(head)))
 
 
 def summarise(files: Iterable) -> dict[str, tuple[int, int]]:  # SourceFiles with .role

@@ -50,6 +50,8 @@ class SetAside(BaseModel):
     lines: int
     size_bytes: int
     tokens: int = Field(description="approximate: characters / 4 (set-aside files are not counted exactly)")
+    why: str = Field(default="", description="what in the tree decided the role, where the tree did (treeroles.py): "
+                                             "the folder's README.libs, its own licence and manifest, a known library's layout...")
 
 
 class SkippedFile(BaseModel):

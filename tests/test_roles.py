@@ -102,3 +102,113 @@ def test_the_report_and_the_plan_show_roles_and_include_role_analyses_one_more(t
     res = CliRunner().invoke(app, ["analyze", str(repo), "--no-llm", "--plan", "--window", "65536", "--include-role", "test"])
     assert res.exit_code == 0 and "translation" in res.output and "set aside" in res.output
     assert "tests" in res.output  # the test folder now counts in the token tree
+
+
+# -- issue 20: "test" from content, third-party code from the tree's own signals ------------------
+
+@pytest.mark.parametrize("path, text, role", [
+    # named like tests, but application code: no test framework, no assertion
+    ("src/main/java/org/app/install/TestInstallUtil.java",
+     "package org.app.install;\npublic class TestInstallUtil {\n  public static boolean canConnect(String url) { return true; }\n}\n", "source"),
+    ("src/main/webapp/test/sendmail.jsp", "<%@ page import=\"javax.mail.*\" %>\n<% Transport.send(msg); %>\n", "template"),
+    ("login_cookie_test.php", "<?php\nrequire_once('core.php');\nif (auth_is_cookie_valid($c)) { print_header_redirect('main.php'); }\n", "source"),
+    ("tools/test_connection.py", "import socket\n\ndef main():\n    socket.create_connection(('db', 5432))\n", "source"),
+    # tests by what they say
+    ("test/org/app/UserTest.java", "package org.app;\nimport org.junit.Test;\npublic class UserTest { @Test public void x() {} }\n", "test"),
+    ("src/main/java/org/app/TestHelperTest.java", "import static org.junit.Assert.*;\nclass TestHelperTest {}\n", "test"),
+    ("tests/test_views.py", "import unittest\nclass V(unittest.TestCase):\n    pass\n", "test"),
+    ("user_test.php", "<?php\nclass UserTest extends PHPUnit_Framework_TestCase { function testName() {} }\n", "test"),
+    ("src/api.test.js", "const { expect } = require('chai');\ndescribe('api', () => {});\n", "test"),
+    ("src/test/java/org/app/Fixtures.java", "class Fixtures {}\n", "test"),  # Maven's test tree: the runner's convention
+])
+def test_a_test_is_decided_by_its_content(path, text, role):
+    assert role_of(path, text) == role
+
+
+LIB = "<?php\n// +--------+\n// | Copyright (c) 1997-2015 Jon Parise |\n// | PHP license 3.01 |\nclass Net_SMTP {}\n"
+APP_LICENCE = "GNU GENERAL PUBLIC LICENSE\nVersion 2, June 1991\nCopyright (C) 1989, 1991 Free Software Foundation, Inc.\n"
+MIT = "The MIT License\n\nCopyright (c) 2012 Zend Technologies\n\nPermission is hereby granted, free of charge, to any person\n"
+SVG_FONT = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><defs><font id="fa" horiz-adv-x="1536">\n' + \
+    '<glyph unicode="a" d="M0 0z"/>\n' * 40 + "</font></defs></svg>\n"
+WORDS = "5000\n" + "".join(f"{w}{i}\n" for i in range(600) for w in ["apple"])
+THIRDPARTY_TREE = {
+    "LICENSE.txt": APP_LICENCE,
+    "index.php": "<?php require 'core.php'; echo page();\n",
+    "core.php": "<?php function page() { return 'x'; }\n",
+    # a folder that lists its libraries (README.libs), files silent about their origin
+    "library/README.libs": "adodb        5.10    http://adodb.sf.net\nphpmailer    5.1     http://phpmailer.sf.net\n",
+    "library/adodb/adodb.inc.php": "<?php class ADOConnection {}\n",
+    "library/phpmailer/class.phpmailer.php": "<?php class PHPMailer {}\n",
+    # a project inside the project: its own licence and manifest
+    "include/mail-lib/LICENSE.md": MIT,
+    "include/mail-lib/composer.json": '{"name": "zend/mail"}\n',
+    "include/mail-lib/src/Message.php": "<?php namespace Zend\\Mail; class Message {}\n",
+    # a known library's layout, anywhere
+    "web/js/dojo/dojo.js": "dojo.provide('dojo');\n",
+    "web/js/dojo/dijit/form/Button.js": "dojo.provide('dijit.form.Button');\n",
+    "include/pear/Net/SMTP.php": LIB,
+    # fonts, icon sets, word lists
+    "assets/font/fontawesome-webfont.svg": SVG_FONT,
+    "images/flags/de.svg": '<svg xmlns="http://www.w3.org/2000/svg"><path fill="#000" d="M0 0h5v1H0z"/></svg>\n',
+    "js/spell/en_US.dic": WORDS,
+    "data/words.js": WORDS,
+    # the application's own module under the same licence is not third party
+    "modules/report/LICENSE.txt": APP_LICENCE,
+    "modules/report/build.xml": "<project/>\n",
+    "modules/report/Report.php": "<?php class Report {}\n",
+    "images/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>\n',
+    # a folder named test without tests is the application; a test folder's helpers are tests
+    "webapp/test/sendmail.php": "<?php mail($to, 'hi', $body);\n",
+    "tests/UserTest.php": "<?php class UserTest extends PHPUnit\\Framework\\TestCase { function testA() { $this->assertTrue(true); } }\n",
+    "tests/helpers.php": "<?php function make_user() { return new User(); }\n",
+}
+
+
+def test_third_party_code_fonts_and_word_lists_are_set_aside_by_the_tree_s_own_signals(tmp_path):
+    snap = load_snapshot(write(tmp_path / "app", THIRDPARTY_TREE))
+    aside = {s.path: s for s in snap.set_aside}
+    sent = {f.path for f in snap.files}
+    for path in ("library/adodb/adodb.inc.php", "library/phpmailer/class.phpmailer.php", "include/mail-lib/src/Message.php",
+                 "web/js/dojo/dojo.js", "web/js/dojo/dijit/form/Button.js", "include/pear/Net/SMTP.php",
+                 "assets/font/fontawesome-webfont.svg", "images/flags/de.svg", "js/spell/en_US.dic", "data/words.js"):
+        assert path in aside and aside[path].role == "thirdparty", path
+    assert "README.libs" in aside["library/adodb/adodb.inc.php"].why
+    assert "LICENSE.md" in aside["include/mail-lib/src/Message.php"].why
+    assert "dojo" in aside["web/js/dojo/dijit/form/Button.js"].why
+    assert aside["assets/font/fontawesome-webfont.svg"].why == "an SVG font"
+    assert aside["js/spell/en_US.dic"].why == "a word list" and aside["data/words.js"].why == "a word list"
+    assert {"index.php", "core.php", "modules/report/Report.php", "images/logo.svg", "webapp/test/sendmail.php"} <= sent
+    assert aside["tests/UserTest.php"].role == "test"
+    assert aside["tests/helpers.php"].role == "test" and "holds tests" in aside["tests/helpers.php"].why
+
+
+def test_the_json_report_says_why_a_folder_was_set_aside(tmp_path):
+    repo = write(tmp_path / "app", THIRDPARTY_TREE)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["analyze", str(repo), "--no-llm", "--no-candidates", "-o", str(out), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(next(out.glob("*.json")).read_text())
+    why = {s["path"]: s["why"] for s in report["set_aside"]}
+    assert "README.libs" in why["library/adodb/adodb.inc.php"]
+
+
+def test_a_jquery_named_file_without_a_header_of_its_own_stays_the_application_s(tmp_path):
+    snap = load_snapshot(write(tmp_path / "app", {
+        "index.php": "<?php echo 1;\n",
+        "js/jquery.translatable.js": "!function($){ $.fn.translatable = function(){ return this; }; }(window.jQuery);\n",
+        "js/jquery.pjax.js": "/*!\n * Copyright 2012, Chris Wanstrath\n * Released under the MIT License\n */\n(function($){})(jQuery);\n",
+    }))
+    aside = {s.path: s for s in snap.set_aside}
+    assert "js/jquery.translatable.js" in {f.path for f in snap.files}
+    assert aside["js/jquery.pjax.js"].role == "thirdparty"
+
+
+def test_a_monorepo_s_packages_with_the_same_licence_and_a_module_s_third_party_notice_stay_the_application_s(tmp_path):
+    mit = "MIT License\n\nCopyright (c) 2020 Hotel Inc.\n\nPermission is hereby granted, free of charge, to any person\n"
+    files = {f"packages/{p}/{n}": t for p in ("core", "web", "cli") for n, t in
+             (("LICENSE", mit), ("package.json", '{"name": "@hotel/%s"}' % p), ("index.js", "module.exports = 1;\n"))}
+    files["service/THIRD-PARTY.txt"] = "Lists of 3 third-party dependencies.\n  (Apache 2) commons-lang3\n"
+    files["service/Main.java"] = "class Main {}\n"
+    snap = load_snapshot(write(tmp_path / "mono", files))
+    sent = {f.path for f in snap.files}
+    assert {"packages/core/index.js", "packages/web/index.js", "packages/cli/index.js", "service/Main.java"} <= sent
