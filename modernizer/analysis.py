@@ -342,7 +342,8 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir
     if found.from_cache:
         detail = f"{len(found.candidates):,} sites, every file's result from an earlier run on the same files and rules"
     elif found.files_from_cache:
-        detail = (f"{len(found.candidates):,} sites; {found.files_scanned:,} changed files scanned in {found.seconds:.0f} s, "
+        n = found.files_scanned
+        detail = (f"{len(found.candidates):,} sites; {n:,} changed file{'s' if n != 1 else ''} scanned in {found.seconds:.0f} s, "
                   f"{found.files_from_cache:,} from the cache")
     else:
         detail = f"{len(found.candidates):,} sites in {found.seconds:.0f} s"
