@@ -73,7 +73,7 @@ def find_candidates_cached(texts: Mapping[str, str], shas: Mapping[str, str], ca
         return find_candidates(texts, extra_rules=extra_rules, jobs=jobs, timeout_s=timeout_s)
     exe = semgrep_executable()
     extra_paths = [Path(p).expanduser().resolve() for p in extra_rules]
-    taken = set(builtin_rules())
+    taken = set(builtin_rules()) if extra_paths else set()  # parsing our rules' YAML costs a second: only to check the user's
     for p in extra_paths:
         taken.update(check_rule_file(p, taken))
     key = kept.rules_key(rule_texts(texts, extra_paths), kept.engine_identity(exe))
@@ -85,7 +85,7 @@ def find_candidates_cached(texts: Mapping[str, str], shas: Mapping[str, str], ca
     hits = len(results)
     todo = sorted(p for p in texts if p not in results)
     scanned, loose = 0, list(store.rule_errors) if store else []
-    version, rules = (store.engine_version, store.rules) if store else ("", len(taken))
+    version, rules = (store.engine_version, store.rules) if store else ("", 0)
     if todo or store is None:
         found = find_candidates(texts, extra_rules=extra_paths, jobs=jobs, timeout_s=timeout_s, only=todo)
         fresh, loose = split_by_file(found, todo)
