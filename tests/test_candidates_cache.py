@@ -151,3 +151,32 @@ def test_the_summary_groups_files_by_reason():
     assert summary(items) == ("4 files Semgrep could not parse (CR-only line ends 3, lexical error 1); "
                               "1 file Semgrep did not scan in full (timed out 1)")
     assert summary([]) == ""
+
+
+def test_a_cold_pass_runs_in_batches_and_keeps_each_one(tmp_path):
+    """A pass that runs out of time keeps the batches it finished: the next run scans the rest only."""
+    from modernizer.candidates import CandidatesUnavailable
+    from modernizer.candidates import incremental
+
+    texts = dict(TREE)
+    shas = {p: str(i) for i, p in enumerate(sorted(texts))}
+    seen: list[list[str]] = []
+    real = incremental.find_candidates
+
+    def scan(*a, only=None, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append(list(only))
+        if len(seen) == 2:
+            raise CandidatesUnavailable("semgrep did not finish within 1 s")  # what a slow machine gives
+        return real(*a, only=only, **kw)
+
+    incremental.find_candidates, saved = scan, incremental.find_candidates
+    try:
+        with pytest.raises(CandidatesUnavailable):
+            incremental.find_candidates_cached(texts, shas, tmp_path, timeout_s=600, batch_files=2)
+        assert seen == [["app/run.py", "lib/old.php"], ["lib/page.cs"]]
+        found = incremental.find_candidates_cached(texts, shas, tmp_path, timeout_s=600, batch_files=2)
+    finally:
+        incremental.find_candidates = saved
+    assert seen[2:] == [["lib/page.cs"]] and found.files_from_cache == 2 and not found.from_cache
+    assert {c.file for c in found.candidates} >= {"app/run.py", "lib/old.php"}
+    assert [p.file for p in found.problems] == ["lib/page.cs"]

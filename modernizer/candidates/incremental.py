@@ -18,6 +18,7 @@ from modernizer.candidates import cache as kept
 from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
 from modernizer.candidates.engine import (
     ENGINE,
+    CandidatesUnavailable,
     builtin_rule_files,
     builtin_rules,
     check_rule_file,
@@ -25,6 +26,10 @@ from modernizer.candidates.engine import (
     semgrep_executable,
 )
 from modernizer.candidates.model import CandidateSet
+
+# Files per Semgrep run on a cold or much-changed tree: each run costs Semgrep's start and rule parsing
+# (~5-20 s on 2 busy cores), and its results are kept as soon as it ends.
+BATCH_FILES = 500
 
 
 def rule_texts(texts: Mapping[str, str], extra_rules: Sequence[Path]) -> list[tuple[str, bytes]]:
@@ -64,10 +69,12 @@ def split_by_file(found: CandidateSet, paths: Sequence[str]) -> tuple[dict[str, 
 
 
 def find_candidates_cached(texts: Mapping[str, str], shas: Mapping[str, str], cache_dir: Path | None, *,
-                           extra_rules: Sequence[Path] = (), jobs: int = 2, timeout_s: float = 120) -> CandidateSet:
+                           extra_rules: Sequence[Path] = (), jobs: int = 2, timeout_s: float = 120,
+                           batch_files: int = BATCH_FILES) -> CandidateSet:
     """``find_candidates`` over ``texts`` (path -> text; ``shas``: path -> sha256 of its bytes), reading
     unchanged files' results from ``cache_dir`` (None: no cache, every file scanned) and keeping the
-    new ones there. Raises what ``find_candidates`` raises."""
+    new ones there, after each batch of ``batch_files`` files (one Semgrep run each): a pass that runs out of
+    ``timeout_s`` keeps what it finished. Raises what ``find_candidates`` raises."""
     t0 = time.perf_counter()
     if cache_dir is None:
         return find_candidates(texts, extra_rules=extra_rules, jobs=jobs, timeout_s=timeout_s)
@@ -86,11 +93,20 @@ def find_candidates_cached(texts: Mapping[str, str], shas: Mapping[str, str], ca
     todo = sorted(p for p in texts if p not in results)
     scanned, loose = 0, list(store.rule_errors) if store else []
     version, rules = (store.engine_version, store.rules) if store else ("", 0)
-    if todo or store is None:
-        found = find_candidates(texts, extra_rules=extra_paths, jobs=jobs, timeout_s=timeout_s, only=todo)
-        fresh, loose = split_by_file(found, todo)
+    deadline = t0 + timeout_s
+    batches = [todo[i:i + batch_files] for i in range(0, len(todo), batch_files)] or ([[]] if store is None else [])
+    for n, batch in enumerate(batches):
+        left = deadline - time.perf_counter()
+        if left <= 1:
+            done = len(results) - hits
+            raise CandidatesUnavailable(f"semgrep did not finish within {timeout_s:g} s ({done:,} files scanned and kept "
+                                        f"for the next run, {len(todo) - done:,} left)")
+        found = find_candidates(texts, extra_rules=extra_paths, jobs=jobs, timeout_s=left, only=batch)
+        fresh, loose_now = split_by_file(found, batch)
         results.update(fresh)
-        scanned, version, rules = found.files_scanned, found.engine_version, found.rules
+        loose = sorted(set(loose_now) | (set(loose) if n else set()))  # this run's rule errors replace the store's
+        scanned, version, rules = scanned + found.files_scanned, found.engine_version, found.rules
+        # kept after every batch: a pass that runs out of time (or is interrupted) has lost only its last batch
         kept.save(cache_dir, kept.Store(rules_key=key, engine_version=version, rules=rules, rule_errors=loose,
                                         files={keys[p]: r for p, r in results.items() if kept.keepable(r)}))
     cands = sorted((c for r in results.values() for c in r.candidates), key=lambda c: (c.file, c.line_start, c.rule, c.line_end))
