@@ -343,7 +343,7 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir
         detail = f"{len(found.candidates):,} sites, every file's result from an earlier run on the same files and rules"
     elif found.files_from_cache:
         n = found.files_scanned
-        detail = (f"{len(found.candidates):,} sites; {n:,} changed file{'s' if n != 1 else ''} scanned in {found.seconds:.0f} s, "
+        detail = (f"{len(found.candidates):,} sites; {n:,} new or changed file{'s' if n != 1 else ''} scanned in {found.seconds:.0f} s, "
                   f"{found.files_from_cache:,} from the cache")
     else:
         detail = f"{len(found.candidates):,} sites in {found.seconds:.0f} s"

@@ -121,12 +121,13 @@ def test_the_engine_identity_follows_the_executable_without_starting_it(tmp_path
     assert kept.engine_identity(str(exe)) != before
 
 
-def test_a_damaged_store_is_a_miss_and_a_timed_out_file_is_not_kept(tmp_path):
+def test_a_damaged_store_is_a_miss_and_what_is_kept(tmp_path):
     (tmp_path / f"candidates-files-{'a' * 40}.json").write_text("{not json")
     assert kept.load(tmp_path, "a" * 64) is None
     timed_out = kept.FileResult(problems=[FileProblem(file="a.py", kind="Timeout", message="")])
     parse = kept.FileResult(problems=[FileProblem(file="a.py", kind="Syntax error", message="")])
-    assert not kept.keepable(timed_out) and kept.keepable(parse)
+    memory = kept.FileResult(problems=[FileProblem(file="a.py", kind="Out of memory", message="")])
+    assert kept.keepable(timed_out) and kept.keepable(parse) and not kept.keepable(memory)
 
 
 @pytest.mark.parametrize(("name", "text", "kind", "message", "why"), [

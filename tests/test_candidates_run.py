@@ -180,7 +180,7 @@ def test_an_unchanged_tree_reads_the_pass_back_and_a_changed_file_scans_again(tm
     edited.write_text(edited.read_text() + "\n# edited\n")
     third, said = run()
     assert not third.candidates.from_cache and third.candidates.files_scanned == 1  # the edited file alone
-    assert said[0].startswith(f"{len(third.candidates.items)} sites; 1 changed file scanned in ")
+    assert said[0].startswith(f"{len(third.candidates.items)} sites; 1 new or changed file scanned in ")
 
 
 def test_in_chunked_mode_the_map_starts_before_the_pass_ends_and_only_the_security_requests_wait(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ others, and the two are merged into one result as if the whole tree had been sca
 Why per file: a re-run after editing one file of a 990-file tree scanned all 990 again (22 s of a
 29 s run), and a tree with a single file Semgrep could not parse was never cached at all. What
 Semgrep could not parse in a file is part of that file's result, so it is kept (and reported) too;
-only a file whose scan timed out is scanned again next time (the machine may have been busy).
+a file whose scan timed out is kept as such (reported; --no-cache scans it again).
 """
 
 from __future__ import annotations
