@@ -333,32 +333,38 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir
                           events: Events = ignore) -> CandidateSet | str:
     """The static pass in a worker thread (Semgrep is a subprocess: it takes the CPU while the
     server prefills on the GPU); why it did not run, when it did not. With ``cache_dir`` (the run's
-    result cache) an unchanged tree's result is read back instead (candidates/cache.py)."""
+    result cache; --no-llm runs use it too) each unchanged file's result is read back and Semgrep
+    scans only the others (candidates/incremental.py)."""
     if not options.candidates:
         return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
-    from modernizer.candidates import CandidatesUnavailable, find_candidates
-    from modernizer.candidates import cache as kept
-    from modernizer.candidates.engine import builtin_rule_files
+    from modernizer.candidates import CandidatesUnavailable
+    from modernizer.candidates.incremental import find_candidates_cached
+    from modernizer.candidates.unparsed import summary, unparsed_files
 
     name = "candidates pass (Semgrep)"
-    key = kept.cache_key(((f.path, f.sha256) for f in snapshot.files),
-                         [*builtin_rule_files(), *(Path(r).expanduser() for r in options.rules)]) if cache_dir else None
-    found = kept.load(cache_dir, key) if cache_dir and key else None
-    if found is not None:
-        events(SideTask(name=name, done=True, detail=f"{len(found.candidates):,} sites, from an earlier run on the same files and rules"))
-        return found
     events(SideTask(name=name))
     texts = {f.path: f.text for f in snapshot.files}
+    shas = {f.path: f.sha256 for f in snapshot.files}
     try:
         jobs = max(1, min(8, (os.cpu_count() or 2) - 1))  # leave a core to the run itself (and to a local server)
         # Django (5,506 files) takes ~90 s on 2 cores: a limit for the largest trees, after which the run goes on without
-        found = await asyncio.to_thread(find_candidates, texts, extra_rules=options.rules, jobs=jobs, timeout_s=600)
+        found = await asyncio.to_thread(find_candidates_cached, texts, shas, cache_dir, extra_rules=options.rules,
+                                        jobs=jobs, timeout_s=600)
     except CandidatesUnavailable as exc:
         events(SideTask(name=name, done=True, detail=f"did not run: {exc}"))
         return f"the candidates pass did not run: {exc}"
-    if cache_dir and key and not found.errors:
-        kept.save(cache_dir, key, found)
-    events(SideTask(name=name, done=True, detail=f"{len(found.candidates):,} sites in {found.seconds:.0f} s"))
+    found.unparsed = unparsed_files(found.problems, texts)
+    if found.from_cache:
+        detail = f"{len(found.candidates):,} sites, every file's result from an earlier run on the same files and rules"
+    elif found.files_from_cache:
+        n = found.files_scanned
+        detail = (f"{len(found.candidates):,} sites; {n:,} new or changed file{'s' if n != 1 else ''} scanned in {found.seconds:.0f} s, "
+                  f"{found.files_from_cache:,} from the cache")
+    else:
+        detail = f"{len(found.candidates):,} sites in {found.seconds:.0f} s"
+    if found.unparsed:
+        detail += f"; {summary(found.unparsed)}"
+    events(SideTask(name=name, done=True, detail=detail))
     return found
 
 
@@ -369,7 +375,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     ones (see baseline.py); the repo's modernize-suppressions.toml is read and applied."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    cache_dir = cache_location(options, path) if not options.no_llm else None  # refused before any work
+    cache_dir = cache_location(options, path)  # refused before any work; --no-llm keeps only the candidates there
     check_rules(options)
     events(Phase(name="loading files and computing facts"))
     prep = prepare(path, options)
@@ -380,7 +386,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     agents = options.agents()
     if options.no_llm:
         t1 = time.perf_counter()
-        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options, events=events))
+        pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options, cache_dir, events))
         tokens = await plan_tokens(prep, None, None, agents, options.window)
         timings["tokens_s"] = round(time.perf_counter() - t1, 3)
         cands = await pending
@@ -427,7 +433,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
             window = tokens.budget.window
             events(Planned(tokens=tokens.total_tokens, window=window, modules=len(plan.modules), module_budget=plan.budget,
                            cross_edges=len(plan.cross_edges), fits=tokens.budget.fits, module_reason=size.reason))
-            run.candidates = await candidate_list()
+            run.pending_candidates = asyncio.ensure_future(candidate_list())  # only the requests that list them wait
             stats = SchedulerStats()
             result = await run_chunked(run, prep.snapshot, prep.facts, plan, window=window, concurrency=options.concurrency,
                                        file_tokens=tokens.by_file, pool_tokens=pool, stats=stats)

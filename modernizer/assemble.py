@@ -216,4 +216,5 @@ def candidate_section(candidates: CandidateSet | str | None, findings: list[Repo
         items.append(ReportCandidate(**c.model_dump(), id=f"C{i}", confirmed_by=by))
     return Candidates(engine=candidates.engine, engine_version=candidates.engine_version, rules=candidates.rules,
                       files_scanned=candidates.files_scanned, seconds=candidates.seconds, items=items, errors=candidates.errors,
-                      from_cache=candidates.from_cache)
+                      from_cache=candidates.from_cache, files_from_cache=candidates.files_from_cache,
+                      unparsed=candidates.unparsed)

@@ -109,6 +109,10 @@ class Progress:
                 self.cached_tokens += e.cached_tokens or 0
             case SideTask() if e.done:
                 self.side = [n for n in self.side if n != e.name]
+                if self.modules is not None and self.modules[0] == 0 and self.modules_since is not None:
+                    # no module could finish while the pass ran (their security requests wait for it): the
+                    # pace is measured from its end, or the first ETA counts the pass once per module
+                    self.modules_since = max(self.modules_since, now)
             case SideTask():
                 self.side.append(e.name)
             case ServerLoad():

@@ -174,9 +174,52 @@ def test_an_unchanged_tree_reads_the_pass_back_and_a_changed_file_scans_again(tm
     first, said = run()
     assert not first.candidates.from_cache and first.candidates.items and said[0].endswith(" s")
     again, said = run()
-    assert again.candidates.from_cache and said == [f"{len(first.candidates.items)} sites, from an earlier run on the same files and rules"]
+    assert again.candidates.from_cache and said == [f"{len(first.candidates.items)} sites, every file's result from an earlier run on the same files and rules"]
     assert [c.model_dump() for c in again.candidates.items] == [c.model_dump() for c in first.candidates.items]
     edited = next(p for p in sorted(repo.rglob("*.py")))
     edited.write_text(edited.read_text() + "\n# edited\n")
-    third, _ = run()
-    assert not third.candidates.from_cache
+    third, said = run()
+    assert not third.candidates.from_cache and third.candidates.files_scanned == 1  # the edited file alone
+    assert said[0].startswith(f"{len(third.candidates.items)} sites; 1 new or changed file scanned in ")
+
+
+def test_in_chunked_mode_the_map_starts_before_the_pass_ends_and_only_the_security_requests_wait(tmp_path, monkeypatch):
+    """Seen on a real tree: a chunked run's first request waited 60 s for the whole pass, although the
+    analyzer lists no candidates. Semgrep here starts only once the model has had its first request."""
+    import sys
+
+    from modernizer.events import SideTask
+
+    flag = tmp_path / "first-request"
+    real = Path(sys.executable).with_name("semgrep")
+    spy = tmp_path / "semgrep-after-first-request"
+    spy.write_text(f"#!{sys.executable}\nimport os, sys, time\nt = time.time()\n"
+                   f"while not os.path.exists({str(flag)!r}) and time.time() - t < 60:\n    time.sleep(0.05)\n"
+                   f"os.execv({str(real)!r}, [{str(real)!r}, *sys.argv[1:]])\n")
+    spy.chmod(0o755)
+    monkeypatch.setenv("MODERNIZER_SEMGREP", str(spy))
+    log: list[tuple[str, str]] = []
+
+    class Model(SchemaModel):
+        async def chat(self, messages, **kw):  # noqa: ANN001, ANN003, ANN202
+            log.append(("request", kw.get("label", "")))
+            flag.touch()
+            return await super().chat(messages, **kw)
+
+    model = Model(items=2)
+
+    def events(e) -> None:  # noqa: ANN001
+        if isinstance(e, SideTask) and e.done:
+            log.append(("pass done", e.detail))
+
+    report = asyncio.run(analyze(HOTEL, AnalyzeOptions(use_cache=False, mode="modules", window=12_000, candidates=True),
+                                 events=events, client_factory=lambda ep: model))
+    assert report.modules and len(report.modules.modules) > 1
+    done_at = next(i for i, (kind, _) in enumerate(log) if kind == "pass done")
+    assert done_at > 0 and log[0][1].startswith("analyzer")  # the map began while the pass ran
+    security = [i for i, (kind, label) in enumerate(log) if kind == "request" and label.startswith("security")]
+    assert security and min(security) > done_at  # every request that lists candidates waited for them
+    listed = [(f, int(n)) for r in model.requests if r["label"].startswith("security")
+              for f, n in re.findall(r"^- (\S+?):(\d+)", r["messages"][1]["content"].split("COMPUTED CANDIDATES")[-1], re.M)
+              if "COMPUTED CANDIDATES" in r["messages"][1]["content"]]
+    assert sorted(set(listed)) == sorted({(c.file, c.line_start) for c in report.candidates.items})

@@ -105,6 +105,14 @@ def test_chunked_mode_shows_modules_done_and_an_eta():
     assert log.file.getvalue().splitlines()[-1] == "· module 4/8 m4 src:  [0:50, about 0:40 left]"
     p.apply(ReduceStarted(shown=3, total=3), 100.0)
     assert p.status(100.0).startswith("synthesis over the module results")
+    # issue 20: the map starts at once, but no module can finish before the candidates pass does: the
+    # pace is measured from the pass's end (60 s of Semgrep, then 10 s a module: not 70 s a module)
+    q = Progress(started=0.0)
+    q.apply(SideTask(name="candidates pass (Semgrep)"), 5.0)
+    q.apply(Planned(tokens=900000, window=262144, modules=8, module_budget=200000, cross_edges=12), 10.0)
+    q.apply(SideTask(name="candidates pass (Semgrep)", done=True, detail="9 sites in 60 s"), 70.0)
+    q.apply(ModuleFinished(done=1, total=8, id="m1", name="src", agents=[]), 80.0)
+    assert "modules 1/8, about 1:10 left" in q.status(80.0)
 
 
 def test_a_terminal_gets_a_live_status_line_and_a_ci_log_gets_plain_lines():

@@ -24,13 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
 from modernizer.candidates.ruleyaml import load_user_yaml
-from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, cwe_number, family_of
+from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, FileProblem, cwe_number, family_of
 from modernizer.errors import InputError, ModernizerError
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -242,9 +242,12 @@ def _clean_paths(msg: str, root: Path, tmp: Path) -> str:
 
 
 def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (), jobs: int = 2,
-                    timeout_s: float = 120, java_flow: bool = True) -> CandidateSet:
+                    timeout_s: float = 120, only: Collection[str] | None = None, java_flow: bool = True) -> CandidateSet:
     """Candidate sites per CWE family in the given texts (repo-relative posix path -> decoded text).
 
+    ``only``: scan just these paths (the files a re-run found changed, candidates/incremental.py);
+    the rules' slots are still filled from every text's properties, so a subset's results are those
+    the whole tree's scan would give for the same files.
     ``java_flow``: Java taint candidates refined by the flow evaluator (candidates/java_flow.py: constant
     conditions, map keys, list indices and same-file helpers decide); False gives Semgrep's alone.
 
@@ -262,7 +265,8 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
     with tempfile.TemporaryDirectory(prefix="modernizer-candidates-") as tmpdir:
         tmp = Path(tmpdir).resolve()
         root = tmp / "src"
-        written = _write_tree(root, texts)
+        scanned = texts if only is None else {p: texts[p] for p in only if p in texts}
+        written = _write_tree(root, scanned)
         configs = [*_filled_rules(tmp / "rules", texts), *extra_paths]
         env = _private_env(tmp)
         argv = [exe, "scan", "--json", "--metrics=off", "--disable-version-check", "--no-git-ignore",
@@ -300,7 +304,7 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
             raise CandidatesUnavailable(f"semgrep {version or '(unknown version)'} is too old for our rules",
                                         hint=f"pip install 'semgrep>={_MIN}'")
         found = _collect(data, texts, written, root, tmp, ours, user_ids, extra_paths, version, t0)
-    return _refine_java(found, texts, ours, t0) if java_flow else found
+    return _refine_java(found, scanned, ours, t0) if java_flow else found  # the evaluator reads one file at a time
 
 
 def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
@@ -353,6 +357,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _collect(data: dict, texts: Mapping[str, str], written: dict[str, str], root: Path, tmp: Path,
              ours: dict, user_ids: set[str], extra_paths: list[Path], version: str, t0: float) -> CandidateSet:
     errors: list[str] = []
+    problems: list[FileProblem] = []
     user_files = {str(p) for p in extra_paths}
     for e in data.get("errors", []):
         rid = e.get("rule_id")
@@ -373,12 +378,15 @@ def _collect(data: dict, texts: Mapping[str, str], written: dict[str, str], root
         path = e.get("path")
         if path:
             errors.append(f"{written.get(path, _clean_paths(path, root, tmp))}: {kind}: {msg}")
+            if path in written:
+                problems.append(FileProblem(file=written[path], kind=str(kind), message=msg))
         else:
             errors.append(f"{'rule ' + rid + ': ' if rid else ''}{kind}: {msg}")
     scanned_set = set((data.get("paths") or {}).get("scanned") or [])
     for abs_path, path in written.items():
         if abs_path not in scanned_set and len(texts[path].encode("utf-8", "surrogateescape")) > MAX_FILE_BYTES:
             errors.append(f"{path}: not scanned: larger than {MAX_FILE_BYTES // 1_000_000} MB")
+            problems.append(FileProblem(file=path, kind="Too large", message=f"larger than {MAX_FILE_BYTES // 1_000_000} MB"))
 
     seen: set[tuple] = set()
     cands: list[Candidate] = []
@@ -411,7 +419,9 @@ def _collect(data: dict, texts: Mapping[str, str], written: dict[str, str], root
     cands.sort(key=lambda c: (c.file, c.line_start, c.rule, c.line_end))
     return CandidateSet(engine=ENGINE, engine_version=version, rules=len(ours) + len(user_ids),
                         files_scanned=sum(1 for p in scanned_set if p in written), seconds=round(time.perf_counter() - t0, 3),
-                        candidates=cands, errors=sorted(set(errors)))
+                        candidates=cands, errors=sorted(set(errors)),
+                        problems=sorted({(p.file, p.kind, p.message): p for p in problems}.values(),
+                                        key=lambda p: (p.file, p.kind, p.message)))
 
 
 __all__ = ["FAMILIES", "CandidatesUnavailable", "builtin_rule_files", "builtin_rules", "check_rule_file",

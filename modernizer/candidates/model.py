@@ -63,6 +63,22 @@ class Candidate(BaseModel):
     message: str = Field(description="one line: what the site is and why it is a candidate")
 
 
+class FileProblem(BaseModel):
+    """A file Semgrep could not parse or scan in full (its candidates may be missing), as Semgrep said it."""
+
+    file: str = Field(description="repo-relative posix path")
+    kind: str = Field(description="Semgrep's error type: 'Syntax error', 'Lexical error', 'Timeout', 'Too large'...")
+    message: str = Field(default="", description="Semgrep's message, one line")
+
+
+class Unparsed(BaseModel):
+    """A file Semgrep could not parse (or scan in full), with the likeliest reason (candidates/unparsed.py)."""
+
+    file: str
+    reason: str = Field(description="why, in words: 'CR-only line ends', 'PHP 4 string offsets $s{…}', 'syntax error'...")
+    kind: str = Field(description="Semgrep's error type")
+
+
 class CandidateSet(BaseModel):
     engine: str
     engine_version: str
@@ -71,4 +87,7 @@ class CandidateSet(BaseModel):
     seconds: float
     candidates: list[Candidate] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="per file or rule, human-readable; never fatal")
-    from_cache: bool = Field(default=False, description="read back from an earlier run on the same files and rules (seconds: that run's)")
+    from_cache: bool = Field(default=False, description="every file's result read back from an earlier run (seconds: 0, nothing was scanned)")
+    files_from_cache: int = Field(default=0, description="files whose result was read back from the per-file cache, not scanned again")
+    problems: list[FileProblem] = Field(default_factory=list, description="per file, what Semgrep could not parse or scan")
+    unparsed: list[Unparsed] = Field(default_factory=list, description="one per file of problems, with its reason (filled by the caller, who has the texts)")

@@ -81,8 +81,8 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
                 where = f"{f.file}:{f.line_start}" + ("" if f.grounding.status == "verified" else f" ({f.grounding.status})")
                 parts.append(Text(" " * (width + 12) + where, style=GROUNDING_STYLE.get(f.grounding.status, "")))
     parts.append(Text(cycles_line(report)))
-    if report.candidates is not None and report.candidates.items:
-        parts.append(Text(f"candidates (static pass): {s.candidates:,} sites, {s.candidates_confirmed:,} confirmed by a grounded finding"))
+    if report.candidates is not None and (report.candidates.items or report.candidates.unparsed):
+        parts.append(Text(candidates_line(report)))
     failed = incomplete(report)
     for line in failed[:10]:
         parts.append(Text.assemble(("failed: ", "yellow"), line))
@@ -94,6 +94,22 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
     if html:
         parts.append(Text.assemble("open the report: ", (str(html[0]), "bold underline")))
     return Group(*parts)
+
+
+def candidates_line(report: Report) -> str:
+    """The static pass in one line: its sites, what came from the per-file cache, and how many files
+    Semgrep could not parse and why (their candidates may be missing, so the count is not complete)."""
+    from modernizer.candidates.unparsed import summary as unparsed_summary
+
+    c, s = report.candidates, report.summary
+    line = f"candidates (static pass): {s.candidates:,} sites"
+    if report.agents:
+        line += f", {s.candidates_confirmed:,} confirmed by a grounded finding"
+    if c.files_from_cache:
+        line += f"; {c.files_from_cache:,} files from the cache, {c.files_scanned:,} scanned"
+    if c.unparsed:
+        line += f"; {unparsed_summary(c.unparsed)}"
+    return line
 
 
 def cycles_line(report: Report) -> str:

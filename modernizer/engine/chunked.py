@@ -124,19 +124,38 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         head = render_module(snapshot, module) + module_context(plan, module, facts)
         slices = plan_slices([(p.path, part_tokens(p)) for p in module.parts], run.slice_tokens)
         jobs, subjects = [], []
-        inside = [c for c in run.candidates or []
-                  if any(p.path == c.file and p.start <= c.line_start <= (p.end or c.line_start) for p in module.parts)]
-        for s in specs:
+        # the agents that list candidates wait for the static pass, the others (the lead among them) do not
+        waiting = [s for s in specs if s.candidates] if not run.candidates_known() else []
+        if waiting and len(waiting) == len(specs):
+            waiting = []  # nothing to start before the pass ends
+        if not waiting:
+            await run.candidate_list()
+
+        def requests(s: AgentSpec) -> list[tuple[AgentSpec, list[dict[str, str]], str | None]]:
+            inside = [c for c in run.candidates or []
+                      if any(p.path == c.file and p.start <= c.line_start <= (p.end or c.line_start) for p in module.parts)]
             task = render_task(s, **task_inputs(run.agents, s, {}))
             cands = inside if s.candidates else None
             if len(slices) > 1:
-                for k, files in enumerate(slices, 1):
-                    jobs.append((s, messages(run.system, head, task + slice_note(files, k, len(slices)) + candidates_note(cands, files))))
-                    subjects.append(f"slice {k}/{len(slices)}")
-            else:
-                jobs.append((s, messages(run.system, head, task + candidates_note(cands))))
-                subjects.append(None)
-        cached = all(run.cached(s, m, sub) for (s, m), sub in zip(jobs, subjects))
+                return [(s, messages(run.system, head, task + slice_note(files, k, len(slices)) + candidates_note(cands, files)),
+                         f"slice {k}/{len(slices)}") for k, files in enumerate(slices, 1)]
+            return [(s, messages(run.system, head, task + candidates_note(cands)), None)]
+
+        for s in specs:
+            if s not in waiting:
+                for spec, msgs, sub in requests(s):
+                    jobs.append((spec, msgs))
+                    subjects.append(sub)
+
+        async def later() -> list[tuple[AgentSpec, list[dict[str, str]], str | None]]:
+            await run.candidate_list()
+            out = [r for s in waiting for r in requests(s)]
+            jobs.extend((spec, msgs) for spec, msgs, _ in out)  # in answer order: wave() returns these last
+            subjects.extend(sub for _, _, sub in out)
+            return out
+
+        more = later if waiting else None
+        cached = not waiting and all(run.cached(s, m, sub) for (s, m), sub in zip(jobs, subjects))
         longest = max(jobs, key=lambda j: sum(len(m["content"]) for m in j[1]))[1]  # the room must hold the longest slice note
         used = None if cached else await run.llm.tokenize_messages(longest)
         halves = split_module(module, file_lines) if depth < MAX_SPLITS else None
@@ -146,7 +165,7 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
             return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
         timing = None
         if cached:
-            answers = await run.wave(jobs, max_tokens=need, subjects=subjects)
+            answers = await run.wave(jobs, max_tokens=need, subjects=list(subjects))
         else:
             # admitted by the pool (schedule.py); its lead alone until its first token, then its slices together
             reserve = module_reservation(used, len(jobs), gate.limit, answer)
@@ -157,8 +176,8 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
                 def prefilled() -> None:
                     first.append(time.perf_counter())
                     adm.prefilled()
-                answers = await run.wave(jobs, max_tokens=budget.room(window, used), subjects=subjects, gate=gate,
-                                         prefilled=prefilled)
+                answers = await run.wave(list(jobs), max_tokens=budget.room(window, used), subjects=list(subjects), gate=gate,
+                                         prefilled=prefilled, more=more)
             since = lambda t: round(t - run.started, 3)  # noqa: E731
             timing = ModuleTiming(queued_s=round(adm.admitted_at - asked, 3), admitted_s=since(adm.admitted_at),
                                   first_token_s=since(first[0]) if first else None, finished_s=since(time.perf_counter()),

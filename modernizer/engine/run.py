@@ -32,6 +32,8 @@ class Run:
     concurrency: int = 4
     slice_tokens: int = SLICE_TOKENS
     candidates: list[Any] | None = None  # the static pass's candidates, once known (chunked mode reads them)
+    # the static pass while it still runs (chunked mode): only the requests that list candidates wait for it
+    pending_candidates: Awaitable[list[Any]] | None = None
     thinking: str = "agents"  # agents: each agent's own policy (its TOML); on/off: every agent
     started: float = field(default_factory=time.perf_counter)
 
@@ -40,6 +42,17 @@ class Run:
                   on_first_token: Callable[[], None] | None = None) -> AgentRun:
         return await ask(self.llm, spec, msgs, seed=self.seed, on_first_token=on_first_token, subject=subject,
                          cache=self.cache, max_tokens=max_tokens, schema=schema, thinking=self.thinking_of(spec))
+
+    def candidates_known(self) -> bool:
+        """Whether the candidates can be read without waiting (known, none coming, or the pass has ended)."""
+        pending = self.pending_candidates
+        return self.candidates is not None or pending is None or bool(getattr(pending, "done", lambda: False)())
+
+    async def candidate_list(self) -> list[Any]:
+        """The static pass's candidates, waiting for the pass if it still runs."""
+        if self.candidates is None and self.pending_candidates is not None:
+            self.candidates = list(await self.pending_candidates)
+        return self.candidates or []
 
     def thinking_of(self, spec: AgentSpec) -> tuple[bool, int]:
         return thinking_of(self.thinking, spec)

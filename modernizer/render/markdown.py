@@ -143,6 +143,16 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
         out.append("Sites a static pass flagged (facts from the code, not findings): "
                    + ", ".join(f"{text(fam, 40)} {n}" for fam, n in cands.by_family.items()) + ".")
         out.append("")
+    if cands is not None and not cands.skipped and cands.unparsed:
+        from modernizer.candidates.unparsed import summary as unparsed_summary
+
+        out.append(f"Not complete: {text(unparsed_summary(cands.unparsed), 400)}; their candidates may be missing:")
+        out.append("")
+        for u in cands.unparsed[:MAX_ROWS]:
+            out.append(f"- {code(u.file, 120)}: {text(u.reason, 80)}")
+        if len(cands.unparsed) > MAX_ROWS:
+            out.append(f"- …and {len(cands.unparsed) - MAX_ROWS} more")
+        out.append("")
 
     cycles = report.facts.graph.files.cycles
     if cycles:

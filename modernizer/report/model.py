@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from modernizer import __version__
-from modernizer.candidates.model import Candidate
+from modernizer.candidates.model import Candidate, Unparsed
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import Grounding
@@ -143,7 +143,15 @@ class Candidates(BaseModel):
     items: list[ReportCandidate] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list, description="files or rules the pass could not handle (never fatal)")
     skipped: str | None = Field(default=None, description="why the pass did not run (turned off, engine missing)")
-    from_cache: bool = Field(default=False, description="read back from an earlier run on the same files and rules; seconds are that run's")
+    from_cache: bool = Field(default=False, description="every file's result read back from an earlier run on the same files and rules")
+    files_from_cache: int = Field(default=0, description="files whose result was read back from the per-file cache (files_scanned: scanned this run)")
+    unparsed: list[Unparsed] = Field(default_factory=list, description="files Semgrep could not parse or scan in full, each with its likeliest reason")
+
+    @computed_field
+    @property
+    def unparsed_by_reason(self) -> dict[str, int]:
+        from collections import Counter
+        return dict(sorted(Counter(u.reason for u in self.unparsed).items(), key=lambda kv: (-kv[1], kv[0])))
 
     @computed_field
     @property
