@@ -5,7 +5,6 @@ tree-sitter cannot parse keeps Semgrep's result. One Semgrep scan of the twins p
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,13 @@ from modernizer.candidates import find_candidates
 from modernizer.candidates.java_flow import CRYPTO_RULE, RULE, evaluate_file, refine_java
 from modernizer.candidates.model import Candidate
 
+from support.twins import marks as twin_marks
+
 TWINS = Path(__file__).parent / "data" / "java-flow"
-MARK = re.compile(r"//\s*(vuln|safe):\s*([\w-]+)")
 
 
 def marks() -> list[tuple[str, int, str, str]]:
-    out = []
-    for p in sorted(TWINS.glob("*.java")):
-        for n, line in enumerate(p.read_text(encoding="utf-8").split("\n"), 1):
-            m = MARK.search(line)
-            if m:
-                out.append((p.name, n, m.group(1), m.group(2)))
-    return out
+    return twin_marks(TWINS)
 
 
 def _texts() -> dict[str, str]:

@@ -12,19 +12,13 @@ import pytest
 from modernizer.candidates import builtin_rules, family_of, find_candidates
 from modernizer.candidates.config_values import NEVER, config_algorithms, fill_rule_slots, parse_properties
 
+from support.twins import marks as twin_marks
+
 TWINS = Path(__file__).parent / "data" / "java-twins"
-MARK = re.compile(r"//\s*(vuln|safe):\s*([\w-]+)")
 
 
 def marks() -> list[tuple[str, int, str, str]]:
-    """(file, line, 'vuln'|'safe', family) for every marked line of the twins."""
-    out = []
-    for p in sorted(TWINS.glob("*.java")):
-        for n, line in enumerate(p.read_text(encoding="utf-8").split("\n"), 1):
-            m = MARK.search(line)
-            if m:
-                out.append((p.name, n, m.group(1), m.group(2)))
-    return out
+    return twin_marks(TWINS)
 
 
 @pytest.fixture(scope="module")
