@@ -78,6 +78,10 @@ def test_modules_are_admitted_by_the_kv_pool_one_prefill_at_a_time_and_their_sli
     # later modules waited for room, and the report says how long
     assert max(t.queued_s for t in timings) > 0
     assert any(getattr(e, "module_reason", "") == "--module-tokens 8,000" for e in said)
+    from modernizer.render import render
+    page = render(report, "html")
+    assert (f"Module size: --module-tokens 8,000. Modules were admitted by the server's 150,000-token KV pool, one reading "
+            f"its code at a time: at most {mods.peak_modules_in_flight} modules and {mods.peak_requests_in_flight} requests") in page
 
 
 def test_a_pool_that_holds_one_module_runs_modules_one_after_another():
