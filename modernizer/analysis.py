@@ -216,30 +216,36 @@ async def server_pool(client: LLM, base_url: str | None = None) -> int | None:
 
     text = await client.metrics_text()
     pool = kv_pool_tokens(text) if text else None
-    if pool is None and base_url:
-        from modernizer.serve import gateway, manager, vllmlog
+    state = managed_state(base_url) if pool is None and base_url else None
+    if state is not None:
+        from modernizer.serve import vllmlog
 
-        state = gateway.managed_at(base_url, manager.state_dir())
-        if state is not None:
-            try:
-                with open(state.log, "rb") as f:  # the line comes at start; a restart begins a new log
-                    pool = vllmlog.start_figures(f.read(4_000_000).decode("utf-8", "replace")).pool_tokens
-            except OSError:
-                pool = None
+        try:
+            with open(state.log, "rb") as f:  # the line comes at start; a restart begins a new log
+                pool = vllmlog.start_figures(f.read(4_000_000).decode("utf-8", "replace")).pool_tokens
+        except OSError:
+            pool = None
     return pool
+
+
+def managed_state(base_url: str):  # noqa: ANN201 - a serve.manager.ServerState or None
+    """The managed server answering at ``base_url`` (its state file), None when there is none or the
+    state directory cannot be read (then we only cannot tell what it logged or how it was started)."""
+    from modernizer.serve import gateway, manager
+
+    try:
+        return gateway.managed_at(base_url, manager.state_dir())
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def served_test_model(info: ServerInfo) -> str:
     """Why the served model is a test model ("" when it is not): from its name and what it loaded,
     and, for the managed server answering there, whether it was started on random weights."""
-    from modernizer.serve import gateway, manager
     from modernizer.testmodel import which_test_model
 
-    try:
-        state = gateway.managed_at(info.base_url, manager.state_dir())
-    except Exception:  # noqa: BLE001 -- an unreadable state directory only means we cannot tell
-        state = None
-    return which_test_model(info.model, getattr(info, "root", ""), state.argv if state is not None else None)
+    state = managed_state(info.base_url)
+    return which_test_model(info.model, info.root, state.argv if state is not None else None)
 
 
 def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:

@@ -168,7 +168,8 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
             answers = await run.wave(jobs, max_tokens=need, subjects=list(subjects))
         else:
             # admitted by the pool (schedule.py); its lead alone until its first token, then its slices together
-            reserve = module_reservation(used, len(jobs), gate.limit, answer)
+            # every request the module will send, the ones that wait for the candidates included
+            reserve = module_reservation(used, len(specs) * max(1, len(slices)), gate.limit, answer)
             asked = time.perf_counter()
             async with pool.admit(reserve) as adm:
                 first: list[float] = []
