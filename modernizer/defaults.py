@@ -12,7 +12,8 @@ EXIT_INPUT = 2         # bad input (errors.InputError and friends)
 EXIT_SERVER = 3        # the model server is unreachable, failing or silent
 EXIT_OVERFLOW = 4      # the codebase does not fit the window
 EXIT_INCOMPLETE = 5    # the report is written, but some agents or modules failed (it lists them with their reasons)
-EXIT_WRITE = 6         # the reports could not be written
+EXIT_WRITE = 6         # the reports could not be written (or, with --history, the run not recorded)
+EXIT_WRONG_MODEL = 7   # doctor --expect-model: the server answers, but serves another model
 EXIT_INTERNAL = 70     # EX_SOFTWARE: a bug; the crash file has the details
 EXIT_INTERRUPTED = 130
 

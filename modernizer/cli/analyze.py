@@ -54,6 +54,7 @@ def analyze(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel="Output", help="Print only the report paths.")] = False,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", rich_help_panel="CI", help="An earlier JSON report: mark findings new or unchanged and list the fixed ones.")] = None,
     fail_on: FailOn = "never",
+    history: Annotated[Optional[Path], typer.Option("--history", metavar="DIR", rich_help_panel="CI", envvar="MODERNIZE_HISTORY", help="A folder kept between runs, outside PATH (a weekly job's state on its runner): the run is recorded in DIR/history.sqlite (the HTML shows the trend; `modernize history DIR` prints it), and the last complete run's report, kept as DIR/baseline.json, is the baseline unless --baseline names one. Exit 6 if the run could not be recorded (the reports are written).")] = None,
 ) -> None:
     """Analyse PATH and write reports/<repo>-<time>.json and .html.
 
@@ -83,6 +84,7 @@ def analyze(
         base = load_report(baseline, "baseline report")[0] if baseline is not None else None
         target, where = output_location(output_dir, path)
         check_writable(target)
+        base_name, base, folder = _history_baseline(history, path, baseline, base)
     except ModernizerError as exc:
         raise fail(exc) from None
     from modernizer.roles import ANALYSED, ROLES
@@ -124,19 +126,46 @@ def analyze(
             concurrency_given = getattr(ctx.get_parameter_source("concurrency"), "name", "") != "DEFAULT"
             opts = _managed_server(opts, serve_profile, serve_model, idle_timeout, startup_timeout, concurrency_given, say)
         with view:
-            report = asyncio.run(analysis.analyze(path, opts, events=view, baseline=base,
-                                                  baseline_source=baseline.name if baseline else ""))
+            report = asyncio.run(analysis.analyze(path, opts, events=view, baseline=base, baseline_source=base_name))
             view.phase("writing reports")
+            kept, unrecorded = None, None
+            if folder is not None:
+                from modernizer.history.folder import record
+
+                report, unrecorded = record(folder, report, report_name(report))
             written = write_reports(report, target, formats, link_base=link_base, sarif_candidates=sarif_candidates)
+            if folder is not None and unrecorded is None:
+                from modernizer.history.folder import keep_baseline
+
+                kept = keep_baseline(folder, report, render(report, "json"))
     except ModernizerError as exc:
         raise fail(exc) from None
     if not quiet:
         from modernizer.cli.summary import print_summary
 
         print_summary(err, report, written, elapsed=view.clock() - view.state.started)
+    if kept and not quiet:
+        err.print(f"history: run recorded in {escape(str(folder))}; {escape(kept)}", soft_wrap=True)
     for p in written:
         out.print(str(p), markup=False, highlight=False, soft_wrap=True)
+    if unrecorded is not None:
+        raise fail(unrecorded)
     raise typer.Exit(gate(report, fail_on))
+
+
+def _history_baseline(history: Path | None, path: Path, baseline: Path | None, base: Report | None):  # noqa: ANN202
+    """--history: (baseline source name, baseline report, folder). Checked before the run (bad folder, another
+    repository's or a damaged history: exit 2); the kept baseline is used when --baseline names none."""
+    if history is None or not path.is_dir():  # a bad PATH is reported by the run itself, before anything is written
+        return (baseline.name if baseline else ""), base, None
+    from modernizer.history.folder import kept_baseline, open_folder
+    from modernizer.reportfiles import load_report
+
+    folder = open_folder(history, path)
+    kept = kept_baseline(folder) if baseline is None else None
+    if kept is None:
+        return (baseline.name if baseline else ""), base, folder
+    return f"{kept.name} (kept in {folder})", load_report(kept, "baseline report kept in the history folder")[0], folder
 
 
 def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None, idle_timeout: float,
@@ -283,8 +312,15 @@ def render(report: "Report", fmt: str, link_base: str = "", sarif_candidates: bo
     return render_as(report, fmt, RenderOptions(link_base=link_base, sarif_candidates=sarif_candidates))
 
 
-def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "", sarif_candidates: bool = False) -> list[Path]:
-    from modernizer.reportfiles import stamp, write_all
+def report_name(report: Report) -> str:
+    """The reports' file name without extension: <repo>-<time>."""
+    from modernizer.reportfiles import stamp
 
-    name = f"{report.repo.name}-{stamp(report.generated_at)}"
+    return f"{report.repo.name}-{stamp(report.generated_at)}"
+
+
+def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "", sarif_candidates: bool = False) -> list[Path]:
+    from modernizer.reportfiles import write_all
+
+    name = report_name(report)
     return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base, sarif_candidates) for fmt in formats})

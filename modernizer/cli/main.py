@@ -16,6 +16,7 @@ from modernizer import __version__
 from modernizer.cli import analyze as _analyze
 from modernizer.cli import doctor as _doctor
 from modernizer.cli import eval as _eval
+from modernizer.cli import history as _history
 from modernizer.cli import report as _report
 from modernizer.cli import review as _review
 from modernizer.cli import serve as _serve
@@ -44,7 +45,8 @@ def main(version: Annotated[Optional[bool], typer.Option("--version", callback=_
 
 for _fn, _name, _epilog in ((_analyze.analyze, None, EXIT_CODES), (_report.report, None, EXIT_CODES),
                             (_review.review, None, _review.REVIEW_EPILOG), (_serve.serve, None, _serve.SERVE_EPILOG),
-                            (_doctor.doctor, None, None), (_eval.eval_, "eval", _eval.EVAL_EPILOG)):
+                            (_doctor.doctor, None, _doctor.DOCTOR_EPILOG), (_history.history, None, _history.HISTORY_EPILOG),
+                            (_eval.eval_, "eval", _eval.EVAL_EPILOG)):
     app.command(name=_name, epilog=_epilog, help=unwrap(_fn.__doc__), cls=Command)(_fn)
 
 

@@ -18,6 +18,7 @@ from modernizer.candidates.model import Candidate, Unparsed
 from modernizer.context import TokenPlan
 from modernizer.facts import Facts
 from modernizer.grounding import Grounding
+from modernizer.history.model import Trend
 from modernizer.records import Attempt, CacheStats, ModuleTiming, PrefixCacheCounters
 from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanItem, PlanRisk
 from modernizer.snapshot import GitInfo, SetAside, SkippedFile
@@ -32,7 +33,8 @@ from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 # agents and sweep entries carry token_id_requests. 1.3 and earlier reports still load.
 # 1.5: chunked mode's scheduling: each module's timing, the KV pool that admitted modules, the peaks in flight,
 #      the module size planned and why; facts.graph.files.deferred_groups (cycles only through function-local imports).
-SCHEMA_VERSION = "1.5"
+# 1.6: history (--history: the trend over the recorded runs, modernizer/history). 1.5 and earlier reports still load.
+SCHEMA_VERSION = "1.6"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
 
@@ -224,6 +226,8 @@ class Report(BaseModel):
     findings: list[ReportFinding] = Field(default_factory=list)
     baseline: BaselineInfo | None = Field(default=None, description="set when the run was compared with --baseline")
     fixed: list[ReportFinding] = Field(default_factory=list, description="baseline findings absent from this run")
+    history: Trend | None = Field(default=None, description="with --history: open findings by severity, new and fixed per recorded run, "
+                                  "the oldest open critical (modernizer/history)")
     plan: list[ReportPlanItem] = Field(default_factory=list)
     agents: list[AgentStats] = Field(default_factory=list)
     followups: list[AgentStats] = Field(default_factory=list)

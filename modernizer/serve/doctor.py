@@ -32,6 +32,8 @@ class DoctorReport(BaseModel):
     vllm_version: str | None = None
     model: str | None = None
     models: list[str] = Field(default_factory=list)
+    root: str = Field(default="", description="what the server says it loaded (/v1/models' root: a path or Hugging Face id)")
+    expected: str | None = Field(default=None, description="--expect-model: the served name or checkpoint the caller needs")
     window: int | None = None
     cache: dict[str, str] | None = Field(default=None, description="labels of vllm:cache_config_info")
     prefix_queries: float | None = None
@@ -50,13 +52,32 @@ class DoctorReport(BaseModel):
         return None if self.cache is None else self.cache.get("enable_prefix_caching") == "True"
 
     @property
+    def wrong_model(self) -> bool:
+        """The server answers, but serves another model than --expect-model (a reused server on the port)."""
+        return self.reachable and self.expected is not None and not model_matches(self.expected, self.model or "", self.root)
+
+    @property
     def ready(self) -> bool:
-        return self.reachable and self.window is not None
+        return self.reachable and self.window is not None and not self.wrong_model
 
 
-async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None = None) -> DoctorReport:
+def model_matches(expected: str, served: str, root: str) -> bool:
+    """Whether the server's model is the one expected: its served name, or the checkpoint it loaded
+    (/v1/models' root: a Hugging Face id, or a path, compared after resolving links, as
+    `modernize serve --model DIR` passes it resolved)."""
+    want = expected.strip().rstrip("/")
+    if not want:
+        return True
+    if want in (served, root.rstrip("/")):
+        return True
+    local = Path(want).expanduser()
+    return bool(root) and local.exists() and Path(root).expanduser().resolve() == local.resolve()
+
+
+async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None = None, expected: str | None = None) -> DoctorReport:
     info = gpu_info if gpu_info is not None else detect_gpus()
-    rep = DoctorReport(gpus=info, state_dir=str(directory), endpoint=endpoint.base_url, managed=manager.read_state(directory))
+    rep = DoctorReport(gpus=info, state_dir=str(directory), endpoint=endpoint.base_url, managed=manager.read_state(directory),
+                       expected=expected)
     try:
         rep.profile = profiles.select_profile(info.gpus).name
     except ModernizerError as exc:
@@ -69,6 +90,7 @@ async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None 
             rep.problem, rep.hint = exc.message, exc.hint
             return rep
         rep.reachable, rep.model, rep.models, rep.window = True, server.model, server.models, server.max_model_len
+        rep.root = server.root
         rep.vllm_version = await client.server_version()
         text = await client.metrics_text()
     if text is not None:
@@ -126,7 +148,10 @@ def render(rep: DoctorReport) -> list[str]:
     if rep.reachable:
         lines.append(f"vllm version: {rep.vllm_version or 'unknown (no /version)'}")
         others = [n for n in rep.models if n != rep.model]
-        lines.append(f"model: {rep.model}" + (f" (also serves {', '.join(others)})" if others else ""))
+        lines.append(f"model: {rep.model}" + (f" (also serves {', '.join(others)})" if others else "")
+                     + (f", loaded from {rep.root}" if rep.root and rep.root != rep.model else ""))
+        if rep.expected is not None:
+            lines.append(f"expected model: {rep.expected}: " + ("NOT the one served" if rep.wrong_model else "served"))
         lines.extend(window_lines(rep))
         c = rep.cache
         if c is None:
@@ -149,6 +174,10 @@ def verdict(rep: DoctorReport) -> str:
         how = "start one: modernize serve" + ("" if rep.profile else " --profile NAME") + (f" --port {port}" if port else "") + \
               (f" (profile {rep.profile})" if rep.profile else "") + ", or pass --serve-profile to modernize analyze"
         return f"not ready: no model server at {rep.endpoint}; {how}"
+    if rep.wrong_model:
+        return (f"wrong model: {rep.endpoint} serves {rep.model}" + (f" (loaded from {rep.root})" if rep.root else "")
+                + f", not {rep.expected}: another server holds the port; stop it, or point --endpoint at the right one "
+                "(modernize serve --port N starts one elsewhere)")
     if rep.prefix_caching is False:
         return ("ready, but prefix caching is OFF: every agent re-reads the whole codebase; "
                 "restart vLLM with --enable-prefix-caching (modernize serve sets it)")
