@@ -47,24 +47,31 @@ def history(
     if not runs:
         out.print(f"{file}: no runs recorded yet", markup=False, highlight=False)
         return
+    out.print(f"history: {file}", markup=False, highlight=False, soft_wrap=True)
     out.print(table(shown), soft_wrap=False)
     for line in summary_lines(shown):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def table(t: "Trend") -> "Table":
+    from rich import box
     from rich.table import Table
 
     from modernizer.schemas import SEVERITIES
 
-    tab = Table(title=f"{t.source}: {len(t.runs)} of {t.total_runs} run{'s' if t.total_runs != 1 else ''}, "
-                      "open findings by severity", title_justify="left")
-    for col in ("run", "when (UTC)", "commit", "model", *(SHORT[s] for s in SEVERITIES), "new", "fixed"):
-        tab.add_column(col, justify="left" if col in ("when (UTC)", "commit", "model") else "right",
-                       overflow="fold" if col == "model" else "ellipsis")
+    models = {r.model or "(no model)" for r in t.runs}
+    one = next(iter(models)) if len(models) == 1 else None  # one model throughout: said once, not in a column
+    tab = Table(title=f"{len(t.runs)} of {t.total_runs} run{'s' if t.total_runs != 1 else ''}: open findings by severity"
+                      + (f", model {one}" if one else "") + " (times in UTC)",
+                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1))
+    for col in ("run", "when", "commit", *(() if one else ("model",)), *(SHORT[s] for s in SEVERITIES), "new", "fixed"):
+        text = col in ("when", "commit", "model")
+        tab.add_column(col, justify="left" if text else "right", no_wrap=col != "model", overflow="fold",
+                       min_width=8 if col == "model" else None)
     for r in t.runs:
-        tab.add_row(f"#{r.run}" + ("" if r.complete else "*"), when(r.generated_at), (r.commit or "-")[:10],
-                    r.model or "(no model)", *(str(r.open_by_severity.get(s, 0)) for s in SEVERITIES), str(r.new), str(r.fixed))
+        tab.add_row(f"#{r.run}" + ("" if r.complete else "*"), when(r.generated_at), (r.commit or "-")[:7],
+                    *(() if one else (r.model or "(no model)",)), *(str(r.open_by_severity.get(s, 0)) for s in SEVERITIES),
+                    str(r.new), str(r.fixed))
     return tab
 
 

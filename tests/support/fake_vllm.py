@@ -6,7 +6,7 @@ FAKE_VLLM_MODE:
 - ``hang``: never listen (a server that never becomes healthy);
 - ``refuse``: refuse every window with vLLM's own message, naming half of it as the estimate, and
   exit 1 (the real vLLM's estimate fits, so a second refusal needs this stand-in);
-- ``serve``: answer /health, /version, /v1/models (max_model_len from --max-model-len),
+- ``serve``: answer /health, /version, /v1/models (max_model_len from --max-model-len, root from --model),
   /tokenize and /metrics (request counters, cache_config_info), like a tiny healthy vLLM.
 FAKE_VLLM_PIDFILE, when set, receives its pid.
 """
@@ -45,6 +45,7 @@ def main() -> int:
             time.sleep(3600)
     port = int(arg("--port", "8000"))
     name = arg("--served-model-name", "fake")
+    root = arg("--model", name)  # what vLLM reports as the model's root: the checkpoint it loaded
     window = int(arg("--max-model-len", "4096"))
     answered = {"n": 0}
 
@@ -76,7 +77,7 @@ def main() -> int:
                 return self.send(200, text, "text/plain")
             if self.path == "/v1/models":
                 answered["n"] += 1
-                return self.send(200, json.dumps({"object": "list", "data": [{"id": name, "max_model_len": window}]}))
+                return self.send(200, json.dumps({"object": "list", "data": [{"id": name, "root": root, "max_model_len": window}]}))
             return self.send(404, json.dumps({"error": "not found"}))
 
         def do_POST(self) -> None:
