@@ -7,41 +7,15 @@ served name, and the checkpoint it loaded as ``root``."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-import httpx
-import pytest
 from typer.testing import CliRunner
 
 from modernizer.cli import app
 from modernizer.defaults import EXIT_WRONG_MODEL
 from modernizer.serve.doctor import model_matches
 from support.cpu_server import free_port
-from support.managed import FAKE, wait_until
+from support.managed import served  # noqa: F401  (a fixture: the vLLM stand-in serving nemotron)
 
 runner = CliRunner()
-
-
-@pytest.fixture()
-def served(tmp_path):
-    """A server on a free port serving `nemotron` loaded from tmp/models/nemotron-fp8."""
-    checkpoint = tmp_path / "models" / "nemotron-fp8"
-    checkpoint.mkdir(parents=True)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(FAKE), "--model", str(checkpoint), "--served-model-name", "nemotron",
-                             "--port", str(port), "--max-model-len", "65536"], stdout=subprocess.DEVNULL)
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1, trust_env=False).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    assert wait_until(up, 30, step=0.1)
-    yield f"http://127.0.0.1:{port}/v1", checkpoint
-    proc.terminate()
-    proc.wait(10)
 
 
 def doctor(url: str, tmp_path, *extra: str):

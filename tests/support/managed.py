@@ -4,10 +4,12 @@ and a polling helper."""
 from __future__ import annotations
 
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from modernizer.serve import manager
@@ -51,3 +53,26 @@ def wait_until(cond, timeout: float, step: float = 0.5) -> bool:
             return True
         time.sleep(step)
     return cond()
+
+
+@pytest.fixture()
+def served(tmp_path):
+    """A server on a free port serving `nemotron` loaded from tmp/models/nemotron-fp8."""
+    checkpoint = tmp_path / "models" / "nemotron-fp8"
+    checkpoint.mkdir(parents=True)
+    from support.cpu_server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(FAKE), "--model", str(checkpoint), "--served-model-name", "nemotron",
+                             "--port", str(port), "--max-model-len", "65536"], stdout=subprocess.DEVNULL)
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1, trust_env=False).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    assert wait_until(up, 30, step=0.1)
+    yield f"http://127.0.0.1:{port}/v1", checkpoint
+    proc.terminate()
+    proc.wait(10)
