@@ -124,4 +124,4 @@ def test_the_install_step_says_where_modernizer_comes_from():
     assert "pip install 'modernizer" not in text and "pip install modernizer" not in text.replace("`pip install modernizer`", "")
     assert 'git clone --quiet "$MODERNIZER_GIT"' in script and '"$tool/venv/bin/pip" install --quiet "$tool/src[serve]"' in script
     assert 'echo "$tool/venv/bin" >> "$GITHUB_PATH"' in script and "STATE=$root/$GITHUB_REPOSITORY/$GITHUB_REF_NAME" in script
-    assert "unrelated packages" in text and "MODERNIZER_REF" in text
+    assert "the registry's `modernize` is an unrelated package" in text and "MODERNIZER_REF" in text
