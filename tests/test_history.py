@@ -131,7 +131,7 @@ def test_three_weekly_runs_remember_and_show_the_trend(weekly):
     assert res.exit_code == 1, res.output
     assert re.search(r"fail-on critical: 1 new finding", " ".join(res.output.split())), res.output
     week2 = load_report(reports(out / "week2")[".json"])[0]
-    assert week2.baseline.source.startswith("baseline.json (kept in ") and week2.baseline.generated_at == week1.generated_at
+    assert week2.baseline.source == "baseline.json (kept in the history folder)" and week2.baseline.generated_at == week1.generated_at
     assert [f.symbol for f in week2.findings if f.baseline_status == "new"] == ["find_order"]
 
     # week 3: ping is fixed; both criticals stay: nothing new, the job passes

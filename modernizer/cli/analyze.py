@@ -165,7 +165,7 @@ def _history_baseline(history: Path | None, path: Path, baseline: Path | None, b
     kept = kept_baseline(folder) if baseline is None else None
     if kept is None:
         return (baseline.name if baseline else ""), base, folder
-    return f"{kept.name} (kept in {folder})", load_report(kept, "baseline report kept in the history folder")[0], folder
+    return f"{kept.name} (kept in the history folder)", load_report(kept, "baseline report kept in the history folder")[0], folder
 
 
 def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None, idle_timeout: float,
