@@ -20,7 +20,7 @@ out = Console(highlight=False)
 EXIT_CODES = (f"Exit codes: 0 done; {EXIT_FINDINGS} findings at or above --fail-on (with --baseline: new ones only); "
               "2 bad input (path, options, baseline, suppressions file, output folder); 3 model server unreachable or failing; "
               "4 codebase does not fit the window; 5 done but incomplete: some agents or modules failed (the report says which "
-              "and why); 6 the reports could not be written (disk full); 70 internal error (a bug: details in a crash file); "
+              "and why); 6 the reports could not be written (disk full), or with --history the run not recorded; 70 internal error (a bug: details in a crash file); "
               "130 interrupted.")
 
 # options several commands take, declared once

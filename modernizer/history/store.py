@@ -177,9 +177,9 @@ def load(path: Path) -> list[RecordedRun]:
                                          "complete, report FROM runs ORDER BY id")}
             for r in con.execute("SELECT run_id, fingerprint, severity, state, category, cwe, file, line, title FROM findings "
                                  "ORDER BY run_id, rowid"):
-                if r[0] in runs:
-                    runs[r[0]].findings.append(RecordedFinding(fingerprint=r[1], severity=r[2], state=r[3], category=r[4],
-                                                               cwe=r[5], file=r[6], line=r[7], title=r[8]))
+                if r[0] in runs:  # rows this module wrote, under the CHECK on state: built without validating again
+                    runs[r[0]].findings.append(RecordedFinding.model_construct(fingerprint=r[1], severity=r[2], state=r[3], category=r[4],
+                                                                               cwe=r[5], file=r[6], line=r[7], title=r[8]))
         except sqlite3.Error as exc:
             raise _refuse(path, exc) from exc
     return list(runs.values())
