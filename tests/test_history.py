@@ -286,3 +286,25 @@ def test_a_report_of_schema_1_5_still_loads(weekly, tmp_path):
     assert rep.history is None and rep.schema_version == "1.5"
     res = runner.invoke(app, ["report", str(old), "-f", "html", "-o", str(tmp_path / "re")])
     assert res.exit_code == 0 and 'id="trend"' not in (tmp_path / "re" / "old.html").read_text()
+
+
+def test_the_trend_counts_against_the_previous_complete_run():
+    """Pure: an incomplete run that missed a finding neither fixes it nor breaks its streak; a finding the
+    model left out with its code unchanged (not-reported) stays open; a suppressed one stops counting."""
+    from modernizer.history.model import RecordedFinding as F, RecordedRun as R
+    from modernizer.history.trend import trend
+
+    def run(n, *rows, complete=True):  # noqa: ANN001, ANN202
+        return R(id=n, generated_at=f"2026-01-0{n}T03:17:00+00:00", repo="shop", complete=complete,
+                 findings=[F(fingerprint=fp, severity=sev, state=state) for fp, sev, state in rows])
+
+    runs = [run(1, ("a", "critical", "open"), ("b", "high", "open")),
+            run(2, ("a", "critical", "open"), complete=False),  # b missed: part of the run failed
+            run(3, ("a", "critical", "not-reported"), ("b", "high", "open"), ("c", "critical", "open")),
+            run(4, ("a", "critical", "open"), ("b", "high", "suppressed"), ("c", "critical", "open"), ("d", "low", "rejected"))]
+    t = trend(runs)
+    assert [(r.run, r.open_by_severity["critical"], r.open_by_severity["high"], r.new, r.fixed, r.complete) for r in t.runs] == \
+        [(1, 1, 1, 2, 0, True), (2, 1, 0, 0, 1, False), (3, 1, 1, 1, 0, True), (4, 2, 0, 0, 0, True)]
+    assert (t.open_critical, t.oldest_critical.fingerprint, t.oldest_critical.first_run, t.oldest_critical.runs) == (2, "a", 1, 4)
+    assert [r.run for r in trend(runs, limit=2).runs] == [3, 4] and trend(runs, limit=2).total_runs == 4
+    assert trend([]).oldest_critical is None and trend([]).total_runs == 0

@@ -40,6 +40,9 @@ class RecordedRun(BaseModel):
     complete: bool = Field(default=True, description="every agent and module finished (exit 0 or 1, not 5)")
     report: str = Field(default="", description="the report's file name (without extension)")
     findings: list[RecordedFinding] = Field(default_factory=list)
+    sightings: list[tuple[str, str, str]] = Field(default_factory=list, description=(
+        "(fingerprint, severity, state) of each finding: how the history reads back older runs, whose titles and "
+        "places the trend does not show (a year of runs of a large tree is 100,000 rows)"))
 
 
 class TrendRun(BaseModel):

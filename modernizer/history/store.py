@@ -168,18 +168,26 @@ def append(path: Path, run: RecordedRun) -> int:
 
 
 def load(path: Path) -> list[RecordedRun]:
-    """Every recorded run, oldest first, with its findings (read-only: never creates or changes the file)."""
+    """Every recorded run, oldest first (read-only: never creates or changes the file). The last run
+    comes with its findings in full; the others with their ``sightings`` (fingerprint, severity,
+    state), which is all the trend reads of them and keeps a year of a large tree's runs quick to read."""
     with closing(connect(path, create=False)) as con:
         try:
-            runs = {r[0]: RecordedRun(id=r[0], generated_at=r[1], repo=r[2], commit=r[3], branch=r[4], dirty=bool(r[5]),
-                                      model=r[6], mode=r[7], tool_version=r[8], complete=bool(r[9]), report=r[10])
+            runs = {r[0]: RecordedRun.model_construct(
+                        id=r[0], generated_at=r[1], repo=r[2], commit=r[3], branch=r[4], dirty=bool(r[5]), model=r[6], mode=r[7],
+                        tool_version=r[8], complete=bool(r[9]), report=r[10], findings=[], sightings=[])
                     for r in con.execute("SELECT id, generated_at, repo, commit_sha, branch, dirty, model, mode, tool_version, "
                                          "complete, report FROM runs ORDER BY id")}
-            for r in con.execute("SELECT run_id, fingerprint, severity, state, category, cwe, file, line, title FROM findings "
-                                 "ORDER BY run_id, rowid"):
-                if r[0] in runs:  # rows this module wrote, under the CHECK on state: built without validating again
-                    runs[r[0]].findings.append(RecordedFinding.model_construct(fingerprint=r[1], severity=r[2], state=r[3], category=r[4],
-                                                                               cwe=r[5], file=r[6], line=r[7], title=r[8]))
+            for run_id, fp, severity, state in con.execute("SELECT run_id, fingerprint, severity, state FROM findings ORDER BY run_id, rowid"):
+                if run_id in runs:
+                    runs[run_id].sightings.append((fp, severity, state))
+            if runs:
+                last = runs[max(runs)]
+                # rows this module wrote, under the CHECK on state: built without validating again
+                last.findings = [RecordedFinding.model_construct(fingerprint=r[0], severity=r[1], state=r[2], category=r[3], cwe=r[4],
+                                                                 file=r[5], line=r[6], title=r[7])
+                                 for r in con.execute("SELECT fingerprint, severity, state, category, cwe, file, line, title "
+                                                      "FROM findings WHERE run_id = ? ORDER BY rowid", (last.id,))]
         except sqlite3.Error as exc:
             raise _refuse(path, exc) from exc
     return list(runs.values())

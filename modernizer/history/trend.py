@@ -34,9 +34,14 @@ def _row(f, state: str) -> RecordedFinding:  # noqa: ANN001 - a ReportFinding
                            file=f.file, line=f.line_start, title=f.title[:200])
 
 
+def sightings(run: RecordedRun) -> list[tuple[str, str, str]]:
+    """(fingerprint, severity, state) of each of the run's findings, however it was read."""
+    return run.sightings or [(f.fingerprint, f.severity, f.state) for f in run.findings]
+
+
 def _carried(run: RecordedRun) -> set[str]:
     """Fingerprints still open in ``run``: reported open, or left out by the model with their code unchanged."""
-    return {f.fingerprint for f in run.findings if f.state in ("open", "not-reported")}
+    return {fp for fp, _, state in sightings(run) if state in ("open", "not-reported")}
 
 
 def trend_runs(runs: list[RecordedRun]) -> list[TrendRun]:
@@ -44,12 +49,13 @@ def trend_runs(runs: list[RecordedRun]) -> list[TrendRun]:
     out: list[TrendRun] = []
     before: set[str] | None = None  # what the previous complete run had open
     for run in runs:
-        open_rows = [f for f in run.findings if f.state == "open"]
-        seen = {f.fingerprint for f in run.findings if f.state != "rejected"}
+        rows = sightings(run)
+        open_rows = [(fp, sev) for fp, sev, state in rows if state == "open"]
+        seen = {fp for fp, _, state in rows if state != "rejected"}
         by_sev = {s: 0 for s in SEVERITIES}
-        for f in open_rows:
-            by_sev[f.severity] = by_sev.get(f.severity, 0) + 1
-        new = len(open_rows) if before is None else sum(f.fingerprint not in before for f in open_rows)
+        for _, sev in open_rows:
+            by_sev[sev] = by_sev.get(sev, 0) + 1
+        new = len(open_rows) if before is None else sum(fp not in before for fp, _ in open_rows)
         fixed = 0 if before is None else len(before - seen)
         out.append(TrendRun(run=run.id, generated_at=run.generated_at, commit=run.commit, model=run.model,
                             complete=run.complete, open_by_severity=by_sev, new=new, fixed=fixed))
@@ -59,18 +65,19 @@ def trend_runs(runs: list[RecordedRun]) -> list[TrendRun]:
 
 
 def open_since(runs: list[RecordedRun], severity: str = "critical") -> list[OpenSince]:
-    """The last run's open findings of ``severity``, each with the run it has been open since,
-    oldest first. An incomplete run that missed it does not break the streak; a run where it was
+    """The last run's open findings of ``severity`` (the last run read in full: titles and places),
+    each with the run it has been open since, oldest first. An incomplete run that missed it does not break the streak; a run where it was
     fixed, suppressed or rejected does."""
     if not runs:
         return []
     last = runs[-1]
+    carried = [_carried(run) for run in runs]  # once per run, not once per finding
     out = []
     for f in sorted({f.fingerprint: f for f in last.findings if f.state == "open" and f.severity == severity}.values(),
                     key=lambda f: (f.file, f.line, f.fingerprint)):
         first, count = last, 0
-        for run in reversed(runs):
-            if f.fingerprint in _carried(run):
+        for run, still in zip(reversed(runs), reversed(carried)):
+            if f.fingerprint in still:
                 first, count = run, count + 1
             elif run.complete:
                 break
