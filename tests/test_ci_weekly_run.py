@@ -2,9 +2,9 @@
 real temporary git repository, with the runner's state folder remembering between them, and the
 server check against a server that serves the expected model or another one.
 
-`modernize` on the PATH is this checkout's CLI; its analyze gets --no-llm (no model server here:
-the findings side of the weekly runs is tested with a model in tests/test_history.py); `gh` is a
-stand-in that has no artifacts (a new repository), and logs its calls."""
+`modernize` on the PATH is this checkout's CLI, whose analyses ask the code-reading test model at
+the engine's seam (tests/support/weekly_cli.py) instead of a GPU server; `gh` is a stand-in that has
+no artifacts (a new repository), and logs its calls."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import yaml
 
 from conftest import ROOT
 from modernizer.reportfiles import load_report
+from support.reading_model import DB_WEEK1, DB_WEEK2, TOOLS_WEEK1, TOOLS_WEEK3
 from support.review_fixtures import git
 from support.managed import served  # noqa: F401  (a fixture: the vLLM stand-in serving nemotron)
 
@@ -42,12 +43,12 @@ def shim(path, text: str) -> None:
 def runner_env(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    shim(bin_dir / "modernize", f'#!/bin/sh\nif [ "$1" = analyze ]; then shift; set -- analyze --no-llm "$@"; fi\n'
-                                f'exec "{sys.executable}" -m modernizer.cli "$@"\n')
+    shim(bin_dir / "modernize", f'#!/bin/sh\nexec "{sys.executable}" "{ROOT / "tests" / "support" / "weekly_cli.py"}" "$@"\n')
     shim(bin_dir / "gh", f'#!/bin/sh\necho "$@" >> "{tmp_path}/gh-calls"\n[ "$1" = run ] && exit 1\nexit 0\n')
     repo = tmp_path / "work" / "shop"
     (repo / "app").mkdir(parents=True)
-    (repo / "app" / "db.py").write_text("def find(con, name):\n    return con.execute('SELECT 1')\n")
+    (repo / "app" / "db.py").write_text(DB_WEEK1)
+    (repo / "app" / "tools.py").write_text(TOOLS_WEEK1)
     git(repo, "init", "-q", "-b", "main")
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHONPATH=str(ROOT), HOME=str(tmp_path / "home"),
                GITHUB_OUTPUT=str(tmp_path / "output"), GITHUB_STEP_SUMMARY=str(tmp_path / "summary"),
@@ -68,17 +69,21 @@ def bash(script: str, env: dict, cwd) -> subprocess.CompletedProcess:
 def test_three_weeks_remember_the_baseline_and_the_history_on_the_runner(runner_env, tmp_path):
     repo, env = runner_env
     state, out = tmp_path / "runner-state" / "acme" / "shop" / "main", tmp_path / "work" / "modernize-out"
+    weeks = {1: {}, 2: {"db.py": DB_WEEK2}, 3: {"tools.py": TOOLS_WEEK3}}  # a critical appears in week 2, ping is fixed in week 3
     generated = []
-    for week in (1, 2, 3):
-        (repo / "app" / f"week{week}.py").write_text(f"WEEK = {week}\n")
+    for week, changes in weeks.items():
+        for name, text in changes.items():
+            (repo / "app" / name).write_text(text)
         git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", f"week {week}")
+        git(repo, "commit", "-q", "--allow-empty", "-m", f"week {week}")
         env["GITHUB_SHA"] = git(repo, "rev-parse", "HEAD")
         (tmp_path / "output").write_text("")
         for name in ("Find the baseline", "Analyse"):
             res = bash(step(name), env, repo)
             assert res.returncode == 0, f"{name}: {res.stdout}\n{res.stderr}"
-        assert "rc=0" in (tmp_path / "output").read_text() and "report=yes" in (tmp_path / "output").read_text()
+        output = (tmp_path / "output").read_text()
+        # weeks 1 and 2 have a critical no baseline knew: rc=1 (the later "Fail on new findings" step fails the job)
+        assert f"rc={1 if week < 3 else 0}" in output and "report=yes" in output, output
         report = load_report(out / "report.json")[0]
         generated.append(report.generated_at)
         assert {p.name for p in out.glob("report.*")} == {"report.json", "report.html", "report.md", "report.sarif"}
@@ -89,13 +94,14 @@ def test_three_weeks_remember_the_baseline_and_the_history_on_the_runner(runner_
             assert report.baseline is None
             assert "actions/artifacts?name=modernize-report" in (tmp_path / "gh-calls").read_text()  # a new runner: the copy is looked for
         else:  # last week's report, from the runner's state, is the baseline: the artifact is not needed
-            # (--no-llm has no findings to compare: the run says it got one and did not apply it)
-            assert "--baseline was not applied: with --no-llm there are no findings to compare." in report.notes
+            assert report.baseline.generated_at == generated[-2]
     assert len((tmp_path / "gh-calls").read_text().splitlines()) == 1
+    assert [(r.new, r.fixed) for r in report.history.runs] == [(2, 0), (1, 0), (0, 1)]
     with sqlite3.connect(state / "history.sqlite") as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 3
     summary = (tmp_path / "summary").read_text()
-    assert "3 of 3 runs: open findings by severity, model (no model)" in summary and summary.count("```") == 6
+    assert summary.count("3 of 3 runs: open findings by severity, model schema-model") == 1 and summary.count("```") == 6
+    assert "open critical findings: 2; open the longest: SQL built by concatenation (app/db.py:5)" in " ".join(summary.split())
 
 
 def test_the_server_step_refuses_another_model_on_the_port(runner_env, served, tmp_path):  # noqa: F811

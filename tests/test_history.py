@@ -4,7 +4,7 @@ appears, stays, is fixed), and every way the history file can be unusable (damag
 program's, another repository's, locked, inside the analysed tree): a clear error and the file
 left exactly as it was.
 
-The model is the schema-driven test model at the engine's seam (tests/support/schema_model.py),
+The model is the schema-driven test model at the engine's seam (tests/support/reading_model.py),
 whose security answer lists the lines of the repository that build SQL or a shell command by
 concatenation, so what it reports follows the code as a model's would."""
 
@@ -22,67 +22,10 @@ from modernizer import analysis
 from modernizer.cli import app
 from modernizer.history import store
 from modernizer.reportfiles import load_report
+from support.reading_model import DB_WEEK1, DB_WEEK2, TOOLS_WEEK1, TOOLS_WEEK3, ReadingModel
 from support.review_fixtures import git
-from support.schema_model import SchemaModel
 
 runner = CliRunner()
-
-DB_WEEK1 = '''import sqlite3
-
-
-def find_user(con, name):
-    return con.execute("SELECT * FROM users WHERE name = '" + name + "'").fetchall()
-'''
-DB_WEEK2 = DB_WEEK1 + '''
-
-def find_order(con, number):
-    return con.execute("SELECT * FROM orders WHERE number = " + number).fetchall()
-'''
-TOOLS_WEEK1 = '''import os
-
-
-def ping(host):
-    return os.system("ping -c 1 " + host)
-'''
-TOOLS_WEEK3 = '''import subprocess
-
-
-def ping(host):
-    return subprocess.run(["ping", "-c", "1", host], check=False).returncode
-'''
-RULES = [("SELECT", "sql-injection", "CWE-89", "critical", "SQL built by concatenation"),
-         ("os.system(", "command-injection", "CWE-78", "high", "Shell command built by concatenation")]
-
-
-class ReadingModel(SchemaModel):
-    """The schema model, whose security agent reports every line of ``repo`` that concatenates into
-    SQL or a shell command (what a model would find in this code); every other answer is the schema's
-    smallest valid one. ``during``: called once while the run is asking (to change the world mid-run)."""
-
-    def __init__(self, repo: Path, during=None) -> None:  # noqa: ANN001
-        super().__init__(items=0)
-        self.repo, self.during = repo, during
-
-    def findings(self) -> list[dict]:
-        out = []
-        for path in sorted(self.repo.rglob("*.py")):
-            for n, line in enumerate(path.read_text().splitlines(), 1):
-                for needle, category, cwe, severity, title in RULES:
-                    if needle in line and "+" in line:
-                        out.append({"id": f"S{len(out) + 1}", "title": title, "category": category, "cwe": cwe,
-                                    "severity": severity, "file": path.relative_to(self.repo).as_posix(), "line_start": n,
-                                    "line_end": n, "snippet": line.strip(), "reason": "user input reaches it unescaped"})
-        return out
-
-    async def chat(self, messages, *, schema_name: str = "answer", **kw):  # noqa: ANN001, ANN201
-        done = await super().chat(messages, schema_name=schema_name, **kw)
-        if self.during is not None:
-            self.during, during = None, self.during
-            during()
-        if schema_name == "SecurityOutput":
-            return done.model_copy(update={"text": json.dumps({"findings": self.findings()})})
-        return done
-
 
 @pytest.fixture()
 def weekly(tmp_path, monkeypatch):
@@ -304,7 +247,18 @@ def test_the_trend_counts_against_the_previous_complete_run():
             run(4, ("a", "critical", "open"), ("b", "high", "suppressed"), ("c", "critical", "open"), ("d", "low", "rejected"))]
     t = trend(runs)
     assert [(r.run, r.open_by_severity["critical"], r.open_by_severity["high"], r.new, r.fixed, r.complete) for r in t.runs] == \
-        [(1, 1, 1, 2, 0, True), (2, 1, 0, 0, 1, False), (3, 1, 1, 1, 0, True), (4, 2, 0, 0, 0, True)]
+        [(1, 1, 1, 2, 0, True), (2, 1, 0, 0, None, False), (3, 1, 1, 1, 0, True), (4, 2, 0, 0, 0, True)]
     assert (t.open_critical, t.oldest_critical.fingerprint, t.oldest_critical.first_run, t.oldest_critical.runs) == (2, "a", 1, 4)
     assert [r.run for r in trend(runs, limit=2).runs] == [3, 4] and trend(runs, limit=2).total_runs == 4
     assert trend([]).oldest_critical is None and trend([]).total_runs == 0
+
+
+def test_no_llm_and_plan_runs_are_not_recorded(weekly, tmp_path):
+    """A --no-llm run has no findings: recorded, it would read as every finding fixed. --plan writes nothing."""
+    repo, state, out, run = weekly
+    res = run("--no-llm")
+    assert res.exit_code == 2 and "--history records the findings of model runs" in " ".join(res.output.split())
+    assert not state.exists()
+    res = run("--plan")
+    assert res.exit_code == 0, res.output
+    assert not state.exists()

@@ -84,7 +84,7 @@ def analyze(
         base = load_report(baseline, "baseline report")[0] if baseline is not None else None
         target, where = output_location(output_dir, path)
         check_writable(target)
-        base_name, base, folder = _history_baseline(history, path, baseline, base)
+        base_name, base, folder = _history_baseline(None if plan else history, path, baseline, base, no_llm)
     except ModernizerError as exc:
         raise fail(exc) from None
     from modernizer.roles import ANALYSED, ROLES
@@ -153,11 +153,16 @@ def analyze(
     raise typer.Exit(gate(report, fail_on))
 
 
-def _history_baseline(history: Path | None, path: Path, baseline: Path | None, base: Report | None):  # noqa: ANN202
+def _history_baseline(history: Path | None, path: Path, baseline: Path | None, base: Report | None, no_llm: bool):  # noqa: ANN202
     """--history: (baseline source name, baseline report, folder). Checked before the run (bad folder, another
     repository's or a damaged history: exit 2); the kept baseline is used when --baseline names none."""
     if history is None or not path.is_dir():  # a bad PATH is reported by the run itself, before anything is written
         return (baseline.name if baseline else ""), base, None
+    if no_llm:
+        from modernizer.errors import InputError
+
+        raise InputError("--history records the findings of model runs, and a --no-llm run has none",
+                         "leave --history out of --no-llm runs: an empty run in the history would read as every finding fixed")
     from modernizer.history.folder import kept_baseline, open_folder
     from modernizer.reportfiles import load_report
 

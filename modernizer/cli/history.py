@@ -71,7 +71,7 @@ def table(t: "Trend") -> "Table":
     for r in t.runs:
         tab.add_row(f"#{r.run}" + ("" if r.complete else "*"), when(r.generated_at), (r.commit or "-")[:7],
                     *(() if one else (r.model or "(no model)",)), *(str(r.open_by_severity.get(s, 0)) for s in SEVERITIES),
-                    str(r.new), str(r.fixed))
+                    str(r.new), "-" if r.fixed is None else str(r.fixed))
     return tab
 
 
@@ -87,7 +87,8 @@ def when(iso: str) -> str:
 def summary_lines(t: "Trend") -> list[str]:
     lines = []
     if any(not r.complete for r in t.runs):
-        lines.append("* incomplete run (exit 5): new and fixed are counted against the last complete run before it")
+        lines.append("* incomplete run (exit 5): its new ones are counted against the last complete run before it; "
+                     "what it did not see is not counted as fixed")
     if t.oldest_critical is None:
         lines.append("open critical findings: none")
         return lines

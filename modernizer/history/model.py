@@ -56,7 +56,8 @@ class TrendRun(BaseModel):
     complete: bool = True
     open_by_severity: dict[str, int]
     new: int = Field(description="open findings whose fingerprint was not open in the previous complete run")
-    fixed: int = Field(description="fingerprints open in the previous complete run, gone (or rejected) in this one")
+    fixed: int | None = Field(description="fingerprints open in the previous complete run, gone (or rejected) in this one; "
+                                          "None for an incomplete run (what it did not see is not fixed: the next complete run counts it)")
 
 
 class OpenSince(BaseModel):

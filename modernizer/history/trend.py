@@ -1,7 +1,8 @@
 """Pure functions between reports, recorded runs and the trend the report shows.
 
 New and fixed are counted against the previous *complete* run, as the baseline is (an incomplete
-run, exit 5, may have missed findings: counting against it would call them fixed, then new again).
+run, exit 5, may have missed findings: counting against it would call them fixed, then new again), and
+an incomplete run counts no fixed ones (what it did not see is not fixed; the next complete run counts it).
 A finding the model left out although its code is unchanged (``not-reported``) stays open for this
 count, as the baseline comparison says: leaving it out of one answer is not a fix."""
 
@@ -56,7 +57,7 @@ def trend_runs(runs: list[RecordedRun]) -> list[TrendRun]:
         for _, sev in open_rows:
             by_sev[sev] = by_sev.get(sev, 0) + 1
         new = len(open_rows) if before is None else sum(fp not in before for fp, _ in open_rows)
-        fixed = 0 if before is None else len(before - seen)
+        fixed = None if not run.complete else 0 if before is None else len(before - seen)
         out.append(TrendRun(run=run.id, generated_at=run.generated_at, commit=run.commit, model=run.model,
                             complete=run.complete, open_by_severity=by_sev, new=new, fixed=fixed))
         if run.complete:
