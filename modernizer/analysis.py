@@ -445,7 +445,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
                                        file_tokens=tokens.by_file, pool_tokens=pool, stats=stats)
             modules = ModuleRun(plan=plan, results=result.modules or [], size=size, scheduler=stats)
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
-        admission = [getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
+        admission = [getattr(client, "endpoint_note", None), getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
         cands = await pending
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len,

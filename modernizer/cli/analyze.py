@@ -199,6 +199,8 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
         try:
             async with LLMClient(opts.endpoint) as client:
                 info = await client.probe()
+                if client.endpoint_note:
+                    say(client.endpoint_note)
                 tokens = await plan_tokens(prep, client, info, agents, opts.window)
                 pool = await server_pool(client, opts.endpoint.base_url)
         except ServerUnavailable:

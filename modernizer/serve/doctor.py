@@ -26,6 +26,7 @@ class DoctorReport(BaseModel):
     managed: manager.ServerState | None = None
     state_dir: str
     endpoint: str
+    endpoint_note: str | None = Field(default=None, description="the endpoint had no /v1 and answered under it")
     reachable: bool = False
     problem: str | None = None
     hint: str | None = None
@@ -69,6 +70,7 @@ async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None 
             rep.problem, rep.hint = exc.message, exc.hint
             return rep
         rep.reachable, rep.model, rep.models, rep.window = True, server.model, server.models, server.max_model_len
+        rep.endpoint, rep.endpoint_note = server.base_url, client.endpoint_note
         rep.vllm_version = await client.server_version()
         text = await client.metrics_text()
     if text is not None:
@@ -123,6 +125,8 @@ def render(rep: DoctorReport) -> list[str]:
         lines.append(f"managed server: {m.status}, profile {m.profile}, pid {m.pid}, {m.base_url}, started {m.started}, "
                      f"{idle}, up to {m.concurrency} requests at once; log {m.log}")
     lines.append(f"endpoint: {rep.endpoint} " + ("reachable" if rep.reachable else f"NOT reachable: {rep.problem}"))
+    if rep.endpoint_note:
+        lines.append(f"note: {rep.endpoint_note}")
     if rep.reachable:
         lines.append(f"vllm version: {rep.vllm_version or 'unknown (no /version)'}")
         others = [n for n in rep.models if n != rep.model]
