@@ -20,9 +20,11 @@ SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, n
 PROFILE = "Profile and model"
 SERVER = "Server"
 LIFECYCLE = "Lifecycle"
+SERVICE = "System service (systemd)"
 
 
 def serve(
+    ctx: typer.Context,
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", rich_help_panel=PROFILE, help="Hardware profile (default: from the GPUs found); see --list-profiles.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", rich_help_panel=PROFILE, help="Checkpoint directory or Hugging Face id (default: the profile's).")] = None,
     list_profiles: Annotated[bool, typer.Option("--list-profiles", rich_help_panel=PROFILE, help="List the profiles and exit.")] = False,
@@ -47,6 +49,12 @@ def serve(
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", rich_help_panel=LIFECYCLE, help="Stop after this many seconds without a request (0: never).")] = 0.0,
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", rich_help_panel=LIFECYCLE, help="Seconds to wait for the server to become healthy.")] = 900.0,
     state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", rich_help_panel=LIFECYCLE, help="Where the server's state and log live (default: ~/.cache/modernizer).")] = None,
+    install_service: Annotated[bool, typer.Option("--install-service", rich_help_panel=SERVICE, help="Write a systemd unit that runs this serve command (these options) at boot and restarts it when vLLM fails; prints how to enable it. --idle-timeout still frees the GPU.")] = False,
+    remove_service: Annotated[bool, typer.Option("--remove-service", rich_help_panel=SERVICE, help="Remove the unit --install-service wrote (once it is disabled).")] = False,
+    system: Annotated[bool, typer.Option("--system", rich_help_panel=SERVICE, help="A system unit in /etc/systemd/system (needs root; runs as the invoking user), not a user unit in ~/.config/systemd/user.")] = False,
+    service_name: Annotated[str, typer.Option("--service-name", rich_help_panel=SERVICE, help="The unit's name.")] = "modernize-serve",
+    unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", rich_help_panel=SERVICE, help="Write the unit here instead (then `systemctl link` it).")] = None,
+    force: Annotated[bool, typer.Option("--force", rich_help_panel=SERVICE, help="Replace or remove a unit file modernize did not write.")] = False,
 ) -> None:
     """Start (or --stop) a local vLLM serving Nemotron-3-Nano-30B-A3B with a hardware profile.
 
@@ -67,6 +75,11 @@ def serve(
         for row in profiles.describe_profiles():
             table.add_row(*row)
         out.print(table)
+        return
+    if remove_service:
+        from modernizer.cli import service
+
+        service.remove(system=system, name=service_name, unit_dir=unit_dir, force=force)
         return
     if stop:
         state = manager.stop(directory)
@@ -89,6 +102,12 @@ def serve(
         api_server_count=api_server_count, quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
         cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg, prefix_caching=not no_prefix_cache,
         env=dict(e.split("=", 1) for e in env))
+    if install_service:
+        from modernizer.cli import service
+
+        service.install(ctx, overrides, profile=profile, model=model, port=port, idle_timeout=idle_timeout,
+                        state_dir=state_dir, system=system, name=service_name, unit_dir=unit_dir, force=force)
+        return
     try:
         chosen, cmd, info = manager.prepare_command(profile, model, port, overrides)
         if profile is None:
