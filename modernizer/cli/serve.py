@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, no vLLM in the interpreter that would run it, "
                 "or a managed server already running (stop it with `modernize serve --stop`): all checked before starting; "
+                "with --install-service/--remove-service also a unit file modernize did not write, no permission, "
+                "or a unit still enabled; "
                 "3 the server could not start: its port is taken by another program, or it exited or did not become healthy "
                 "(the end of its log is printed), or it refused the window twice (once is retried at vLLM's estimate).")
 
