@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from modernizer.cli.common import err, escape, fail, out
+from modernizer.cli.common import as_invoked, emit, err, escape, fail, out
 
 if TYPE_CHECKING:
     from modernizer.serve.vllmcheck import VllmCheck
@@ -71,9 +71,13 @@ def serve(
 
     directory = manager.state_dir(state_dir)
     if list_profiles:
+        # names and windows never wrap; the two text columns wrap at words and fold a long name, never cut it (…)
         table = Table(title="modernize serve profiles (windows on the profile's nominal GPU memory)")
-        for col in ("profile", "hardware", "key settings", "window, prefix cache", "window, no cache"):
-            table.add_column(col)
+        table.add_column("profile", no_wrap=True)
+        table.add_column("hardware", overflow="fold")
+        table.add_column("key settings", overflow="fold")
+        for col in ("window\n(prefix cache)", "window\n(no cache)"):
+            table.add_column(col, justify="right", no_wrap=True)
         for row in profiles.describe_profiles():
             table.add_row(*row)
         out.print(table)
@@ -135,6 +139,7 @@ def serve(
     s = started.state
     announce = (f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
                 + ("stop it with: modernize serve --stop" if detach else "Ctrl-C stops it"))
+    announce = as_invoked(announce)
     if detach:
         out.print(announce, markup=False, soft_wrap=True)
         return
@@ -156,7 +161,7 @@ def serve(
 
 def say(message: str) -> None:
     """A progress line on stderr, "· message": the dot is styled, the message is text (never markup)."""
-    err.print(f"[dim]·[/] {escape(message)}", soft_wrap=True, highlight=False)
+    emit(err, "[dim]·[/] ", message)
 
 
 def print_interpreter(check: "VllmCheck", device: str = "cuda") -> None:
@@ -169,4 +174,4 @@ def print_interpreter(check: "VllmCheck", device: str = "cuda") -> None:
         what = "does not exist" if check.executable is None else "has no vLLM"
         err.print(f"[bold yellow]warning:[/] {escape(check.python)} {what}: the command above cannot run as it is",
                   soft_wrap=True, highlight=False)
-        err.print(f"[dim]hint:[/] {escape(problem.hint)}", soft_wrap=True, highlight=False)
+        emit(err, "[dim]hint:[/] ", problem.hint)

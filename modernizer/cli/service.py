@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from modernizer.cli.common import err, escape, fail, out
+from modernizer.cli.common import as_invoked, err, escape, fail, out
 
 if TYPE_CHECKING:
     from modernizer.serve.profiles import Overrides
@@ -94,9 +94,9 @@ def install(ctx: typer.Context, overrides: "Overrides", *, profile: str | None, 
             "boot or start" if idle_timeout > 0 else "no idle timeout: it keeps the GPU (pass --idle-timeout N to free it)")
     out.print(f"wrote {path} ({scope} unit: profile {chosen.name} on 127.0.0.1:{port}; {idle})", markup=False, soft_wrap=True)
     for line in service.enable_lines(spec, path, custom_dir=unit_dir is not None):
-        out.print(f"  {line}", markup=False, soft_wrap=True, highlight=False)
-    out.print(f"remove it with: modernize serve --remove-service{' --system' if system else ''}"
-              + (f" --service-name {name}" if name != service.DEFAULT_NAME else ""), markup=False, soft_wrap=True)
+        out.print(f"  {as_invoked(line)}", markup=False, soft_wrap=True, highlight=False)
+    out.print(as_invoked(f"remove it with: modernize serve --remove-service{' --system' if system else ''}"
+                         + (f" --service-name {name}" if name != service.DEFAULT_NAME else "")), markup=False, soft_wrap=True)
 
 
 def remove(*, system: bool, name: str, unit_dir: Path | None, force: bool) -> None:
