@@ -51,7 +51,7 @@ def serve(
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", rich_help_panel=LIFECYCLE, help="Stop after this many seconds without a request (0: never).")] = 0.0,
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", rich_help_panel=LIFECYCLE, help="Seconds to wait for the server to become healthy.")] = 900.0,
     state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", rich_help_panel=LIFECYCLE, help="Where the server's state and log live (default: ~/.cache/modernizer).")] = None,
-    install_service: Annotated[bool, typer.Option("--install-service", rich_help_panel=SERVICE, help="Write a systemd unit that runs this serve command (these options) at boot and restarts it when vLLM fails; prints how to enable it. --idle-timeout still frees the GPU.")] = False,
+    install_service: Annotated[bool, typer.Option("--install-service", rich_help_panel=SERVICE, help="Write a systemd unit running this serve command at boot, restarted if vLLM fails (see docs/serve.md).")] = False,
     remove_service: Annotated[bool, typer.Option("--remove-service", rich_help_panel=SERVICE, help="Remove the unit --install-service wrote (once it is disabled).")] = False,
     system: Annotated[bool, typer.Option("--system", rich_help_panel=SERVICE, help="A system unit in /etc/systemd/system (needs root; runs as the invoking user), not a user unit in ~/.config/systemd/user.")] = False,
     service_name: Annotated[str, typer.Option("--service-name", rich_help_panel=SERVICE, help="The unit's name.")] = "modernize-serve",
@@ -61,6 +61,8 @@ def serve(
     """Start (or --stop) a local vLLM serving Nemotron-3-Nano-30B-A3B with a hardware profile.
 
     The profile (from the GPUs found, or --profile) sets the weights format, the window from free GPU memory, prefix caching, an FP8 KV cache where memory is tight, and Nemotron's reasoning parser. The server binds 127.0.0.1 only.
+
+    --install-service writes a systemd unit that runs this same command at boot and restarts it when vLLM fails (user scope, or --system); --remove-service removes it (docs/serve.md).
 
     vLLM must be importable by the interpreter that runs it: this one once the clone's serve extra is installed in it (GPU), or --vllm-python (e.g. .venv-vllm/bin/python, the CPU build `make install` makes); it is checked before a start.
     """
