@@ -67,9 +67,13 @@ def analyze(
     from modernizer.client import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.cli.live import RunView
-    from modernizer.ingest import IngestOptions
+    from modernizer.ingest import IngestOptions, check_root
     from modernizer.reportfiles import check_writable, load_report, output_location, relative_inside
 
+    try:
+        check_root(path)  # first: nothing about the run is said before a bad path is
+    except ModernizerError as exc:
+        raise fail(exc) from None
     if mode not in ("auto", "single", "modules"):
         err.print(f"[bold red]error:[/] --mode must be auto, single or modules, not {escape(repr(mode))}")
         raise typer.Exit(2)
@@ -199,6 +203,8 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
         try:
             async with LLMClient(opts.endpoint) as client:
                 info = await client.probe()
+                if client.endpoint_note:
+                    say(client.endpoint_note)
                 tokens = await plan_tokens(prep, client, info, agents, opts.window)
                 pool = await server_pool(client, opts.endpoint.base_url)
         except ServerUnavailable:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from modernizer.cli.common import fail, out
+from modernizer.cli.common import as_invoked, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL
 
 
@@ -36,5 +36,5 @@ def doctor(
     except ModernizerError as exc:
         raise fail(exc) from None
     for line in doc.render(rep):
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
+        out.print(as_invoked(line), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(0 if rep.ready else 3)
