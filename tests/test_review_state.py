@@ -8,6 +8,7 @@ import pytest
 
 from modernizer.review import state as st
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, ProposedEdit, Recheck, step
+from modernizer.review.resume import drop_rejected
 from modernizer.suppressions import Suppression
 
 
@@ -229,13 +230,13 @@ def test_a_saved_session_s_untouched_rejected_findings_are_dropped_on_resume():
     s = s.model_copy(update={"items": items})
     s, _ = run(s, st.Skip())  # C1 skipped: the cursor on C2
     assert s.current.ref.id == "C2"
-    d = st.drop_rejected(s)
+    d = drop_rejected(s)
     assert d.order == ["C1", "H1"] and d.skipped_rejected == ["C2", "L1"] and d.current.ref.id == "H1"
     assert d.history[0].cursor == 0 and run(d, st.Undo())[0].current.ref.id == "C1"
-    assert st.drop_rejected(d) is d  # nothing more to drop
+    assert drop_rejected(d) is d  # nothing more to drop
     # one acted on stays (its fix or false positive can still be undone)
     fixed, _ = run(s, st.FixApplied("C2", FIX))
-    assert st.drop_rejected(fixed).order == ["C1", "C2", "H1"]
+    assert drop_rejected(fixed).order == ["C1", "C2", "H1"]
 
 
 def test_details_and_code_are_views_of_the_current_finding():

@@ -28,7 +28,9 @@ from modernizer.report import Report
 from modernizer.reportfiles import load_report
 from modernizer.review import state as st
 from modernizer.redact import SecretIndex
-from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
+from modernizer.review import falsepos
+from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of
+from modernizer.review.resume import drop_rejected
 from modernizer.review.secrets import code_secrets
 from modernizer.review.worktree import check_location, default_location
 from modernizer.review.edits import Edit, EditRejected, FileChange
@@ -99,7 +101,7 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
                              "resume with the same --no-git choice, or pass --restart")
         if state.mode == "git" and state.worktree is None:  # saved before fixes had a worktree of their own
             state = state.model_copy(update={"worktree": str(worktree_for(root, state.branch or "", opts))})
-        return st.drop_rejected(state), report, True
+        return drop_rejected(state), report, True
     now = now or datetime.now(timezone.utc)
     today = now.date()
     suppressed = {s.fingerprint for s in load_suppressions(root) if s.active(today)}
@@ -389,15 +391,21 @@ class Session:
                     return [st.RevertFailed(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
                 return [st.Reverted(fid)]
             case st.AddSuppression(finding_id=fid, suppression=sup):
-                try:
-                    previous = suppress(self.root, sup, self.secrets())
+                try:  # git mode: a commit on the review branch, never the user's checkout (review/falsepos.py)
+                    app = self.applier()
+                    done = (falsepos.record_on_branch(app, s.items[fid].ref, sup, s.items[fid].fp_reason, self.secrets())
+                            if isinstance(app, GitApplier) else falsepos.record_in_tree(self.root, sup, self.secrets()))
                 except (ModernizerError, OSError) as exc:
                     return [st.SuppressionFailed(fid, f"could not write the suppression: {getattr(exc, 'message', exc)}")]
                 self.suppressions_added += 1
-                return [st.SuppressionAdded(fid, previous)]
-            case st.RemoveSuppression(finding_id=fid, fingerprint=fp, previous=previous):
+                return [st.SuppressionAdded(fid, done.previous, done.commit, done.created, done.base_ref, done.base_commit)]
+            case st.RemoveSuppression(finding_id=fid, fingerprint=fp, previous=previous, commit=commit, created=created):
                 try:
-                    unsuppress(self.root, fp, previous)
+                    app = self.applier()
+                    if commit and isinstance(app, GitApplier):
+                        falsepos.undo_on_branch(app, commit)
+                    else:
+                        falsepos.unsuppress(self.root, fp, previous, created)
                 except (ModernizerError, OSError) as exc:
                     return [st.RevertFailed(fid, f"could not update the suppressions file: {getattr(exc, 'message', exc)}")]
                 return [st.Reverted(fid)]

@@ -39,7 +39,7 @@ e  write the fix yourself: the exact lines to replace and their replacement
 a  apply the proposed fix (once there is one): a commit on the review branch, in the review's own
    worktree (your work tree is not touched; the work tree itself with --no-git),
    then the grounding re-check and your --test-cmd
-s  skip this finding            p  mark it as a false positive (asks why; goes to modernize-suppressions.toml)
+s  skip this finding            p  mark it as a false positive (asks why; modernize-suppressions.toml, on the review branch)
 u  undo the last fix, false positive or skip
 n  next finding   b  previous   c  show the code again   d  the finding's details   q  save and quit (resume later)"""
 STATUS_STYLE = {"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}
@@ -260,13 +260,17 @@ class TerminalUI:
                 self.console.print(Text(line), soft_wrap=True)
         elif state.branch and state.base_commit:
             n = ahead if ahead is not None else len(commits)
-            self.console.print(Text(f"Fixes are on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
+            what = "Fixes are" if commits else "The false positives are"
+            self.console.print(Text(f"{what} on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
                                     f"see `git log {state.base_ref}..{state.branch}`"), soft_wrap=True)
             if state.worktree:
                 for line in worktree_notes(state):
                     self.console.print(Text(line), soft_wrap=True)
         if c["false-positive"]:
-            self.console.print(Text("False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
+            on_branch = any(h.commit for h in state.history if h.kind == "false-positive")
+            self.console.print(Text(f"False positives are in modernize-suppressions.toml on branch {state.branch}: merging it takes them "
+                                    "with the fixes." if on_branch else
+                                    "False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
         if state_file is not None:
             self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)
 
