@@ -30,6 +30,8 @@ from modernizer.review import state as st
 from modernizer.redact import SecretIndex
 from modernizer.review import falsepos
 from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of
+from modernizer.review.details import DetailsSource, code_view
+from modernizer.review.editor import read_edit
 from modernizer.review.resume import drop_rejected
 from modernizer.review.secrets import code_secrets
 from modernizer.review.worktree import check_location, default_location
@@ -209,11 +211,14 @@ class ModelFixer:
         return self._loop.run_until_complete(coro)
 
     def close(self) -> None:
-        if self._loop is not None:
-            if self._client is not None:
-                self._loop.run_until_complete(self._client.aclose())
-            self._loop.close()
-        self._loop = self._client = None
+        """The client, then whatever the requests left in the loop (a cancelled ticker, a stream's
+        async generator), as asyncio.run ends: closing the loop over them printed "Task was destroyed"."""
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            from modernizer.review.loops import close_loop
+
+            close_loop(loop, self._client.aclose() if self._client is not None else None)
+        self._client = None
 
     def propose(self, ref: FindingRef, attempt: int, root: Path | None = None) -> Proposal:
         """``root``: where the code is read now (the review worktree once it exists)."""
@@ -249,6 +254,7 @@ class Session:
         self._secrets: SecretIndex | None = None
         self.shown: set[str] = set()  # findings shown whole in this run: later visits get one line
         self.suppressions_added = 0
+        self.details = DetailsSource(report_path.resolve())
 
     # -- the loop ---------------------------------------------------------------------------------
     def handle(self, event: st.Event) -> None:
@@ -297,21 +303,7 @@ class Session:
                 return None
             return st.MarkFalsePositive(reason=reason, owner=self.state.owner, today=date.today())
         if key == "e":
-            if cur is None:
-                return st.EditEntered(edits=())
-            file = self.ui.read_line(f"File to change [{cur.ref.file}]: ")
-            if file is None:
-                return None
-            file = file.strip() or cur.ref.file
-            search = self.ui.read_block("Search text: the exact lines to replace, then a line with a single '.':")
-            if not search:
-                self.ui.say("Cancelled: no search text", "warn")
-                return None
-            replace = self.ui.read_block("Replacement: the new lines, then a line with a single '.':")
-            if replace is None:
-                self.ui.say("Cancelled", "warn")
-                return None
-            return st.EditEntered(edits=((file, search, replace),))
+            return st.EditEntered(edits=()) if cur is None else read_edit(self.ui, cur.ref, self.code_root())
         if key in ("?", "h"):
             self.ui.show_help()
             return None
@@ -339,7 +331,7 @@ class Session:
             case st.Show(finding_id=None):
                 self.ui.show_done(s)
             case st.Show(finding_id=fid, view="details"):
-                self.ui.show_details(s, s.items[fid])
+                self.ui.show_details(s, s.items[fid], self.details.of(s.items[fid].ref, self.code_root()))
             case st.Show(finding_id=fid, view=view):
                 if view == "code" or fid not in self.shown:
                     self.ui.show_finding(s, s.items[fid], self.code_view(s.items[fid].ref))
@@ -440,16 +432,7 @@ class Session:
         return self._secrets
 
     def code_view(self, ref: FindingRef) -> dict[str, Any]:
-        """The real lines around the finding, from the file as it is now (not the redacted report)."""
-        try:
-            tf, a, b, note = locate_finding(self.code_root(), ref)
-        except ModernizerError as exc:
-            return {"path": ref.file, "error": exc.message}
-        lines = tf.text.splitlines()
-        lo, hi = max(1, a - CODE_CONTEXT), min(len(lines), b + CODE_CONTEXT)
-        if hi - lo > 60:
-            hi = lo + 60
-        return {"path": ref.file, "start": lo, "end": hi, "code": "\n".join(lines[lo - 1:hi]), "flagged": (a, b), "note": note}
+        return code_view(self.code_root(), ref, CODE_CONTEXT)
 
     # -- non-interactive --------------------------------------------------------------------------
     def run_batch(self, apply: bool) -> dict[str, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -24,6 +24,9 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from modernizer.review.state import Item, ReviewState, actions
+
+if TYPE_CHECKING:
+    from modernizer.review.details import FindingDetails
 from modernizer.severity_style import SEVERITY_STYLE
 
 KEY_LABELS = {"fix": "[f]ix", "edit": "[e]dit", "apply": "[a]pply", "skip": "[s]kip", "false-positive": "[p] false positive",
@@ -149,6 +152,10 @@ class TerminalUI:
         """Back on a finding already shown: one line (where, what, its status), then the keys."""
         if self.compact:
             return
+        self.show_brief_line(state, item, hint=True)
+        self.show_keys(state, item)
+
+    def show_brief_line(self, state: ReviewState, item: Item, hint: bool = False) -> None:
         r = item.ref
         line = Text()
         line.append(f"{r.id} · {self._position(state, item)} · ")
@@ -157,15 +164,22 @@ class TerminalUI:
         line.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
         line.append("  status: ")
         line.append(item.status, style=STATUS_STYLE.get(item.status, "bold"))
-        line.append("  ([c] shows the code, [d] the details)", style="dim")
+        if hint:
+            line.append("  ([c] shows the code, [d] the details)", style="dim")
         self.console.print(line, soft_wrap=True)
-        self.show_keys(state, item)
 
-    def show_details(self, state: ReviewState, item: Item) -> None:
-        """The finding's text, without the code panel."""
+    def show_details(self, state: ReviewState, item: Item, details: "FindingDetails | None" = None) -> None:
+        """What the heading does not say (review/details.py): the verdict, the plan, the symbol,
+        the cited lines with a few around them, the weakness's help."""
         if self.compact:
             return
-        self._describe(state, item)
+        if details is None:
+            self._describe(state, item)
+        else:
+            self.show_brief_line(state, item)
+            for line in detail_lines(item, details):
+                self.console.print(line, soft_wrap=True)
+            self._code(details.view, title="cited lines")
         if item.note:
             self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
         self.show_keys(state, item)
@@ -203,14 +217,15 @@ class TerminalUI:
             tests = f"; tests {item.fix.tests.status}" if item.fix.tests else ""
             self.console.print(Text(f"Fixed: {where_fix}; re-check: {item.fix.recheck.status}{tests}", style="green"), soft_wrap=True)
 
-    def _code(self, view: dict[str, Any]) -> None:
+    def _code(self, view: dict[str, Any], title: str = "") -> None:
         if "error" in view:
             self.console.print(Text(f"(cannot show the code: {view['error']})", style="yellow"))
         else:
             a, b = view["flagged"]
             code = Syntax(view["code"], Syntax.guess_lexer(view["path"], view["code"]), theme="ansi_dark", line_numbers=True,
                           start_line=view["start"], highlight_lines=set(range(a, b + 1)), word_wrap=True)
-            self.console.print(Panel(code, title=f"{view['path']} lines {view['start']}-{view['end']}", subtitle=view["note"],
+            where = f"{view['path']} lines {view['start']}-{view['end']}"
+            self.console.print(Panel(code, title=f"{title}: {where}" if title else where, subtitle=view["note"],
                                      title_align="left", subtitle_align="right"))
 
     def show_proposal(self, item: Item) -> None:
@@ -273,6 +288,37 @@ class TerminalUI:
                                     "False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
         if state_file is not None:
             self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)
+
+
+def detail_lines(item: Item, d: "FindingDetails") -> list[Text]:
+    """The details as lines: each says what it is, and says so when there is nothing to say."""
+    r = item.ref
+    out = [Text(f"Why: {r.reason}")]
+    by = f" (reported by the {d.source} agent)" if d.source else ""
+    verdict = {"confirmed": "confirmed", "false-positive": "judged a false positive", "uncertain": "uncertain"}.get(d.verdict or "")
+    out.append(Text(f"Validator: {verdict}" + (f": {d.verdict_note}" if d.verdict_note else "") + by if verdict
+                    else f"Validator: no verdict (the validator did not judge this finding){by}",
+                    style={"confirmed": "green", "false-positive": "magenta"}.get(d.verdict or "", "")))
+    out.append(Text(f"In: {d.symbol}" if d.symbol else "In: (no enclosing class, method or function: top-level code)"))
+    if d.plan:
+        out += [Text(f"Plan: {p.id} {p.title} ({p.phase}, effort {p.effort}; {p.how})") for p in d.plan]
+    else:
+        out.append(Text("Plan: no item of the modernization plan addresses it", style="dim"))
+    if d.weakness:
+        w = d.weakness
+        said = " (the CWE its category means; the finding named none)" if w.inferred else ""
+        out.append(Text(f"{w.cwe}: {w.name}{said}", style="bold"))
+        out.append(Text(f"  How to fix: {w.remediation}"))
+        out.append(Text(f"  {w.uri}", style="cyan"))
+    else:
+        out.append(Text(f"Weakness: {r.category} (no CWE)", style="dim"))
+    if item.fp_reason and item.status == "false-positive":
+        out.append(Text(f"False positive: {item.fp_reason}", style="magenta"))
+    if item.fix:
+        where_fix = f"commit {item.fix.commit[:10]}" if item.fix.commit else f"work tree (backup {item.fix.backup})"
+        tests = f"; tests {item.fix.tests.status}" if item.fix.tests else ""
+        out.append(Text(f"Fixed: {where_fix}; re-check: {item.fix.recheck.status}{tests}", style="green"))
+    return out
 
 
 def key_bar(item: Item | None, undoable: bool = True) -> str:
