@@ -33,6 +33,7 @@ from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, lo
 from modernizer.review.details import DetailsSource, code_view
 from modernizer.review.editor import read_edit
 from modernizer.review.resume import drop_rejected
+from modernizer.review.where import analysed_root
 from modernizer.review.secrets import code_secrets
 from modernizer.review.worktree import check_location, default_location
 from modernizer.review.edits import Edit, EditRejected, FileChange
@@ -53,6 +54,7 @@ class ReviewOptions(BaseModel):
     restart: bool = False
     seed: int = 0
     worktree: Path | None = Field(default=None, description="where the review worktree goes (default: per user, see review/worktree.py)")
+    repo: Path | None = Field(default=None, description="the analysed folder here, when the report's path is not (review/where.py)")
 
 
 def state_path(report: Path) -> Path:
@@ -84,9 +86,6 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
     """A new session, or the saved one (unless ``restart``): (state, report, resumed)."""
     report_path = report_path.resolve()
     report, sha = load_report(report_path)
-    root = Path(report.repo.root)
-    if not root.is_dir():
-        raise InputError(f"the analysed repository {root} is not there any more", "review on the machine where the report was made")
     sp = state_path(report_path)
     mode = "git" if opts.use_git else "worktree"
     if sp.exists() and not opts.restart:
@@ -95,6 +94,7 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
         except (OSError, ValidationError) as exc:
             raise InputError(f"{sp}: cannot read the saved review session ({exc.__class__.__name__})",
                              "pass --restart to start the review over") from None
+        root = analysed_root(report, opts.repo, saved=state.repo_root)
         if state.report_sha256 != sha:
             raise InputError(f"{report_path} changed since this review session started", "pass --restart to start over on the new report")
         if state.mode != mode:
@@ -104,6 +104,7 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
         if state.mode == "git" and state.worktree is None:  # saved before fixes had a worktree of their own
             state = state.model_copy(update={"worktree": str(worktree_for(root, state.branch or "", opts))})
         return drop_rejected(state), report, True
+    root = analysed_root(report, opts.repo)
     now = now or datetime.now(timezone.utc)
     today = now.date()
     suppressed = {s.fingerprint for s in load_suppressions(root) if s.active(today)}

@@ -294,10 +294,10 @@ def detail_lines(item: Item, d: "FindingDetails") -> list[Text]:
     """The details as lines: each says what it is, and says so when there is nothing to say."""
     r = item.ref
     out = [Text(f"Why: {r.reason}")]
-    by = f" (reported by the {d.source} agent)" if d.source else ""
+    by = f"  · reported by the {d.source} agent" if d.source else ""
     verdict = {"confirmed": "confirmed", "false-positive": "judged a false positive", "uncertain": "uncertain"}.get(d.verdict or "")
     out.append(Text(f"Validator: {verdict}" + (f": {d.verdict_note}" if d.verdict_note else "") + by if verdict
-                    else f"Validator: no verdict (the validator did not judge this finding){by}",
+                    else f"Validator: not judged (the validator gave no verdict on this finding){by}",
                     style={"confirmed": "green", "false-positive": "magenta"}.get(d.verdict or "", "")))
     out.append(Text(f"In: {d.symbol}" if d.symbol else "In: (no enclosing class, method or function: top-level code)"))
     if d.plan:
