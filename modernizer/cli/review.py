@@ -10,13 +10,13 @@ import typer
 from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, Model, err, escape, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL
 
-REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself) · a apply (once a fix is proposed) · s skip · "
-                 "p false positive · u undo · n next · b back · c code again · d details · q quit (resume later) · ? help.\n\n"
+REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself, in $VISUAL/$EDITOR when set) · a apply (once a fix is proposed) · s skip · "
+                 "p false positive (a commit on the review branch too) · u undo · n next · b back · c code again · d details · q quit (resume later) · ? help.\n\n"
                  "Your work tree is never switched: fixes are commits on branch modernize/review-<time>, checked out in a "
                  "worktree of the review's own (per user, e.g. ~/.local/share/modernizer/review/<repo>/review-<time>; "
                  "--worktree to choose). The session's end says where: `git log main..modernize/review-<time>` to see the "
                  "fixes, `git merge` to take them, `git worktree remove <path>` when done.\n\n"
-                 "Exit codes: 0 done; 2 bad input (report, options, repository not a git work tree without --no-git); "
+                 "Exit codes: 0 done; 2 bad input (report, options, --repo without the report's files, repository not a git work tree without --no-git); "
                  "3 model server unreachable or failing (with --apply).")
 
 
@@ -51,8 +51,8 @@ def review(
     HEAD, index and files never change, checked again against the code and by your --test-cmd
     (both run in that worktree). False positives go to modernize-suppressions.toml, with your reason, as a commit
     on the same branch (your work tree is not written; with --no-git, the file in your work tree); merged,
-    the next `modernize analyze` honours them. [d] shows the validator's verdict, the plan item, the enclosing
-    symbol, the cited lines and the weakness's help; [e] opens $VISUAL or $EDITOR on the cited lines.
+    the next `modernize analyze` honours them. Key d (details) shows the validator's verdict, the plan item, the enclosing
+    symbol, the cited lines and the weakness's help; key e opens $VISUAL or $EDITOR on the cited lines.
     Try it without a GPU on the shipped example report: docs/review.md. The session is saved next to the report
     (<report>.review.json) after every change: quit any time, run the same command to resume.
     """

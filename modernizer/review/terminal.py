@@ -38,13 +38,16 @@ KEY_BAR_WIDTH = 80  # the key bar fits 80 columns (or the terminal, when narrowe
 KEY_SEP = "  "
 HELP = """\
 f  ask the model for a fix (the finding and the lines around it; press again for another)
-e  write the fix yourself: the exact lines to replace and their replacement
+e  write the fix yourself: in $VISUAL/$EDITOR on the cited lines when set, else the exact lines to
+   replace and their replacement at the prompts
 a  apply the proposed fix (once there is one): a commit on the review branch, in the review's own
    worktree (your work tree is not touched; the work tree itself with --no-git),
    then the grounding re-check and your --test-cmd
-s  skip this finding            p  mark it as a false positive (asks why; modernize-suppressions.toml, on the review branch)
+s  skip this finding
+p  mark it as a false positive (asks why): modernize-suppressions.toml, committed on the review branch
 u  undo the last fix, false positive or skip
-n  next finding   b  previous   c  show the code again   d  the finding's details   q  save and quit (resume later)"""
+n  next finding   b  previous   c  show the code again   q  save and quit (resume later)
+d  details: the validator's verdict, the plan item, the enclosing symbol, the cited lines, the CWE's help"""
 STATUS_STYLE = {"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}
 LEVEL_STYLE = {"info": "", "ok": "green", "warn": "yellow", "error": "bold red"}
 PROMPT = "review> "
