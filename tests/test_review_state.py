@@ -253,3 +253,13 @@ def test_a_false_positive_entry_gets_the_title_redacted():
     s = s.model_copy(update={"items": items})
     _, eff = run(s, st.MarkFalsePositive(reason="fixture", owner="ana", today=date(2025, 1, 2)))
     assert "hunter2hunter2" not in eff[0].suppression.title and "password=" in eff[0].suppression.title
+
+
+def test_a_false_positive_on_the_review_branch_fixes_its_base_and_undo_names_its_commit():
+    s, eff = run(make(worktree="/data/review/x/review-20250102-030405"), st.MarkFalsePositive(reason="fixture", owner="ana", today=date(2025, 1, 2)))
+    s, eff = run(s, st.SuppressionAdded("C1", None, commit="c0ffee" * 6 + "abcd", created=True, base_ref="main", base_commit="b" * 40))
+    assert (s.base_ref, s.base_commit) == ("main", "b" * 40) and s.items["C1"].status == "false-positive"
+    says = [e.text for e in eff if isinstance(e, st.Say)]
+    assert "your work tree, index and HEAD are not changed" in says[0] and f"in commit c0ffeec0ff on branch {s.branch}" in says[1]
+    s, eff = run(s, st.Undo())
+    assert eff == [st.RemoveSuppression("C1", "fpC1000000", None, "c0ffee" * 6 + "abcd", True)]

@@ -393,9 +393,8 @@ class Session:
                 self.suppressions_added += 1
                 return [st.SuppressionAdded(fid, done.previous, done.commit, done.created, done.base_ref, done.base_commit)]
             case st.RemoveSuppression(finding_id=fid, fingerprint=fp, previous=previous, commit=commit, created=created):
-                try:
-                    app = self.applier()
-                    if commit and isinstance(app, GitApplier):
+                try:  # no commit: marked with --no-git, or by a session older than the branch's false positives
+                    if commit and isinstance(app := self.applier(), GitApplier):
                         falsepos.undo_on_branch(app, commit)
                     else:
                         falsepos.unsuppress(self.root, fp, previous, created)
