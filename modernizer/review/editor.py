@@ -13,6 +13,7 @@ reviewer's own program, named by their environment; nothing from the analysed re
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -65,7 +66,8 @@ def edit_in_editor(root: Path, ref: FindingRef, command: list[str], interactive:
     lines = tf.text.replace("\r\n", "\n").split("\n")
     cited = "\n".join(lines[a - 1:b])
     with tempfile.TemporaryDirectory(prefix="modernize-edit-") as tmp:
-        path = Path(tmp) / f"{ref.id}-lines-{a}-{b}{Path(ref.file).suffix}"
+        suffix = re.sub(r"[^A-Za-z0-9.]", "", Path(ref.file).suffix)[:12]  # the editor highlights by it; the name is the report's
+        path = Path(tmp) / f"{re.sub(r'[^A-Za-z0-9]', '', ref.id)[:12] or 'finding'}-lines-{a}-{b}{suffix}"
         path.write_text(cited + "\n", encoding="utf-8")
         try:
             proc = subprocess.run([*command, str(path)], stdin=None if interactive else subprocess.DEVNULL, check=False)
