@@ -240,9 +240,13 @@ def sarif_log(report: Report, candidates_as_results: bool = False) -> dict[str, 
         run_props["model"] = report.llm.model
     failed = [a for a in report.agents if a.status != "ok"]
     invocation: dict[str, Any] = {"executionSuccessful": not failed}
-    if failed:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": f"agent {a.agent} {a.status}: {a.error or 'no valid answer'}"}} for a in failed]
+    notes = [{"level": "error", "message": {"text": f"agent {a.agent} {a.status}: {a.error or 'no valid answer'}"}} for a in failed]
+    if report.llm and report.llm.test_model:  # a test model, or the shipped example (not a model run): said where viewers look
+        run_props["testModel"] = report.llm.test_model
+        notes.insert(0, {"level": "warning", "message": {"text": f"Test model: {report.llm.model} is {report.llm.test_model}. "
+                                                                 "Do not read these results as an analysis of the code."}})
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [invocation],
