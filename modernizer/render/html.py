@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from modernizer.graph import GraphView, deferred_note
 from modernizer.render import RenderOptions
-from modernizer.render.links import line_label, source_target, web_base
+from modernizer.render.links import in_repository, line_label, source_target, web_base
 from modernizer.render.svg import graph_svg
 from modernizer.report import Report
 from modernizer.schemas import SEVERITIES
@@ -97,10 +97,13 @@ def render_html(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     base = web_base(options.link_base)
 
+    prefix = report.repo.git.prefix if report.repo.git else ""
+
     def link(path: str, start: int | None = None, end: int | None = None) -> str:
         """The URL of a source location, or "" when there is no http(s) base: a relative link in a
-        file opened from disk would point beside the report, not into the repository."""
-        return source_target(path, start, end, base) if base else ""
+        file opened from disk would point beside the report, not into the repository. The base is
+        the repository's (``/blob/SHA``): a subfolder's paths get its prefix there."""
+        return source_target(in_repository(prefix, path), start, end, base) if base else ""
 
     svg = Markup(graph_svg(report.facts.graph.directories))  # built from escaped parts in graph_svg
     return _env().get_template("report.html.j2").render(
