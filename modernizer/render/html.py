@@ -1,8 +1,8 @@
 """One self-contained HTML file: inline CSS, a few lines of inline JS, no fonts or scripts from
 the network, and every value autoescaped by jinja2 (code under analysis is hostile input).
 
-The page reads without JS (every finding listed, rejected ones marked); the script only adds the
-filters and sorting. What the template needs beyond the report (facet counts, links, which plan
+The page reads without JS (every finding listed, grouped by rule, rejected ones marked); the script
+adds grouping by file, the filters, sorting and folding, and keeps the view in the URL. What the template needs beyond the report (facet counts, links, which plan
 item addresses which finding) is computed here, so the template stays markup."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from modernizer.graph import GraphView, deferred_note
 from modernizer.render import RenderOptions
+from modernizer.render.groups import finding_groups, kind
 from modernizer.render.links import in_repository, line_label, source_target, web_base
 from modernizer.render.svg import graph_svg
 from modernizer.report import Report
@@ -112,4 +113,6 @@ def render_html(report: Report, options: RenderOptions | None = None) -> str:
         counts=finding_counts(report), same_words=same_words, chunked_why=chunked_why(report),
         finding_ids={f.id for f in report.findings}, file_sccs=scc_sizes(report.facts.graph.files),
         deferred_note=deferred_note(report.facts.graph.files),
+        groups={by: finding_groups(report, by) for by in ("rule", "file")}, kinds={f.id: kind(f) for f in report.findings},
+        by_id={f.id: f for f in report.findings}, index={f.id: i for i, f in enumerate(report.findings)},
         dir_sccs=scc_sizes(report.facts.graph.directories))
