@@ -33,9 +33,10 @@ Choices (the README repeats them):
   tree that holds the analysed folder (where GitHub resolves locations), else the analysed folder
   itself; when a subfolder was analysed (a monorepo's part, ``sample_repos/legacy-hotel``),
   locations start with its path (``Report.repo.git.prefix``), which ``ANALYSEDROOT`` (relative to
-  ``%SRCROOT%``) and the run's ``properties.analysedFolder`` record. The fingerprints keep hashing
-  the report's own path (relative to the analysed folder), so an alert keeps its identity when its
-  location gains the prefix;
+  ``%SRCROOT%``) and the run's ``properties.analysedFolder`` record. ``partialFingerprints`` keep
+  hashing the report's own path (relative to the analysed folder), unchanged by this; GitHub also
+  wants a result's file path stable across runs, so a subfolder's alerts analysed before this
+  change (at paths GitHub could not open) close once and reopen at their real paths;
 - computed candidates (the static pass) are not alerts: they stay in the JSON/HTML report and are
   written only when asked (``--sarif-candidates``: a 3K-line sample made 65 notes for 0 findings); then
   they are results, marked as facts from code and not findings:
