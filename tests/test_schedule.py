@@ -157,3 +157,54 @@ def test_the_pool_is_first_come_first_served_and_a_cancelled_wait_gives_its_plac
         assert pool.reserved == 0 and pool.modules == 0 and stats.peak_modules_in_flight == 2
 
     asyncio.run(go())
+
+
+def test_a_module_whose_requests_fill_the_seats_has_them_alone_and_the_next_comes_in_for_its_tail():
+    """One prefix decodes faster than two (cascade attention): the next module is admitted only when
+    the modules in flight leave seats idle; small modules (fewer requests than seats) share."""
+    from modernizer.engine.schedule import RequestGate
+
+    async def go():
+        stats = SchedulerStats()
+        gate = RequestGate(4, stats)  # 3 seats for slices, one for a lead
+        pool = ModulePool(1_000_000, 4, stats, gate)
+        log: list[str] = []
+        release = asyncio.Semaphore(0)  # each release() lets one request end
+
+        async def module(name: str, requests: int) -> None:
+            async with pool.admit(10, requests) as adm:
+                log.append(f"in {name}")
+                adm.prefilled()
+
+                async def request() -> None:
+                    async with adm.slot():
+                        await release.acquire()
+                        log.append(f"done {name}")
+                tasks = [asyncio.create_task(request()) for _ in range(requests)]
+                await asyncio.gather(*tasks)
+
+        a = asyncio.create_task(module("a", 5))
+        await asyncio.sleep(0.01)
+        b = asyncio.create_task(module("b", 2))
+        await asyncio.sleep(0.05)
+        assert log == ["in a"]  # a's five requests fill the three seats: b waits although the pool has room
+        release.release()
+        await asyncio.sleep(0.05)
+        assert log == ["in a", "done a"]  # four left: still every seat
+        release.release()
+        await asyncio.sleep(0.05)
+        assert log == ["in a", "done a", "done a"]  # three left: the three seats are still a's
+        release.release()
+        await asyncio.sleep(0.05)
+        assert log == ["in a", "done a", "done a", "done a", "in b"]  # two left, a seat would idle: b comes in for a's tail
+        for _ in range(4):
+            release.release()
+        await asyncio.gather(a, b)
+        small = ModulePool(1_000_000, 4, SchedulerStats(), RequestGate(8, SchedulerStats()))
+        async with small.admit(10, 2) as x:
+            x.prefilled()
+            async with small.admit(10, 2) as y:  # two requests each, seven seats: both at once
+                y.prefilled()
+                assert small.modules == 2
+
+    asyncio.run(go())

@@ -22,7 +22,7 @@ def analyze(
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", rich_help_panel="Input", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
     max_file_bytes: Annotated[int, typer.Option(rich_help_panel="Input", min=1, help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
     include_role: Annotated[list[str], typer.Option("--include-role", rich_help_panel="Input", help="Also analyse files of this role (repeatable): test, testdata, docs, translation, thirdparty, generated. Analysed by default: source, template, config, build, schema.")] = [],
-    agents_dir: Annotated[Optional[Path], typer.Option("--agents", rich_help_panel="Input", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\". Templates render in a sandbox and may include only files of that folder (no links out).")] = None,
+    agents_dir: Annotated[Optional[Path], typer.Option("--agents", rich_help_panel="Input", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see docs/agents.md. Templates render in a sandbox and may include only files of that folder (no links out).")] = None,
     endpoint: EndpointOpt = DEFAULT_BASE_URL,
     model: Model = None,
     allow_remote: AllowRemote = [],
