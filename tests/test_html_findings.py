@@ -58,6 +58,7 @@ def test_grouping_by_rule_then_file_then_nothing(opened, pages, report, width):
     assert o.shown_ids() == [i for g in files for i in g.ids if i in expected(report)]
     assert query(o) == {"group": ["file"], "fold": ["none"]}
     assert o.js("document.documentElement.scrollWidth") <= width
+    assert o.js("(b => b.scrollWidth <= b.clientWidth + 1)(document.getElementById('ftable').closest('.scroll'))")  # long paths wrap
 
     o.page.select_option("#fgroup", "none")
     assert heads(o) == [] and o.shown_ids() == expected(report)
