@@ -22,9 +22,7 @@ from modernizer.kinds import Kind, Stable, kind_of
 from modernizer.report import Report, ReportFinding
 from modernizer.schemas import SEVERITIES
 
-GroupBy = Literal["rule", "file"]
-GROUPINGS: tuple[str, ...] = ("rule", "file", "none")
-DEFAULT_GROUPING: GroupBy = "rule"
+GroupBy = Literal["rule", "file"]  # the page offers "none" too: one list, which needs no groups
 
 
 class Group(BaseModel):
