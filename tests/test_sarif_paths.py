@@ -89,6 +89,18 @@ def test_a_subfolder_of_a_git_repository_gets_paths_from_the_top_level(monorepo,
     assert "uri" not in bases["%SRCROOT%"] and "top level of the git repository" in bases["%SRCROOT%"]["description"]["text"]
     assert bases["ANALYSEDROOT"]["uri"] == "services/legacy%20hotel/" and bases["ANALYSEDROOT"]["uriBaseId"] == "%SRCROOT%"
     assert run["properties"]["analysedFolder"] == SUB
+    # each result's context: the file's own lines around the region (redacted where a secret is)
+    for r in run["results"]:
+        loc = r["locations"][0]["physicalLocation"]
+        if "contextRegion" not in loc:
+            continue
+        ctx, region = loc["contextRegion"], loc["region"]
+        assert ctx["startLine"] <= region["startLine"] <= region["endLine"] <= ctx["endLine"]
+        lines = (monorepo / unquote(loc["artifactLocation"]["uri"])).read_text(encoding="utf-8").splitlines()
+        shown = ctx["snippet"]["text"].splitlines()
+        assert len(shown) == ctx["endLine"] - ctx["startLine"] + 1
+        assert all(s == t or "«redacted»" in s for s, t in zip(shown, lines[ctx["startLine"] - 1:ctx["endLine"]]))
+    assert sum("contextRegion" in r["locations"][0]["physicalLocation"] for r in run["results"] if r["kind"] == "fail") == len(report.findings) > 0
     assert str(monorepo) not in json.dumps(log)  # the analysing machine's path is never written
 
     # the same folder as a repository of its own: paths relative to it, and the same alert identities

@@ -15,6 +15,8 @@ Choices (the README repeats them):
 - verified and unverified findings are results (``properties.grounding`` says which, and an
   unverified one says so in its message); rejected findings (no such file or lines) are left
   out, since no viewer can show a location that does not exist: the JSON report keeps them;
+- ``contextRegion``: the cited lines with a few around them, as the report carries them
+  (excerpt.py: from the snapshot, redacted), when they hold the whole region;
 - ``partialFingerprints["modernizer/v2"]``: the rule, file, enclosing symbol and quoted code
   (identity.kind_fingerprint), so neither a line move nor a reworded category makes a new alert.
   It hashes the quote as the report keeps it, not the anchored source lines the report's own
@@ -146,9 +148,25 @@ def _prefix(report: Report) -> str:
     return report.repo.git.prefix.strip("/") if report.repo.git else ""
 
 
-def _location(prefix: str, path: str, region: dict[str, Any]) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(in_repository(prefix, path)), "uriBaseId": "%SRCROOT%"},
-                                 "region": region}}
+def _location(prefix: str, path: str, region: dict[str, Any], context: dict[str, Any] | None = None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(in_repository(prefix, path)), "uriBaseId": "%SRCROOT%"},
+                                "region": region}
+    if context:
+        physical["contextRegion"] = context
+    return {"physicalLocation": physical}
+
+
+def _context_region(f: ReportFinding, region: dict[str, Any]) -> dict[str, Any] | None:
+    """The report's cited lines with their context (excerpt.py, redacted) as SARIF's
+    ``contextRegion``, which a viewer shows around the result; only when it holds the whole region
+    (SARIF asks it to: a long citation the excerpt cut short has none)."""
+    c = f.context
+    if c is None or c.omitted or not c.lines:
+        return None
+    end = c.start + len(c.lines) - 1
+    if not (c.start <= region["startLine"] and region["endLine"] <= end):
+        return None
+    return {"startLine": c.start, "endLine": end, "snippet": {"text": "\n".join(c.lines) + "\n"}}
 
 
 def _result(f: ReportFinding, rule_index: dict[str, int], prefix: str = "") -> dict[str, Any]:
@@ -174,7 +192,7 @@ def _result(f: ReportFinding, rule_index: dict[str, int], prefix: str = "") -> d
         "kind": "fail",
         "level": LEVELS.get(f.severity, "warning"),
         "message": {"text": _message(f)},
-        "locations": [_location(prefix, f.file, region)],
+        "locations": [_location(prefix, f.file, region, _context_region(f, region))],
         "partialFingerprints": {FINGERPRINT_KEY: kind_fingerprint(rid, f.file, f.snippet, f.symbol)},
         "properties": props,
     }
