@@ -208,7 +208,7 @@ def _listing(git: SafeGit, prefix: str, root: Path) -> tuple[GitInfo, list[str],
     pathspec = [prefix] if prefix else []
     listed = git.paths("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *pathspec)
     ignored_raw = git.paths("ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z", "--", *pathspec)
-    info = GitInfo(commit=git.head_commit(), branch=git.branch(), dirty=bool(git.changed(*pathspec)))
+    info = GitInfo(commit=git.head_commit(), branch=git.branch(), dirty=bool(git.changed(*pathspec)), prefix=prefix)
 
     def rel(p: str) -> str:
         return p[len(prefix) + 1:] if prefix else p

@@ -42,7 +42,8 @@ Model = Annotated[Optional[str], typer.Option(metavar="NAME", rich_help_panel="M
 AllowRemote = Annotated[list[str], typer.Option("--allow-remote", metavar="HOST", rich_help_panel="Model server", help="Allow sending code to this non-local host (repeatable).")]
 LinkBase = Annotated[str, typer.Option("--link-base", metavar="URL", rich_help_panel="Output", help=(
     "Link every location in the HTML and Markdown reports to its lines under this URL prefix (on GitHub: the "
-    "repository's URL, then /blob/ and the commit). Default: no links in HTML, repository-relative ones in Markdown."))]
+    "repository's URL, then /blob/ and the commit; a subfolder's paths are made to start at the repository's top level). "
+    "Default: no links in HTML, repository-relative ones in Markdown."))]
 FailOn = Annotated[str, typer.Option("--fail-on", metavar="SEVERITY", rich_help_panel="CI", help="Exit 1 if a finding at or above this severity is open (with --baseline: new): critical, high, medium, low or never.")]
 __all__ = ["DEFAULT_BASE_URL", "EXIT_CODES", "REPORT_EXIT_CODES", "as_invoked", "invoked_as", "AllowRemote", "Endpoint", "FailOn", "Model", "check_fail_on", "emit", "err", "escape", "fail", "out"]
 
