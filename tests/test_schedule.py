@@ -159,52 +159,37 @@ def test_the_pool_is_first_come_first_served_and_a_cancelled_wait_gives_its_plac
     asyncio.run(go())
 
 
-def test_a_module_whose_requests_fill_the_seats_has_them_alone_and_the_next_comes_in_for_its_tail():
-    """One prefix decodes faster than two (cascade attention): the next module is admitted only when
-    the modules in flight leave seats idle; small modules (fewer requests than seats) share."""
-    from modernizer.engine.schedule import RequestGate
+def test_a_modules_requests_are_built_only_as_it_nears_admission():
+    """Request texts (a megabyte each at a 300K-token module) are not built for every module at the
+    start: at most PREPARED_AHEAD modules are counted ahead of those admitted."""
+    from modernizer.engine.chunked import PREPARED_AHEAD
 
-    async def go():
-        stats = SchedulerStats()
-        gate = RequestGate(4, stats)  # 3 seats for slices, one for a lead
-        pool = ModulePool(1_000_000, 4, stats, gate)
-        log: list[str] = []
-        release = asyncio.Semaphore(0)  # each release() lets one request end
+    class Counting(Watched):
+        def __init__(self, **kw) -> None:
+            super().__init__(**kw)
+            self.counted: list[str] = []
+            self.finished = 0
+            self.ahead_peak = 0
 
-        async def module(name: str, requests: int) -> None:
-            async with pool.admit(10, requests) as adm:
-                log.append(f"in {name}")
-                adm.prefilled()
+        async def tokenize_messages(self, messages):  # noqa: ANN001
+            m = re.search(r"MODULE (m\d+[a-z]*)", messages[1]["content"])
+            if m and m.group(1) not in self.counted:
+                self.counted.append(m.group(1))
+            # counted, not yet finished: the admitted module(s) and those prepared ahead
+            self.ahead_peak = max(self.ahead_peak, len(self.counted) - self.finished)
+            return await super().tokenize_messages(messages)
 
-                async def request() -> None:
-                    async with adm.slot():
-                        await release.acquire()
-                        log.append(f"done {name}")
-                tasks = [asyncio.create_task(request()) for _ in range(requests)]
-                await asyncio.gather(*tasks)
+        async def chat(self, messages, **kw):  # noqa: ANN001, ANN003
+            return await super().chat(messages, **kw)
 
-        a = asyncio.create_task(module("a", 5))
-        await asyncio.sleep(0.01)
-        b = asyncio.create_task(module("b", 2))
-        await asyncio.sleep(0.05)
-        assert log == ["in a"]  # a's five requests fill the three seats: b waits although the pool has room
-        release.release()
-        await asyncio.sleep(0.05)
-        assert log == ["in a", "done a"]  # four left: still every seat
-        release.release()
-        await asyncio.sleep(0.05)
-        assert log == ["in a", "done a", "done a"]  # three left: the three seats are still a's
-        release.release()
-        await asyncio.sleep(0.05)
-        assert log == ["in a", "done a", "done a", "done a", "in b"]  # two left, a seat would idle: b comes in for a's tail
-        for _ in range(4):
-            release.release()
-        await asyncio.gather(a, b)
-        small = ModulePool(1_000_000, 4, SchedulerStats(), RequestGate(8, SchedulerStats()))
-        async with small.admit(10, 2) as x:
-            x.prefilled()
-            async with small.admit(10, 2) as y:  # two requests each, seven seats: both at once
-                y.prefilled()
-                assert small.modules == 2
+    model = Counting(window=24_000)
+    model.metrics = pool_metrics(21_000)  # one module at a time
 
-    asyncio.run(go())
+    def seen(e) -> None:  # noqa: ANN001
+        if type(e).__name__ == "ModuleFinished":
+            model.finished += 1
+    report = asyncio.run(analyze(HOTEL, AnalyzeOptions(use_cache=False, mode="modules", window=24_000, slice_tokens=2_000,
+                                                       concurrency=8, module_tokens=4_000),
+                                 events=seen, client_factory=lambda ep: model))
+    assert len(report.modules.modules) > PREPARED_AHEAD + 2
+    assert model.ahead_peak <= 1 + PREPARED_AHEAD  # one admitted (the pool holds one) and those prepared ahead

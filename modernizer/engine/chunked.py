@@ -108,8 +108,8 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
     file_lines = {f.path: f.lines for f in snapshot.files}
     sizes = {f.path: (file_tokens or {}).get(f.path, len(f.text) // 4) for f in snapshot.files}
     stats = stats if stats is not None else SchedulerStats()
+    pool = ModulePool(pool_tokens, concurrency // max(1, len(specs)), stats)
     gate = RequestGate(concurrency, stats)
-    pool = ModulePool(pool_tokens, concurrency // max(1, len(specs)), stats, gate)
     answer = budget.map_answer_tokens(specs, run.thinking_of)
     done_count = 0
     total = len(plan.modules)  # grows by one each time a module is split in two
@@ -197,14 +197,14 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
             sends = len(specs) * max(1, len(slices))
             reserve = module_reservation(used, sends, gate.limit, answer)
             asked = time.perf_counter()
-            async with pool.admit(reserve, sends) as adm:
+            async with pool.admit(reserve) as adm:
                 let_next()
                 first: list[float] = []
 
                 def prefilled() -> None:
                     first.append(time.perf_counter())
                     adm.prefilled()
-                answers = await run.wave(list(jobs), max_tokens=budget.room(window, used), subjects=list(subjects), gate=adm,
+                answers = await run.wave(list(jobs), max_tokens=budget.room(window, used), subjects=list(subjects), gate=gate,
                                          prefilled=prefilled, more=more)
             since = lambda t: round(t - run.started, 3)  # noqa: E731
             timing = ModuleTiming(queued_s=round(adm.admitted_at - asked, 3), admitted_s=since(adm.admitted_at),

@@ -13,12 +13,6 @@ pool, 7 modules of up to 788,378 tokens, 8 leads at once, "modules 0/7" after 6 
   lead's first token): prefill is compute-bound, two at once only finish both later, while the
   slices of modules already read decode beside it. The next module's lead starts as soon as the
   previous lead has its first token, if the pool has room;
-- a module is admitted only while the modules in flight leave seats idle (their unfinished requests
-  are fewer than the run's seats): requests over *one* prefix decode far faster than the same number
-  over two (vLLM's cascade attention reads a shared prefix once a step; two prefixes in a batch turn
-  it off and every stream reads its whole context: measured in bench/results/scale.md, decode_mix),
-  so a module whose slices fill the seats has the GPU to itself, and the next one is let in for the
-  tail, when seats would otherwise idle. Small modules (fewer requests than seats) still run together;
 - admission is first come, first served (plan order): a large module is not overtaken forever;
 - with no pool known (a server without ``cache_config_info``), at most ``fallback_modules`` in flight.
 
@@ -84,32 +78,12 @@ class Admission:
     """One module's place in the pool: ``prefilled()`` when its lead has its first token (passes
     the baton on); leaving the ``admit`` block frees its reservation."""
 
-    def __init__(self, pool: "ModulePool", tokens: int, waited_s: float, requests: int) -> None:
+    def __init__(self, pool: "ModulePool", tokens: int, waited_s: float) -> None:
         self._pool = pool
         self.tokens = tokens
         self.waited_s = waited_s
         self.admitted_at = time.perf_counter()
         self._baton = True
-        self.left = requests  # requests this module has not finished yet
-
-    def request_done(self) -> None:
-        """One of the module's requests ended: when the modules in flight leave seats idle, the next
-        module may come in."""
-        self.left = max(0, self.left - 1)
-        self._pool._wake()
-
-    @asynccontextmanager
-    async def slot(self, lead: bool = False) -> AsyncIterator[None]:
-        """A seat of the run's gate for one of this module's requests, counted off when it ends (the
-        admission stands in for the gate in ``Run.wave``)."""
-        try:
-            if self._pool.gate is None:
-                yield
-            else:
-                async with self._pool.gate.slot(lead=lead):
-                    yield
-        finally:
-            self.request_done()
 
     def prefilled(self) -> None:
         if self._baton:
@@ -118,21 +92,14 @@ class Admission:
 
 
 class ModulePool:
-    """``gate``: the run's requests in flight; its seats for slices (all but the lead's) bound the
-    seat rule (None: no gate, no seat rule: only the pool and the baton)."""
-
-    def __init__(self, pool_tokens: int | None, fallback_modules: int, stats: SchedulerStats,
-                 gate: RequestGate | None = None) -> None:
+    def __init__(self, pool_tokens: int | None, fallback_modules: int, stats: SchedulerStats) -> None:
         self.capacity = pool_tokens
         self.fallback = max(1, fallback_modules)
-        self.gate = gate
-        self.seats = max(1, gate.limit - 1) if gate is not None else None
         self.stats = stats
         stats.pool_tokens = pool_tokens
         self.reserved = 0
         self.modules = 0
         self.prefilling = False
-        self._admitted: list[Admission] = []
         self._queue: deque[tuple[int, asyncio.Future]] = deque()
 
     def _fits(self, tokens: int) -> bool:
@@ -140,8 +107,6 @@ class ModulePool:
             return False
         if self.modules == 0:
             return True  # a module larger than the pool still runs, alone
-        if self.seats is not None and sum(a.left for a in self._admitted) >= self.seats:
-            return False  # the modules in flight fill every seat: one prefix decodes faster than two
         if self.capacity is None:
             return self.modules < self.fallback
         return self.reserved + tokens <= self.capacity
@@ -165,9 +130,8 @@ class ModulePool:
         self._wake()
 
     @asynccontextmanager
-    async def admit(self, tokens: int, requests: int = 1) -> AsyncIterator[Admission]:
-        """Wait until the module fits (first come, first served), hold its reservation in the block.
-        ``requests``: how many the module will send (the seat rule counts those not finished)."""
+    async def admit(self, tokens: int) -> AsyncIterator[Admission]:
+        """Wait until the module fits (first come, first served), hold its reservation in the block."""
         t0 = time.perf_counter()
         if not self._queue and self._fits(tokens):
             self._take(tokens)
@@ -183,12 +147,10 @@ class ModulePool:
                     self._queue = deque(x for x in self._queue if x[1] is not fut)
                     self._wake()  # those behind it may fit now
                 raise
-        adm = Admission(self, tokens, time.perf_counter() - t0, requests)
-        self._admitted.append(adm)
+        adm = Admission(self, tokens, time.perf_counter() - t0)
         try:
             yield adm
         finally:
-            self._admitted.remove(adm)
             self._release(tokens, baton=adm._baton)
 
     def _release(self, tokens: int, baton: bool) -> None:
