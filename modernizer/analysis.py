@@ -390,7 +390,9 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     events(Loaded(files=prep.facts.files_analysed, lines=prep.facts.total_lines, skipped=prep.facts.files_skipped,
                   cycles=len(prep.facts.graph.files.cycles), cycles_truncated=prep.facts.graph.files.cycles_truncated))
     agents = options.agents()
-    if options.no_llm:
+    if options.no_llm:  # no server is asked: the phase says what runs instead
+        events(Phase(name="static pass, no model", detail="Semgrep candidates and token estimates" if options.candidates
+                     else "token estimates"))
         t1 = time.perf_counter()
         pending = asyncio.ensure_future(candidates_pass(prep.snapshot, options, cache_dir, events))
         tokens = await plan_tokens(prep, None, None, agents, options.window)
@@ -403,6 +405,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
             report.notes.append("--baseline was not applied: with --no-llm there are no findings to compare.")
         return report
     modules: ModuleRun | None = None
+    events(Phase(name="asking the server", detail=options.endpoint.base_url))
     async with client_factory(options.endpoint) as client, watching(client, events, options.watch_server):
         client.on_event = events
         info = await client.probe()
@@ -445,7 +448,7 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
                                        file_tokens=tokens.by_file, pool_tokens=pool, stats=stats)
             modules = ModuleRun(plan=plan, results=result.modules or [], size=size, scheduler=stats)
         timings["agents_s"] = round(time.perf_counter() - t2, 3)
-        admission = [getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
+        admission = [getattr(client, "endpoint_note", None), getattr(client, "admission_note", None), getattr(client, "thinking_note", None)]
         cands = await pending
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     llm = LLMInfo(endpoint=info.base_url, model=info.model, max_model_len=info.max_model_len,

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from modernizer.candidates.model import CandidateSet, family_of
 from modernizer.context import TokenPlan
+from modernizer.excerpt import excerpt
 from modernizer.facts import Facts
 from modernizer.grounding import ground
 from modernizer.engine.budget import ModuleSize
@@ -96,6 +97,7 @@ def _findings(snapshot: Snapshot, result: PipelineResult) -> list[ReportFinding]
             line_start=g.line_start or f.line_start, line_end=g.line_end or f.line_end, snippet=f.snippet, reason=f.reason,
             grounding=g, verdict=v.verdict if v else None, verdict_note=v.note if v else "",
             fingerprint=fp, symbol=symbol, module=sf.module,
+            context=excerpt(snapshot, path, g.line_start, g.line_end) if g.status != "rejected" else None,
         ))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     out.sort(key=lambda f: (order.get(f.severity, 9), {"verified": 0, "unverified": 1, "rejected": 2}[f.grounding.status], f.file, f.line_start))

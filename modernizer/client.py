@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from modernizer import admission, metrics
 from modernizer.pulse import Pulse
-from modernizer.events import Counting, Event, FirstToken, RequestEnded, RequestStarted, Waiting
+from modernizer.events import Counting, Event, FirstToken, Note, RequestEnded, RequestStarted, Waiting
 from modernizer.records import PrefixCacheCounters
 from modernizer.errors import ContextOverflow, ModernizerError, ServerError, ServerUnavailable
 from modernizer.privacy import check_endpoint_allowed
@@ -127,6 +127,23 @@ def server_root(base_url: str) -> str:
     return re.sub(r"/v1/?$", "", base_url.rstrip("/"))
 
 
+def with_api_path(base_url: str) -> str | None:
+    """BASE_URL with vLLM's API path ``/v1`` added, when it has no path of its own (an address as
+    vLLM's start-up log prints it); None when it has a path (the user chose it: never guessed at)."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(base_url).path
+    return base_url.rstrip("/") + "/v1" if path in ("", "/") else None
+
+
+def _model_list(resp: httpx.Response) -> bool:
+    """Does RESP carry an OpenAI model list (``{"data": [...]}``)? A web page at the server's root does not."""
+    try:
+        return isinstance(resp.json().get("data"), list)
+    except (ValueError, AttributeError):
+        return False
+
+
 class LLMClient:
     def __init__(self, endpoint: Endpoint, transport: httpx.AsyncBaseTransport | None = None) -> None:
         check_endpoint_allowed(endpoint.base_url, endpoint.allow_remote)
@@ -162,6 +179,7 @@ class LLMClient:
         self._thinking_probing = False
         self.thinking_note: str | None = None  # why thinking was turned off for this server, when it was
         self.admission_note: str | None = None  # why token ids were turned off for this server, when they were
+        self.endpoint_note: str | None = None  # the endpoint had no /v1 and answered under it (probe)
         self._warm: set[str] = set()  # shared prefixes a request has had its first token over: in the server's cache
         # the first-token clock runs from the server's last sign of work (pulse.py), not from the send
         self.pulse = Pulse(self.metrics_text)
@@ -214,10 +232,23 @@ class LLMClient:
         raise ServerError(f"{url}: the server kept failing ({last})", "check the server log; it may be overloaded or out of memory")
 
     async def probe(self) -> ServerInfo:
-        """Which model is served and its window; fails fast with a hint when nothing answers."""
+        """Which model is served and its window; fails fast with a hint when nothing answers.
+
+        vLLM's start-up log prints its address without the API's path (``http://127.0.0.1:8000``), so
+        an endpoint given that way is retried once under ``/v1`` when its model list is not there,
+        and the client goes on at the address that answered (``endpoint_note`` and a Note say so)."""
         resp = await self._get(self.endpoint.base_url.rstrip("/") + "/models")
+        under_v1 = None
+        if resp.status_code != 200 or not _model_list(resp):
+            under_v1 = with_api_path(self.endpoint.base_url)
+            if under_v1 is not None:
+                tried = await self._get(under_v1 + "/models")
+                if tried.status_code == 200 and _model_list(tried):
+                    self._rebase(under_v1)
+                    resp = tried
         if resp.status_code != 200:
-            raise ServerError(f"{self.endpoint.base_url}/models answered HTTP {resp.status_code}", "is this a vLLM OpenAI-compatible server?")
+            also = f", and {under_v1}/models did not list models either" if under_v1 else ""
+            raise ServerError(f"{self.endpoint.base_url}/models answered HTTP {resp.status_code}{also}", "is this a vLLM OpenAI-compatible server?")
         try:
             data = resp.json()["data"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -235,6 +266,13 @@ class LLMClient:
         self.model = model
         root = entry.get("root") if isinstance(entry.get("root"), str) else ""
         return ServerInfo(base_url=self.endpoint.base_url, model=model, max_model_len=window, models=names, root=root)
+
+    def _rebase(self, base_url: str) -> None:
+        """Go on at BASE_URL (the same server, its API's path added), and say so once."""
+        self.endpoint = self.endpoint.model_copy(update={"base_url": base_url})
+        self._openai.base_url = base_url
+        self.endpoint_note = f"using {base_url}: the OpenAI API lives under /v1"
+        self.on_event(Note(text=self.endpoint_note))
 
     async def tokenize_messages(self, messages: list[dict[str, str]]) -> int:
         resp = await self._post(self.root + "/tokenize", {"model": self.model, "messages": messages, "add_generation_prompt": True})

@@ -51,9 +51,9 @@ class IngestOptions(BaseModel):
                              description="the file roles analysed (roles.py); files of other roles are set aside and listed")
 
 
-def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Snapshot:
-    """Load ``path`` (a directory, or a git work tree) into a Snapshot."""
-    opts = options or IngestOptions()
+def check_root(path: str | Path) -> Path:
+    """The tree to analyse, resolved, or an InputError a person understands: checked first, so that
+    nothing about the run is said before a bad path is."""
     root = Path(path)
     if not root.exists():
         raise InputError(f"{path}: no such file or directory", "give the path of the repository to analyse")
@@ -64,7 +64,13 @@ def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Sna
         os.listdir(root)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the directory ({exc.strerror})", "check its permissions") from exc
+    return root
 
+
+def load_snapshot(path: str | Path, options: IngestOptions | None = None) -> Snapshot:
+    """Load ``path`` (a directory, or a git work tree) into a Snapshot."""
+    opts = options or IngestOptions()
+    root = check_root(path)
     problems: list[SkippedFile] = []
     git_info, candidates, ignored = _git_listing(root, problems) if opts.use_git else (None, None, [])
     if candidates is None:
@@ -202,7 +208,7 @@ def _listing(git: SafeGit, prefix: str, root: Path) -> tuple[GitInfo, list[str],
     pathspec = [prefix] if prefix else []
     listed = git.paths("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *pathspec)
     ignored_raw = git.paths("ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z", "--", *pathspec)
-    info = GitInfo(commit=git.head_commit(), branch=git.branch(), dirty=bool(git.changed(*pathspec)))
+    info = GitInfo(commit=git.head_commit(), branch=git.branch(), dirty=bool(git.changed(*pathspec)), prefix=prefix)
 
     def rel(p: str) -> str:
         return p[len(prefix) + 1:] if prefix else p

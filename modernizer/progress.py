@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modernizer.events import (AgentFinished, Counting, Event, FirstToken, Loaded, ModuleFinished, ModuleSplit, Phase, Planned,
+from modernizer.events import (AgentFinished, Counting, Event, FirstToken, ModuleFinished, ModuleSplit, Phase, Planned,
                                ReduceStarted, RequestEnded, RequestStarted, ServerFound, ServerLoad, SideTask, Waiting, WaveStarted,
                                describe)
 
@@ -63,8 +63,6 @@ class Progress:
             case Phase():
                 self.phase, self.phase_since = e.name + (f": {e.detail}" if e.detail else ""), now
                 self.counted = None
-            case Loaded():
-                self._phase("asking the server", now)
             case ServerFound():
                 self.window = e.window
                 self._phase("counting tokens with the server's tokenizer", now)

@@ -182,7 +182,7 @@ def redact(text: str, keep_prefix: bool = True, known: SecretIndex | None = None
 
 
 # keys whose strings identify things (paths, ids, hashes) and are grounded or computed: never masked
-IDENTITY_KEYS = frozenset({"id", "file", "path", "fingerprint", "finding_id", "plan_id", "sha256", "root",
+IDENTITY_KEYS = frozenset({"id", "file", "path", "fingerprint", "finding_id", "plan_id", "sha256", "root", "prefix",
                            "schema_version", "tool_version", "generated_at", "endpoint", "commit", "branch", "module"})
 
 

@@ -64,6 +64,9 @@ class GitInfo(BaseModel):
     commit: str | None = None
     branch: str | None = None
     dirty: bool = False
+    prefix: str = Field(default="", description=(
+        "the analysed folder's POSIX path relative to the git work tree's top level ('' when it is the top level): "
+        "SARIF locations and source links are made relative to the top level with it, which is where GitHub resolves them"))
 
 
 class Snapshot(BaseModel):

@@ -111,3 +111,14 @@ def samples_stay_clean():
     yield
     leftovers = sorted(str(p.relative_to(ROOT)) for p in SAMPLES.rglob(".modernize"))
     assert not leftovers, f"a test wrote into sample_repos: {leftovers}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_editor_of_the_developer():
+    """`modernize review`'s [e] opens $VISUAL/$EDITOR when set: the developer's own must not open in
+    a test (the tests about the editor set a script as EDITOR themselves)."""
+    import os
+
+    saved = {k: os.environ.pop(k, None) for k in ("VISUAL", "EDITOR")}
+    yield
+    os.environ.update({k: v for k, v in saved.items() if v is not None})

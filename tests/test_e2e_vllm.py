@@ -93,6 +93,13 @@ def test_plan_with_exact_server_counts(vllm_server):
     assert "exact" in res.output and "fits" in res.output and "src/main" in res.output
 
 
+def test_an_endpoint_as_vllm_prints_it_without_v1_is_used_under_v1(vllm_server):
+    root = vllm_server.base_url.removesuffix("/v1")  # as vLLM's start-up log prints the address
+    res = runner.invoke(app, ["analyze", str(HOTEL), "--plan", "--endpoint", root])
+    assert res.exit_code == 0, res.output
+    assert f"using {root}/v1: the OpenAI API lives under /v1" in res.output and "exact" in res.output
+
+
 def test_context_overflow_names_the_overage_and_largest_directories(vllm_server, tmp_path):
     res = runner.invoke(app, ["analyze", str(HOTEL), "--endpoint", vllm_server.base_url, "--window", "3000", "--mode", "single",
                               "-o", str(tmp_path), "--cache-dir", str(tmp_path / "cache")])

@@ -87,7 +87,7 @@ def test_three_weekly_runs_remember_and_show_the_trend(weekly):
 
     # the trend the week-3 report carries: open by severity, new and fixed per run, the oldest open critical
     t = week3.history
-    assert week3.schema_version == "1.6" and t.total_runs == 3 and t.source == "history.sqlite"
+    assert week3.schema_version == "1.7" and t.total_runs == 3 and t.source == "history.sqlite"
     assert [(r.run, r.open_by_severity["critical"], r.open_by_severity["high"], r.new, r.fixed) for r in t.runs] == \
         [(1, 1, 1, 2, 0), (2, 2, 1, 1, 0), (3, 2, 0, 0, 1)]
     commits = git(repo, "log", "--format=%H").splitlines()[::-1]
@@ -217,16 +217,16 @@ def test_bad_history_arguments(weekly, tmp_path):
     assert res.exit_code == 0 and "Exit codes: 0 shown; 2" in " ".join(res.output.split())
 
 
-def test_a_report_of_schema_1_5_still_loads(weekly, tmp_path):
+def test_a_report_of_the_previous_schema_still_loads(weekly, tmp_path):
     repo, state, out, run = weekly
     run()
     data = json.loads(next((out / "week1").glob("*.json")).read_text())
-    data["schema_version"] = "1.5"
+    data["schema_version"] = "1.6"
     del data["history"]
     old = tmp_path / "old.json"
     old.write_text(json.dumps(data))
     rep = load_report(old)[0]
-    assert rep.history is None and rep.schema_version == "1.5"
+    assert rep.history is None and rep.schema_version == "1.6"
     res = runner.invoke(app, ["report", str(old), "-f", "html", "-o", str(tmp_path / "re")])
     assert res.exit_code == 0 and 'id="trend"' not in (tmp_path / "re" / "old.html").read_text()
 

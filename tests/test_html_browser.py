@@ -25,6 +25,7 @@ from conftest import HOTEL
 from modernizer.render import RenderOptions
 from modernizer.render.html import render_html
 from modernizer.report import Report
+from modernizer.render.groups import finding_groups
 from modernizer.render.html import finding_counts
 from modernizer.render.svg import MIN_SCALE
 from support.example_report import GHOST, LONG_WORD, example_report, with_modules
@@ -71,10 +72,10 @@ def browser(pages):
 class Opened:
     """A page on one of the report files, with every request it tried recorded and refused."""
 
-    def __init__(self, browser, path: Path, width: int, javascript: bool = True):
+    def __init__(self, browser, path: Path, width: int, javascript: bool = True, query: str = ""):
         self.context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=javascript,
                                            service_workers="block")
-        self.url = path.as_uri()
+        self.url = path.as_uri() + query
         self.requests: list[str] = []
         self.routed: list[str] = []
         self.page = self.context.new_page()
@@ -93,7 +94,13 @@ class Opened:
         return self.page.evaluate(script)
 
     def visible_ids(self) -> list[str]:
-        return self.js("Array.from(document.querySelectorAll('#ftable tbody tr')).filter(r => !r.hidden).map(r => r.id.slice(8))")
+        """The findings the filters let through, in report order (whatever the grouping, sort or folding)."""
+        return self.js("""Array.from(document.querySelectorAll('#ftable tr.frow')).filter(r => !r.hidden)
+            .sort((a, b) => a.dataset.idx - b.dataset.idx).map(r => r.id.slice(8))""")
+
+    def shown_ids(self) -> list[str]:
+        """The findings on the page (filtered in, not folded away), in the page's order."""
+        return self.js("Array.from(document.querySelectorAll('#ftable tr.frow')).filter(r => r.getClientRects().length).map(r => r.id.slice(8))")
 
     def close(self) -> None:
         self.context.close()
@@ -103,8 +110,8 @@ class Opened:
 def opened(browser):
     made: list[Opened] = []
 
-    def open_(path: Path, width: int = 1400, javascript: bool = True) -> Opened:
-        made.append(Opened(browser, path, width, javascript))
+    def open_(path: Path, width: int = 1400, javascript: bool = True, query: str = "") -> Opened:
+        made.append(Opened(browser, path, width, javascript, query))
         return made[-1]
     yield open_
     for o in made:
@@ -131,13 +138,13 @@ OVERFLOW = """() => {
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_nothing_sticks_out_of_the_page_or_a_card(opened, pages, report, width):
-    o = opened(pages["linked"], width)
+    o = opened(pages["linked"], width, query="?fold=none")
     assert o.js("document.documentElement.scrollWidth") <= o.js("innerWidth"), "the page scrolls sideways"
     assert o.js(OVERFLOW) == []
     # the long word is really there, wrapped rather than cut off
     assert LONG_WORD[:60] in o.js("document.getElementById('summary').innerText").replace("\n", "")
     # every visible finding shows where it is, how it was grounded and what the validator said, on screen
-    cells = o.js("""Array.from(document.querySelectorAll('#ftable tbody tr')).filter(r => !r.hidden).slice(0, 12).flatMap(r =>
+    cells = o.js("""Array.from(document.querySelectorAll('#ftable tbody tr.frow')).filter(r => !r.hidden).slice(0, 12).flatMap(r =>
         Array.from(r.querySelectorAll('.floc, .fground, .fverdict')).map(td => {const b = td.getBoundingClientRect();
           return [r.id, td.className, b.left, b.right, b.width];}))""")
     assert len(cells) == 36
@@ -145,7 +152,7 @@ def test_nothing_sticks_out_of_the_page_or_a_card(opened, pages, report, width):
         assert left >= 0 and right <= width and w > 40, (row, cls, left, right, w)
     if width == 420:  # stacked: each of the three has its own line, labelled
         assert o.js("getComputedStyle(document.querySelector('#ftable thead')).display") == "none"
-        labels = o.js("""Array.from(document.querySelector('#ftable tbody tr:not([hidden])').querySelectorAll('td[data-label]'))
+        labels = o.js("""Array.from(document.querySelector('#ftable tbody tr.frow:not([hidden])').querySelectorAll('td[data-label]'))
             .map(td => getComputedStyle(td, '::before').content)""")
         assert labels == ['"Location: "', '"Grounding: "', '"Validator: "']
 
@@ -202,36 +209,40 @@ def test_the_filters_show_the_rows_python_counts(opened, pages, report):
 
 
 def test_clicking_a_column_header_sorts(opened, pages, report):
-    o = opened(pages["plain"])
+    o = opened(pages["plain"], query="?group=none")  # one list: the sort orders all of it (in groups, see test_grouping_*)
     assert o.visible_ids() == expected(report)
     by_id = {f.id: f for f in report.findings}
     o.page.click("#ftable th[data-sort=loc] button")
-    rows = [(by_id[i].file, by_id[i].line_start) for i in o.visible_ids()]
-    assert rows == sorted(rows) and o.visible_ids() != expected(report)
+    rows = [(by_id[i].file, by_id[i].line_start) for i in o.shown_ids()]
+    assert rows == sorted(rows) and o.shown_ids() != expected(report)
     assert o.js("document.querySelector('#ftable th[data-sort=loc]').getAttribute('aria-sort')") == "ascending"
     o.page.click("#ftable th[data-sort=loc] button")
-    rows = [(by_id[i].file, by_id[i].line_start) for i in o.visible_ids()]
+    rows = [(by_id[i].file, by_id[i].line_start) for i in o.shown_ids()]
     assert rows == sorted(rows, reverse=True)
     o.page.select_option("#fsort", "cat")
-    cats = [by_id[i].category for i in o.visible_ids()]
+    cats = [by_id[i].category for i in o.shown_ids()]
     assert cats == sorted(cats)
     o.page.uncheck(".sevf[value=low]")  # a filter after a sort keeps the order
-    assert [by_id[i].category for i in o.visible_ids()] == sorted(by_id[i].category for i in o.visible_ids())
+    assert [by_id[i].category for i in o.shown_ids()] == sorted(by_id[i].category for i in o.shown_ids())
 
 
 def test_locations_link_to_the_source_only_with_an_http_link_base(opened, pages, report):
     linked = opened(pages["linked"])
-    hrefs = linked.js("Array.from(document.querySelectorAll('#ftable .floc a')).map(a => a.getAttribute('href'))")
+    hrefs = linked.js("""Array.from(document.querySelectorAll('#ftable tr.frow')).sort((a, b) => a.dataset.idx - b.dataset.idx)
+        .map(r => r.querySelector('.floc a').getAttribute('href'))""")
     assert len(hrefs) == len(report.findings)
     f = report.findings[0]
-    assert hrefs[0] == f"{LINK_BASE}/{f.file}#L{f.line_start}" + (f"-L{f.line_end}" if f.line_end > f.line_start else "")
+    # the sample lies in sample_repos/ of this repository: a /blob/SHA base is the repository's, so links start there
+    prefix = report.repo.git.prefix + "/" if report.repo.git else ""  # (no git: a source tarball)
+    assert hrefs[0] == f"{LINK_BASE}/{prefix}{f.file}#L{f.line_start}" + (f"-L{f.line_end}" if f.line_end > f.line_start else "")
     assert all(h.startswith(LINK_BASE + "/") and re.search(r"#L\d+(-L\d+)?$", h) for h in hrefs)
     plan_files = linked.js("Array.from(document.querySelectorAll('#plan a[href^=\"https:\"]')).length")
     assert plan_files == sum(len(p.files) for p in report.plan)
 
     plain = opened(pages["plain"])
-    assert plain.js("document.querySelectorAll('a[href]:not([href^=\"#\"])').length") == 0
-    assert plain.js("document.querySelector('#ftable .floc').innerText").startswith(f.file.split("/")[0])
+    outside = plain.js("Array.from(document.querySelectorAll('a[href]:not([href^=\"#\"])')).map(a => a.getAttribute('href'))")
+    assert outside and all(h.startswith("https://cwe.mitre.org/data/definitions/") for h in outside)  # only the CWEs' help
+    assert plain.js(f"document.querySelector('#finding-{f.id} .floc').innerText").startswith(f.file.split("/")[0])
 
 
 def test_plan_items_link_the_findings_they_address(opened, pages, report):
@@ -246,9 +257,16 @@ def test_plan_items_link_the_findings_they_address(opened, pages, report):
 
 def test_without_javascript_every_finding_is_listed(opened, pages, report):
     o = opened(pages["plain"], javascript=False)
-    assert o.page.locator("#ftable tbody tr:visible").count() == len(report.findings)
+    assert o.page.locator("#ftable tbody tr.frow:visible").count() == len(report.findings)
     assert not o.page.locator("#filters").is_visible()
-    assert "Filters and sorting need JavaScript" in o.page.locator("#findings").inner_text()
+    assert "Grouping by file, filters and sorting need JavaScript" in o.page.locator("#findings").inner_text()
+    # grouped by rule on the server: each rule's header, then its findings; the context lines shown
+    groups = finding_groups(report, "rule")
+    assert o.page.locator("#ftable tr.ghead:visible").count() == len(groups)
+    order = o.js("Array.from(document.querySelectorAll('#ftable tbody tr')).map(r => r.dataset.key || r.id.slice(8))")
+    assert order == [x for g in groups for x in [g.key, *g.ids]]
+    assert o.page.locator("#ftable pre.ctx:visible").count() == sum(f.context is not None for f in report.findings)
+    assert not o.page.locator(".gfold").first.is_visible()  # folding needs the script
 
 
 def _references(text: str) -> list[tuple[str, str]]:
@@ -283,7 +301,8 @@ def test_the_file_is_self_contained_and_escaped(report):
     assert "<img src=x" not in text and "<script>alert(2)" not in text and "<link rel" not in text
     assert "javascript:" not in text  # a link base that is not http(s) makes no link
     refs = _references(text)
-    assert refs and all(v.startswith("#") for _, v in refs), refs  # only anchors inside the page
+    # only anchors inside the page, and each CWE's entry at MITRE (a link, never loaded)
+    assert refs and all(v.startswith("#") or re.fullmatch(r"https://cwe\.mitre\.org/data/definitions/\d+\.html", v) for _, v in refs), refs
     assert "@import" not in text and not re.search(r"url\((?!#)", text)
     assert text.count("<script>") == 1  # the page's own filter script, inline
 
@@ -344,7 +363,7 @@ SPLIT_WORDS = """(sel) => {
         const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
         const rects = Array.from(r.getClientRects()).filter(x => x.width > 0);
         const lines = new Set(rects.map(x => Math.round(x.bottom)));
-        const cell = n.parentElement.closest('td');
+        const cell = n.parentElement.closest('td, th');
         const wide = rects.reduce((a, x) => a + x.width, 0);
         if (lines.size > 1 && wide <= cell.clientWidth) bad.push((table.id || 'table') + ': ' + m[0]);  // split though it fits a line
       }
@@ -403,20 +422,20 @@ def test_the_graph_fits_its_box_or_keeps_its_natural_size(opened, pages, width):
 
 
 def test_the_whole_header_cell_sorts_and_finding_sorts_by_title(opened, pages, report):
-    o = opened(pages["plain"])
+    o = opened(pages["plain"], query="?group=none")
     by_id = {f.id: f for f in report.findings}
     th = o.page.locator("#ftable th[data-sort=title]")
     box, button = th.bounding_box(), th.locator("button").bounding_box()
     o.page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] - 2)  # beside the button, inside the cell
     assert box["x"] + box["width"] - 3 > button["x"] + button["width"]
-    titles = [by_id[i].title.lower() for i in o.visible_ids()]
-    assert titles == sorted(titles) and o.visible_ids() != expected(report)
+    titles = [by_id[i].title.lower() for i in o.shown_ids()]
+    assert titles == sorted(titles) and o.shown_ids() != expected(report)
     assert o.js("document.querySelector('#ftable th[data-sort=title]').getAttribute('aria-sort')") == "ascending"
     o.page.mouse.click(box["x"] + box["width"] - 3, box["y"] + 3)
-    assert [by_id[i].title.lower() for i in o.visible_ids()] == sorted(titles, reverse=True)
+    assert [by_id[i].title.lower() for i in o.shown_ids()] == sorted(titles, reverse=True)
     o.page.focus("#ftable th[data-sort=sev] button")  # the keyboard still has a button
     o.page.keyboard.press("Enter")
-    assert [by_id[i].severity for i in o.visible_ids()] == sorted((by_id[i].severity for i in o.visible_ids()),
+    assert [by_id[i].severity for i in o.shown_ids()] == sorted((by_id[i].severity for i in o.shown_ids()),
                                                                   key=["critical", "high", "medium", "low", "info"].index)
 
 

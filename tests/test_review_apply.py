@@ -22,7 +22,7 @@ from modernizer.review.apply import ApplyError, GitApplier, WorktreeApplier, che
 from modernizer.review.edits import Edit
 from modernizer.review.session import ReviewOptions, Session, open_state, proposal_from, refs_from, state_path
 from modernizer.review.terminal import TerminalUI
-from modernizer.suppressions import load_suppressions
+from modernizer.suppressions import FILENAME, load_suppressions
 from support.review_fixtures import git, git_init, write_report
 
 DBUTIL = "src/main/java/com/grandhotel/util/DBUtil.java"
@@ -51,6 +51,10 @@ def ref_of(session: Session, file: str) -> st.FindingRef:
 
 
 BRANCH = "modernize/review-test"
+
+
+def ref_title(report, file: str) -> str:  # noqa: ANN001
+    return next(f.title for f in report.findings if f.file == file)
 
 
 def user_side(repo: Path) -> tuple[str, str, str, str]:
@@ -264,17 +268,18 @@ def test_session_through_piped_stdin_apply_false_positive_quit_resume_undo(hotel
     assert "the search text was not found in the file" in out
     assert "Proposed fix for S1 (by you)" in out and f"+{PW_FIX}" in out and "edit 1: src/main/java/com/grandhotel/util/DBUtil.java line 26" in out
     branch, wt = session.state.branch, Path(session.state.worktree)
-    assert f"S1 fixed: commit {git(repo, 'rev-parse', branch)[:10]} on branch {branch}" in out
+    assert f"S1 fixed: commit {git(repo, 'rev-parse', branch + '~1')[:10]} on branch {branch}" in out
     assert f"checked out in its own worktree {wt}: your work tree, index and HEAD are not changed" in out
     assert f"`git worktree remove {wt}`" in out  # the summary says how to end it
-    # HEAD, branch, index and files as they were; the one file the session writes there is the
-    # suppressions file the reviewer asked for with [p] (it goes with the code, to be committed)
-    assert user_side(repo)[:3] == before[:3] and PW_FIX in (wt / DBUTIL).read_text() and PW_LINE in (repo / DBUTIL).read_text()
-    assert git(repo, "status", "--porcelain") == "?? modernize-suppressions.toml"
+    # HEAD, branch, index and files as they were, the false positive included: its suppressions
+    # entry is a commit on the review branch, next to the fix
+    assert user_side(repo) == before and PW_FIX in (wt / DBUTIL).read_text() and PW_LINE in (repo / DBUTIL).read_text()
+    assert not (repo / FILENAME).exists() and git(repo, "show", "--name-only", "--format=%s", branch).splitlines()[::2] == [
+        "Mark S2 as a false positive: " + ref_title(rep, AUTH), FILENAME]
     assert "re-check: the flagged code (was lines 26-26) is no longer in" in out and "PASSED (exit 0)" in out
     assert "marked as a false positive" in out and f"resume with `modernize review {report}`" in out
-    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "1"
-    fps = load_suppressions(repo)
+    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "2"  # the fix, then the false positive
+    fps = load_suppressions(wt)
     auth = next(f for f in rep.findings if f.file == AUTH)
     assert [(s.fingerprint, s.reason, s.owner) for s in fps] == [(auth.fingerprint, "support account is disabled in production", "reviewer@hotel.test")]
     saved = state_path(report).read_text()
@@ -287,8 +292,10 @@ def test_session_through_piped_stdin_apply_false_positive_quit_resume_undo(hotel
     out = screen.getvalue()
     assert "Resuming the review: 1 fixed, 1 false positive, 0 skipped, 0 pending" in out
     assert "the false positive of S2 is reverted" in out and "the fix of S1 is reverted" in out
-    assert load_suppressions(repo) == [] and PW_LINE in (wt / DBUTIL).read_text()  # undone where it was made
-    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "0" and user_side(repo)[:3] == before[:3]
+    assert PW_LINE in (wt / DBUTIL).read_text()  # undone where it was made
+    assert not (wt / FILENAME).exists() and not (repo / FILENAME).exists()  # undone completely: no header-only file left
+    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "0" and user_side(repo) == before
+    assert git(wt, "status", "--porcelain", "--untracked-files=all") == ""
     assert json.loads(state_path(report).read_text())["history"] == []
 
 

@@ -245,10 +245,12 @@ def test_no_secret_from_a_title_reaches_the_suppressions_file_or_a_commit(hotel_
     session, chunks = run_keys(report, [*keys, EDIT_PW, "a", "p\nthe page is only mapped in the dev profile", "q"])
     state = session.state
     assert "sysadmin/hotel123" in state.items["S2"].ref.title  # the report itself still holds it
-    toml = (repo / "modernize-suppressions.toml").read_text()
+    assert not (repo / "modernize-suppressions.toml").exists()  # on the review branch, not in the user's checkout
+    toml = (Path(state.worktree) / "modernize-suppressions.toml").read_text()
     assert "the support login sysadmin/" in toml and "hotel123" not in toml
-    message = git(repo, "log", "-1", "--format=%B", state.branch)
-    assert message.startswith("Fix S1:") and "hotel123" not in message
+    fix_msg, fp_msg = git(repo, "log", "-1", "--format=%B", state.branch + "~1"), git(repo, "log", "-1", "--format=%B", state.branch)
+    assert fix_msg.startswith("Fix S1:") and "hotel123" not in fix_msg
+    assert fp_msg.startswith("Mark S2 as a false positive:") and "hotel123" not in fp_msg
 
 
 def plain(text: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from modernizer.review import state as st
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, ProposedEdit, Recheck, step
+from modernizer.review.resume import drop_rejected
 from modernizer.suppressions import Suppression
 
 
@@ -229,13 +230,13 @@ def test_a_saved_session_s_untouched_rejected_findings_are_dropped_on_resume():
     s = s.model_copy(update={"items": items})
     s, _ = run(s, st.Skip())  # C1 skipped: the cursor on C2
     assert s.current.ref.id == "C2"
-    d = st.drop_rejected(s)
+    d = drop_rejected(s)
     assert d.order == ["C1", "H1"] and d.skipped_rejected == ["C2", "L1"] and d.current.ref.id == "H1"
     assert d.history[0].cursor == 0 and run(d, st.Undo())[0].current.ref.id == "C1"
-    assert st.drop_rejected(d) is d  # nothing more to drop
+    assert drop_rejected(d) is d  # nothing more to drop
     # one acted on stays (its fix or false positive can still be undone)
     fixed, _ = run(s, st.FixApplied("C2", FIX))
-    assert st.drop_rejected(fixed).order == ["C1", "C2", "H1"]
+    assert drop_rejected(fixed).order == ["C1", "C2", "H1"]
 
 
 def test_details_and_code_are_views_of_the_current_finding():
@@ -252,3 +253,13 @@ def test_a_false_positive_entry_gets_the_title_redacted():
     s = s.model_copy(update={"items": items})
     _, eff = run(s, st.MarkFalsePositive(reason="fixture", owner="ana", today=date(2025, 1, 2)))
     assert "hunter2hunter2" not in eff[0].suppression.title and "password=" in eff[0].suppression.title
+
+
+def test_a_false_positive_on_the_review_branch_fixes_its_base_and_undo_names_its_commit():
+    s, eff = run(make(worktree="/data/review/x/review-20250102-030405"), st.MarkFalsePositive(reason="fixture", owner="ana", today=date(2025, 1, 2)))
+    s, eff = run(s, st.SuppressionAdded("C1", None, commit="c0ffee" * 6 + "abcd", created=True, base_ref="main", base_commit="b" * 40))
+    assert (s.base_ref, s.base_commit) == ("main", "b" * 40) and s.items["C1"].status == "false-positive"
+    says = [e.text for e in eff if isinstance(e, st.Say)]
+    assert "your work tree, index and HEAD are not changed" in says[0] and f"in commit c0ffeec0ff on branch {s.branch}" in says[1]
+    s, eff = run(s, st.Undo())
+    assert eff == [st.RemoveSuppression("C1", "fpC1000000", None, "c0ffee" * 6 + "abcd", True)]

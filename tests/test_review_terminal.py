@@ -157,7 +157,7 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
         t.see("Every finding has been reviewed: 1 fixed, 1 false positive")
         t.see("review> ")
         t.key("q")
-        t.see(f"Fixes are on branch {branch} (1 commit on main)")
+        t.see(f"Fixes are on branch {branch} (2 commits on main)")  # the fix, then the false positive
         t.see("Session saved to")
         assert t.finish() == 0
 
@@ -180,26 +180,30 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
     finally:
         CACHE.mkdir(exist_ok=True)
         (CACHE / "review-session.txt").write_text(plain(record.getvalue()), encoding="utf-8")
+    # both sessions asked the model: their async resources are closed, nothing like a crash is printed
+    assert "Task was destroyed" not in record.getvalue() and "Traceback" not in record.getvalue()
 
     # the branch holds exactly the one fix, checked out in the review's own worktree; the user's
     # checkout never moved (HEAD on main, the file as it was)
     wt = Path(json.loads((report.parent / (report.stem + ".review.json")).read_text())["worktree"])
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main" and git(wt, "rev-parse", "--abbrev-ref", "HEAD") == branch
-    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "1"
-    assert git(repo, "rev-parse", branch).startswith(commit) and git(repo, "rev-parse", "main") == base
-    assert git(repo, "show", "--name-only", "--format=", branch).splitlines() == [DBUTIL]
+    assert git(repo, "rev-list", "--count", f"{base}..{branch}") == "2"
+    assert git(repo, "rev-parse", branch + "~1").startswith(commit) and git(repo, "rev-parse", "main") == base
+    assert git(repo, "show", "--name-only", "--format=", branch + "~1").splitlines() == [DBUTIL]
+    assert git(repo, "show", "--name-only", "--format=", branch).splitlines() == ["modernize-suppressions.toml"]
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""  # the false positive is not in the user's checkout
     assert PW_FIX in (wt / DBUTIL).read_text() and PW_LINE in (repo / DBUTIL).read_text()
-    # the false positive is in the repository's suppressions file with its reason and owner
-    [sup] = load_suppressions(repo)
+    # the false positive is in the review branch's suppressions file with its reason and owner
+    [sup] = load_suppressions(wt)
     v34 = next(f for f in first.findings if f.file.endswith("error.jsp"))
     assert (sup.fingerprint, sup.reason, sup.owner, sup.created) == (v34.fingerprint, FP_REASON, "reviewer@hotel.test", date.today())
     assert sup.fingerprint == fp_fingerprint
     saved = (report.parent / (report.stem + ".review.json")).read_text()
     assert "Gr4ndH0tel!2008" not in saved  # the state file keeps no code
 
-    # the next analyze: the real `modernize analyze` reads the file the review wrote (a broken one stops it with exit 2)...
+    # the next analyze, on the review branch (what merging it gives): the real `modernize analyze` reads the file the review committed (a broken one stops it with exit 2)...
     out = tmp_path / "next"
-    res = CliRunner().invoke(app, ["analyze", str(repo), "--endpoint", vllm_server.base_url, "-o", str(out), "-f", "json"])
+    res = CliRunner().invoke(app, ["analyze", str(wt), "--endpoint", vllm_server.base_url, "-o", str(out), "-f", "json"])
     assert res.exit_code == 0, res.output
     nxt = Report.model_validate_json(next(out.glob("*.json")).read_text())
     assert nxt.summary.suppressed == sum(f.suppressed for f in nxt.findings)  # applied: a finding with V34's code would be marked
@@ -208,7 +212,7 @@ def test_recorded_session_fix_on_a_branch_false_positive_quit_resume_and_the_nex
     snap = load_snapshot(wt)  # the branch's files
     result = PipelineResult(runs=[AgentRun(agent="security", role="findings", output_type="SecurityOutput", status="ok",
                                            output={"findings": expected_findings(repo, ["V12", "V34"])})])
-    again = build_report(snap, compute_facts(snap), None, result, None, suppressions=load_suppressions(repo))
+    again = build_report(snap, compute_facts(snap), None, result, None, suppressions=load_suppressions(wt))
     by_file = {f.file: f for f in again.findings}
     v34_again = by_file["src/main/webapp/error.jsp"]
     assert v34_again.fingerprint == v34.fingerprint and v34_again.suppressed

@@ -157,3 +157,39 @@ def test_the_pool_is_first_come_first_served_and_a_cancelled_wait_gives_its_plac
         assert pool.reserved == 0 and pool.modules == 0 and stats.peak_modules_in_flight == 2
 
     asyncio.run(go())
+
+
+def test_a_modules_requests_are_built_only_as_it_nears_admission():
+    """Request texts (a megabyte each at a 300K-token module) are not built for every module at the
+    start: at most PREPARED_AHEAD modules are counted ahead of those admitted."""
+    from modernizer.engine.chunked import PREPARED_AHEAD
+
+    class Counting(Watched):
+        def __init__(self, **kw) -> None:
+            super().__init__(**kw)
+            self.counted: list[str] = []
+            self.finished = 0
+            self.ahead_peak = 0
+
+        async def tokenize_messages(self, messages):  # noqa: ANN001
+            m = re.search(r"MODULE (m\d+[a-z]*)", messages[1]["content"])
+            if m and m.group(1) not in self.counted:
+                self.counted.append(m.group(1))
+            # counted, not yet finished: the admitted module(s) and those prepared ahead
+            self.ahead_peak = max(self.ahead_peak, len(self.counted) - self.finished)
+            return await super().tokenize_messages(messages)
+
+        async def chat(self, messages, **kw):  # noqa: ANN001, ANN003
+            return await super().chat(messages, **kw)
+
+    model = Counting(window=24_000)
+    model.metrics = pool_metrics(21_000)  # one module at a time
+
+    def seen(e) -> None:  # noqa: ANN001
+        if type(e).__name__ == "ModuleFinished":
+            model.finished += 1
+    report = asyncio.run(analyze(HOTEL, AnalyzeOptions(use_cache=False, mode="modules", window=24_000, slice_tokens=2_000,
+                                                       concurrency=8, module_tokens=4_000),
+                                 events=seen, client_factory=lambda ep: model))
+    assert len(report.modules.modules) > PREPARED_AHEAD + 2
+    assert model.ahead_peak <= 1 + PREPARED_AHEAD  # one admitted (the pool holds one) and those prepared ahead

@@ -18,7 +18,7 @@ from modernizer.analysis import AnalyzeOptions, analyze
 from modernizer.cli import render
 from modernizer.client import Endpoint, LLMClient
 from modernizer.render import RENDERERS
-from modernizer.review.apply import suppress
+from modernizer.review.falsepos import suppress
 from modernizer.suppressions import FILENAME, Suppression
 from support.scripted import ScriptedServer, sse
 

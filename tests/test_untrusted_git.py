@@ -67,7 +67,7 @@ def test_analyze_no_llm_and_plan_run_nothing_and_write_nothing(hostile, tmp_path
     report = json.loads(next(out.glob("*.json")).read_text())
     head = safe(repo, "rev-parse", "HEAD").strip()
     # the git listing was used (commit, branch, dirty work tree), from the repository's own objects and refs
-    assert report["repo"]["git"] == {"commit": head, "branch": "main", "dirty": True}
+    assert report["repo"]["git"] == {"commit": head, "branch": "main", "dirty": True, "prefix": ""}  # its top level was analysed
     analysed = {f["path"] for f in report["facts"]["files"]} if "files" in report["facts"] else None
     skipped = {s["path"]: s["reason"] for s in report["skipped"]}
     assert skipped.get("libs/sub") == "not-regular-file"

@@ -122,9 +122,14 @@ for phase in ${SCALE_PHASES:-prefill chunked single}; do
         | grep -v Warning | tee $L/prefill_bench.log | cut -c1-200
       [ "${PIPESTATUS[0]}" = 0 ] && touch $R/prefill_bench.done
     fi ;;
+  decode)  # decode_mix.py: summed decode rate over one prefix vs two, short, with a schema (why a run is decode-bound)
+    if [ ! -f $R/decode_mix.json ] && [ "$(left)" -gt 90 ]; then
+      timeout $(left) python3 "$HERE/decode_mix.py" --repo "$CHUNKED_DIR" --url $URL --out $R/decode_mix.json ${DECODE_ARGS:-} 2>&1 \
+        | grep -v Warning | tee $L/decode_mix.log | cut -c1-200
+    fi ;;
   chunked) analyze_bg chunked "$CHUNKED_DIR" || break ;;
   single) analyze_bg single "$SINGLE_DIR" || break ;;
-  *) echo "unknown phase $phase (prefill, chunked, single)"; exit 2 ;;
+  *) echo "unknown phase $phase (prefill, decode, chunked, single)"; exit 2 ;;
   esac
 done
 keep_server_log

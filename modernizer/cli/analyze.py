@@ -22,7 +22,7 @@ def analyze(
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", rich_help_panel="Input", help="Extra glob to leave out, on the relative path (repeatable).")] = [],
     max_file_bytes: Annotated[int, typer.Option(rich_help_panel="Input", min=1, help="Files larger than this are skipped and listed.")] = DEFAULT_MAX_FILE_BYTES,
     include_role: Annotated[list[str], typer.Option("--include-role", rich_help_panel="Input", help="Also analyse files of this role (repeatable): test, testdata, docs, translation, thirdparty, generated. Analysed by default: source, template, config, build, schema.")] = [],
-    agents_dir: Annotated[Optional[Path], typer.Option("--agents", rich_help_panel="Input", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see the README's \"Agents\". Templates render in a sandbox and may include only files of that folder (no links out).")] = None,
+    agents_dir: Annotated[Optional[Path], typer.Option("--agents", rich_help_panel="Input", help="A folder of agent definitions (TOML files, and templates beside them) to use instead of the shipped agents/; see docs/agents.md. Templates render in a sandbox and may include only files of that folder (no links out).")] = None,
     endpoint: EndpointOpt = DEFAULT_BASE_URL,
     model: Model = None,
     allow_remote: AllowRemote = [],
@@ -68,9 +68,13 @@ def analyze(
     from modernizer.client import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.cli.live import RunView
-    from modernizer.ingest import IngestOptions
+    from modernizer.ingest import IngestOptions, check_root
     from modernizer.reportfiles import check_writable, load_report, output_location, relative_inside
 
+    try:
+        check_root(path)  # first: nothing about the run is said before a bad path is
+    except ModernizerError as exc:
+        raise fail(exc) from None
     if mode not in ("auto", "single", "modules"):
         err.print(f"[bold red]error:[/] --mode must be auto, single or modules, not {escape(repr(mode))}")
         raise typer.Exit(2)
@@ -233,6 +237,8 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
         try:
             async with LLMClient(opts.endpoint) as client:
                 info = await client.probe()
+                if client.endpoint_note:
+                    say(client.endpoint_note)
                 tokens = await plan_tokens(prep, client, info, agents, opts.window)
                 pool = await server_pool(client, opts.endpoint.base_url)
         except ServerUnavailable:

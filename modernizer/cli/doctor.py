@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from modernizer.cli.common import fail, out
+from modernizer.cli.common import as_invoked, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL, EXIT_SERVER, EXIT_WRONG_MODEL
 
 DOCTOR_EPILOG = (f"Exit codes: 0 ready; 2 bad input (e.g. a remote endpoint not allowed); {EXIT_SERVER} not ready (no server, "
@@ -41,5 +41,5 @@ def doctor(
     except ModernizerError as exc:
         raise fail(exc) from None
     for line in doc.render(rep):
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
+        out.print(as_invoked(line), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(0 if rep.ready else EXIT_WRONG_MODEL if rep.wrong_model else EXIT_SERVER)

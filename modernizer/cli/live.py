@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from rich.console import Console, RenderableType
 from rich.live import Live
-from rich.markup import escape
 from rich.spinner import Spinner
 
+from modernizer.cli.common import emit
 from modernizer.events import Counting, Event, ModuleFinished, Phase, Waiting, describe
 from modernizer.progress import Progress
 
@@ -80,7 +80,7 @@ class RunView:
     def _emit(self, line: str, now: float) -> None:
         if not self.quiet:
             self._said_at = now
-            self.console.print(f"[dim]·[/] {escape(line)}", soft_wrap=True, highlight=False)
+            emit(self.console, "[dim]·[/] ", line)  # wrapped at words on a terminal, whole in a log
 
     def _render(self) -> RenderableType:
         self._spinner.update(text=self.state.status(self.clock()))

@@ -20,7 +20,7 @@ from modernizer.cli import history as _history
 from modernizer.cli import report as _report
 from modernizer.cli import review as _review
 from modernizer.cli import serve as _serve
-from modernizer.cli.common import EXIT_CODES, err, escape, out
+from modernizer.cli.common import EXIT_CODES, INVOKED, REPORT_EXIT_CODES, err, escape, invoked_as, out
 from modernizer.cli.helptext import Command, Group, unwrap
 from modernizer.defaults import EXIT_INTERNAL, EXIT_INTERRUPTED
 
@@ -43,7 +43,7 @@ def main(version: Annotated[Optional[bool], typer.Option("--version", callback=_
     """modernizer: multi-agent legacy-code analysis on a local vLLM."""
 
 
-for _fn, _name, _epilog in ((_analyze.analyze, None, EXIT_CODES), (_report.report, None, EXIT_CODES),
+for _fn, _name, _epilog in ((_analyze.analyze, None, EXIT_CODES), (_report.report, None, REPORT_EXIT_CODES),
                             (_review.review, None, _review.REVIEW_EPILOG), (_serve.serve, None, _serve.SERVE_EPILOG),
                             (_doctor.doctor, None, _doctor.DOCTOR_EPILOG), (_history.history, None, _history.HISTORY_EPILOG),
                             (_eval.eval_, "eval", _eval.EVAL_EPILOG)):
@@ -85,6 +85,7 @@ def run() -> None:
     the result cache (written as each one completes), so running again resumes."""
     interrupted = ("\n[yellow]interrupted.[/] Model answers finished so far are kept in the result cache: "
                    "run the same command again to resume.")
+    INVOKED[0] = invoked_as(sys.argv[0])
     try:
         code = app(standalone_mode=False)  # typer turns Ctrl-C into exit code 130
     except (typer.Abort, KeyboardInterrupt):

@@ -10,13 +10,13 @@ import typer
 from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, Model, err, escape, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL
 
-REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself) · a apply (once a fix is proposed) · s skip · "
-                 "p false positive · u undo · n next · b back · c code again · d details · q quit (resume later) · ? help.\n\n"
+REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself, in $VISUAL/$EDITOR when set) · a apply (once a fix is proposed) · s skip · "
+                 "p false positive (a commit on the review branch too) · u undo · n next · b back · c code again · d details · q quit (resume later) · ? help.\n\n"
                  "Your work tree is never switched: fixes are commits on branch modernize/review-<time>, checked out in a "
                  "worktree of the review's own (per user, e.g. ~/.local/share/modernizer/review/<repo>/review-<time>; "
                  "--worktree to choose). The session's end says where: `git log main..modernize/review-<time>` to see the "
                  "fixes, `git merge` to take them, `git worktree remove <path>` when done.\n\n"
-                 "Exit codes: 0 done; 2 bad input (report, options, repository not a git work tree without --no-git); "
+                 "Exit codes: 0 done; 2 bad input (report, options, --repo without the report's files, repository not a git work tree without --no-git); "
                  "3 model server unreachable or failing (with --apply).")
 
 
@@ -33,6 +33,9 @@ def review(
     test_timeout: Annotated[float, typer.Option(help="Seconds --test-cmd may run.")] = 600.0,
     owner: Annotated[Optional[str], typer.Option("--owner", help="Who decides false positives (default: git user.email, or your login).")] = None,
     restart: Annotated[bool, typer.Option("--restart", help="Start over instead of resuming the saved session.")] = False,
+    repo: Annotated[Optional[Path], typer.Option("--repo", help="The analysed repository here, when the report was made elsewhere "
+                                                 "(a CI runner, another machine) or names it by a relative path (the shipped "
+                                                 "example, examples/review/). It must hold the report's files.")] = None,
     allow_remote: AllowRemote = [],
     timeout: Annotated[float, typer.Option(help="Seconds one model request may take.")] = 900.0,
     seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable fixes.")] = 0,
@@ -46,8 +49,11 @@ def review(
     an edit whose search text is not in the file exactly once is rejected. Applied fixes are commits
     on a new branch modernize/review-<time> (one per fix), made in a separate git worktree so your
     HEAD, index and files never change, checked again against the code and by your --test-cmd
-    (both run in that worktree). False positives go to modernize-suppressions.toml in the repository, with your reason,
-    and the next `modernize analyze` honours them. The session is saved next to the report
+    (both run in that worktree). False positives go to modernize-suppressions.toml, with your reason, as a commit
+    on the same branch (your work tree is not written; with --no-git, the file in your work tree); merged,
+    the next `modernize analyze` honours them. Key d (details) shows the validator's verdict, the plan item, the enclosing
+    symbol, the cited lines and the weakness's help; key e opens $VISUAL or $EDITOR on the cited lines.
+    Try it without a GPU on the shipped example report: docs/review.md. The session is saved next to the report
     (<report>.review.json) after every change: quit any time, run the same command to resume.
     """
     from modernizer.client import Endpoint
@@ -64,12 +70,15 @@ def review(
         raise typer.Exit(2)
     opts = ReviewOptions(endpoint=Endpoint(base_url=endpoint, model=model, allow_remote=allow_remote, request_timeout=timeout),
                          severity=severity, use_git=not no_git, test_cmd=test_cmd, test_timeout=test_timeout, owner=owner,
-                         restart=restart or dry_run, seed=seed, worktree=worktree)
+                         restart=restart or dry_run, seed=seed, worktree=worktree, repo=repo)
     try:
         from modernizer.privacy import check_endpoint_allowed
 
         check_endpoint_allowed(opts.endpoint.base_url, opts.endpoint.allow_remote)
-        state, _report, resumed = open_state(json_report, opts)
+        state, report, resumed = open_state(json_report, opts)
+        if report.llm is not None and report.llm.test_model:
+            err.print(f"[bold yellow]note:[/] {escape(report.llm.model)} is {escape(report.llm.test_model)}; "
+                      "do not read its findings as an analysis of the code", soft_wrap=True)
         if resumed and severity and severity != state.severity:
             err.print(f"[yellow]note:[/] resuming a session that walks {state.severity or 'every severity'}; "
                       "--severity applies to new sessions (--restart to start over)", soft_wrap=True)

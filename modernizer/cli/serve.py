@@ -7,22 +7,26 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from modernizer.cli.common import err, escape, fail, out
+from modernizer.cli.common import as_invoked, emit, err, escape, fail, out
 
 if TYPE_CHECKING:
     from modernizer.serve.vllmcheck import VllmCheck
 
 SERVE_EPILOG = ("Exit codes: 0 done; 2 bad options, a profile that cannot fit, no vLLM in the interpreter that would run it, "
                 "or a managed server already running (stop it with `modernize serve --stop`): all checked before starting; "
+                "with --install-service/--remove-service also a unit file modernize did not write, no permission, "
+                "or a unit still enabled; "
                 "3 the server could not start: its port is taken by another program, or it exited or did not become healthy "
                 "(the end of its log is printed), or it refused the window twice (once is retried at vLLM's estimate).")
 
 PROFILE = "Profile and model"
 SERVER = "Server"
 LIFECYCLE = "Lifecycle"
+SERVICE = "System service (systemd)"
 
 
 def serve(
+    ctx: typer.Context,
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", rich_help_panel=PROFILE, help="Hardware profile (default: from the GPUs found); see --list-profiles.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", envvar="MODERNIZE_SERVE_MODEL", rich_help_panel=PROFILE, help="Checkpoint directory or Hugging Face id (default: the profile's).")] = None,
     list_profiles: Annotated[bool, typer.Option("--list-profiles", rich_help_panel=PROFILE, help="List the profiles and exit.")] = False,
@@ -47,10 +51,18 @@ def serve(
     idle_timeout: Annotated[float, typer.Option("--idle-timeout", rich_help_panel=LIFECYCLE, help="Stop after this many seconds without a request (0: never).")] = 0.0,
     startup_timeout: Annotated[float, typer.Option("--startup-timeout", rich_help_panel=LIFECYCLE, help="Seconds to wait for the server to become healthy.")] = 900.0,
     state_dir: Annotated[Optional[Path], typer.Option("--state-dir", envvar="MODERNIZE_STATE_DIR", rich_help_panel=LIFECYCLE, help="Where the server's state and log live (default: ~/.cache/modernizer).")] = None,
+    install_service: Annotated[bool, typer.Option("--install-service", rich_help_panel=SERVICE, help="Write a systemd unit running this serve command at boot, restarted if vLLM fails (see docs/serve.md).")] = False,
+    remove_service: Annotated[bool, typer.Option("--remove-service", rich_help_panel=SERVICE, help="Remove the unit --install-service wrote (once it is disabled).")] = False,
+    system: Annotated[bool, typer.Option("--system", rich_help_panel=SERVICE, help="A system unit in /etc/systemd/system (needs root; runs as the invoking user), not a user unit in ~/.config/systemd/user.")] = False,
+    service_name: Annotated[str, typer.Option("--service-name", rich_help_panel=SERVICE, help="The unit's name.")] = "modernize-serve",
+    unit_dir: Annotated[Optional[Path], typer.Option("--unit-dir", rich_help_panel=SERVICE, help="Write the unit here instead (then `systemctl link` it).")] = None,
+    force: Annotated[bool, typer.Option("--force", rich_help_panel=SERVICE, help="Replace or remove a unit file modernize did not write.")] = False,
 ) -> None:
     """Start (or --stop) a local vLLM serving Nemotron-3-Nano-30B-A3B with a hardware profile.
 
     The profile (from the GPUs found, or --profile) sets the weights format, the window from free GPU memory, prefix caching, an FP8 KV cache where memory is tight, and Nemotron's reasoning parser. The server binds 127.0.0.1 only.
+
+    --install-service writes a systemd unit that runs this same command at boot and restarts it when vLLM fails (user scope, or --system); --remove-service removes it (docs/serve.md).
 
     vLLM must be importable by the interpreter that runs it: this one once the clone's serve extra is installed in it (GPU), or --vllm-python (e.g. .venv-vllm/bin/python, the CPU build `make install` makes); it is checked before a start.
     """
@@ -61,12 +73,21 @@ def serve(
 
     directory = manager.state_dir(state_dir)
     if list_profiles:
+        # names and windows never wrap; the two text columns wrap at words and fold a long name, never cut it (…)
         table = Table(title="modernize serve profiles (windows on the profile's nominal GPU memory)")
-        for col in ("profile", "hardware", "key settings", "window, prefix cache", "window, no cache"):
-            table.add_column(col)
+        table.add_column("profile", no_wrap=True)
+        table.add_column("hardware", overflow="fold")
+        table.add_column("key settings", overflow="fold")
+        for col in ("window\n(prefix cache)", "window\n(no cache)"):
+            table.add_column(col, justify="right", no_wrap=True)
         for row in profiles.describe_profiles():
             table.add_row(*row)
         out.print(table)
+        return
+    if remove_service:
+        from modernizer.cli import service
+
+        service.remove(system=system, name=service_name, unit_dir=unit_dir, force=force)
         return
     if stop:
         state = manager.stop(directory)
@@ -89,6 +110,12 @@ def serve(
         api_server_count=api_server_count, quantization=quantization, kv_cache_dtype=kv_cache_dtype, gpu_memory_utilization=gpu_memory_utilization,
         cpu_offload_gib=cpu_offload_gb, reasoning_parser=reasoning_parser, extra_args=extra_arg, prefix_caching=not no_prefix_cache,
         env=dict(e.split("=", 1) for e in env))
+    if install_service:
+        from modernizer.cli import service
+
+        service.install(ctx, overrides, profile=profile, model=model, port=port, idle_timeout=idle_timeout,
+                        state_dir=state_dir, system=system, name=service_name, unit_dir=unit_dir, force=force)
+        return
     try:
         chosen, cmd, info = manager.prepare_command(profile, model, port, overrides)
         if profile is None:
@@ -114,6 +141,7 @@ def serve(
     s = started.state
     announce = (f"serving {s.served_model_name} at {s.base_url} (profile {s.profile}, pid {s.pid}, window {s.window:,}); "
                 + ("stop it with: modernize serve --stop" if detach else "Ctrl-C stops it"))
+    announce = as_invoked(announce)
     if detach:
         out.print(announce, markup=False, soft_wrap=True)
         return
@@ -135,7 +163,7 @@ def serve(
 
 def say(message: str) -> None:
     """A progress line on stderr, "· message": the dot is styled, the message is text (never markup)."""
-    err.print(f"[dim]·[/] {escape(message)}", soft_wrap=True, highlight=False)
+    emit(err, "[dim]·[/] ", message)
 
 
 def print_interpreter(check: "VllmCheck", device: str = "cuda") -> None:
@@ -148,4 +176,4 @@ def print_interpreter(check: "VllmCheck", device: str = "cuda") -> None:
         what = "does not exist" if check.executable is None else "has no vLLM"
         err.print(f"[bold yellow]warning:[/] {escape(check.python)} {what}: the command above cannot run as it is",
                   soft_wrap=True, highlight=False)
-        err.print(f"[dim]hint:[/] {escape(problem.hint)}", soft_wrap=True, highlight=False)
+        emit(err, "[dim]hint:[/] ", problem.hint)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from modernizer.agents import AgentSpec, compact_json, messages, render, render_task, task_inputs
 from modernizer.engine import budget
@@ -35,6 +36,7 @@ DIGEST_MAX_FINDINGS = 150
 COMPACT_MAX_FINDINGS = 60  # per earlier agent, in a reduce agent's task
 COMPACT_FIELDS = ("id", "severity", "category", "file", "line_start", "title")
 MAX_SPLITS = 4  # a module may be halved this many times over when the server counts it too large
+PREPARED_AHEAD = 2  # modules whose requests are built and counted before their admission; the rest wait unbuilt
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
@@ -116,10 +118,32 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         lines = max(file_lines.get(p.path, 1), 1)
         return sizes.get(p.path, 0) * ((p.end or lines) - p.start + 1) // lines
 
-    async def one(module: Module, depth: int = 0, parent: str | None = None) -> list[ModuleResult]:
+    ahead = asyncio.Semaphore(PREPARED_AHEAD)
+
+    async def prepared(module: Module) -> list[ModuleResult]:
+        """A module's requests (about a megabyte of text each at a 300K-token module, twenty of them)
+        are built only when it nears admission, not all modules' at the start: a 4.9M-token tree
+        held ~400 MB of request text that way. Plan order is kept (the semaphore wakes in order)."""
+        held = True
+
+        def let_next() -> None:
+            nonlocal held
+            if held:
+                held = False
+                ahead.release()
+        await ahead.acquire()
+        try:
+            return await one(module, let_next=let_next)
+        finally:
+            let_next()
+
+    async def one(module: Module, depth: int = 0, parent: str | None = None,
+                  let_next: Callable[[], None] = lambda: None) -> list[ModuleResult]:
         """The module's map answers, checked against the server's exact count first: a module the
         plan under-estimated (or that the server rejects as too long) is halved and each half asked.
-        A module larger than a slice is swept: each map agent answers once per slice of its files."""
+        A module larger than a slice is swept: each map agent answers once per slice of its files.
+        ``let_next``: called once the module holds its place (admitted, or answered from the cache),
+        so that the next module's requests get built."""
         nonlocal done_count, total
         head = render_module(snapshot, module) + module_context(plan, module, facts)
         slices = plan_slices([(p.path, part_tokens(p)) for p in module.parts], run.slice_tokens)
@@ -162,16 +186,19 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         if used is not None and used + need > window and halves:
             total += 1
             run.events(ModuleSplit(id=module.id, name=module.name, counted=used, planned=module.tokens, window=window))
-            return [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
+            return [r for h in halves for r in await one(h, depth + 1, parent or module.id, let_next)]
         timing = None
         if cached:
+            let_next()
             answers = await run.wave(jobs, max_tokens=need, subjects=list(subjects))
         else:
             # admitted by the pool (schedule.py); its lead alone until its first token, then its slices together
             # every request the module will send, the ones that wait for the candidates included
-            reserve = module_reservation(used, len(specs) * max(1, len(slices)), gate.limit, answer)
+            sends = len(specs) * max(1, len(slices))
+            reserve = module_reservation(used, sends, gate.limit, answer)
             asked = time.perf_counter()
             async with pool.admit(reserve) as adm:
+                let_next()
                 first: list[float] = []
 
                 def prefilled() -> None:
@@ -186,7 +213,7 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         if any(r.error_kind == "overflow" for r in answers) and halves:
             total += 1
             run.events(ModuleSplit(id=module.id, name=module.name, planned=module.tokens, window=window, rejected=True))
-            pieces = [r for h in halves for r in await one(h, depth + 1, parent or module.id)]
+            pieces = [r for h in halves for r in await one(h, depth + 1, parent or module.id, let_next)]
             pieces[0].superseded.extend(answers)
             return pieces
         runs = [fold(s, [a for (sp, _), a in zip(jobs, answers) if sp is s], module.id)[0] for s in specs]
@@ -196,7 +223,7 @@ async def map_modules(run: Run, snapshot: Snapshot, facts: Facts, plan: ModulePl
         return [ModuleResult(id=module.id, name=module.name, files=module.files, tokens=module.tokens, parts=module.parts,
                              split_from=parent, prompt_tokens=used, runs=runs, timing=timing)]
 
-    return [r for rs in await asyncio.gather(*(one(m) for m in plan.modules)) for r in rs]
+    return [r for rs in await asyncio.gather(*(prepared(m) for m in plan.modules)) for r in rs]
 
 
 def digest(snapshot: Snapshot, facts: Facts, results: list[ModuleResult], findings: list[SourcedFinding],

@@ -1,8 +1,8 @@
 """One self-contained HTML file: inline CSS, a few lines of inline JS, no fonts or scripts from
 the network, and every value autoescaped by jinja2 (code under analysis is hostile input).
 
-The page reads without JS (every finding listed, rejected ones marked); the script only adds the
-filters and sorting. What the template needs beyond the report (facet counts, links, which plan
+The page reads without JS (every finding listed, grouped by rule, rejected ones marked); the script
+adds grouping by file, the filters, sorting and folding, and keeps the view in the URL. What the template needs beyond the report (facet counts, links, which plan
 item addresses which finding) is computed here, so the template stays markup."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from markupsafe import Markup, escape
 
 from modernizer.graph import GraphView, deferred_note
 from modernizer.render import RenderOptions
-from modernizer.render.links import line_label, source_target, web_base
+from modernizer.render.groups import finding_groups, kind
+from modernizer.render.links import in_repository, line_label, source_target, web_base
 from modernizer.render.svg import graph_svg
 from modernizer.report import Report
 from modernizer.schemas import SEVERITIES
@@ -97,10 +98,13 @@ def render_html(report: Report, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     base = web_base(options.link_base)
 
+    prefix = report.repo.git.prefix if report.repo.git else ""
+
     def link(path: str, start: int | None = None, end: int | None = None) -> str:
         """The URL of a source location, or "" when there is no http(s) base: a relative link in a
-        file opened from disk would point beside the report, not into the repository."""
-        return source_target(path, start, end, base) if base else ""
+        file opened from disk would point beside the report, not into the repository. The base is
+        the repository's (``/blob/SHA``): a subfolder's paths get its prefix there."""
+        return source_target(in_repository(prefix, path), start, end, base) if base else ""
 
     svg = Markup(graph_svg(report.facts.graph.directories))  # built from escaped parts in graph_svg
     return _env().get_template("report.html.j2").render(
@@ -109,4 +113,6 @@ def render_html(report: Report, options: RenderOptions | None = None) -> str:
         counts=finding_counts(report), same_words=same_words, chunked_why=chunked_why(report),
         finding_ids={f.id for f in report.findings}, file_sccs=scc_sizes(report.facts.graph.files),
         deferred_note=deferred_note(report.facts.graph.files),
+        groups={by: finding_groups(report, by) for by in ("rule", "file")}, kinds={f.id: kind(f) for f in report.findings},
+        by_id={f.id: f for f in report.findings}, index={f.id: i for i, f in enumerate(report.findings)},
         dir_sccs=scc_sizes(report.facts.graph.directories))

@@ -7,6 +7,13 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 
+def in_repository(prefix: str, path: str) -> str:
+    """A report path (relative to the analysed folder) as a path from the git work tree's top
+    level, given the folder's ``prefix`` there (``Report.repo.git.prefix``): what GitHub resolves
+    SARIF locations and ``/blob/SHA/`` links against when a subfolder (a monorepo's part) was analysed."""
+    return f"{prefix.strip('/')}/{path}" if prefix.strip("/") else path
+
+
 def line_label(path: str, start: int | None = None, end: int | None = None) -> str:
     """``path:5-7`` as a person reads it."""
     if start is None:

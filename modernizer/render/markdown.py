@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from modernizer.graph import deferred_note
 from modernizer.render import RenderOptions
-from modernizer.render.links import line_label, source_target
+from modernizer.render.links import in_repository, line_label, source_target
 from modernizer.report import Report, ReportFinding
 from modernizer.schemas import SEVERITIES
 
@@ -42,21 +42,23 @@ def code(value: str, limit: int = 160) -> str:
     return f"<code>{s}</code>"
 
 
-def location(f: ReportFinding, link_base: str = "") -> str:
+def location(f: ReportFinding, link_base: str = "", prefix: str = "") -> str:
     """``path:line`` linked to the file: relative to the repository root, or under ``link_base``
-    (e.g. https://github.com/OWNER/REPO/blob/SHA) for an issue or a job summary."""
+    (e.g. https://github.com/OWNER/REPO/blob/SHA) for an issue or a job summary; there the path
+    starts with ``prefix``, the analysed folder's path in its git repository (links.in_repository)."""
     label = line_label(f.file, f.line_start, f.line_end)
-    return f"[{text(label)}]({source_target(f.file, f.line_start, f.line_end, link_base)})"
+    path = in_repository(prefix, f.file) if link_base else f.file
+    return f"[{text(label)}]({source_target(path, f.line_start, f.line_end, link_base)})"
 
 
-def _table(findings: Iterable[ReportFinding], link_base: str, with_status: bool) -> list[str]:
+def _table(findings: Iterable[ReportFinding], link_base: str, with_status: bool, prefix: str = "") -> list[str]:
     rows = list(findings)
     head = "| Id | Severity | Finding | Location | Grounding |" + (" Baseline |" if with_status else "")
     out = [head, "|---|---|---|---|---|" + ("---|" if with_status else "")]
     for f in rows[:MAX_ROWS]:
         title = f"**{text(f.title, 120)}** ({text(f.category, 40)}{', ' + text(f.cwe, 12) if f.cwe else ''})"
         ground = f.grounding.status + (", validator: " + f.verdict if f.verdict else "")
-        line = f"| {text(f.id, 12)} | {f.severity} | {title}<br>{code(f.snippet)} | {location(f, link_base)} | {ground} |"
+        line = f"| {text(f.id, 12)} | {f.severity} | {title}<br>{code(f.snippet)} | {location(f, link_base, prefix)} | {ground} |"
         if with_status:
             line += f" {f.baseline_status or '-'} |"
         out.append(line)
@@ -115,7 +117,8 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
     heading = "New critical and high findings" if report.baseline is not None else "Critical and high findings"
     out.append(f"### {heading} ({len(urgent)})")
     out.append("")
-    out += _table(urgent, link_base, with_status=False) if urgent else ["None."]
+    prefix = report.repo.git.prefix if report.repo.git else ""
+    out += _table(urgent, link_base, with_status=False, prefix=prefix) if urgent else ["None."]
     out.append("")
     rest = [f for f in report.findings if f.counts and f.severity not in ("critical", "high")
             and (report.baseline is None or f.baseline_status == "new")]

@@ -15,6 +15,8 @@ Choices (the README repeats them):
 - verified and unverified findings are results (``properties.grounding`` says which, and an
   unverified one says so in its message); rejected findings (no such file or lines) are left
   out, since no viewer can show a location that does not exist: the JSON report keeps them;
+- ``contextRegion``: the cited lines with a few around them, as the report carries them
+  (excerpt.py: from the snapshot, redacted), when they hold the whole region;
 - ``partialFingerprints["modernizer/v2"]``: the rule, file, enclosing symbol and quoted code
   (identity.kind_fingerprint), so neither a line move nor a reworded category makes a new alert.
   It hashes the quote as the report keeps it, not the anchored source lines the report's own
@@ -29,7 +31,14 @@ Choices (the README repeats them):
   the alert itself when a result stops appearing); their count is in the run's properties;
 - a suppressed finding carries ``suppressions: [{kind: external, status: accepted, justification}]``;
 - ``originalUriBaseIds["%SRCROOT%"]`` is described, not located: the analysing machine's path is
-  of no use to a viewer and says something about that machine; locations are repository-relative;
+  of no use to a viewer and says something about that machine. It is the top level of the git work
+  tree that holds the analysed folder (where GitHub resolves locations), else the analysed folder
+  itself; when a subfolder was analysed (a monorepo's part, ``sample_repos/legacy-hotel``),
+  locations start with its path (``Report.repo.git.prefix``), which ``ANALYSEDROOT`` (relative to
+  ``%SRCROOT%``) and the run's ``properties.analysedFolder`` record. ``partialFingerprints`` keep
+  hashing the report's own path (relative to the analysed folder), unchanged by this; GitHub also
+  wants a result's file path stable across runs, so a subfolder's alerts analysed before this
+  change (at paths GitHub could not open) close once and reopen at their real paths;
 - computed candidates (the static pass) are not alerts: they stay in the JSON/HTML report and are
   written only when asked (``--sarif-candidates``: a 3K-line sample made 65 notes for 0 findings); then
   they are results, marked as facts from code and not findings:
@@ -51,6 +60,7 @@ from modernizer.cwe import Weakness, lookup
 from modernizer.identity import kind_fingerprint
 from modernizer.kinds import Kind, kind_of
 from modernizer.render import RenderOptions
+from modernizer.render.links import in_repository
 from modernizer.report import Report, ReportCandidate, ReportFinding
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -134,7 +144,32 @@ def _message(f: ReportFinding) -> str:
     return message
 
 
-def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
+def _prefix(report: Report) -> str:
+    return report.repo.git.prefix.strip("/") if report.repo.git else ""
+
+
+def _location(prefix: str, path: str, region: dict[str, Any], context: dict[str, Any] | None = None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(in_repository(prefix, path)), "uriBaseId": "%SRCROOT%"},
+                                "region": region}
+    if context:
+        physical["contextRegion"] = context
+    return {"physicalLocation": physical}
+
+
+def _context_region(f: ReportFinding, region: dict[str, Any]) -> dict[str, Any] | None:
+    """The report's cited lines with their context (excerpt.py, redacted) as SARIF's
+    ``contextRegion``, which a viewer shows around the result; only when it holds the whole region
+    (SARIF asks it to: a long citation the excerpt cut short has none)."""
+    c = f.context
+    if c is None or c.omitted or not c.lines:
+        return None
+    end = c.start + len(c.lines) - 1
+    if not (c.start <= region["startLine"] and region["endLine"] <= end):
+        return None
+    return {"startLine": c.start, "endLine": end, "snippet": {"text": "\n".join(c.lines) + "\n"}}
+
+
+def _result(f: ReportFinding, rule_index: dict[str, int], prefix: str = "") -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line_start), "endLine": max(f.line_start, f.line_end, 1)}
     if f.snippet:
         region["snippet"] = {"text": f.snippet}
@@ -157,7 +192,7 @@ def _result(f: ReportFinding, rule_index: dict[str, int]) -> dict[str, Any]:
         "kind": "fail",
         "level": LEVELS.get(f.severity, "warning"),
         "message": {"text": _message(f)},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.file), "uriBaseId": "%SRCROOT%"}, "region": region}}],
+        "locations": [_location(prefix, f.file, region, _context_region(f, region))],
         "partialFingerprints": {FINGERPRINT_KEY: kind_fingerprint(rid, f.file, f.snippet, f.symbol)},
         "properties": props,
     }
@@ -196,26 +231,47 @@ def _candidate_rules(items: list[ReportCandidate]) -> list[dict[str, Any]]:
     return rules
 
 
-def _candidate_result(c: ReportCandidate, rule_index: dict[str, int]) -> dict[str, Any]:
+def _candidate_result(c: ReportCandidate, rule_index: dict[str, int], prefix: str = "") -> dict[str, Any]:
     said = f" Confirmed by finding {', '.join(c.confirmed_by)}." if c.confirmed_by else " Not confirmed by a model."
     code = re.sub(r"\s+", " ", c.snippet).strip()
     return {
         "ruleId": f"candidate/{c.rule}", "ruleIndex": rule_index[f"candidate/{c.rule}"], "kind": "review", "level": "note",
         "message": {"text": f"Candidate ({c.family}, {c.cwe}): {c.message}.{said}"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(c.file), "uriBaseId": "%SRCROOT%"},
-                                            "region": {"startLine": max(1, c.line_start), "endLine": max(c.line_start, c.line_end, 1),
-                                                       "snippet": {"text": c.snippet}}}}],
+        "locations": [_location(prefix, c.file, {"startLine": max(1, c.line_start), "endLine": max(c.line_start, c.line_end, 1),
+                                                  "snippet": {"text": c.snippet}})],
         "partialFingerprints": {CANDIDATE_FINGERPRINT_KEY: hashlib.sha256(f"{c.rule}|{c.file}|{code}".encode()).hexdigest()[:32]},
         "properties": {"source": "computed-candidate", "reportId": c.id, "family": c.family, "cwe": c.cwe,
                        "confirmedBy": c.confirmed_by},
     }
 
 
-def _srcroot(report: Report) -> dict[str, Any]:
-    """Described, with no ``uri``: the schema allows it (an artifactLocation needs no property) and
-    the analysing machine's absolute path would only leak it; viewers resolve the relative
-    locations against their own checkout."""
-    return {"description": {"text": f"The root of the analysed repository ({report.repo.name}); locations are relative to it."}}
+def _before_prefix(report: Report) -> bool:
+    try:
+        return tuple(int(x) for x in report.schema_version.split(".")[:2]) < (1, 6)
+    except ValueError:
+        return False
+
+
+def _base_ids(report: Report) -> dict[str, Any]:
+    """``%SRCROOT%`` described, with no ``uri``: the schema allows it (an artifactLocation needs no
+    property) and the analysing machine's absolute path would only leak it; viewers resolve the
+    relative locations against their own checkout. With a subfolder analysed, ``ANALYSEDROOT``
+    locates it under ``%SRCROOT%`` (a relative ``uri`` ending in ``/``, as SARIF asks of a base)."""
+    prefix = _prefix(report)
+    if report.repo.git is not None and not prefix and _before_prefix(report):
+        return {"%SRCROOT%": {"description": {"text": f"The analysed folder ({report.repo.name}); locations are relative to it "
+                                                      "(a report from before schema 1.6, which did not record where the folder "
+                                                      "lies in its git repository)."}}}
+    if report.repo.git is None:
+        return {"%SRCROOT%": {"description": {"text": f"The analysed folder ({report.repo.name}), which is not in a git work tree; "
+                                                      "locations are relative to it."}}}
+    if not prefix:
+        return {"%SRCROOT%": {"description": {"text": f"The top level of the analysed git repository ({report.repo.name}); "
+                                                      "locations are relative to it."}}}
+    return {"%SRCROOT%": {"description": {"text": f"The top level of the git repository that holds the analysed folder {prefix}/; "
+                                                 "locations are relative to it, so they start with that folder."}},
+            "ANALYSEDROOT": {"uri": artifact_uri(prefix) + "/", "uriBaseId": "%SRCROOT%",
+                             "description": {"text": "The folder modernizer analysed, inside the repository."}}}
 
 
 def sarif_log(report: Report, candidates_as_results: bool = False) -> dict[str, Any]:
@@ -235,19 +291,26 @@ def sarif_log(report: Report, candidates_as_results: bool = False) -> dict[str, 
                                  **summary.baseline.model_dump()}
     if report.repo.git and report.repo.git.commit:
         run_props["commit"] = report.repo.git.commit
+    prefix = _prefix(report)
+    if prefix:
+        run_props["analysedFolder"] = prefix
     driver: dict[str, Any] = {"name": "modernizer", "version": __version__, "semanticVersion": __version__, "rules": rules}
     if report.llm:
         run_props["model"] = report.llm.model
     failed = [a for a in report.agents if a.status != "ok"]
     invocation: dict[str, Any] = {"executionSuccessful": not failed}
-    if failed:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": f"agent {a.agent} {a.status}: {a.error or 'no valid answer'}"}} for a in failed]
+    notes = [{"level": "error", "message": {"text": f"agent {a.agent} {a.status}: {a.error or 'no valid answer'}"}} for a in failed]
+    if report.llm and report.llm.test_model:  # a test model, or the shipped example (not a model run): said where viewers look
+        run_props["testModel"] = report.llm.test_model
+        notes.insert(0, {"level": "warning", "message": {"text": f"Test model: {report.llm.model} is {report.llm.test_model}. "
+                                                                 "Do not read these results as an analysis of the code."}})
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "invocations": [invocation],
-        "originalUriBaseIds": {"%SRCROOT%": _srcroot(report)},
-        "results": [_result(f, rule_index) for f in results_of] + [_candidate_result(c, rule_index) for c in candidates],
+        "originalUriBaseIds": _base_ids(report),
+        "results": [_result(f, rule_index, prefix) for f in results_of] + [_candidate_result(c, rule_index, prefix) for c in candidates],
         "columnKind": "unicodeCodePoints",
         "properties": run_props,
     }

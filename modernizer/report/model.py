@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, computed_field
 from modernizer import __version__
 from modernizer.candidates.model import Candidate, Unparsed
 from modernizer.context import TokenPlan
+from modernizer.excerpt import Excerpt
 from modernizer.facts import Facts
 from modernizer.grounding import Grounding
 from modernizer.history.model import Trend
@@ -33,8 +34,10 @@ from modernizer.snapshot import GitInfo, SetAside, SkippedFile
 # agents and sweep entries carry token_id_requests. 1.3 and earlier reports still load.
 # 1.5: chunked mode's scheduling: each module's timing, the KV pool that admitted modules, the peaks in flight,
 #      the module size planned and why; facts.graph.files.deferred_groups (cycles only through function-local imports).
-# 1.6: history (--history: the trend over the recorded runs, modernizer/history). 1.5 and earlier reports still load.
-SCHEMA_VERSION = "1.6"
+# 1.6: repo.git.prefix (the analysed folder inside its git work tree: SARIF paths are relative to the top level);
+#      findings carry context (the cited lines with a few around them, from the snapshot). 1.5 and earlier reports still load.
+# 1.7: history (--history: the trend over the recorded runs, modernizer/history). 1.6 and earlier reports still load.
+SCHEMA_VERSION = "1.7"
 BaselineStatus = Literal["new", "unchanged", "fixed", "not-reported"]
 
 
@@ -90,6 +93,9 @@ class ReportFinding(BaseModel):
     suppressed: bool = Field(default=False, description="an active entry of modernize-suppressions.toml matches the fingerprint")
     suppression: AppliedSuppression | None = Field(default=None, description="the matching entry, active or expired")
     module: str | None = Field(default=None, description="chunked mode: the module whose review reported it ('system' for synthesis)")
+    context: Excerpt | None = Field(default=None, description=(
+        "the cited lines with a few lines around them, from the analysed snapshot (excerpt.py); None when rejected "
+        "or from a report before schema 1.6"))
 
     @property
     def counts(self) -> bool:

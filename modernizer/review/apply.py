@@ -36,7 +36,6 @@ from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
 from modernizer.review.worktree import Opened, open_worktree
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, Recheck, TestRun
 from modernizer.snapshot import Snapshot, SourceFile
-from modernizer.suppressions import FILENAME, Suppression, add_suppression, dumps, load_suppressions
 
 TEST_TAIL_LINES = 15
 REVIEW_FILE_BYTES = 64 << 20
@@ -389,31 +388,3 @@ class WorktreeApplier(Applier):
             shutil.copy2(slot / p, safe_path(self.root, p))
         shutil.rmtree(slot, ignore_errors=True)
 
-
-# -- suppressions -------------------------------------------------------------------------------
-
-def suppress(root: str | Path, sup: Suppression, known: SecretIndex | None = None) -> Suppression | None:
-    """Add (or replace) the entry for this fingerprint; returns the entry it replaced, for undo.
-    ``known``: the code's secret values (review/secrets.py), as the report is redacted with; the
-    finding's own file is read for its values too, so none of them reaches the file by any field."""
-    previous = next((s for s in load_suppressions(root) if s.fingerprint == sup.fingerprint), None)
-    values = list(known.values) if known else []
-    try:
-        if sup.file:
-            values += SecretIndex.from_texts([TextFile(Path(root), sup.file).text]).values
-    except InputError:
-        pass
-    add_suppression(root, sup, SecretIndex(values))
-    return previous
-
-
-def unsuppress(root: str | Path, fingerprint: str, previous: Suppression | None) -> None:
-    """Undo ``suppress``: drop the entry, or put back the one it replaced."""
-    if previous is not None:
-        add_suppression(root, previous)
-        return
-    current = load_suppressions(root)
-    kept = [s for s in current if s.fingerprint != fingerprint]
-    if len(kept) == len(current):
-        return
-    write_atomic(Path(root) / FILENAME, dumps(kept))

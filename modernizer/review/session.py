@@ -28,7 +28,12 @@ from modernizer.report import Report
 from modernizer.reportfiles import load_report
 from modernizer.review import state as st
 from modernizer.redact import SecretIndex
-from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of, suppress, unsuppress
+from modernizer.review import falsepos
+from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of
+from modernizer.review.details import DetailsSource, code_view
+from modernizer.review.editor import read_edit
+from modernizer.review.resume import drop_rejected
+from modernizer.review.where import analysed_root
 from modernizer.review.secrets import code_secrets
 from modernizer.review.worktree import check_location, default_location
 from modernizer.review.edits import Edit, EditRejected, FileChange
@@ -49,6 +54,7 @@ class ReviewOptions(BaseModel):
     restart: bool = False
     seed: int = 0
     worktree: Path | None = Field(default=None, description="where the review worktree goes (default: per user, see review/worktree.py)")
+    repo: Path | None = Field(default=None, description="the analysed folder here, when the report's path is not (review/where.py)")
 
 
 def state_path(report: Path) -> Path:
@@ -80,9 +86,6 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
     """A new session, or the saved one (unless ``restart``): (state, report, resumed)."""
     report_path = report_path.resolve()
     report, sha = load_report(report_path)
-    root = Path(report.repo.root)
-    if not root.is_dir():
-        raise InputError(f"the analysed repository {root} is not there any more", "review on the machine where the report was made")
     sp = state_path(report_path)
     mode = "git" if opts.use_git else "worktree"
     if sp.exists() and not opts.restart:
@@ -91,6 +94,7 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
         except (OSError, ValidationError) as exc:
             raise InputError(f"{sp}: cannot read the saved review session ({exc.__class__.__name__})",
                              "pass --restart to start the review over") from None
+        root = analysed_root(report, opts.repo, saved=state.repo_root)
         if state.report_sha256 != sha:
             raise InputError(f"{report_path} changed since this review session started", "pass --restart to start over on the new report")
         if state.mode != mode:
@@ -99,7 +103,8 @@ def open_state(report_path: Path, opts: ReviewOptions, now: datetime | None = No
                              "resume with the same --no-git choice, or pass --restart")
         if state.mode == "git" and state.worktree is None:  # saved before fixes had a worktree of their own
             state = state.model_copy(update={"worktree": str(worktree_for(root, state.branch or "", opts))})
-        return st.drop_rejected(state), report, True
+        return drop_rejected(state), report, True
+    root = analysed_root(report, opts.repo)
     now = now or datetime.now(timezone.utc)
     today = now.date()
     suppressed = {s.fingerprint for s in load_suppressions(root) if s.active(today)}
@@ -207,11 +212,14 @@ class ModelFixer:
         return self._loop.run_until_complete(coro)
 
     def close(self) -> None:
-        if self._loop is not None:
-            if self._client is not None:
-                self._loop.run_until_complete(self._client.aclose())
-            self._loop.close()
-        self._loop = self._client = None
+        """The client, then whatever the requests left in the loop (a cancelled ticker, a stream's
+        async generator), as asyncio.run ends: closing the loop over them printed "Task was destroyed"."""
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            from modernizer.review.loops import close_loop
+
+            close_loop(loop, self._client.aclose() if self._client is not None else None)
+        self._client = None
 
     def propose(self, ref: FindingRef, attempt: int, root: Path | None = None) -> Proposal:
         """``root``: where the code is read now (the review worktree once it exists)."""
@@ -247,6 +255,7 @@ class Session:
         self._secrets: SecretIndex | None = None
         self.shown: set[str] = set()  # findings shown whole in this run: later visits get one line
         self.suppressions_added = 0
+        self.details = DetailsSource(report_path.resolve())
 
     # -- the loop ---------------------------------------------------------------------------------
     def handle(self, event: st.Event) -> None:
@@ -295,21 +304,7 @@ class Session:
                 return None
             return st.MarkFalsePositive(reason=reason, owner=self.state.owner, today=date.today())
         if key == "e":
-            if cur is None:
-                return st.EditEntered(edits=())
-            file = self.ui.read_line(f"File to change [{cur.ref.file}]: ")
-            if file is None:
-                return None
-            file = file.strip() or cur.ref.file
-            search = self.ui.read_block("Search text: the exact lines to replace, then a line with a single '.':")
-            if not search:
-                self.ui.say("Cancelled: no search text", "warn")
-                return None
-            replace = self.ui.read_block("Replacement: the new lines, then a line with a single '.':")
-            if replace is None:
-                self.ui.say("Cancelled", "warn")
-                return None
-            return st.EditEntered(edits=((file, search, replace),))
+            return st.EditEntered(edits=()) if cur is None else read_edit(self.ui, cur.ref, self.code_root())
         if key in ("?", "h"):
             self.ui.show_help()
             return None
@@ -337,7 +332,7 @@ class Session:
             case st.Show(finding_id=None):
                 self.ui.show_done(s)
             case st.Show(finding_id=fid, view="details"):
-                self.ui.show_details(s, s.items[fid])
+                self.ui.show_details(s, s.items[fid], self.details.of(s.items[fid].ref, self.code_root()))
             case st.Show(finding_id=fid, view=view):
                 if view == "code" or fid not in self.shown:
                     self.ui.show_finding(s, s.items[fid], self.code_view(s.items[fid].ref))
@@ -389,15 +384,20 @@ class Session:
                     return [st.RevertFailed(fid, exc.message + (f"; {exc.hint}" if exc.hint else ""))]
                 return [st.Reverted(fid)]
             case st.AddSuppression(finding_id=fid, suppression=sup):
-                try:
-                    previous = suppress(self.root, sup, self.secrets())
+                try:  # git mode: a commit on the review branch, never the user's checkout (review/falsepos.py)
+                    app = self.applier()
+                    done = (falsepos.record_on_branch(app, s.items[fid].ref, sup, s.items[fid].fp_reason, self.secrets())
+                            if isinstance(app, GitApplier) else falsepos.record_in_tree(self.root, sup, self.secrets()))
                 except (ModernizerError, OSError) as exc:
                     return [st.SuppressionFailed(fid, f"could not write the suppression: {getattr(exc, 'message', exc)}")]
                 self.suppressions_added += 1
-                return [st.SuppressionAdded(fid, previous)]
-            case st.RemoveSuppression(finding_id=fid, fingerprint=fp, previous=previous):
-                try:
-                    unsuppress(self.root, fp, previous)
+                return [st.SuppressionAdded(fid, done.previous, done.commit, done.created, done.base_ref, done.base_commit)]
+            case st.RemoveSuppression(finding_id=fid, fingerprint=fp, previous=previous, commit=commit, created=created):
+                try:  # no commit: marked with --no-git, or by a session older than the branch's false positives
+                    if commit and isinstance(app := self.applier(), GitApplier):
+                        falsepos.undo_on_branch(app, commit)
+                    else:
+                        falsepos.unsuppress(self.root, fp, previous, created)
                 except (ModernizerError, OSError) as exc:
                     return [st.RevertFailed(fid, f"could not update the suppressions file: {getattr(exc, 'message', exc)}")]
                 return [st.Reverted(fid)]
@@ -432,16 +432,7 @@ class Session:
         return self._secrets
 
     def code_view(self, ref: FindingRef) -> dict[str, Any]:
-        """The real lines around the finding, from the file as it is now (not the redacted report)."""
-        try:
-            tf, a, b, note = locate_finding(self.code_root(), ref)
-        except ModernizerError as exc:
-            return {"path": ref.file, "error": exc.message}
-        lines = tf.text.splitlines()
-        lo, hi = max(1, a - CODE_CONTEXT), min(len(lines), b + CODE_CONTEXT)
-        if hi - lo > 60:
-            hi = lo + 60
-        return {"path": ref.file, "start": lo, "end": hi, "code": "\n".join(lines[lo - 1:hi]), "flagged": (a, b), "note": note}
+        return code_view(self.code_root(), ref, CODE_CONTEXT)
 
     # -- non-interactive --------------------------------------------------------------------------
     def run_batch(self, apply: bool) -> dict[str, int]:

@@ -99,6 +99,8 @@ class UndoRecord(BaseModel):
     finding_id: str
     cursor: int
     previous_suppression: Suppression | None = None
+    commit: str | None = Field(default=None, description="a false positive's commit on the review branch (git mode)")
+    created: bool = Field(default=False, description="the false positive created the suppressions file (undo removes it)")
 
 
 class ReviewState(BaseModel):
@@ -175,26 +177,6 @@ def new_state(*, report: str, report_sha256: str, repo_root: str, findings: list
         skipped_suppressed=[f.id for _, f in chosen if f.fingerprint in suppressed],
         skipped_rejected=[f.id for _, f in chosen if f.fingerprint not in suppressed and f.grounding == "rejected"],
     )
-
-
-def drop_rejected(state: ReviewState) -> ReviewState:
-    """A session saved before rejected findings were left out: its untouched rejected findings
-    leave the walk (one acted on stays, so its fix or false positive can still be undone)."""
-    touched = {h.finding_id for h in state.history}
-    gone = [fid for fid in state.order if state.items[fid].ref.grounding == "rejected"
-            and state.items[fid].status == "pending" and fid not in touched]
-    if not gone:
-        return state
-    order = [fid for fid in state.order if fid not in gone]
-    current = state.order[state.cursor] if 0 <= state.cursor < len(state.order) else None
-    if current in order:
-        cursor = order.index(current)
-    else:  # the first kept finding after where the cursor was
-        later = [fid for fid in state.order[state.cursor:] if fid in order] if current else []
-        cursor = order.index(later[0]) if later else len(order)
-    history = [h.model_copy(update={"cursor": order.index(h.finding_id)}) for h in state.history]
-    return state.model_copy(update={"order": order, "items": {fid: state.items[fid] for fid in order}, "cursor": cursor,
-                                    "history": history, "skipped_rejected": [*state.skipped_rejected, *gone]})
 
 
 # -- events: what happened (a key, or the outcome of an effect) ---------------------------------
@@ -289,6 +271,10 @@ class MarkFalsePositive:
 class SuppressionAdded:
     finding_id: str
     previous: Suppression | None = None
+    commit: str | None = None        # git mode: its commit on the review branch (review/falsepos.py)
+    created: bool = False
+    base_ref: str | None = None      # set when this mark created the review branch
+    base_commit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -383,6 +369,8 @@ class RemoveSuppression:
     finding_id: str
     fingerprint: str
     previous: Suppression | None
+    commit: str | None = None
+    created: bool = False
 
 
 @dataclass(frozen=True)
@@ -540,7 +528,21 @@ def _undo(state: ReviewState) -> tuple[ReviewState, list[Effect]]:
     if last.kind == "fix":
         assert item.fix is not None
         return state, [Say(f"Undoing the fix to {last.finding_id}…"), RevertFix(last.finding_id, item.fix, state.branch)]
-    return state, [RemoveSuppression(last.finding_id, item.ref.fingerprint, last.previous_suppression)]
+    return state, [RemoveSuppression(last.finding_id, item.ref.fingerprint, last.previous_suppression, last.commit, last.created)]
+
+
+def _branch_made(state: ReviewState, rec: UndoRecord, base_ref: str | None, base_commit: str | None) -> tuple[ReviewState, list[Effect]]:
+    """A fix or false positive done: on the undo history, the cursor on; the first one on the
+    review branch fixes its base and says where the branch is (the user's checkout is not)."""
+    update: dict = {"history": state.history + [rec]}
+    first = bool(base_commit and not state.base_commit)
+    if first:
+        update.update(base_ref=base_ref, base_commit=base_commit)
+    state = _advance(state.model_copy(update=update), rec.finding_id)
+    if not (first and state.worktree):
+        return state, []
+    return state, [Say(f"Fixes and false positives go to branch {state.branch} (from {base_ref}), checked out in its own worktree "
+                       f"{state.worktree}: your work tree, index and HEAD are not changed", "info")]
 
 
 def _outcome(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect]]:
@@ -553,16 +555,8 @@ def _outcome(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect
             return state, [Say(message, "error"), SaveState()]
         case FixApplied(finding_id=fid, fix=fix, base_ref=base_ref, base_commit=base_commit):
             state = _upd(state, fid, status="fixed", fix=fix, proposal=None, note="")
-            update: dict = {"history": state.history + [UndoRecord(kind="fix", finding_id=fid, cursor=state.order.index(fid))]}
-            first = bool(base_commit and not state.base_commit)
-            if first:
-                update.update(base_ref=base_ref, base_commit=base_commit)
-            state = _advance(state.model_copy(update=update), fid)
+            state, msgs = _branch_made(state, UndoRecord(kind="fix", finding_id=fid, cursor=state.order.index(fid)), base_ref, base_commit)
             where = f"commit {fix.commit[:10]} on branch {state.branch}" if fix.commit else f"written to the work tree (backup in {fix.backup})"
-            msgs: list[Effect] = []
-            if first and state.worktree:
-                msgs.append(Say(f"Fixes go to branch {state.branch} (from {base_ref}), checked out in its own worktree "
-                                f"{state.worktree}: your work tree, index and HEAD are not changed", "info"))
             msgs += [Say(f"{fid} fixed: {where}", "ok"),
                                   Say(f"re-check: {fix.recheck.note}", "ok" if fix.recheck.status == "gone" else "warn")]
             if fix.tests:
@@ -575,12 +569,14 @@ def _outcome(state: ReviewState, event: Event) -> tuple[ReviewState, list[Effect
         case ApplyFailed(finding_id=fid, message=message):
             state = _upd(state, fid, note=message)
             return state, [Say(f"not applied: {message}", "error"), SaveState()]
-        case SuppressionAdded(finding_id=fid, previous=previous):
+        case SuppressionAdded(finding_id=fid, previous=previous, commit=commit, created=created):
             state = _upd(state, fid, status="false-positive", proposal=None, note="")
-            rec = UndoRecord(kind="false-positive", finding_id=fid, cursor=state.order.index(fid), previous_suppression=previous)
-            state = _advance(state.model_copy(update={"history": state.history + [rec]}), fid)
-            return state, [Say(f"{fid} marked as a false positive: fingerprint {state.items[fid].ref.fingerprint} "
-                               f"added to modernize-suppressions.toml", "ok"), SaveState(), _show(state)]
+            rec = UndoRecord(kind="false-positive", finding_id=fid, cursor=state.order.index(fid), previous_suppression=previous,
+                             commit=commit, created=created)
+            state, msgs = _branch_made(state, rec, event.base_ref, event.base_commit)
+            where = f" in commit {commit[:10]} on branch {state.branch}" if commit else ""
+            return state, msgs + [Say(f"{fid} marked as a false positive: fingerprint {state.items[fid].ref.fingerprint} "
+                                      f"added to modernize-suppressions.toml{where}", "ok"), SaveState(), _show(state)]
         case SuppressionFailed(finding_id=fid, message=message):
             return _upd(state, fid, fp_reason="", note=message), [Say(message, "error")]
         case Reverted(finding_id=fid):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -24,6 +24,9 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from modernizer.review.state import Item, ReviewState, actions
+
+if TYPE_CHECKING:
+    from modernizer.review.details import FindingDetails
 from modernizer.severity_style import SEVERITY_STYLE
 
 KEY_LABELS = {"fix": "[f]ix", "edit": "[e]dit", "apply": "[a]pply", "skip": "[s]kip", "false-positive": "[p] false positive",
@@ -35,13 +38,16 @@ KEY_BAR_WIDTH = 80  # the key bar fits 80 columns (or the terminal, when narrowe
 KEY_SEP = "  "
 HELP = """\
 f  ask the model for a fix (the finding and the lines around it; press again for another)
-e  write the fix yourself: the exact lines to replace and their replacement
+e  write the fix yourself: in $VISUAL/$EDITOR on the cited lines when set, else the exact lines to
+   replace and their replacement at the prompts
 a  apply the proposed fix (once there is one): a commit on the review branch, in the review's own
    worktree (your work tree is not touched; the work tree itself with --no-git),
    then the grounding re-check and your --test-cmd
-s  skip this finding            p  mark it as a false positive (asks why; goes to modernize-suppressions.toml)
+s  skip this finding
+p  mark it as a false positive (asks why): modernize-suppressions.toml, committed on the review branch
 u  undo the last fix, false positive or skip
-n  next finding   b  previous   c  show the code again   d  the finding's details   q  save and quit (resume later)"""
+n  next finding   b  previous   c  show the code again   q  save and quit (resume later)
+d  details: the validator's verdict, the plan item, the enclosing symbol, the cited lines, the CWE's help"""
 STATUS_STYLE = {"fixed": "green", "false-positive": "magenta", "skipped": "yellow"}
 LEVEL_STYLE = {"info": "", "ok": "green", "warn": "yellow", "error": "bold red"}
 PROMPT = "review> "
@@ -149,6 +155,10 @@ class TerminalUI:
         """Back on a finding already shown: one line (where, what, its status), then the keys."""
         if self.compact:
             return
+        self.show_brief_line(state, item, hint=True)
+        self.show_keys(state, item)
+
+    def show_brief_line(self, state: ReviewState, item: Item, hint: bool = False) -> None:
         r = item.ref
         line = Text()
         line.append(f"{r.id} · {self._position(state, item)} · ")
@@ -157,15 +167,22 @@ class TerminalUI:
         line.append(f"{r.file}:{r.line_start}-{r.line_end}", style="cyan")
         line.append("  status: ")
         line.append(item.status, style=STATUS_STYLE.get(item.status, "bold"))
-        line.append("  ([c] shows the code, [d] the details)", style="dim")
+        if hint:
+            line.append("  ([c] shows the code, [d] the details)", style="dim")
         self.console.print(line, soft_wrap=True)
-        self.show_keys(state, item)
 
-    def show_details(self, state: ReviewState, item: Item) -> None:
-        """The finding's text, without the code panel."""
+    def show_details(self, state: ReviewState, item: Item, details: "FindingDetails | None" = None) -> None:
+        """What the heading does not say (review/details.py): the verdict, the plan, the symbol,
+        the cited lines with a few around them, the weakness's help."""
         if self.compact:
             return
-        self._describe(state, item)
+        if details is None:
+            self._describe(state, item)
+        else:
+            self.show_brief_line(state, item)
+            for line in detail_lines(item, details):
+                self.console.print(line, soft_wrap=True)
+            self._code(details.view, title="cited lines")
         if item.note:
             self.console.print(Text(f"Last message: {item.note}", style="yellow"), soft_wrap=True)
         self.show_keys(state, item)
@@ -203,14 +220,15 @@ class TerminalUI:
             tests = f"; tests {item.fix.tests.status}" if item.fix.tests else ""
             self.console.print(Text(f"Fixed: {where_fix}; re-check: {item.fix.recheck.status}{tests}", style="green"), soft_wrap=True)
 
-    def _code(self, view: dict[str, Any]) -> None:
+    def _code(self, view: dict[str, Any], title: str = "") -> None:
         if "error" in view:
             self.console.print(Text(f"(cannot show the code: {view['error']})", style="yellow"))
         else:
             a, b = view["flagged"]
             code = Syntax(view["code"], Syntax.guess_lexer(view["path"], view["code"]), theme="ansi_dark", line_numbers=True,
                           start_line=view["start"], highlight_lines=set(range(a, b + 1)), word_wrap=True)
-            self.console.print(Panel(code, title=f"{view['path']} lines {view['start']}-{view['end']}", subtitle=view["note"],
+            where = f"{view['path']} lines {view['start']}-{view['end']}"
+            self.console.print(Panel(code, title=f"{title}: {where}" if title else where, subtitle=view["note"],
                                      title_align="left", subtitle_align="right"))
 
     def show_proposal(self, item: Item) -> None:
@@ -260,15 +278,50 @@ class TerminalUI:
                 self.console.print(Text(line), soft_wrap=True)
         elif state.branch and state.base_commit:
             n = ahead if ahead is not None else len(commits)
-            self.console.print(Text(f"Fixes are on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
+            what = "Fixes are" if commits else "The false positives are"
+            self.console.print(Text(f"{what} on branch {state.branch} ({n} commit{'s' if n != 1 else ''} on {state.base_ref}): "
                                     f"see `git log {state.base_ref}..{state.branch}`"), soft_wrap=True)
             if state.worktree:
                 for line in worktree_notes(state):
                     self.console.print(Text(line), soft_wrap=True)
         if c["false-positive"]:
-            self.console.print(Text("False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
+            on_branch = any(h.commit for h in state.history if h.kind == "false-positive")
+            self.console.print(Text(f"False positives are in modernize-suppressions.toml on branch {state.branch}: merging it takes them "
+                                    "with the fixes." if on_branch else
+                                    "False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
         if state_file is not None:
             self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)
+
+
+def detail_lines(item: Item, d: "FindingDetails") -> list[Text]:
+    """The details as lines: each says what it is, and says so when there is nothing to say."""
+    r = item.ref
+    out = [Text(f"Why: {r.reason}")]
+    by = f"  · reported by the {d.source} agent" if d.source else ""
+    verdict = {"confirmed": "confirmed", "false-positive": "judged a false positive", "uncertain": "uncertain"}.get(d.verdict or "")
+    out.append(Text(f"Validator: {verdict}" + (f": {d.verdict_note}" if d.verdict_note else "") + by if verdict
+                    else f"Validator: not judged (the validator gave no verdict on this finding){by}",
+                    style={"confirmed": "green", "false-positive": "magenta"}.get(d.verdict or "", "")))
+    out.append(Text(f"In: {d.symbol}" if d.symbol else "In: (no enclosing class, method or function: top-level code)"))
+    if d.plan:
+        out += [Text(f"Plan: {p.id} {p.title} ({p.phase}, effort {p.effort}; {p.how})") for p in d.plan]
+    else:
+        out.append(Text("Plan: no item of the modernization plan addresses it", style="dim"))
+    if d.weakness:
+        w = d.weakness
+        said = " (the CWE its category means; the finding named none)" if w.inferred else ""
+        out.append(Text(f"{w.cwe}: {w.name}{said}", style="bold"))
+        out.append(Text(f"  How to fix: {w.remediation}"))
+        out.append(Text(f"  {w.uri}", style="cyan"))
+    else:
+        out.append(Text(f"Weakness: {r.category} (no CWE)", style="dim"))
+    if item.fp_reason and item.status == "false-positive":
+        out.append(Text(f"False positive: {item.fp_reason}", style="magenta"))
+    if item.fix:
+        where_fix = f"commit {item.fix.commit[:10]}" if item.fix.commit else f"work tree (backup {item.fix.backup})"
+        tests = f"; tests {item.fix.tests.status}" if item.fix.tests else ""
+        out.append(Text(f"Fixed: {where_fix}; re-check: {item.fix.recheck.status}{tests}", style="green"))
+    return out
 
 
 def key_bar(item: Item | None, undoable: bool = True) -> str:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from modernizer.client import Endpoint, LLMClient, parse_prefix_metrics
 from modernizer.errors import ModernizerError
-from modernizer.serve import manager, profiles
+from modernizer.serve import manager, profiles, service
 from modernizer.serve.gpus import GPUInfo, describe, detect_gpus
 from modernizer.metrics import cache_config, kv_pool_tokens
 from modernizer.serve import vllmlog
@@ -26,6 +26,7 @@ class DoctorReport(BaseModel):
     managed: manager.ServerState | None = None
     state_dir: str
     endpoint: str
+    endpoint_note: str | None = Field(default=None, description="the endpoint had no /v1 and answered under it")
     reachable: bool = False
     problem: str | None = None
     hint: str | None = None
@@ -41,6 +42,7 @@ class DoctorReport(BaseModel):
     pool_tokens: int | None = Field(default=None, description="the KV pool served, in tokens (/metrics, else the managed log)")
     pool_source: str | None = None
     started: vllmlog.StartFigures | None = Field(default=None, description="what the managed server's vLLM logged while starting")
+    services: list[service.ServiceStatus] = Field(default_factory=list, description="systemd units serve --install-service wrote")
 
     @property
     def serves_managed(self) -> bool:
@@ -78,6 +80,7 @@ async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None 
     info = gpu_info if gpu_info is not None else detect_gpus()
     rep = DoctorReport(gpus=info, state_dir=str(directory), endpoint=endpoint.base_url, managed=manager.read_state(directory),
                        expected=expected)
+    rep.services = service.installed()
     try:
         rep.profile = profiles.select_profile(info.gpus).name
     except ModernizerError as exc:
@@ -91,6 +94,7 @@ async def collect(endpoint: Endpoint, directory: Path, gpu_info: GPUInfo | None 
             return rep
         rep.reachable, rep.model, rep.models, rep.window = True, server.model, server.models, server.max_model_len
         rep.root = server.root
+        rep.endpoint, rep.endpoint_note = server.base_url, client.endpoint_note
         rep.vllm_version = await client.server_version()
         text = await client.metrics_text()
     if text is not None:
@@ -144,7 +148,10 @@ def render(rep: DoctorReport) -> list[str]:
         idle = f"stops after {m.idle_timeout:g} s idle" if m.idle_timeout > 0 else "no idle timeout"
         lines.append(f"managed server: {m.status}, profile {m.profile}, pid {m.pid}, {m.base_url}, started {m.started}, "
                      f"{idle}, up to {m.concurrency} requests at once; log {m.log}")
+    lines.extend(service.describe(u) for u in rep.services)
     lines.append(f"endpoint: {rep.endpoint} " + ("reachable" if rep.reachable else f"NOT reachable: {rep.problem}"))
+    if rep.endpoint_note:
+        lines.append(f"note: {rep.endpoint_note}")
     if rep.reachable:
         lines.append(f"vllm version: {rep.vllm_version or 'unknown (no /version)'}")
         others = [n for n in rep.models if n != rep.model]
@@ -173,6 +180,9 @@ def verdict(rep: DoctorReport) -> str:
         port = urlsplit(rep.endpoint).port  # the endpoint's own port, not serve's default
         how = "start one: modernize serve" + ("" if rep.profile else " --profile NAME") + (f" --port {port}" if port else "") + \
               (f" (profile {rep.profile})" if rep.profile else "") + ", or pass --serve-profile to modernize analyze"
+        if rep.services:
+            unit = rep.services[0]
+            how = f"start the installed service: {service.systemctl_words(unit.scope)} start {unit.name}.service; or " + how
         return f"not ready: no model server at {rep.endpoint}; {how}"
     if rep.wrong_model:
         return (f"wrong model: {rep.endpoint} serves {rep.model}" + (f" (loaded from {rep.root})" if rep.root else "")

@@ -361,7 +361,7 @@ def describe_profiles() -> list[tuple[str, str, str, str, str]]:
         if p.fixed_memory_fraction:
             bits.append(f"memory fraction {p.gpu_memory_utilization}")
         if p.env:
-            bits.append("env " + ",".join(sorted(p.env)))
+            bits.append("env " + ", ".join(sorted(p.env)))  # spaced: a narrow table wraps between names
         bits.append(f"max-num-seqs {p.max_num_seqs}")
         if p.api_server_count > 1:
             bits.append(f"{p.api_server_count} API servers")
