@@ -1,6 +1,7 @@
 """The weekly workflow's own shell steps, run by hand as a person would try them: three "weeks" on a
-real temporary git repository, with the runner's state folder remembering between them, and the
-server check against a server that serves the expected model or another one.
+real temporary git repository, with the runner's state folder remembering between them; the server
+check against a server that serves the expected model or another one; and the install step against a
+local clone of modernizer (its pip a recorder: nothing is downloaded).
 
 `modernize` on the PATH is this checkout's CLI, whose analyses ask the code-reading test model at
 the engine's seam (tests/support/weekly_cli.py) instead of a GPU server; `gh` is a stand-in that has
@@ -131,3 +132,45 @@ def test_the_install_step_says_where_modernizer_comes_from():
     assert 'git clone --quiet "$MODERNIZER_GIT"' in script and '"$tool/venv/bin/pip" install --quiet "$tool/src[serve]"' in script
     assert 'echo "$tool/venv/bin" >> "$GITHUB_PATH"' in script and "STATE=$root/$GITHUB_REPOSITORY/$GITHUB_REF_NAME" in script
     assert "the registry's `modernize` is an unrelated package" in text and "MODERNIZER_REF" in text
+
+
+def test_the_install_step_installs_the_pinned_commit_of_the_clone_once(tmp_path):
+    """The install step against a local clone (MODERNIZER_GIT may be a path on the runner), with a
+    `python3` whose venv's pip only records what it was asked (no download here): the pinned commit is
+    checked out and installed with the [serve] extra, put on the PATH, and not reinstalled next week;
+    a new MODERNIZER_REF is."""
+    upstream = tmp_path / "modernizer-upstream"
+    upstream.mkdir()
+    (upstream / "pyproject.toml").write_text("[project]\nname = 'modernizer'\n")
+    git(upstream, "init", "-q", "-b", "main")
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "v1")
+    git(upstream, "tag", "v1")
+    git(upstream, "commit", "-q", "--allow-empty", "-m", "v2")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pip_log = tmp_path / "pip-calls"
+    shim(bin_dir / "python3", f'''#!/bin/sh
+if [ "$1" = -m ] && [ "$2" = venv ]; then
+  mkdir -p "$3/bin"
+  printf '#!/bin/sh\\necho "$@" >> "{pip_log}"\\nprintf "#!/bin/sh\\\\n" > "$(dirname "$0")/modernize"\\nchmod +x "$(dirname "$0")/modernize"\\n' > "$3/bin/pip"
+  chmod +x "$3/bin/pip"
+  exit 0
+fi
+exec "{sys.executable}" "$@"
+''')
+    home = tmp_path / "home"
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", HOME=str(home), MODERNIZER_GIT=str(upstream), RUNNER_STATE="",
+               GITHUB_PATH=str(tmp_path / "github-path"), GITHUB_ENV=str(tmp_path / "github-env"),
+               GITHUB_REPOSITORY="acme/shop", GITHUB_REF_NAME="main")
+    script = step("Install modernizer from its git clone")
+    tool = home / ".local" / "state" / "modernizer" / "tool"
+
+    for ref, installs in (("v1", 1), ("v1", 1), ("main", 2)):
+        res = bash(script, dict(env, MODERNIZER_REF=ref), tmp_path)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert git(tool / "src", "rev-parse", "HEAD") == git(upstream, "rev-parse", ref)
+        assert (tool / "installed").read_text().strip() == git(upstream, "rev-parse", ref)
+        assert pip_log.read_text().splitlines() == [f"install --quiet {tool}/src[serve]"] * installs  # from the clone, once a commit
+    assert (tmp_path / "github-path").read_text().splitlines() == [str(tool / "venv" / "bin")] * 3
+    assert f"STATE={home}/.local/state/modernizer/acme/shop/main" in (tmp_path / "github-env").read_text()
