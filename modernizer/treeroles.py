@@ -46,10 +46,10 @@ _DOC_DIRS = frozenset({"doc", "docs", "documentation", "manual", "man", "site", 
 _PROJECT_FILE = re.compile(r"^(?:README|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|VERSION)(?:[._-]\w+)*$", re.I)
 # folder names that are a known library wherever they sit (not generic words: no "lib", "angular", "bootstrap")
 _LIBRARY_DIR = re.compile(
-    r"^(?:dojo|dijit|dojox|dojo-release-[\w.-]+|yui\d?|yui-[\w.-]+|tinymce|tiny_mce|ckeditor\d?|fckeditor|jquery(?:[-_.][\w.-]+)?|"
+    r"^(?:dojo|dijit|dojox|dojo(?:-release)?-\d[\w.-]*|yui\d?|yui-[\w.-]+|tinymce|tiny_mce|ckeditor\d?|fckeditor|jquery(?:[-_.][\w.-]+)?|"
     r"jqueryui|mootools(?:[-_][\w.-]+)?|scriptaculous|prototype-[\d.]+|extjs|ext-[\d.]+|codemirror|ace-builds|"
     r"pear|phpmailer|smarty(?:-[\d.]+)?|adodb\d*|htmlpurifier|simplepie|tcpdf|fpdf|mpdf|swiftmailer|jpgraph|pchart|geshi|"
-    r"nusoap|magpierss|phpseclib|font-?awesome(?:-[\w.-]+)?|select2|datatables|highcharts|raphael|modernizr|"
+    r"nusoap|magpierss|phpseclib|font-?awesome[\w.-]*|select2|datatables|highcharts|raphael|modernizr|"
     r"flag-icons?(?:-css)?|glyphicons|openlayers|leaflet|mathjax|pdfjs|pdf\.js|swfupload|plupload|jscalendar|"
     r"overlib|wz_tooltip|xinha|htmlarea|jsmin|markitup)$", re.I)
 _PLUGIN_HEADER = re.compile(r"\A\s*(?:/\*|//)[\s\S]*?(?:copyright|\(c\)|licen[cs]e|version|\bv\d|@author|\bby:|https?://)", re.I)
@@ -59,6 +59,9 @@ _SVG_FONT = re.compile(r"<font[\s>]|<font-face[\s>]")
 _ICON_DIRS = frozenset({"fonts", "font", "webfonts", "webfont", "icons", "icon", "iconset", "iconsets", "flags", "flag",
                         "glyphicons", "emoji", "emojis", "emoticons", "smileys", "smilies"})
 # a word list: one word (optionally a hunspell /FLAGS) per line, many lines
+# a folder of at least this many SVG images (nine in ten of its files) is an icon set, whatever
+# its name: TeXstudio's symbols-ng/fontawesome5 (1,564 Font Awesome icons) and its LaTeX symbols
+ICON_FOLDER_MIN = 20
 _WORDLIST_EXT = (".dic", ".aff", ".dict", ".wordlist", ".words")
 _WORD_LINE = re.compile(r"^[^\W\d_][\w'’-]*(?:/[\w,]+)?$")
 
@@ -67,10 +70,11 @@ def settle(files: Sequence[FileLike]) -> dict[str, tuple[str, str]]:
     """The files whose role the tree decides: ``{path: (role, why)}``."""
     out: dict[str, tuple[str, str]] = {}
     libs = library_folders(files)
+    icons = icon_folders(files)
     for f in files:
         if f.role == "generated":
             continue
-        why = _thirdparty_why(f, libs)
+        why = _thirdparty_why(f, libs, icons)
         if why:  # also for a file role_of already called third party: the folder says why
             out[f.path] = ("thirdparty", why)
     out.update({p: v for p, v in test_helpers(files).items() if p not in out})
@@ -115,7 +119,19 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
     return {d: why for d, why in found.items() if not any(a in found for a in _ancestors(d + "/x") if a != d)}
 
 
-def _thirdparty_why(f: FileLike, libs: dict[str, str]) -> str | None:
+def icon_folders(files: Sequence[FileLike]) -> set[str]:
+    """Folders of SVG images, at least ``ICON_FOLDER_MIN`` of them and nine in ten of the files read
+    there (a licence or an index may sit beside them): a set of icons or symbols, images and never
+    code, whatever the folder is called."""
+    svgs: Counter[str] = Counter()
+    others: Counter[str] = Counter()
+    for f in files:
+        folder, _, name = f.path.rpartition("/")
+        (svgs if name.lower().endswith(".svg") else others)[folder] += 1
+    return {d for d, n in svgs.items() if n >= ICON_FOLDER_MIN and others[d] * 9 <= n}
+
+
+def _thirdparty_why(f: FileLike, libs: dict[str, str], icons: set[str] = frozenset()) -> str | None:
     for d in _ancestors(f.path):
         if d in libs:
             return libs[d]
@@ -132,6 +148,8 @@ def _thirdparty_why(f: FileLike, libs: dict[str, str]) -> str | None:
             return "an SVG font"
         if dirs & _ICON_DIRS or f.text.count("<symbol") >= 10:
             return "an icon set"
+        if f.path.rpartition("/")[0] in icons:
+            return "an icon set: a folder of SVG images only"
     if low.endswith(_WORDLIST_EXT) or _is_word_list(f.text):
         return "a word list"
     return None
@@ -185,4 +203,4 @@ def _norm(text: str) -> str:
     return " ".join(text[:3000].split()).lower()[:600]
 
 
-__all__ = ["settle", "library_folders", "test_helpers", "is_test_code"]
+__all__ = ["settle", "library_folders", "icon_folders", "test_helpers", "is_test_code"]

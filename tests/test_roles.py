@@ -182,6 +182,32 @@ def test_third_party_code_fonts_and_word_lists_are_set_aside_by_the_tree_s_own_s
     assert aside["tests/helpers.php"].role == "test" and "holds tests" in aside["tests/helpers.php"].why
 
 
+def test_icon_folders_and_versioned_library_folders_are_set_aside_as_real_trees_ship_them(tmp_path):
+    """Shaped like TeXstudio (symbols-ng/fontawesome5: 1,564 Font Awesome SVGs; images-ng/colibre:
+    408 SVGs and a CSV index) and Tapestry 4 (src/js/dojo-0.4.3-custom-4.1.6/): bench/results/roles.md."""
+    icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M{0} 0h1v1H{0}z"/></svg>\n'
+    tree = {
+        "src/main.cpp": "#include \"editor.h\"\nint main() { return run(); }\n",
+        "src/editor.h": "int run();\n",
+        "symbols-ng/fontawesome5/" + "a.svg": icon.format(0),  # the library's own name, with its major version
+        "images-ng/colibre/index.csv": "name,file\n",
+        "js/dojo-0.4.3-custom-4.1.6/src/io.js": "dojo.provide('dojo.io');\n",
+        "js/app/widget.js": "function widget() { return 1; }\n",
+        "images/logo.svg": icon.format(9),  # one image of the application's own stays
+        "images/few/" + "b.svg": icon.format(1),
+    }
+    tree.update({f"images-ng/colibre/i{i}.svg": icon.format(i) for i in range(25)})
+    tree.update({f"images/few/s{i}.svg": icon.format(i) for i in range(5)})  # too few to be a set
+    tree.update({f"symbols-ng/fontawesome5/f{i}.svg": icon.format(i) for i in range(3)})
+    snap = load_snapshot(write(tmp_path / "app", tree))
+    aside = {s.path: s for s in snap.set_aside}
+    sent = {f.path for f in snap.files}
+    assert aside["images-ng/colibre/i3.svg"].role == "thirdparty" and "icon set" in aside["images-ng/colibre/i3.svg"].why
+    assert "fontawesome5" in aside["symbols-ng/fontawesome5/f1.svg"].why
+    assert "dojo-0.4.3-custom-4.1.6" in aside["js/dojo-0.4.3-custom-4.1.6/src/io.js"].why
+    assert {"src/main.cpp", "js/app/widget.js", "images/logo.svg", "images/few/s1.svg", "images-ng/colibre/index.csv"} <= sent
+
+
 def test_the_json_report_says_why_a_folder_was_set_aside(tmp_path):
     repo = write(tmp_path / "app", THIRDPARTY_TREE)
     out = tmp_path / "out"
