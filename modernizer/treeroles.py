@@ -149,7 +149,7 @@ def _thirdparty_why(f: FileLike, libs: dict[str, str], icons: set[str] = frozens
         if dirs & _ICON_DIRS or f.text.count("<symbol") >= 10:
             return "an icon set"
         if f.path.rpartition("/")[0] in icons:
-            return "an icon set: a folder of SVG images only"
+            return "an icon set: a folder of SVG images"
     if low.endswith(_WORDLIST_EXT) or _is_word_list(f.text):
         return "a word list"
     return None
