@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ANALYSED = {"source", "template", "config", "build", "schema"}
+NOTES = "<!-- notes: kept when the tables above are written again -->"
 
 _WORKER = r"""
 import json, sys, time
@@ -144,7 +145,9 @@ def main() -> None:
            "trees": trees}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(res, indent=2) + "\n")
-    (RESULTS / f"{args.out}.md").write_text(markdown(res) + "\n")
+    md = RESULTS / f"{args.out}.md"
+    kept = md.read_text().partition(NOTES)[2] if md.exists() else ""  # hand-written notes below the marker stay
+    md.write_text(markdown(res) + "\n" + (NOTES + kept if kept else ""))
     print(markdown(res))
 
 

@@ -90,6 +90,10 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
     # the same licence text in three folders or more is the project's own (a monorepo's packages)
     texts = Counter(_norm(f.text) for f in files if "/" in f.path and _LICENCE.match(f.path.rpartition("/")[2]))
     own = {t for t, n in texts.items() if n >= 3} | {root_licence}
+    # the project's name where its root files say it twice (texstudio.qrc, texstudio.ico): a folder
+    # that ships texstudio.desktop is the project's own packaging, whatever licence copy it holds
+    root_stems = Counter(s for f in by_dir.get("", []) for s in _stems([f]))
+    project_names = {s for s, n in root_stems.items() if n >= 2}
     found: dict[str, str] = {}
     for d, here in by_dir.items():
         if not d:
@@ -103,7 +107,7 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
         if licence and _norm(names[licence].text) not in own and not set(d.lower().split("/")) & _DOC_DIRS:
             # a module of a multi-module build (a Maven or Ant module under the same licence) is the project's own
             marks = [n for n in names if n.lower() in _MANIFEST or _PROJECT_FILE.match(n)]
-            if marks:
+            if marks and not _stems(here) & project_names:
                 found[d] = f"{d} is a project of its own: its own {licence} and {marks[0]}"
                 continue
         # most of a folder's files open with a library's banner: the rest of it is that library too
@@ -190,6 +194,25 @@ def _test_folder(path: str) -> str | None:
         if d.lower() in TEST_DIRS:
             return "/".join(parts[:i + 1])
     return None
+
+
+# names too common to tell one project from another
+_GENERIC_STEMS = frozenset({"readme", "license", "licence", "copying", "copyright", "authors", "changelog", "changes",
+                            "history", "news", "install", "makefile", "cmakelists", "setup", "index", "main", "config",
+                            "build", "package", "version", "todo", "contributing", "notice", "composer", "default",
+                            "style", "styles", "favicon", "logo", "icon", "test", "tests", "docs"})
+
+
+def _stems(here: Sequence[FileLike]) -> set[str]:
+    """The distinctive names of a folder's files (``texstudio`` of texstudio.desktop): TeXstudio's
+    ``utilities/`` holds an older licence (GPL 2 against the root's GPL 3) and AUTHORS, but its
+    texstudio.desktop, texstudio.nsi and texstudio.spec make it the project's packaging."""
+    out = set()
+    for f in here:
+        stem = f.path.rpartition("/")[2].split(".", 1)[0].lower()
+        if len(stem) >= 4 and stem not in _GENERIC_STEMS:
+            out.add(stem)
+    return out
 
 
 def _ancestors(path: str) -> list[str]:

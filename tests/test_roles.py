@@ -208,6 +208,26 @@ def test_icon_folders_and_versioned_library_folders_are_set_aside_as_real_trees_
     assert {"src/main.cpp", "js/app/widget.js", "images/logo.svg", "images/few/s1.svg", "images-ng/colibre/index.csv"} <= sent
 
 
+def test_a_folder_with_an_older_licence_copy_that_ships_the_project_s_own_files_stays_the_project_s(tmp_path):
+    """TeXstudio's utilities/: GPL 2 and AUTHORS beside texstudio.desktop and texstudio.nsi, under a
+    GPL 3 root; its src/quazip/ (COPYING, NEWS.txt, Doxyfile like the root's) is another project."""
+    gpl2 = "GNU GENERAL PUBLIC LICENSE\nVersion 2, June 1991\nCopyright (C) 1989, 1991 Free Software Foundation, Inc.\n"
+    lgpl = "GNU LESSER GENERAL PUBLIC LICENSE\nVersion 2.1, February 1999\nCopyright (C) 1991, 1999 Free Software Foundation\n"
+    snap = load_snapshot(write(tmp_path / "texstudio", {
+        "COPYING": "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\nCopyright (C) 2007 Free Software Foundation, Inc.\n",
+        "texstudio.qrc": "<RCC/>\n", "texstudio.pro": "SOURCES = src/main.cpp\n", "Doxyfile": "PROJECT_NAME = texstudio\n",
+        "src/main.cpp": "int main() { return 0; }\n",
+        "utilities/COPYING": gpl2, "utilities/AUTHORS": "Benito van der Zander\n",
+        "utilities/texstudio.nsi": "Name \"TeXstudio\"\n", "utilities/generateDB.py": "import sys\nprint(sys.argv)\n",
+        "src/quazip/COPYING": lgpl, "src/quazip/NEWS.txt": "QuaZip 1.4\n", "src/quazip/Doxyfile": "PROJECT_NAME = QuaZip\n",
+        "src/quazip/quazip.cpp": "#include \"quazip.h\"\nint open() { return 1; }\n",
+    }))
+    sent = {f.path for f in snap.files}
+    aside = {s.path: s for s in snap.set_aside}
+    assert {"utilities/generateDB.py", "utilities/texstudio.nsi", "src/main.cpp"} <= sent
+    assert aside["src/quazip/quazip.cpp"].role == "thirdparty" and "COPYING" in aside["src/quazip/quazip.cpp"].why
+
+
 def test_the_json_report_says_why_a_folder_was_set_aside(tmp_path):
     repo = write(tmp_path / "app", THIRDPARTY_TREE)
     out = tmp_path / "out"
