@@ -52,6 +52,10 @@ _LIBRARY_DIR = re.compile(
     r"nusoap|magpierss|phpseclib|font-?awesome[\w.-]*|select2|datatables|highcharts|raphael|modernizr|"
     r"flag-icons?(?:-css)?|glyphicons|openlayers|leaflet|mathjax|pdfjs|pdf\.js|swfupload|plupload|jscalendar|"
     r"overlib|wz_tooltip|xinha|htmlarea|jsmin|markitup)$", re.I)
+# the known libraries are web assets (JavaScript, CSS, fonts) or PHP: a folder of these languages
+# named like one is the application's own code about it
+_NOT_LIBRARY_LANGUAGES = frozenset({"java", "jsp", "xml", "csharp", "python", "kotlin", "scala", "groovy", "c", "cpp",
+                                    "go", "ruby", "properties", "vbnet", "aspnet"})
 _PLUGIN_HEADER = re.compile(r"\A\s*(?:/\*|//)[\s\S]*?(?:copyright|\(c\)|licen[cs]e|version|\bv\d|@author|\bby:|https?://)", re.I)
 _JQUERY_FILE = re.compile(r"^jquery(?:[-.][\w.-]+)?\.js$", re.I)
 # SVG fonts and icon sprites, and the folders such sets live in
@@ -115,10 +119,19 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
         code = sum(1 for f in here if f.role in ANALYSED or f.role == "thirdparty")
         if banners >= 2 and banners * 2 >= code:
             found[d] = f"{banners} of the {code} files in {d} carry a library's banner"
-    for d in {d for f in files for d in _ancestors(f.path)}:
-        name = d.rpartition("/")[2]
-        if _LIBRARY_DIR.match(name) and d not in found:
-            found[d] = f"{d} is the layout of a known library ({name})"
+    named = {d for f in files for d in _ancestors(f.path) if _LIBRARY_DIR.match(d.rpartition("/")[2])} - found.keys()
+    foreign: Counter[str] = Counter()
+    held: Counter[str] = Counter()
+    for f in files:
+        for d in _ancestors(f.path):
+            if d in named:
+                held[d] += 1
+                foreign[d] += f.language in _NOT_LIBRARY_LANGUAGES
+    for d in named:
+        # a folder named like a library that holds mostly Java (or XML docs) is the application's own
+        # package about that library: Tapestry's org/apache/tapestry/dojo/ (its Dojo widgets in Java)
+        if foreign[d] * 2 < held[d]:
+            found[d] = f"{d} is the layout of a known library ({d.rpartition('/')[2]})"
     # a folder inside a library folder is that library; keep the outermost
     return {d: why for d, why in found.items() if not any(a in found for a in _ancestors(d + "/x") if a != d)}
 

@@ -184,7 +184,8 @@ def test_third_party_code_fonts_and_word_lists_are_set_aside_by_the_tree_s_own_s
 
 def test_icon_folders_and_versioned_library_folders_are_set_aside_as_real_trees_ship_them(tmp_path):
     """Shaped like TeXstudio (symbols-ng/fontawesome5: 1,564 Font Awesome SVGs; images-ng/colibre:
-    408 SVGs and a CSV index) and Tapestry 4 (src/js/dojo-0.4.3-custom-4.1.6/): bench/results/roles.md."""
+    408 SVGs and a CSV index) and Tapestry 4 (src/js/dojo-0.4.3-custom-4.1.6/, and its own Java package
+    org/apache/tapestry/dojo/, which is not Dojo): bench/results/roles.md."""
     icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M{0} 0h1v1H{0}z"/></svg>\n'
     tree = {
         "src/main.cpp": "#include \"editor.h\"\nint main() { return run(); }\n",
@@ -193,6 +194,10 @@ def test_icon_folders_and_versioned_library_folders_are_set_aside_as_real_trees_
         "images-ng/colibre/index.csv": "name,file\n",
         "js/dojo-0.4.3-custom-4.1.6/src/io.js": "dojo.provide('dojo.io');\n",
         "js/app/widget.js": "function widget() { return 1; }\n",
+        # the application's own Java package about Dojo (Tapestry's org/apache/tapestry/dojo/) is not Dojo
+        "src/java/org/apache/tapestry/dojo/AbstractWidget.java": "package org.apache.tapestry.dojo;\npublic abstract class AbstractWidget {}\n",
+        "src/java/org/apache/tapestry/dojo/DojoUtils.java": "package org.apache.tapestry.dojo;\nclass DojoUtils {}\n",
+        "src/java/org/apache/tapestry/dojo/Widget.properties": "title=Widget\n",
         "images/logo.svg": icon.format(9),  # one image of the application's own stays
         "images/few/" + "b.svg": icon.format(1),
     }
@@ -205,7 +210,8 @@ def test_icon_folders_and_versioned_library_folders_are_set_aside_as_real_trees_
     assert aside["images-ng/colibre/i3.svg"].role == "thirdparty" and "icon set" in aside["images-ng/colibre/i3.svg"].why
     assert "fontawesome5" in aside["symbols-ng/fontawesome5/f1.svg"].why
     assert "dojo-0.4.3-custom-4.1.6" in aside["js/dojo-0.4.3-custom-4.1.6/src/io.js"].why
-    assert {"src/main.cpp", "js/app/widget.js", "images/logo.svg", "images/few/s1.svg", "images-ng/colibre/index.csv"} <= sent
+    assert {"src/main.cpp", "js/app/widget.js", "images/logo.svg", "images/few/s1.svg", "images-ng/colibre/index.csv",
+            "src/java/org/apache/tapestry/dojo/AbstractWidget.java", "src/java/org/apache/tapestry/dojo/DojoUtils.java"} <= sent
 
 
 def test_a_folder_with_an_older_licence_copy_that_ships_the_project_s_own_files_stays_the_project_s(tmp_path):
