@@ -5,7 +5,8 @@ PYTHONPATH) and compares the edge sets, kinds included.
     .venv/bin/python bench/check_edges.py --before /tmp/i20/before75 TREE [TREE...]
 
 A speed-up of the extractor must print "same" for every tree; any difference is listed (the
-first 20 edges only one side has). Also prints each side's extraction time (one run: a sanity
+first 20 edges only one side has). Every file is loaded whatever its role, so that a change to the
+roles does not change the files the extractor sees. Also prints each side's extraction time (one run: a sanity
 check, not a benchmark; bench/bench_ingest.py measures).
 """
 
@@ -25,7 +26,8 @@ _CHILD = r"""
 import json, sys, time
 from modernizer.ingest import IngestOptions, load_snapshot
 from modernizer.lang import dependency_edges
-snap = load_snapshot(sys.argv[1], IngestOptions())
+from modernizer.roles import ROLES
+snap = load_snapshot(sys.argv[1], IngestOptions(roles=list(ROLES)))  # every role: the same files on both sides
 t, c = time.perf_counter(), time.process_time()
 edges = dependency_edges(snap.files)
 dt, dc = time.perf_counter() - t, time.process_time() - c

@@ -75,7 +75,8 @@ PHP_LEX = re.compile(
     r"|(?P<lc>(?://|#(?!\[))[^\n]*)"
     r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z)))"
 )
-PY_TRIPLE = re.compile(r'(?=["\'])(?:"""[\s\S]*?(?:"""|\Z)|\'\'\'[\s\S]*?(?:\'\'\'|\Z))')
+# (no lookahead here: an alternation of literals already gets re's own fast prefix scan, which one would undo)
+PY_TRIPLE = re.compile(r'"""[\s\S]*?(?:"""|\Z)|\'\'\'[\s\S]*?(?:\'\'\'|\Z)')
 XML_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|\Z)")
 DOTTED = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
 IDENT = re.compile(r"[A-Za-z_$][\w$]*")
