@@ -92,7 +92,7 @@ def paired(names: list[str]) -> None:
             L += got[0]
             commands.append(f"- {name}: `{got[1]['command']}` ({got[1]['date']}; after: {got[1]['modernizer_commit']}; "
                             f"before: {got[1].get('before')})")
-    L += ["", "What changed (the same edges, checked on seven trees: `bench/check_edges.py`, below):\n",
+    L += ["", "What changed (the same edges on ten trees, the files of every role included: `bench/results/edges-i20perf.md`, made by `bench/check_edges.py`):\n",
           "- Cold: the comment/string lexers and the Java scans (imports, package, qualified names) open with a lookahead "
           "on the characters a match can start with, so Python's `re` skips every other position in its fast loop instead of "
           "trying each alternative there (2.5-3x on those scans); a Java file's top-level types are found by counting braces "
