@@ -25,17 +25,17 @@ from modernizer.defaults import SLICE_TOKENS
 from modernizer.endpoint import Endpoint
 from modernizer.engine import budget
 from modernizer.errors import InputError
-from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, SideTask, ignore
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
 from modernizer.derivedcache import cached_plan
 from modernizer.modules import ModulePlan
-from modernizer.resultcache import ResultCache, default_cache_dir
 from modernizer.snapshot import Snapshot
 from modernizer.tokens import TiktokenCounter, TokenSource
 from modernizer.userdirs import inside
 
 if TYPE_CHECKING:  # what only a run with a server needs is imported there (a plan's start-up stays short)
+    from modernizer.events import Events
+    from modernizer.resultcache import ResultCache
     from modernizer.candidates.model import CandidateSet
     from modernizer.client import ServerInfo
     from modernizer.engine.llm import LLM
@@ -270,6 +270,8 @@ def cache_location(options: AnalyzeOptions, root: str | Path) -> Path | None:
     the tree is untrusted and could ship its own answers there."""
     if not options.use_cache:
         return None
+    from modernizer.resultcache import default_cache_dir
+
     directory = Path(options.cache_dir).expanduser() if options.cache_dir else default_cache_dir(root)
     if inside(directory, root):
         raise InputError(f"--cache-dir {directory} is inside the analysed repository",
@@ -279,6 +281,9 @@ def cache_location(options: AnalyzeOptions, root: str | Path) -> Path | None:
 
 
 def open_cache(directory: Path | None, events: Events) -> ResultCache | None:
+    from modernizer.events import Note
+    from modernizer.resultcache import ResultCache
+
     return ResultCache.open(directory, lambda text: events(Note(text=text))) if directory is not None else None
 
 
@@ -348,11 +353,14 @@ def check_rules(options: AnalyzeOptions) -> None:
 
 
 async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir: Path | None = None,
-                          events: Events = ignore) -> CandidateSet | str:
+                          events: Events | None = None) -> CandidateSet | str:
     """The static pass in a worker thread (Semgrep is a subprocess: it takes the CPU while the
     server prefills on the GPU); why it did not run, when it did not. With ``cache_dir`` (the run's
     result cache; --no-llm runs use it too) each unchanged file's result is read back and Semgrep
     scans only the others (candidates/incremental.py)."""
+    from modernizer.events import SideTask, ignore
+
+    events = events or ignore
     if not options.candidates:
         return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
     from modernizer.candidates import CandidatesUnavailable
@@ -386,7 +394,7 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir
     return found
 
 
-async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ignore,
+async def analyze(path: str | Path, options: AnalyzeOptions, events: Events | None = None,
                   client_factory: Callable[[Endpoint], LLM] | None = None,
                   baseline: Report | None = None, baseline_source: str = "") -> Report:
     """``baseline``: an earlier report to mark findings new/unchanged against and list the fixed
@@ -397,10 +405,12 @@ async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ig
     from modernizer.client import LLMClient
     from modernizer.engine import Run, run_chunked, run_single
     from modernizer.engine.schedule import SchedulerStats
+    from modernizer.events import Loaded, Phase, Planned, ServerFound, ignore
     from modernizer.report import LLMInfo
     from modernizer.suppressions import load_suppressions
 
     client_factory = client_factory or LLMClient
+    events = events or ignore
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache_dir = cache_location(options, path)  # refused before any work; --no-llm keeps only the candidates there

@@ -106,7 +106,8 @@ def test_a_run_without_a_server_imports_no_client_and_no_report_model(tmp_path):
     root = Path(__file__).resolve().parent.parent
     code = ("import sys, modernizer.analysis, modernizer.agents; "
             "print(' '.join(m for m in ('httpx', 'openai', 'modernizer.client', 'modernizer.engine.run', "
-            "'modernizer.engine.chunked', 'modernizer.report.model', 'modernizer.assemble', 'networkx', 'tiktoken') "
+            "'modernizer.engine.chunked', 'modernizer.report.model', 'modernizer.assemble', 'modernizer.events', "
+            "'modernizer.resultcache', 'networkx', 'tiktoken') "
             "if m in sys.modules))")
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
