@@ -78,7 +78,7 @@ def paired(names: list[str]) -> None:
          "bench run** (`bench_ingest.py --before`): six tools interleaved round by round (modernizer after/before, cold and "
          "warm; repomix 1.18.1 cold and warm), so both face the same load and the same repomix runs. modernizer = `prepare` "
          "+ `plan_tokens` + the module plan where the tree exceeds the 262,144-token window (as `analyze --no-llm --plan` "
-         "does); cold = an empty per-user cache, warm = an unchanged re-run. Medians of 3 rounds.\n",
+         "does); cold = an empty per-user cache, warm = an unchanged re-run. Medians over the rounds (3, or what `--runs` in the command says).\n",
          "The machine (2 cores) was shared with 7 other sessions: the load column is the 1-minute load average before "
          "the runs, far above 2, so wall times mostly measure waiting for a core; CPU time (user+sys of the process and "
          "its children, `wait4`) is the measure the goals are read on. Goals (issue 20): cold <= 0.8x repomix cold, "
