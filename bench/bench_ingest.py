@@ -2,11 +2,15 @@
 
     .venv/bin/python bench/bench_ingest.py [--runs 3] [--with-repomix-py] [--profile]
     .venv/bin/python bench/bench_ingest.py --tree NAME=PATH [--source CHECKOUT] [--tools modernizer,repomix]
+    .venv/bin/python bench/bench_ingest.py --tree NAME=PATH --before CHECKOUT --label pair
 
 ``--tree`` measures a tree of your own (a fetched public repository) instead of Django: it is
 copied to bench/work/tree/NAME and committed there, and the results go to
 bench/results/ingest-NAME[-LABEL].{json,md}. ``--source`` measures another checkout's modernizer/
-(the main branch, for a before/after pair on the same machine).
+(the main branch, for a before/after pair on the same machine). ``--before`` runs another checkout's
+modernizer/ in the same rounds as this one (tools modernizer-before and modernizer-before-warm,
+interleaved with the others): a before/after pair under the same load, each against the same
+repomix runs.
 
 Everything it needs is fetched into bench/work/ (git-ignored) on the first run, pinned:
 
@@ -68,6 +72,7 @@ OUT = WORK / "out"
 WARM_CACHE = OUT / "repomix-warm-cache" / "token-counts.json"
 MODERNIZER_WARM_CACHE = OUT / "modernizer-warm-cache"
 FROZEN = OUT / "frozen"  # the copy of modernizer/ that the worker imports
+FROZEN_BEFORE = OUT / "frozen-before"  # the --before checkout's copy
 WORKER_COPY = OUT / "bench_ingest_worker.py"  # a frozen copy, so that editing this file mid-run changes nothing
 
 O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
@@ -75,19 +80,21 @@ O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d
 
 WINDOW = 262_144
 SOURCE = ROOT  # the checkout whose modernizer/ is measured (--source)
+BEFORE: Path | None = None  # --before: another checkout's modernizer/, run in the same rounds
 STEM = "ingest"  # bench/results/STEM.{json,md}
 LOCAL_TREE: Path | None = None  # --tree NAME=PATH: a tree of your own instead of Django
 
 
 def configure(name: str, path: Path, source: Path | None, label: str | None) -> None:
     """Point the bench at a tree of your own (and, with ``source``, at another checkout's code)."""
-    global TREE, OUT, WARM_CACHE, MODERNIZER_WARM_CACHE, FROZEN, WORKER_COPY, SOURCE, STEM, LOCAL_TREE
+    global TREE, OUT, WARM_CACHE, MODERNIZER_WARM_CACHE, FROZEN, FROZEN_BEFORE, WORKER_COPY, SOURCE, STEM, LOCAL_TREE
     TREE = WORK / "tree" / name
     LOCAL_TREE = path.resolve()
     OUT = WORK / "out" / (name + (f"-{label}" if label else ""))
     WARM_CACHE = OUT / "repomix-warm-cache" / "token-counts.json"
     MODERNIZER_WARM_CACHE = OUT / "modernizer-warm-cache"
     FROZEN = OUT / "frozen"
+    FROZEN_BEFORE = OUT / "frozen-before"
     WORKER_COPY = OUT / "bench_ingest_worker.py"
     SOURCE = (source or ROOT).resolve()
     STEM = f"ingest-{name}" + (f"-{label}" if label else "")
@@ -319,7 +326,8 @@ def _num(pattern: str, text: str) -> int | None:
 
 def parse_modernizer(s: Sample, out: Path | None) -> dict:
     d = json.loads(out.read_text())
-    if Path(d.get("modernizer_source", "")) != (FROZEN / "modernizer").resolve():
+    frozen = FROZEN_BEFORE if out is not None and out.name.startswith("modernizer-before") else FROZEN
+    if Path(d.get("modernizer_source", "")) != (frozen / "modernizer").resolve():
         raise SystemExit(f"the worker imported modernizer from {d.get('modernizer_source')}, not the frozen copy")
     return d
 
@@ -380,6 +388,15 @@ def make_tools(peers: dict, with_repomix_py: bool) -> list[Tool]:
              [sys.executable, WORKER_COPY, "--_worker", TREE, OUT / "modernizer-warm.json"],
              {**base, "PYTHONPATH": str(FROZEN)}, OUT / "modernizer-warm.json", parse_modernizer,
              run_env=lambda r: {"MODERNIZE_CACHE_HOME": str(MODERNIZER_WARM_CACHE)}),
+        # --before: the other checkout, in the same rounds (its own cold and warm caches)
+        Tool("modernizer-before", "modernizer --before checkout (prepare + plan_tokens), cache cold",
+             [sys.executable, WORKER_COPY, "--_worker", TREE, OUT / "modernizer-before.json"],
+             {**base, "PYTHONPATH": str(FROZEN_BEFORE)}, OUT / "modernizer-before.json", parse_modernizer,
+             run_env=lambda r: {"MODERNIZE_CACHE_HOME": str(OUT / "modernizer-before-cold-cache" / f"run{r}")}),
+        Tool("modernizer-before-warm", "modernizer --before checkout (prepare + plan_tokens), cache warm",
+             [sys.executable, WORKER_COPY, "--_worker", TREE, OUT / "modernizer-before-warm.json"],
+             {**base, "PYTHONPATH": str(FROZEN_BEFORE)}, OUT / "modernizer-before-warm.json", parse_modernizer,
+             run_env=lambda r: {"MODERNIZE_CACHE_HOME": str(OUT / "modernizer-before-warm-cache")}),
         # repomix 1.18 keeps a token-count cache keyed by file content in $TMPDIR/repomix/cache and
         # reuses it on the next run. Cold: a new, empty cache path per run (what a first run sees).
         # Warm: a cache primed once before the rounds (what a second run on the same tree sees).
@@ -561,16 +578,17 @@ def modernizer_state() -> str:
     return f"commit {head}{' + uncommitted changes' if dirty else ''}, modernizer/ digest {_source_digest(SOURCE / 'modernizer')}"
 
 
-def freeze_modernizer() -> None:
+def freeze_modernizer(source: Path | None = None, frozen: Path | None = None) -> None:
     """Copy modernizer/ (with agents/ and prompts/ as its _data) for the worker, which imports it via
     PYTHONPATH: others edit modernizer/ while the bench runs, and every run must measure the same code."""
-    shutil.rmtree(FROZEN, ignore_errors=True)
-    shutil.copytree(SOURCE / "modernizer", FROZEN / "modernizer", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    source, frozen = source or SOURCE, frozen or FROZEN
+    shutil.rmtree(frozen, ignore_errors=True)
+    shutil.copytree(source / "modernizer", frozen / "modernizer", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("agents", "prompts"):
-        if (SOURCE / name).is_dir() and not (FROZEN / "modernizer" / "_data" / name).exists():
-            shutil.copytree(SOURCE / name, FROZEN / "modernizer" / "_data" / name)
+        if (source / name).is_dir() and not (frozen / "modernizer" / "_data" / name).exists():
+            shutil.copytree(source / name, frozen / "modernizer" / "_data" / name)
     # Byte-compile now, so that the first timed run does not pay for it and the later ones not.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(FROZEN / "modernizer")], check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(frozen / "modernizer")], check=True)
 
 
 def warm_page_cache() -> None:
@@ -823,6 +841,8 @@ def main() -> None:
                     help="only rewrite bench/results/ingest.md from bench/results/ingest.json")
     ap.add_argument("--tree", metavar="NAME=PATH", help="measure this folder (a fetched public tree) instead of Django")
     ap.add_argument("--source", type=Path, metavar="CHECKOUT", help="measure this checkout's modernizer/ (default: this one)")
+    ap.add_argument("--before", type=Path, metavar="CHECKOUT",
+                    help="also run this checkout's modernizer/ in the same rounds (tools modernizer-before, modernizer-before-warm)")
     ap.add_argument("--label", help="a suffix for the results' file names (e.g. before, after)")
     ap.add_argument("--tools", default="modernizer,modernizer-warm,repomix,repomix-warm,gitingest",
                     help="comma-separated tools to run (default: all; repomix-py with --with-repomix-py)")
@@ -849,9 +869,13 @@ def main() -> None:
     if stats["text_lines"] < MIN_LINES and LOCAL_TREE is None:
         raise SystemExit(f"tree has only {stats['text_lines']:,} text lines (< {MIN_LINES:,})")
     wanted = set(args.tools.split(",")) | ({"repomix-py"} if args.with_repomix_py else set())
+    if args.before:
+        wanted |= {"modernizer-before"} | ({"modernizer-before-warm"} if "modernizer-warm" in wanted else set())
     peers = ensure_peers(args.with_repomix_py, gitingest="gitingest" in wanted)
     state_start = modernizer_state()
     freeze_modernizer()
+    if args.before:
+        freeze_modernizer(args.before.resolve(), FROZEN_BEFORE)
     tools = [t for t in make_tools(peers, args.with_repomix_py) if t.name in wanted]
     shutil.copyfile(__file__, WORKER_COPY)
     shutil.copyfile(BENCH / "proctree.py", WORKER_COPY.parent / "proctree.py")  # the worker copy imports it
@@ -862,7 +886,9 @@ def main() -> None:
         shutil.rmtree(WARM_CACHE.parent)
     shutil.rmtree(OUT / "modernizer-cold-cache", ignore_errors=True)
     shutil.rmtree(MODERNIZER_WARM_CACHE, ignore_errors=True)
-    for name in ("repomix-warm", "modernizer-warm"):
+    for stale in ("modernizer-before-cold-cache", "modernizer-before-warm-cache"):
+        shutil.rmtree(OUT / stale, ignore_errors=True)
+    for name in ("repomix-warm", "modernizer-warm", "modernizer-before-warm"):
         warm = next((t for t in tools if t.name == name), None)
         if warm is None:
             continue
@@ -878,6 +904,16 @@ def main() -> None:
         return d
 
     next(t for t in tools if t.name == "modernizer").parse = parse_and_keep  # the cold runs' stages (the warm ones skip most of them)
+    before_stage_runs: list[dict] = []
+
+    def parse_before(s: Sample, out: Path | None) -> dict:
+        d = parse_modernizer(s, out)
+        before_stage_runs.append(d["stages"])
+        return d
+
+    for t in tools:
+        if t.name == "modernizer-before":
+            t.parse = parse_before
     limits = {"repomix-py": args.repomix_py_runs} if args.repomix_py_runs is not None else {}
     run_rounds(tools, args.runs, limits)
     keys = dict.fromkeys(k for r in stage_runs for k in r)
@@ -889,7 +925,7 @@ def main() -> None:
         (" --with-repomix-py" if args.with_repomix_py else "") + \
         (f" --repomix-py-runs {args.repomix_py_runs}" if args.repomix_py_runs is not None else "") + \
         (" --profile" if args.profile else "") + (f" --tree {args.tree}" if args.tree else "") + \
-        (f" --source {args.source}" if args.source else "") + (f" --label {args.label}" if args.label else "") + \
+        (f" --source {args.source}" if args.source else "") + (f" --before {args.before}" if args.before else "") + (f" --label {args.label}" if args.label else "") + \
         (f" --tools {args.tools}" if args.tools != ap.get_default("tools") else "")
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     res = {
@@ -897,6 +933,8 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}, Python {platform.python_version()}",
         "modernizer_commit": state_start,
+        "before": (f"{args.before} ({_source_digest(args.before.resolve() / 'modernizer')[:12]} modernizer/ digest)"
+                   if args.before else None),
         "modernizer_measured": "a copy of modernizer/ taken at the start, with agents/ and prompts/ as its _data",
         "modernizer_changed_during_run": state_end.split("digest ")[-1] != state_start.split("digest ")[-1],
         "runs": args.runs,
@@ -908,6 +946,8 @@ def main() -> None:
         "tools": [summarise(t) for t in tools],
         "modernizer_stages_median": stages_median,
         "modernizer_stages_all": stage_runs,
+        "modernizer_before_stages_median": {k: round(statistics.median(v), 3) for k in dict.fromkeys(k for r in before_stage_runs for k in r)
+                                            if (v := [r[k] for r in before_stage_runs if r.get(k) is not None])},
         "notes": peers["notes"] + [
             "This machine (2 cores) is shared with other work, so wall times carry noise; the load average before "
             "each run is listed above, and CPU time is the steadier measure.",

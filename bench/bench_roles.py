@@ -6,7 +6,7 @@ Each tree is loaded twice with ``modernizer.ingest.load_snapshot`` (every role a
 each file's role shows): once with CHECKOUT's modernizer/ (the code before), once with this
 checkout's. Tokens are characters / 4 (as the report counts set-aside files). The files whose
 role changed are grouped by (before -> after) and by the reason the tree gave. Results go to
-bench/results/roles.{json,md}. Nothing from the trees runs: they are only read.
+bench/results/roles.{json,md} (``--out NAME``: NAME.{json,md}). Nothing from the trees runs: they are only read.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 ANALYSED = {"source", "template", "config", "build", "schema"}
+NOTES = "<!-- notes: kept when the tables above are written again -->"
 
 _WORKER = r"""
 import json, sys, time
@@ -128,6 +129,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--before", type=Path, required=True, help="a checkout (or export) whose modernizer/ is the code before")
     ap.add_argument("--before-label", default=None, help="how to name it in the write-up (e.g. main at 043b9c7)")
+    ap.add_argument("--out", default="roles", help="results go to bench/results/OUT.{json,md} (default: roles)")
     ap.add_argument("trees", nargs="+", metavar="NAME=PATH")
     args = ap.parse_args()
     trees = []
@@ -137,12 +139,15 @@ def main() -> None:
         trees.append(compare(name, path, args.before.resolve()))
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     res = {"command": "python bench/bench_roles.py --before " + str(args.before)
-           + (f" --before-label '{args.before_label}'" if args.before_label else "") + " " + " ".join(args.trees),
+           + (f" --before-label '{args.before_label}'" if args.before_label else "")
+           + (f" --out {args.out}" if args.out != "roles" else "") + " " + " ".join(args.trees),
            "date": time.strftime("%Y-%m-%d %H:%M %Z"), "before": args.before_label or str(args.before), "after": head,
            "trees": trees}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "roles.json").write_text(json.dumps(res, indent=2) + "\n")
-    (RESULTS / "roles.md").write_text(markdown(res) + "\n")
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(res, indent=2) + "\n")
+    md = RESULTS / f"{args.out}.md"
+    kept = md.read_text().partition(NOTES)[2] if md.exists() else ""  # hand-written notes below the marker stay
+    md.write_text(markdown(res) + "\n" + (NOTES + kept if kept else ""))
     print(markdown(res))
 
 

@@ -14,34 +14,32 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
 from modernizer.agents import Agents, load_agents, messages, render, render_task, task_inputs
-from modernizer.assemble import ModuleRun, build_report
-from modernizer.baseline import compare, present_in
-from modernizer.candidates.model import CandidateSet
-from modernizer.client import Endpoint, LLMClient, ServerInfo
 from modernizer.context import RENDER_VERSION, TokenPlan, codebase_header, directory_tree, render_codebase, render_file, render_files
 from modernizer.countcache import TokenCounts, digest
-from modernizer.engine import Run, run_chunked, run_single
 from modernizer.defaults import SLICE_TOKENS
+from modernizer.endpoint import Endpoint
 from modernizer.engine import budget
-from modernizer.engine.llm import LLM
-from modernizer.engine.schedule import SchedulerStats
 from modernizer.errors import InputError
-from modernizer.events import Events, Loaded, Note, Phase, Planned, ServerFound, SideTask, ignore
 from modernizer.facts import Facts, compute_facts
 from modernizer.ingest import IngestOptions, load_snapshot
 from modernizer.derivedcache import cached_plan
 from modernizer.modules import ModulePlan
-from modernizer.report import LLMInfo, Report
-from modernizer.resultcache import ResultCache, default_cache_dir
 from modernizer.snapshot import Snapshot
-from modernizer.suppressions import load_suppressions
 from modernizer.tokens import TiktokenCounter, TokenSource
 from modernizer.userdirs import inside
+
+if TYPE_CHECKING:  # what only a run with a server needs is imported there (a plan's start-up stays short)
+    from modernizer.events import Events
+    from modernizer.resultcache import ResultCache
+    from modernizer.candidates.model import CandidateSet
+    from modernizer.client import ServerInfo
+    from modernizer.engine.llm import LLM
+    from modernizer.report import Report
 
 
 class AnalyzeOptions(BaseModel):
@@ -138,6 +136,21 @@ def estimate_files(files: list) -> list[int]:  # SourceFiles in path order
     return [store.get(k) for k in keys]  # type: ignore[misc]
 
 
+def estimate_texts(texts: list[str]) -> list[int]:
+    """tiktoken estimates of whole texts (the prompt around the files, the longest task), read back
+    from the per-user cache where the same text was counted before: on an unchanged tree's re-run,
+    loading the tokenizer for these two counts alone was ~0.1 s of a ~0.35 s run (flask)."""
+    counter = TiktokenCounter()
+    store = TokenCounts(counter.cache_name)
+    keys = [digest(f"text\0{t}") for t in texts]
+    missing = [i for i, k in enumerate(keys) if store.get(k) is None]
+    if missing:
+        for i, n in zip(missing, counter.count_many([texts[i] for i in missing])):
+            store.put(keys[i], n)
+        store.save()
+    return [store.get(k) for k in keys]  # type: ignore[misc]
+
+
 async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | None, agents: Agents,
                       window: int | None = None) -> TokenPlan:
     files = sorted(prep.snapshot.files, key=lambda f: f.path)
@@ -164,7 +177,7 @@ async def plan_tokens(prep: Prepared, client: LLM | None, info: ServerInfo | Non
     else:
         counter = TiktokenCounter()
         per_file = prep._estimate.result() if prep._estimate is not None else estimate_files(files)
-        frame_tokens, overhead_raw = counter.count_many([prep.frame, longest_task])
+        frame_tokens, overhead_raw = estimate_texts([prep.frame, longest_task])
         codebase_tokens = sum(per_file) + frame_tokens  # each count already carries the estimate's margin
         overhead = overhead_raw + inputs
         source = counter.source
@@ -195,14 +208,13 @@ def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents, options: "Anal
     (``budget.module_size``; ``options.module_tokens`` overrides)."""
     from functools import partial
 
-    from modernizer.engine.run import thinking_of
     from modernizer.engine.schedule import SUFFIX_ALLOWANCE
 
     options = options or AnalyzeOptions()
     window = tokens.budget.window
     room, overhead = budget.module_budget(window, agents, budget.task_tokens(tokens.budget, agents))
     k = max(1, options.concurrency)
-    answer = budget.map_answer_tokens(budget.map_agents(agents), partial(thinking_of, options.thinking))
+    answer = budget.map_answer_tokens(budget.map_agents(agents), partial(budget.thinking_of, options.thinking))
     size = budget.module_size(room, pool_tokens, overhead + (k - 1) * SUFFIX_ALLOWANCE + k * answer, options.module_tokens)
     # an unchanged tree's plan is read back (derivedcache): on a 2,000-file Java tree it was ~1.5 s of a 3.4 s re-run
     plan = cached_plan(tokens.by_file, {f.path: f.lines for f in prep.snapshot.files}, prep.facts.graph.edges, size.tokens)
@@ -258,6 +270,8 @@ def cache_location(options: AnalyzeOptions, root: str | Path) -> Path | None:
     the tree is untrusted and could ship its own answers there."""
     if not options.use_cache:
         return None
+    from modernizer.resultcache import default_cache_dir
+
     directory = Path(options.cache_dir).expanduser() if options.cache_dir else default_cache_dir(root)
     if inside(directory, root):
         raise InputError(f"--cache-dir {directory} is inside the analysed repository",
@@ -267,6 +281,9 @@ def cache_location(options: AnalyzeOptions, root: str | Path) -> Path | None:
 
 
 def open_cache(directory: Path | None, events: Events) -> ResultCache | None:
+    from modernizer.events import Note
+    from modernizer.resultcache import ResultCache
+
     return ResultCache.open(directory, lambda text: events(Note(text=text))) if directory is not None else None
 
 
@@ -336,11 +353,14 @@ def check_rules(options: AnalyzeOptions) -> None:
 
 
 async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir: Path | None = None,
-                          events: Events = ignore) -> CandidateSet | str:
+                          events: Events | None = None) -> CandidateSet | str:
     """The static pass in a worker thread (Semgrep is a subprocess: it takes the CPU while the
     server prefills on the GPU); why it did not run, when it did not. With ``cache_dir`` (the run's
     result cache; --no-llm runs use it too) each unchanged file's result is read back and Semgrep
     scans only the others (candidates/incremental.py)."""
+    from modernizer.events import SideTask, ignore
+
+    events = events or ignore
     if not options.candidates:
         return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
     from modernizer.candidates import CandidatesUnavailable
@@ -374,11 +394,23 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir
     return found
 
 
-async def analyze(path: str | Path, options: AnalyzeOptions, events: Events = ignore,
-                  client_factory: Callable[[Endpoint], LLM] = LLMClient,
+async def analyze(path: str | Path, options: AnalyzeOptions, events: Events | None = None,
+                  client_factory: Callable[[Endpoint], LLM] | None = None,
                   baseline: Report | None = None, baseline_source: str = "") -> Report:
     """``baseline``: an earlier report to mark findings new/unchanged against and list the fixed
-    ones (see baseline.py); the repo's modernize-suppressions.toml is read and applied."""
+    ones (see baseline.py); the repo's modernize-suppressions.toml is read and applied.
+    ``client_factory``: how to reach the server (default: ``client.LLMClient``)."""
+    from modernizer.assemble import ModuleRun, build_report
+    from modernizer.baseline import compare, present_in
+    from modernizer.client import LLMClient
+    from modernizer.engine import Run, run_chunked, run_single
+    from modernizer.engine.schedule import SchedulerStats
+    from modernizer.events import Loaded, Phase, Planned, ServerFound, ignore
+    from modernizer.report import LLMInfo
+    from modernizer.suppressions import load_suppressions
+
+    client_factory = client_factory or LLMClient
+    events = events or ignore
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache_dir = cache_location(options, path)  # refused before any work; --no-llm keeps only the candidates there

@@ -28,6 +28,7 @@ from modernizer.errors import ContextOverflow, ModernizerError, ServerError, Ser
 from modernizer.privacy import check_endpoint_allowed
 
 from modernizer.defaults import DEFAULT_BASE_URL  # noqa: E402
+from modernizer.endpoint import Endpoint  # noqa: E402,F401 - public here, defined apart (no httpx to import for it)
 
 
 def start_hint(base_url: str = DEFAULT_BASE_URL) -> str:
@@ -43,31 +44,6 @@ def start_hint(base_url: str = DEFAULT_BASE_URL) -> str:
         return (f"start one with `modernize serve --port {port}` (GPU), "
                 f"or by hand: {by_hand}; or run with --no-llm for the facts alone")
     return f"start one on {host}: {by_hand}; or run with --no-llm for the facts alone"
-
-
-class Endpoint(BaseModel):
-    """Where the server is and how long each kind of wait may last.
-
-    A server that accepts the connection and then says nothing must not hold a run for long, while
-    a real answer may stream for many minutes. So the waits differ: the quick endpoints (models,
-    tokenize, metrics) get ``probe_timeout``; a chat request gets a deadline for its *first token*,
-    sized from its prompt (it includes the prefill, see ``first_token_deadline``); once tokens flow,
-    the answer may take ``request_timeout`` in all, as long as no gap exceeds ``stall_timeout``."""
-
-    base_url: str = DEFAULT_BASE_URL
-    model: str | None = Field(default=None, description="served model name; the first one listed when unset")
-    api_key: str = "EMPTY"
-    allow_remote: list[str] = Field(default_factory=list, description="hosts allowed although not on this machine")
-    connect_timeout: float = 5.0
-    probe_timeout: float = Field(default=15.0, gt=0, description="seconds for /v1/models, /tokenize (plus size), /metrics, /version")
-    first_token_timeout: float | None = Field(default=None, gt=0, description="seconds to the first token; None: sized from the prompt")
-    stall_timeout: float = Field(default=120.0, gt=0, description="seconds without a chunk once an answer streams")
-    request_timeout: float = Field(default=900.0, gt=0, description="seconds a streaming answer may take in all")
-    retries: int = 3
-    token_ids: bool = Field(default=True, description=(
-        "send long prompts that share a prefix as token ids (tokenized once through /tokenize) to /v1/completions, "
-        "so the server does not tokenize the shared codebase again for every request"))
-    token_ids_min_chars: int = Field(default=40_000, ge=0, description="shared prefixes shorter than this go as text")
 
 
 # First-token deadline: prefill has to read the whole prompt before anything comes back. Until the

@@ -13,14 +13,17 @@ import hashlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from modernizer.defaults import EXIT_WRITE
 from modernizer.errors import InputError, ModernizerError
 from modernizer.fs import write_atomic
-from modernizer.report import Report, seal
 from modernizer.userdirs import data_home, inside, repo_key
+
+if TYPE_CHECKING:
+    from modernizer.report import Report
 
 DEFAULT_OUTPUT = Path("reports")
 
@@ -34,6 +37,8 @@ class ReportWriteFailed(ModernizerError):
 def load_report(path: str | Path, what: str = "report") -> tuple[Report, str]:
     """(report, sha256 of its bytes) for a JSON report written by `modernize analyze` (schema 1.0 or
     later), or an InputError saying what is wrong with the file: missing, a folder, binary, not ours."""
+    from modernizer.report import Report, seal  # here: a run that reads no report need not import the model
+
     p = Path(path)
     try:
         data = p.read_bytes()

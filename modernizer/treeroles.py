@@ -46,12 +46,16 @@ _DOC_DIRS = frozenset({"doc", "docs", "documentation", "manual", "man", "site", 
 _PROJECT_FILE = re.compile(r"^(?:README|CHANGELOG|CHANGES|HISTORY|NEWS|AUTHORS|VERSION)(?:[._-]\w+)*$", re.I)
 # folder names that are a known library wherever they sit (not generic words: no "lib", "angular", "bootstrap")
 _LIBRARY_DIR = re.compile(
-    r"^(?:dojo|dijit|dojox|dojo-release-[\w.-]+|yui\d?|yui-[\w.-]+|tinymce|tiny_mce|ckeditor\d?|fckeditor|jquery(?:[-_.][\w.-]+)?|"
+    r"^(?:dojo|dijit|dojox|dojo(?:-release)?-\d[\w.-]*|yui\d?|yui-[\w.-]+|tinymce|tiny_mce|ckeditor\d?|fckeditor|jquery(?:[-_.][\w.-]+)?|"
     r"jqueryui|mootools(?:[-_][\w.-]+)?|scriptaculous|prototype-[\d.]+|extjs|ext-[\d.]+|codemirror|ace-builds|"
     r"pear|phpmailer|smarty(?:-[\d.]+)?|adodb\d*|htmlpurifier|simplepie|tcpdf|fpdf|mpdf|swiftmailer|jpgraph|pchart|geshi|"
-    r"nusoap|magpierss|phpseclib|font-?awesome(?:-[\w.-]+)?|select2|datatables|highcharts|raphael|modernizr|"
+    r"nusoap|magpierss|phpseclib|font-?awesome[\w.-]*|select2|datatables|highcharts|raphael|modernizr|"
     r"flag-icons?(?:-css)?|glyphicons|openlayers|leaflet|mathjax|pdfjs|pdf\.js|swfupload|plupload|jscalendar|"
     r"overlib|wz_tooltip|xinha|htmlarea|jsmin|markitup)$", re.I)
+# the known libraries are web assets (JavaScript, CSS, fonts) or PHP: a folder of these languages
+# named like one is the application's own code about it
+_NOT_LIBRARY_LANGUAGES = frozenset({"java", "jsp", "xml", "csharp", "python", "kotlin", "scala", "groovy", "c", "cpp",
+                                    "go", "ruby", "properties", "vbnet", "aspnet"})
 _PLUGIN_HEADER = re.compile(r"\A\s*(?:/\*|//)[\s\S]*?(?:copyright|\(c\)|licen[cs]e|version|\bv\d|@author|\bby:|https?://)", re.I)
 _JQUERY_FILE = re.compile(r"^jquery(?:[-.][\w.-]+)?\.js$", re.I)
 # SVG fonts and icon sprites, and the folders such sets live in
@@ -59,6 +63,9 @@ _SVG_FONT = re.compile(r"<font[\s>]|<font-face[\s>]")
 _ICON_DIRS = frozenset({"fonts", "font", "webfonts", "webfont", "icons", "icon", "iconset", "iconsets", "flags", "flag",
                         "glyphicons", "emoji", "emojis", "emoticons", "smileys", "smilies"})
 # a word list: one word (optionally a hunspell /FLAGS) per line, many lines
+# a folder of at least this many SVG images (nine in ten of its files) is an icon set, whatever
+# its name: TeXstudio's symbols-ng/fontawesome5 (1,564 Font Awesome icons) and its LaTeX symbols
+ICON_FOLDER_MIN = 20
 _WORDLIST_EXT = (".dic", ".aff", ".dict", ".wordlist", ".words")
 _WORD_LINE = re.compile(r"^[^\W\d_][\w'’-]*(?:/[\w,]+)?$")
 
@@ -67,10 +74,11 @@ def settle(files: Sequence[FileLike]) -> dict[str, tuple[str, str]]:
     """The files whose role the tree decides: ``{path: (role, why)}``."""
     out: dict[str, tuple[str, str]] = {}
     libs = library_folders(files)
+    icons = icon_folders(files)
     for f in files:
         if f.role == "generated":
             continue
-        why = _thirdparty_why(f, libs)
+        why = _thirdparty_why(f, libs, icons)
         if why:  # also for a file role_of already called third party: the folder says why
             out[f.path] = ("thirdparty", why)
     out.update({p: v for p, v in test_helpers(files).items() if p not in out})
@@ -86,6 +94,10 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
     # the same licence text in three folders or more is the project's own (a monorepo's packages)
     texts = Counter(_norm(f.text) for f in files if "/" in f.path and _LICENCE.match(f.path.rpartition("/")[2]))
     own = {t for t, n in texts.items() if n >= 3} | {root_licence}
+    # the project's name where its root files say it twice (texstudio.qrc, texstudio.ico): a folder
+    # that ships texstudio.desktop is the project's own packaging, whatever licence copy it holds
+    root_stems = Counter(s for f in by_dir.get("", []) for s in _stems([f]))
+    project_names = {s for s, n in root_stems.items() if n >= 2}
     found: dict[str, str] = {}
     for d, here in by_dir.items():
         if not d:
@@ -99,7 +111,7 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
         if licence and _norm(names[licence].text) not in own and not set(d.lower().split("/")) & _DOC_DIRS:
             # a module of a multi-module build (a Maven or Ant module under the same licence) is the project's own
             marks = [n for n in names if n.lower() in _MANIFEST or _PROJECT_FILE.match(n)]
-            if marks:
+            if marks and not _stems(here) & project_names:
                 found[d] = f"{d} is a project of its own: its own {licence} and {marks[0]}"
                 continue
         # most of a folder's files open with a library's banner: the rest of it is that library too
@@ -107,15 +119,36 @@ def library_folders(files: Sequence[FileLike]) -> dict[str, str]:
         code = sum(1 for f in here if f.role in ANALYSED or f.role == "thirdparty")
         if banners >= 2 and banners * 2 >= code:
             found[d] = f"{banners} of the {code} files in {d} carry a library's banner"
-    for d in {d for f in files for d in _ancestors(f.path)}:
-        name = d.rpartition("/")[2]
-        if _LIBRARY_DIR.match(name) and d not in found:
-            found[d] = f"{d} is the layout of a known library ({name})"
+    named = {d for f in files for d in _ancestors(f.path) if _LIBRARY_DIR.match(d.rpartition("/")[2])} - found.keys()
+    foreign: Counter[str] = Counter()
+    held: Counter[str] = Counter()
+    for f in files:
+        for d in _ancestors(f.path):
+            if d in named:
+                held[d] += 1
+                foreign[d] += f.language in _NOT_LIBRARY_LANGUAGES
+    for d in named:
+        # a folder named like a library that holds mostly Java (or XML docs) is the application's own
+        # package about that library: Tapestry's org/apache/tapestry/dojo/ (its Dojo widgets in Java)
+        if foreign[d] * 2 < held[d]:
+            found[d] = f"{d} is the layout of a known library ({d.rpartition('/')[2]})"
     # a folder inside a library folder is that library; keep the outermost
     return {d: why for d, why in found.items() if not any(a in found for a in _ancestors(d + "/x") if a != d)}
 
 
-def _thirdparty_why(f: FileLike, libs: dict[str, str]) -> str | None:
+def icon_folders(files: Sequence[FileLike]) -> set[str]:
+    """Folders of SVG images, at least ``ICON_FOLDER_MIN`` of them and nine in ten of the files read
+    there (a licence or an index may sit beside them): a set of icons or symbols, images and never
+    code, whatever the folder is called."""
+    svgs: Counter[str] = Counter()
+    others: Counter[str] = Counter()
+    for f in files:
+        folder, _, name = f.path.rpartition("/")
+        (svgs if name.lower().endswith(".svg") else others)[folder] += 1
+    return {d for d, n in svgs.items() if n >= ICON_FOLDER_MIN and others[d] * 9 <= n}
+
+
+def _thirdparty_why(f: FileLike, libs: dict[str, str], icons: set[str] = frozenset()) -> str | None:
     for d in _ancestors(f.path):
         if d in libs:
             return libs[d]
@@ -132,6 +165,8 @@ def _thirdparty_why(f: FileLike, libs: dict[str, str]) -> str | None:
             return "an SVG font"
         if dirs & _ICON_DIRS or f.text.count("<symbol") >= 10:
             return "an icon set"
+        if f.path.rpartition("/")[0] in icons:
+            return "an icon set: a folder of SVG images"
     if low.endswith(_WORDLIST_EXT) or _is_word_list(f.text):
         return "a word list"
     return None
@@ -174,6 +209,25 @@ def _test_folder(path: str) -> str | None:
     return None
 
 
+# names too common to tell one project from another
+_GENERIC_STEMS = frozenset({"readme", "license", "licence", "copying", "copyright", "authors", "changelog", "changes",
+                            "history", "news", "install", "makefile", "cmakelists", "setup", "index", "main", "config",
+                            "build", "package", "version", "todo", "contributing", "notice", "composer", "default",
+                            "style", "styles", "favicon", "logo", "icon", "test", "tests", "docs"})
+
+
+def _stems(here: Sequence[FileLike]) -> set[str]:
+    """The distinctive names of a folder's files (``texstudio`` of texstudio.desktop): TeXstudio's
+    ``utilities/`` holds an older licence (GPL 2 against the root's GPL 3) and AUTHORS, but its
+    texstudio.desktop, texstudio.nsi and texstudio.spec make it the project's packaging."""
+    out = set()
+    for f in here:
+        stem = f.path.rpartition("/")[2].split(".", 1)[0].lower()
+        if len(stem) >= 4 and stem not in _GENERIC_STEMS:
+            out.add(stem)
+    return out
+
+
 def _ancestors(path: str) -> list[str]:
     parts = path.split("/")[:-1]
     return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
@@ -185,4 +239,4 @@ def _norm(text: str) -> str:
     return " ".join(text[:3000].split()).lower()[:600]
 
 
-__all__ = ["settle", "library_folders", "test_helpers", "is_test_code"]
+__all__ = ["settle", "library_folders", "icon_folders", "test_helpers", "is_test_code"]

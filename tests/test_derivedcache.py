@@ -67,3 +67,53 @@ def test_a_damaged_plan_entry_is_a_miss(tmp_path, monkeypatch):
         p.write_text("{not json")
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0 and len(planned) == 2 and "Module plan" in res.output
+
+
+def test_an_unchanged_re_run_counts_no_text_with_the_tokenizer(tmp_path, monkeypatch):
+    """The files' counts and those of the prompt around them (the frame, the longest task) are read
+    back: a re-run of the plan need not even load tiktoken's tables."""
+    import asyncio
+
+    import modernizer.analysis as analysis
+    from modernizer.tokens import TiktokenCounter
+
+    monkeypatch.setenv("MODERNIZE_CACHE_HOME", str(tmp_path / "cache"))
+    opts = analysis.AnalyzeOptions(no_llm=True, window=8192)
+
+    def plan():
+        prep = analysis.prepare(HOTEL, opts)
+        return asyncio.run(analysis.plan_tokens(prep, None, None, opts.agents(), opts.window))
+
+    first = plan()
+
+    def refuse(self, texts):  # noqa: ANN001
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr(TiktokenCounter, "count_many", refuse)
+    monkeypatch.setattr(TiktokenCounter, "count_files", refuse)
+    again = plan()
+    assert again.total_tokens == first.total_tokens and again.by_file == first.by_file
+    assert again.budget.overhead == first.budget.overhead
+
+
+def test_a_run_without_a_server_imports_no_client_and_no_report_model(tmp_path):
+    """What `--plan`/`--no-llm` load at start: not httpx, the client, the engine's strategies or the
+    report model (they cost a re-run most of its time on a small tree)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys, modernizer.analysis, modernizer.agents; "
+            "print(' '.join(m for m in ('httpx', 'openai', 'modernizer.client', 'modernizer.engine.run', "
+            "'modernizer.engine.chunked', 'modernizer.report.model', 'modernizer.assemble', 'modernizer.events', "
+            "'modernizer.resultcache', 'networkx', 'tiktoken') "
+            "if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    # and the names that tests, benches and docs import from there still resolve
+    check = ("from modernizer.engine import Run, run_chunked, run_single, LLM; from modernizer.client import Endpoint, "
+             "LLMClient; from modernizer.engine.run import thinking_of; import modernizer.analysis as a; "
+             "assert a.Endpoint is Endpoint")
+    subprocess.run([sys.executable, "-c", check], cwd=tmp_path, env=env, check=True)

@@ -119,6 +119,31 @@ def test_java_nested_and_local_types_are_not_package_members():
     assert edges(outer, user) == set()
 
 
+def test_java_top_level_types_after_stray_braces_and_nesting():
+    """The brace counter that finds a Java file's top-level types agrees with the general stack
+    scanner, a stray "}" (ignored at depth 0) and types after nested blocks included."""
+    import re
+
+    from modernizer.lang.base import scan_types, top_level_types
+    from modernizer.lang.java import JAVA_TYPE
+
+    decl = re.compile(r"(?P<br>[{}])|" + JAVA_TYPE.pattern)
+    texts = [
+        "class A { class B { } void f() { class C {} } }\ninterface D {}\n",
+        "}} class A { } } } enum E { X; class F {} }\nrecord R(int x) { }\n",
+        "class A { { { } } class B {} } } } class C {}",
+        "{ class Hidden {} ",  # unclosed: nothing after it is top level
+        "",
+    ]
+    for text in texts:
+        assert top_level_types(text, JAVA_TYPE) == [n for _, n in scan_types(text, decl)], text
+    assert top_level_types(texts[1], JAVA_TYPE) == ["A", "E", "R"]
+    # and through the extractor: a type after a stray brace is still a member of its package
+    a = sf(J + "A.java", "package com.acme;\n}\nclass A {}\nclass Extra { }\n")
+    user = sf(J + "User.java", "package com.acme;\nclass User { Extra e; }\n")
+    assert edges(a, user) == {(J + "User.java", J + "A.java", "reference")}
+
+
 def test_java_duplicate_fqn_prefers_nearest_copy():
     a1 = sf("app1/src/com/acme/Util.java", "package com.acme;\npublic class Util {}\n")
     a2 = sf("app2/src/com/acme/Util.java", "package com.acme;\npublic class Util {}\n")

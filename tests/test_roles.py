@@ -182,6 +182,58 @@ def test_third_party_code_fonts_and_word_lists_are_set_aside_by_the_tree_s_own_s
     assert aside["tests/helpers.php"].role == "test" and "holds tests" in aside["tests/helpers.php"].why
 
 
+def test_icon_folders_and_versioned_library_folders_are_set_aside_as_real_trees_ship_them(tmp_path):
+    """Shaped like TeXstudio (symbols-ng/fontawesome5: 1,564 Font Awesome SVGs; images-ng/colibre:
+    408 SVGs and a CSV index) and Tapestry 4 (src/js/dojo-0.4.3-custom-4.1.6/, and its own Java package
+    org/apache/tapestry/dojo/, which is not Dojo): bench/results/roles.md."""
+    icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M{0} 0h1v1H{0}z"/></svg>\n'
+    tree = {
+        "src/main.cpp": "#include \"editor.h\"\nint main() { return run(); }\n",
+        "src/editor.h": "int run();\n",
+        "symbols-ng/fontawesome5/" + "a.svg": icon.format(0),  # the library's own name, with its major version
+        "images-ng/colibre/index.csv": "name,file\n",
+        "js/dojo-0.4.3-custom-4.1.6/src/io.js": "dojo.provide('dojo.io');\n",
+        "js/app/widget.js": "function widget() { return 1; }\n",
+        # the application's own Java package about Dojo (Tapestry's org/apache/tapestry/dojo/) is not Dojo
+        "src/java/org/apache/tapestry/dojo/AbstractWidget.java": "package org.apache.tapestry.dojo;\npublic abstract class AbstractWidget {}\n",
+        "src/java/org/apache/tapestry/dojo/DojoUtils.java": "package org.apache.tapestry.dojo;\nclass DojoUtils {}\n",
+        "src/java/org/apache/tapestry/dojo/Widget.properties": "title=Widget\n",
+        "images/logo.svg": icon.format(9),  # one image of the application's own stays
+        "images/few/" + "b.svg": icon.format(1),
+    }
+    tree.update({f"images-ng/colibre/i{i}.svg": icon.format(i) for i in range(25)})
+    tree.update({f"images/few/s{i}.svg": icon.format(i) for i in range(5)})  # too few to be a set
+    tree.update({f"symbols-ng/fontawesome5/f{i}.svg": icon.format(i) for i in range(3)})
+    snap = load_snapshot(write(tmp_path / "app", tree))
+    aside = {s.path: s for s in snap.set_aside}
+    sent = {f.path for f in snap.files}
+    assert aside["images-ng/colibre/i3.svg"].role == "thirdparty" and "icon set" in aside["images-ng/colibre/i3.svg"].why
+    assert "fontawesome5" in aside["symbols-ng/fontawesome5/f1.svg"].why
+    assert "dojo-0.4.3-custom-4.1.6" in aside["js/dojo-0.4.3-custom-4.1.6/src/io.js"].why
+    assert {"src/main.cpp", "js/app/widget.js", "images/logo.svg", "images/few/s1.svg", "images-ng/colibre/index.csv",
+            "src/java/org/apache/tapestry/dojo/AbstractWidget.java", "src/java/org/apache/tapestry/dojo/DojoUtils.java"} <= sent
+
+
+def test_a_folder_with_an_older_licence_copy_that_ships_the_project_s_own_files_stays_the_project_s(tmp_path):
+    """TeXstudio's utilities/: GPL 2 and AUTHORS beside texstudio.desktop and texstudio.nsi, under a
+    GPL 3 root; its src/quazip/ (COPYING, NEWS.txt, Doxyfile like the root's) is another project."""
+    gpl2 = "GNU GENERAL PUBLIC LICENSE\nVersion 2, June 1991\nCopyright (C) 1989, 1991 Free Software Foundation, Inc.\n"
+    lgpl = "GNU LESSER GENERAL PUBLIC LICENSE\nVersion 2.1, February 1999\nCopyright (C) 1991, 1999 Free Software Foundation\n"
+    snap = load_snapshot(write(tmp_path / "texstudio", {
+        "COPYING": "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\nCopyright (C) 2007 Free Software Foundation, Inc.\n",
+        "texstudio.qrc": "<RCC/>\n", "texstudio.pro": "SOURCES = src/main.cpp\n", "Doxyfile": "PROJECT_NAME = texstudio\n",
+        "src/main.cpp": "int main() { return 0; }\n",
+        "utilities/COPYING": gpl2, "utilities/AUTHORS": "Benito van der Zander\n",
+        "utilities/texstudio.nsi": "Name \"TeXstudio\"\n", "utilities/generateDB.py": "import sys\nprint(sys.argv)\n",
+        "src/quazip/COPYING": lgpl, "src/quazip/NEWS.txt": "QuaZip 1.4\n", "src/quazip/Doxyfile": "PROJECT_NAME = QuaZip\n",
+        "src/quazip/quazip.cpp": "#include \"quazip.h\"\nint open() { return 1; }\n",
+    }))
+    sent = {f.path for f in snap.files}
+    aside = {s.path: s for s in snap.set_aside}
+    assert {"utilities/generateDB.py", "utilities/texstudio.nsi", "src/main.cpp"} <= sent
+    assert aside["src/quazip/quazip.cpp"].role == "thirdparty" and "COPYING" in aside["src/quazip/quazip.cpp"].why
+
+
 def test_the_json_report_says_why_a_folder_was_set_aside(tmp_path):
     repo = write(tmp_path / "app", THIRDPARTY_TREE)
     out = tmp_path / "out"

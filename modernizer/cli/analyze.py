@@ -65,7 +65,7 @@ def analyze(
     """
     from modernizer import analysis
     from modernizer.analysis import AnalyzeOptions
-    from modernizer.client import Endpoint
+    from modernizer.endpoint import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.cli.live import RunView
     from modernizer.ingest import IngestOptions, check_root
@@ -221,8 +221,6 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     from rich.table import Table
 
     from modernizer.analysis import chunk_plan, plan_tokens, prepare, server_pool, use_modules
-    from modernizer.client import LLMClient
-    from modernizer.errors import ServerUnavailable
 
     prep = prepare(path, opts)
     agents = opts.agents()
@@ -234,6 +232,9 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     tokens = None
     pool = None
     if not opts.no_llm:
+        from modernizer.client import LLMClient
+        from modernizer.errors import ServerUnavailable
+
         try:
             async with LLMClient(opts.endpoint) as client:
                 info = await client.probe()

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
-from modernizer.agents import Agents
+from modernizer.agents import Agents, AgentSpec
 from modernizer.context import Budget, TokenPlan
 from modernizer.errors import ContextOverflow
 from modernizer.tokens import TokenSource
@@ -63,6 +63,12 @@ def map_reserve(agents: Agents, window: int) -> int:
 def map_agents(agents: Agents):
     """The agents asked once per module in chunked mode: codebase agents that need no earlier answer."""
     return [s for s in agents.codebase() if not agents.needs_of(s)]
+
+
+def thinking_of(policy: str, spec: AgentSpec) -> tuple[bool, int]:
+    """(think?, budget) for an agent under the run's policy (``--thinking``: agents, on, off)."""
+    on = spec.thinking if policy == "agents" else policy == "on"
+    return on, spec.thinking_budget
 
 
 def map_answer_tokens(specs, thinking_of) -> int:  # noqa: ANN001 - AgentSpecs and Run.thinking_of

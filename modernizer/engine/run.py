@@ -11,6 +11,7 @@ from typing import Any
 
 from modernizer.agents import Agents, AgentSpec
 from modernizer.engine.asker import answer_key, ask
+from modernizer.engine.budget import thinking_of  # noqa: F401 - defined there, where a plan without a server reads it
 from modernizer.engine.llm import LLM
 from modernizer.engine.results import AgentRun, PipelineResult
 from modernizer.defaults import SLICE_TOKENS
@@ -126,12 +127,6 @@ class Run:
         if before is not None and after is not None:
             result.prefix_cache = after.minus(before)
         return result
-
-
-def thinking_of(policy: str, spec: AgentSpec) -> tuple[bool, int]:
-    """(think?, budget) for an agent under the run's policy (``--thinking``: agents, on, off)."""
-    on = spec.thinking if policy == "agents" else policy == "on"
-    return on, spec.thinking_budget
 
 
 def finished_event(run: AgentRun) -> AgentFinished:

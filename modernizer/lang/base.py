@@ -49,26 +49,33 @@ def directory_of(path: str) -> str:
 
 # Comment/string lexers. Every alternative matches wherever it starts (an unterminated string ends
 # at the end of its line, or of the text), so the scan stays linear on any input.
+# Each lexer opens with a lookahead on the characters its matches can start with: Python's re then
+# skips every other position in one tight loop instead of trying each alternative there (the lexers
+# ran 2.5x faster on Tomcat's Java; the matches are the same). Other scans here do the same.
 C_LEX = re.compile(
+    r'(?=["\'/@$])(?:'
     r'(?P<tb>"""[\s\S]*?(?:"""|\Z))'
     r'|(?P<vs>[$]?@[$]?"(?:[^"]|"")*+(?:"|\Z))'  # C# verbatim (and interpolated verbatim) strings
     r'|(?P<s>"(?:\\[\s\S]?|[^"\\\n])*+(?:"|(?=\n)|\Z))'
     r"|(?P<c>'(?:\\[\s\S]?|[^'\\\n])*+(?:'|(?=\n)|\Z))"
     r"|(?P<lc>//[^\n]*)"
-    r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z))"
+    r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z)))"
 )
 JS_LEX = re.compile(
+    r'(?=["\'`/])(?:'
     r'(?P<s>"(?:\\[\s\S]?|[^"\\\n])*+(?:"|(?=\n)|\Z)'
     r"|'(?:\\[\s\S]?|[^'\\\n])*+(?:'|(?=\n)|\Z)"
     r"|`(?:\\[\s\S]?|[^`\\])*+(?:`|\Z))"
     r"|(?P<lc>//[^\n]*)"
-    r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z))"
+    r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z)))"
 )
 PHP_LEX = re.compile(
+    r'(?=["\'/#])(?:'
     r'(?P<s>"(?:\\[\s\S]?|[^"\\])*+(?:"|\Z)|\'(?:\\[\s\S]?|[^\'\\])*+(?:\'|\Z))'
     r"|(?P<lc>(?://|#(?!\[))[^\n]*)"
-    r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z))"
+    r"|(?P<bc>/\*[\s\S]*?(?:\*/|\Z)))"
 )
+# (no lookahead here: an alternation of literals already gets re's own fast prefix scan, which one would undo)
 PY_TRIPLE = re.compile(r'"""[\s\S]*?(?:"""|\Z)|\'\'\'[\s\S]*?(?:\'\'\'|\Z)')
 XML_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|\Z)")
 DOTTED = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
@@ -131,6 +138,37 @@ def scan_types(code: str, decl: re.Pattern[str], base_ns: str = "") -> list[tupl
                 if ns.count(".") < MAX_NAME_PARTS:
                     out.append((ns, name))
     return out
+
+BRACES = re.compile(r"[{}]")
+
+
+def top_level_types(code: str, types: re.Pattern[str]) -> list[str]:
+    """Names of the types declared outside any block, for a language without namespace blocks
+    (Java): what ``scan_types`` finds with a stack of braces only, but the braces between two
+    declarations are counted by ``str.count`` (in C) instead of one regex match and one Python step
+    each (scan_types took 0.3 s of Tomcat's 1.4 s of edge extraction). ``types`` matches a
+    declaration, its name in group ``t``."""
+    out: list[str] = []
+    depth = pos = 0
+    for m in types.finditer(code):
+        depth = _depth_after(code, pos, m.start(), depth)
+        pos = m.end()
+        if not depth and m.group("t") not in NOT_TYPE_NAMES:
+            out.append(m.group("t"))
+    return out
+
+
+def _depth_after(code: str, start: int, end: int, depth: int) -> int:
+    closes = code.count("}", start, end)
+    if closes <= depth:  # the depth cannot reach zero in between: no stray "}" to ignore
+        return depth + code.count("{", start, end) - closes
+    for brace in BRACES.findall(code, start, end):  # a "}" at depth 0 is ignored, as scan_types does
+        if brace == "{":
+            depth += 1
+        elif depth:
+            depth -= 1
+    return depth
+
 
 WS = re.compile(r"\s+")
 AS = re.compile(r"\s+as\s+", re.I)  # "name as alias" in Python and PHP imports
@@ -308,7 +346,8 @@ def qualified_pattern(packages: set[str]) -> re.Pattern[str] | None:
     if not firsts:
         return None
     head = "|".join(re.escape(s) for s in firsts) if len(firsts) <= 500 else r"[A-Za-z_$][\w$]*"
-    return re.compile(r"(?<![\w$.])(?:" + head + r")(?![\w$])(?:\s*\.\s*[A-Za-z_$][\w$]*){1,%d}" % MAX_NAME_PARTS)
+    starts = "".join(sorted({re.escape(s[0]) for s in firsts})) if len(firsts) <= 500 else r"A-Za-z_$"
+    return re.compile(r"(?=[" + starts + r"])(?<![\w$.])(?:" + head + r")(?![\w$])(?:\s*\.\s*[A-Za-z_$][\w$]*){1,%d}" % MAX_NAME_PARTS)
 
 
 def qualified_refs(

@@ -9,15 +9,14 @@ import re
 from collections import defaultdict
 
 from modernizer.lang.base import (MAX_NAME_PARTS, WS, RepoIndex, SourceFile, closest, qualified_pattern, qualified_refs,
-                                  scan_types)
+                                  top_level_types)
 
-JAVA_DECL = re.compile(
-    r"(?P<br>[{}])"
-    r"|\b(?:class|interface|enum|record)\s+(?P<t>[A-Za-z_$][\w$]*)"
-)
-JAVA_PACKAGE = re.compile(r"\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*){0,%d})\s*;" % MAX_NAME_PARTS)
+# A type declaration (its nesting is counted by base.top_level_types). The lookaheads (?=...) on the
+# characters a match starts with let Python's re skip other positions fast: see base.C_LEX.
+JAVA_TYPE = re.compile(r"(?=[cier])\b(?:class|interface|enum|record)\s+(?P<t>[A-Za-z_$][\w$]*)")
+JAVA_PACKAGE = re.compile(r"(?=p)\bpackage\s+([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*){0,%d})\s*;" % MAX_NAME_PARTS)
 JAVA_IMPORT = re.compile(
-    r"\bimport\s+(static\s+)?([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*){0,%d})(\s*\.\s*\*)?\s*;" % MAX_NAME_PARTS
+    r"(?=i)\bimport\s+(static\s+)?([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*){0,%d})(\s*\.\s*\*)?\s*;" % MAX_NAME_PARTS
 )
 
 
@@ -33,7 +32,7 @@ def index(repo: RepoIndex) -> None:
             code = repo.code(f)
             m = JAVA_PACKAGE.search(code)
             pkg = WS.sub("", m.group(1)) if m else ""
-            names = {name for _, name in scan_types(code, JAVA_DECL)}
+            names = set(top_level_types(code, JAVA_TYPE))
         except Exception:  # noqa: BLE001
             pkg, names = "", set()
         stem = posixpath.basename(f.path).rsplit(".", 1)[0]

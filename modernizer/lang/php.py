@@ -13,12 +13,14 @@ from modernizer.lang.base import AS, PHP_LEX, RepoIndex, SourceFile, ancestors, 
 from modernizer.lang.php_paths import ROOT, Constants, Evaluator, include_path_entries, normal, variables_before
 
 NOT_TYPE_NAMES = frozenset({"extends", "implements", "where", "new", "struct", "class", "static", "final"})
-PHP_REGION = re.compile(r"<\?(?:php\b|=)?([\s\S]*?)(?:\?>|\Z)", re.I)
-PHP_INCLUDE = re.compile(r"(?<![\w$>:'\"\[#])\b(?:include|include_once|require|require_once)\b([^;\n]{1,400})", re.I)
-PHP_NAMESPACE = re.compile(r"\bnamespace\s+([A-Za-z_\\][\w\\]*)?\s*[;{]")
-PHP_TYPE = re.compile(r"\b(?:class|interface|trait|enum)\s+([A-Za-z_]\w*)", re.I)
-PHP_USE = re.compile(r"\buse\s+(?:(function|const)\s+)?(\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?(?:\s*,\s*\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?)*)\s*[;{]", re.I)
-PHP_GROUP_USE = re.compile(r"\buse\s+(?:(?:function|const)\s+)?\\?([A-Za-z_][\w\\]*)\\\{([^{}]*+)\}", re.I)
+# The lookaheads (?=...) on the characters a match starts with let Python's re skip other positions
+# fast (see base.C_LEX); a region's body is skipped run by run, not one lazy step per character.
+PHP_REGION = re.compile(r"<\?(?:php\b|=)?((?:[^?]++|\?(?!>))*+)(?:\?>|\Z)", re.I)
+PHP_INCLUDE = re.compile(r"(?=[iIrR])(?<![\w$>:'\"\[#])\b(?:include|include_once|require|require_once)\b([^;\n]{1,400})", re.I)
+PHP_NAMESPACE = re.compile(r"(?=n)\bnamespace\s+([A-Za-z_\\][\w\\]*)?\s*[;{]")
+PHP_TYPE = re.compile(r"(?=[cCiItTeE])\b(?:class|interface|trait|enum)\s+([A-Za-z_]\w*)", re.I)
+PHP_USE = re.compile(r"(?=[uU])\buse\s+(?:(function|const)\s+)?(\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?(?:\s*,\s*\\?[A-Za-z_][\w\\]*(?:\s+as\s+\w+)?)*)\s*[;{]", re.I)
+PHP_GROUP_USE = re.compile(r"(?=[uU])\buse\s+(?:(?:function|const)\s+)?\\?([A-Za-z_][\w\\]*)\\\{([^{}]*+)\}", re.I)
 PHP_QUALIFIED = re.compile(r"(?<![\w\\])\\?[A-Za-z_]\w*+(?:\\[A-Za-z_]\w*+)+")
 PHP_IDENT = re.compile(r"[A-Za-z_]\w*")
 PHP_INCLUDE_PATH = re.compile(

@@ -33,8 +33,8 @@ TOKEN = re.compile(
     r"|(?P<op>->|::|[().,\[\]])"
     r"|(?P<other>\S))", re.S)
 INTERPOLATION = re.compile(r"\{?\$[\w\[\]'\"\->]*\}?")
-DEFINE = re.compile(r"\bdefine\s*\(\s*(['\"])([A-Za-z_]\w*)\1\s*,", re.I)
-CONST = re.compile(r"(?<![\w$>:])\bconst\s+([A-Za-z_]\w*)\s*=", re.I)
+DEFINE = re.compile(r"(?=[dD])\bdefine\s*\(\s*(['\"])([A-Za-z_]\w*)\1\s*,", re.I)
+CONST = re.compile(r"(?=[cC])(?<![\w$>:])\bconst\s+([A-Za-z_]\w*)\s*=", re.I)
 ASSIGN = re.compile(r"(\$[A-Za-z_]\w*)\s*(\.?=)(?![=>])")
 PASS_THROUGH = frozenset({"realpath", "strval", "trim"})
 
