@@ -40,6 +40,7 @@ serve() {  # the managed server, once per machine; restarted once at vLLM's own 
               --extra-arg=--load-format=dummy --env VLLM_SERVER_DEV_MODE=1 --env VLLM_USE_FLASHINFER_SAMPLER=0)
   [ -n "${SCALE_PROFILE:-}" ] && args+=(--profile "$SCALE_PROFILE")
   [ -n "${SCALE_WINDOW:-}" ] && args+=(--window "$SCALE_WINDOW")
+  [ -n "${SCALE_REASONING:-}" ] && args+=(--reasoning-parser "$SCALE_REASONING")  # "none": the schema's cost without the parser
   cli "${args[@]}" --dry-run > $L/scale_serve_cmd.txt 2>&1
   local t0=$(date +%s)
   cli "${args[@]}" 2>&1 | tee $L/scale_serve.txt | cut -c1-300
@@ -127,9 +128,15 @@ for phase in ${SCALE_PHASES:-prefill chunked single}; do
       timeout $(left) python3 "$HERE/decode_mix.py" --repo "$CHUNKED_DIR" --url $URL --out $R/decode_mix.json ${DECODE_ARGS:-} 2>&1 \
         | grep -v Warning | tee $L/decode_mix.log | cut -c1-200
     fi ;;
+  probe)  # the product's request shape at the run's length (chat_probe) and a schema after 300K (json_probe)
+    tag=probe_${SCALE_REASONING:-parser}
+    if [ ! -f $R/${tag}_chat.json ] && [ "$(left)" -gt 120 ]; then
+      timeout $(( $(left) / 2 )) python3 "$HERE/chat_probe.py" --lines 22000 --timeout 90 --out $R/${tag}_chat.json 2>&1 | grep -v Warning | tee $L/${tag}_chat.log | cut -c1-200
+      timeout $(left) python3 "$HERE/json_probe.py" --prefix 300000 --timeout 90 --out $R/${tag}_json.json 2>&1 | grep -v Warning | tee $L/${tag}_json.log | cut -c1-200
+    fi ;;
   chunked) analyze_bg chunked "$CHUNKED_DIR" || break ;;
   single) analyze_bg single "$SINGLE_DIR" || break ;;
-  *) echo "unknown phase $phase (prefill, decode, chunked, single)"; exit 2 ;;
+  *) echo "unknown phase $phase (prefill, decode, probe, chunked, single)"; exit 2 ;;
   esac
 done
 keep_server_log
