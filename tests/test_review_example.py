@@ -116,3 +116,18 @@ def test_the_example_needs_repo_and_a_wrong_repo_is_refused(walk, tmp_path):
     assert res.returncode == 2 and "none of the report's" in res.stderr and "Traceback" not in res.stderr
     res = review([str(report), "--repo", str(tmp_path / "nowhere")], "q\n", tmp_path)
     assert res.returncode == 2 and "no such folder" in res.stderr
+
+
+def test_the_resume_hint_names_the_command_as_it_was_typed(walk, tmp_path):
+    """Started as a path (the README's `.venv/bin/modernize`, nothing on PATH), the session's resume
+    hint names that path, as every other hint does."""
+    repo, report, _ = walk
+    script = Path(sys.executable).with_name("modernize")
+    if not script.exists():
+        pytest.skip("no modernize script beside this interpreter")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "modernize").symlink_to(script)
+    res = subprocess.run(["bin/modernize", "review", str(report), "--repo", str(repo)], input="q\n", cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr
+    assert f"resume with `bin/modernize review {report}`" in res.stdout + res.stderr

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, Model, err, escape, fail, out
+from modernizer.cli.common import INVOKED, AllowRemote, Endpoint as EndpointOpt, Model, err, escape, fail, out
 from modernizer.defaults import DEFAULT_BASE_URL
 
 REVIEW_EPILOG = ("Keys: f fix (ask the model) · e edit (write the fix yourself, in $VISUAL/$EDITOR when set) · a apply (once a fix is proposed) · s skip · "
@@ -86,7 +86,7 @@ def review(
             for line in left_out(state):
                 err.print(f"[dim]·[/] {escape(line)}", soft_wrap=True)
         if apply:
-            ui = TerminalUI(console=out, compact=True)
+            ui = TerminalUI(console=out, compact=True, command=INVOKED[0])
             session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed),
                               persist=not dry_run, fail_on_server=True)
             counts = session.run_batch(apply=not dry_run)
@@ -99,7 +99,7 @@ def review(
                           f"`git log {escape(session.state.base_ref or '')}..{escape(session.state.branch or '')}`; "
                           f"`git worktree remove {escape(session.state.worktree or '')}` when done", soft_wrap=True)
             return
-        Session(state, json_report, opts, TerminalUI(console=out)).run(resumed)
+        Session(state, json_report, opts, TerminalUI(console=out, command=INVOKED[0])).run(resumed)
     except ModernizerError as exc:
         raise fail(exc) from None
 

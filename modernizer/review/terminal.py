@@ -54,7 +54,8 @@ PROMPT = "review> "
 
 
 class TerminalUI:
-    def __init__(self, console: Console | None = None, stdin: IO[str] | None = None, compact: bool = False) -> None:
+    def __init__(self, console: Console | None = None, stdin: IO[str] | None = None, compact: bool = False,
+                 command: str = "modernize") -> None:
         self.console = console or Console(highlight=False)
         self.stdin = stdin or sys.stdin
         try:
@@ -62,6 +63,7 @@ class TerminalUI:
         except (AttributeError, ValueError):
             self.tty = False
         self.compact = compact
+        self.command = command  # how the user started modernize: the resume hint names it the same way
 
     # -- input ------------------------------------------------------------------------------------
     def read_key(self, prompt: str = PROMPT) -> str:
@@ -290,7 +292,7 @@ class TerminalUI:
                                     "with the fixes." if on_branch else
                                     "False positives are in modernize-suppressions.toml: commit it with the code."), soft_wrap=True)
         if state_file is not None:
-            self.console.print(Text(f"Session saved to {state_file}; resume with `modernize review {report}`."), soft_wrap=True)
+            self.console.print(Text(f"Session saved to {state_file}; resume with `{self.command} review {report}`."), soft_wrap=True)
 
 
 def detail_lines(item: Item, d: "FindingDetails") -> list[Text]:
