@@ -57,6 +57,90 @@ TWINS = {
       18: "path-traversal", 20: "xss", 22: "xss", 24: "xss", 26: "code-injection", 28: "code-injection"},
         {7: "xss", 11: "sql-injection", 13: "trust-boundary", 15: "command-injection", 18: "xss", 19: "path-traversal",
          21: "xss", 23: "xss", 25: "xss", 27: "code-injection", 30: "xss"}),
+    "src/AccountController.cs": ("""\
+public class AccountController : Controller {
+    public ActionResult Login(string user, int age) {
+        var rnd = new Random();
+        var cookie = new HttpCookie("remember", rnd.Next().ToString());
+        var jitter = rnd.Next(100);
+        Thread.Sleep(jitter);
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        Session["user"] = Request.QueryString["user"];
+        Session["visits"] = 1;
+        var s = new DirectorySearcher("(uid=" + Request["u"] + ")");
+        var s2 = new DirectorySearcher("(uid=" + Encoder.LdapFilterEncode(Request["u"]) + ")");
+        var n = doc.SelectNodes("//user[@name='" + Request.Form["n"] + "']");
+        var n2 = doc.SelectNodes("//user[@id='" + int.Parse(Request.Form["n"]) + "']");
+        var md5 = System.Security.Cryptography.MD5.Create();
+        var sha = new System.Security.Cryptography.SHA256Managed();
+        var h = HashAlgorithm.Create("SHA1");
+        var h2 = HashAlgorithm.Create("SHA256");
+        var c2 = new HttpCookie("x") { Secure = true, HttpOnly = true };
+        var c3 = new HttpCookie("y");
+        byte[] key = new byte[32];
+        new Random().NextBytes(key);
+        var aes = new AesGcm(key);
+        Response.Write(Request.QueryString["q"]);
+        Response.Write(HttpUtility.HtmlEncode(Request.QueryString["q"]));
+        var f = File.ReadAllText(Path.Combine("/srv", Request.QueryString["f"]));
+        var f2 = File.ReadAllText(Path.Combine("/srv", Path.GetFileName(Request.QueryString["f"])));
+        var cmd = new SqlCommand("SELECT * FROM t WHERE n = '" + user + "'", conn);
+        var cmd2 = new SqlCommand("SELECT * FROM t WHERE n = @n", conn);
+        string q = $"DELETE FROM t WHERE id = {age}";
+        cmd2.CommandText = q;
+        cmd2.CommandText = $"SELECT 1";
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Parse };
+        var strict = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit };
+        var html = Razor.Parse(Request.Form["tpl"]);
+        var html2 = Razor.Parse("<b>@Model.Name</b>", model);
+        return View();
+    }
+}
+""", {4: "weak-random", 8: "trust-boundary", 10: "ldap-injection", 12: "xpath-injection", 14: "weak-crypto", 16: "weak-crypto",
+      19: "insecure-cookie", 22: "weak-random", 23: "xss", 25: "path-traversal", 27: "sql-injection", 30: "sql-injection",
+      32: "xxe", 34: "code-injection"},
+        {5: "weak-random", 6: "weak-random", 7: "weak-random", 9: "trust-boundary", 11: "ldap-injection", 13: "xpath-injection",
+         15: "weak-crypto", 17: "weak-crypto", 18: "insecure-cookie", 24: "xss", 26: "path-traversal", 28: "sql-injection",
+         31: "sql-injection", 33: "xxe", 35: "code-injection"}),
+    "templates/page.html": ("""\
+<p>{{ name|safe }}</p>
+<p>{{ name }}</p>
+<a href="{{ next }}">go</a>
+<a href="{{ url_for('home') }}">home</a>
+<script>var user = {{ user_json }};</script>
+<script>var user = {{ user|tojson }};</script>
+<input value={{ q }}>
+<input value="{{ q }}">
+<p th:utext="${msg}">x</p>
+<p th:text="${msg}">x</p>
+<p th:text="__${param.lang}__">x</p>
+""", {1: "xss", 3: "xss", 5: "xss", 7: "xss", 9: "xss", 11: "code-injection"},
+        {2: "xss", 4: "xss", 6: "xss", 8: "xss", 10: "xss"}),
+    "templates/list.twig": ("{{ comment.body|raw }}\n{{ comment.body }}\n", {1: "xss"}, {2: "xss"}),
+    "templates/page.tpl": ("<p>{$smarty.get.q}</p>\n<p>{$smarty.get.q|escape}</p>\n<p>{$title nofilter}</p>\n<p>{$title}</p>\n",
+                           {1: "xss", 3: "xss"}, {2: "xss", 4: "xss"}),
+    "templates/mail.vm": ('Hello $request.getParameter("name")\nHello $esc.html($request.getParameter("name"))\n'
+                          '#evaluate($body)\n#evaluate("static")\n', {1: "xss", 3: "code-injection"}, {2: "xss", 4: "code-injection"}),
+    "templates/page.ftl": ("<p>${RequestParameters.q}</p>\n<p>${RequestParameters.q?html}</p>\n<#assign t = body?interpret>\n"
+                           '<#assign t = "x"?upper_case>\n', {1: "xss", 3: "code-injection"}, {2: "xss", 4: "code-injection"}),
+    "views/show.html.erb": ('<%== @post.body %>\n<%= @post.body %>\n<%= render file: "/tmp/#{params[:f]}" %>\n'
+                            '<%= render partial: "form" %>\n', {1: "xss", 3: "path-traversal"}, {2: "xss", 4: "path-traversal"}),
+    "web/ssti.php": ("<?php\n$tpl = $twig->createTemplate($_GET['t']);\n$tpl = $twig->createTemplate(\"Hello {{ name }}\");\n",
+                     {2: "code-injection"}, {3: "code-injection"}),
+    "web/ssti.js": ("""\
+app.get('/t', (req, res) => {
+  res.send(ejs.render(req.query.t, {}));
+  res.send(ejs.render("<b><%= name %></b>", { name: req.query.n }));
+});
+""", {2: "code-injection"}, {3: "code-injection"}),
+    "src/Ssti.java": ("""\
+class Ssti {
+  void h(HttpServletRequest request, Writer w, VelocityContext ctx) {
+    Velocity.evaluate(ctx, w, "t", request.getParameter("tpl"));
+    Velocity.evaluate(ctx, w, "t", "Hello $name");
+  }
+}
+""", {3: "code-injection"}, {4: "code-injection"}),
 }
 
 
