@@ -170,3 +170,36 @@ def test_a_pages_java_twin_keeps_its_lines_and_is_never_reported(scanned):
     assert scanned.files_scanned == len(TWINS)
     xss = next(c for c in scanned.candidates if c.file == "web/search.jsp" and c.line_start == 6)
     assert xss.snippet == "<p>You searched <%= shown %></p>"  # the page's text, not the twin's
+
+
+def test_pages_and_templates_through_the_cli(tmp_path):
+    """A real git tree: the JSP flow is reported on the page, every template kind we read is scanned,
+    the Java twin appears nowhere and nothing is written into the analysed tree."""
+    import subprocess
+
+    tree = tmp_path / "shop"
+    files = {
+        "web/search.jsp": '<%\n  String q = request.getParameter("q");\n%>\n<p><%= q %></p>\n',
+        "templates/a.twig": "{{ body|raw }}\n",
+        "templates/a.tpl": "<p>{$smarty.get.q}</p>\n",
+        "templates/a.vm": 'Hello $request.getParameter("n")\n',
+        "templates/a.ftl": "<p>${RequestParameters.q}</p>\n",
+    }
+    for rel, text in files.items():
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text(text)
+    git = ["git", "-C", str(tree), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "shop"], check=True)
+    res = runner.invoke(app, ["analyze", str(tree), "--no-llm", "--candidates", "-o", str(tmp_path / "out"), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    raw = next((tmp_path / "out").glob("*.json")).read_text()
+    items = json.loads(raw)["candidates"]["items"]
+    assert {(c["file"], c["line_start"], c["family"]) for c in items} == {
+        ("web/search.jsp", 4, "xss"), ("templates/a.twig", 1, "xss"), ("templates/a.tpl", 1, "xss"),
+        ("templates/a.vm", 1, "xss"), ("templates/a.ftl", 1, "xss")}
+    assert next(c for c in items if c["file"] == "web/search.jsp")["snippet"] == "<p><%= q %></p>"
+    assert SUFFIX not in raw
+    status = subprocess.run([*git, "status", "--porcelain", "--ignored"], capture_output=True, text=True, check=True)
+    assert status.stdout == ""
