@@ -203,3 +203,14 @@ def test_pages_and_templates_through_the_cli(tmp_path):
     assert SUFFIX not in raw
     status = subprocess.run([*git, "status", "--porcelain", "--ignored"], capture_output=True, text=True, check=True)
     assert status.stdout == ""
+
+
+def test_a_page_whose_scriptlets_are_not_java_is_said_of_the_page_and_keeps_what_parses():
+    """Scriptlets are fragments: an unclosed block or a broken expression makes the twin partly invalid
+    Java. Semgrep keeps what it parsed; the error names the page, its line and why, never the twin."""
+    page = '<%@ page import="java.util.*" %>\n<% if (x) { %>\n<p><%= request.getParameter("a") %></p>\n<%= ))) %>\n'
+    cs = find_candidates({"web/broken.jsp": page})
+    assert [(c.file, c.line_start, c.family) for c in cs.candidates] == [("web/broken.jsp", 3, "xss")]
+    assert [p.file for p in cs.problems] == ["web/broken.jsp"] and cs.files_scanned == 1
+    assert all(SUFFIX not in e and "web/broken.jsp:4" in e and "read as Java" in e for e in cs.errors), cs.errors
+    assert SUFFIX not in cs.problems[0].message

@@ -144,11 +144,13 @@ def map_back(found: CandidateSet, mapping: Mapping[str, str], texts: Mapping[str
     cands.sort(key=lambda c: (c.file, c.line_start, c.rule, c.line_end))
 
     def said(s: str) -> str:
+        """A message about a twin, said of its page (same line numbers)."""
         for j, p in mapping.items():
-            s = s.replace(j, f"{p} (its scriptlets as Java)")
+            if j in s:
+                s = s.replace(j, p) + " (in the page's scriptlets, read as Java)"
         return s
 
-    problems = [p if p.file not in mapping else FileProblem(file=mapping[p.file], kind=p.kind, message=f"its scriptlets as Java: {p.message}")
+    problems = [p if p.file not in mapping else FileProblem(file=mapping[p.file], kind=p.kind, message=said(p.message))
                 for p in found.problems]
     return found.model_copy(update={"candidates": cands, "errors": sorted({said(e) for e in found.errors}),
                                     "problems": problems, "files_scanned": max(0, found.files_scanned - len(mapping))})
