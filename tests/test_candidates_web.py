@@ -57,6 +57,16 @@ TWINS = {
       18: "path-traversal", 20: "xss", 22: "xss", 24: "xss", 26: "code-injection", 28: "code-injection"},
         {7: "xss", 11: "sql-injection", 13: "trust-boundary", 15: "command-injection", 18: "xss", 19: "path-traversal",
          21: "xss", 23: "xss", 25: "xss", 27: "code-injection", 30: "xss"}),
+    "web/nav.jsp": ("""\
+<c:import url="${param.u}"/>
+<c:import url="/static/help.html"/>
+<c:redirect url="${param.next}"/>
+<c:redirect url="/home"/>
+<jsp:include page="${param.p}"/>
+<%@ include file="header.jspf" %>
+""", {1: "path-traversal", 3: "open-redirect", 5: "path-traversal"}, {2: "path-traversal", 4: "open-redirect", 6: "path-traversal"}),
+    "web/old.inc": ('<p><%= request.getParameter("a") %></p>\n<p><%= Encode.forHtml(request.getParameter("a")) %></p>\n',
+                    {1: "xss"}, {2: "xss"}),
     "src/AccountController.cs": ("""\
 public class AccountController : Controller {
     public ActionResult Login(string user, int age) {
