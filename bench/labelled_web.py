@@ -194,12 +194,121 @@ def sonar_dotnet(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
     return texts, labels, 0
 
 
-lc.CORPORA.update({"fsb-jsp": fsb_jsp, "semgrep-web": semgrep_web, "sonar-dotnet": sonar_dotnet})
+SCS_CWE = {"SCS0001": "78", "SCS0002": "89", "SCS0003": "643", "SCS0005": "330", "SCS0006": "328", "SCS0007": "611",
+           "SCS0008": "614", "SCS0009": "1004", "SCS0010": "327", "SCS0013": "327", "SCS0018": "22", "SCS0026": "90",
+           "SCS0027": "601", "SCS0028": "502", "SCS0029": "79", "SCS0031": "90"}
+_SIG = re.compile(r"public\s+(?:async\s+)?Task\s+(\w+)\s*\(([^)]*)\)")
+_STR = re.compile(r'@"(?:[^"]|"")*"|"(?:[^"\\]|\\.)*"|[^,\s][^,]*')
+
+
+def _cs_literal(tok: str) -> str | None:
+    tok = tok.strip()
+    if tok.startswith('@"'):
+        return tok[2:-1].replace('""', '"')
+    if tok.startswith('"'):
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m.group(1), m.group(1)), tok[1:-1])
+    return None if tok == "null" else tok
+
+
+def _args(text: str) -> list[str | None]:
+    return [_cs_literal(m.group(0)) for m in _STR.finditer(text)]
+
+
+def _verbatim(text: str, start: int) -> str | None:
+    """The body of the C# verbatim string that opens at ``start`` (its opening quote), "" unescaped later."""
+    i = start + 1
+    while i < len(text):
+        if text[i] == '"':
+            if text[i + 1: i + 2] == '"':
+                i += 2
+                continue
+            return text[start + 1: i]
+        i += 1
+    return None
+
+
+def scs(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
+    """security-code-scan's analyzer tests: each [DataRow(sink, "SCSnnnn"?)] rendered into the test's C#
+    template is a case, vulnerable with the diagnostic it expects, safe without (the method's CWE)."""
+    texts, labels = {}, []
+    for test in sorted((root / "SecurityCodeScan.Test" / "Tests").rglob("*.cs")):
+        src = lc._read(test)
+        lines = src.split("\n")
+        for m in _SIG.finditer(src):
+            params = [re.sub(r"=.*$", "", p).split()[-1] for p in m.group(2).split(",") if p.strip()]
+            line_no = src.count("\n", 0, m.start())
+            rows, j = [], line_no - 1
+            while j >= 0 and (lines[j].strip().startswith(("[", "//")) or not lines[j].strip()):
+                row = re.match(r"\s*\[DataRow\((.*)\)\]\s*$", lines[j])
+                if row:
+                    rows.append(_args(row.group(1)))
+                j -= 1
+            body_start = m.end()
+            nxt = _SIG.search(src, body_start)
+            body = src[body_start: nxt.start() if nxt else len(src)]
+            t = re.search(r'var\s+cSharpTest\s*=\s*(\$?)@"', body)
+            if not t:
+                continue
+            template = _verbatim(body, t.end() - 1)
+            if template is None:
+                continue
+            if not t.group(1):  # a fixed test: vulnerable if it expects a diagnostic of ours
+                if rows:
+                    continue
+                # vulnerable: the C# check expects diagnostics (a second argument), safe: it expects none
+                call = re.search(r"VerifyCSharpDiagnostic\(\s*cSharpTest\s*([,)])", body)
+                named = [i for i in re.findall(r'"(SCS\d{4})"', body) if i in SCS_CWE]
+                file_cwes = {SCS_CWE[i] for i in re.findall(r'"(SCS\d{4})"', src) if i in SCS_CWE}
+                cwe = SCS_CWE[named[0]] if named else (next(iter(file_cwes)) if len(file_cwes) == 1 else None)
+                expected = bool(call) and call.group(1) == ","
+                if cwe and call:
+                    rel = f"{test.relative_to(root / 'SecurityCodeScan.Test' / 'Tests').with_suffix('').as_posix()}/{m.group(1)}.cs"
+                    texts[rel] = template.replace('""', '"')
+                    labels.append(Label(file=rel, cwe=cwe, vulnerable=bool(expected)))
+                continue
+            if not rows:
+                continue
+            ids = {a for r in rows for a in r if a and re.fullmatch(r"SCS\d{4}", a)}
+            cwes = {SCS_CWE[i] for i in ids if i in SCS_CWE}
+            for n, row in enumerate(reversed(rows)):
+                values = dict(zip(params, row))
+                rendered = template.replace('""', '"').replace("{{", "\0").replace("}}", "\1")
+                ok = True
+
+                def sub(mm):
+                    nonlocal ok
+                    name = mm.group(1)
+                    if name not in values or values[name] is None:
+                        ok = False
+                        return ""
+                    return values[name]
+
+                rendered = re.sub(r"\{(\w+)\}", sub, rendered)
+                if not ok or re.search(r"\{[^}]*\}", rendered.replace("\0", "").replace("\1", "")):
+                    continue
+                rendered = rendered.replace("\0", "{").replace("\1", "}")
+                found = [a for a in row if a and re.fullmatch(r"SCS\d{4}", a)]
+                if found:
+                    cwe = SCS_CWE.get(found[0])
+                    vulnerable = True
+                elif len(cwes) == 1:
+                    cwe, vulnerable = next(iter(cwes)), False
+                else:
+                    continue
+                if not cwe:
+                    continue
+                rel = f"{test.relative_to(root / 'SecurityCodeScan.Test' / 'Tests').with_suffix('').as_posix()}/{m.group(1)}_{n:03d}.cs"
+                texts[rel] = rendered
+                labels.append(Label(file=rel, cwe=cwe, vulnerable=vulnerable))
+    return texts, labels, 0
+
+
+lc.CORPORA.update({"fsb-jsp": fsb_jsp, "semgrep-web": semgrep_web, "sonar-dotnet": sonar_dotnet, "scs": scs})
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("corpus", choices=["fsb-jsp", "semgrep-web", "sonar-dotnet"])
+    ap.add_argument("corpus", choices=["fsb-jsp", "semgrep-web", "sonar-dotnet", "scs"])
     ap.add_argument("root", type=Path)
     ap.add_argument("--kind", choices=sorted(KINDS), default="csharp", help="semgrep-web: which test files")
     ap.add_argument("--slack", type=int, help="a candidate within this many lines matches (default: the corpus's)")

@@ -109,16 +109,20 @@ public class AccountController : Controller {
         var p2 = new System.Diagnostics.ProcessStartInfo("git", "status");
         var j2 = new JsonSerializerSettings { TypeNameHandling = Newtonsoft.Json.TypeNameHandling.Auto };
         var j3 = new JsonSerializerSettings { TypeNameHandling = TypeNameHandling.None };
+        var r1 = new SqlCommand(Request.Form["sql"]);
+        var r2 = new SqlCommand(int.Parse(Request.Form["n"]).ToString());
+        var r3 = db.Database.SqlQuery<Order>(user);
         return View();
     }
 }
 """, {4: "weak-random", 8: "trust-boundary", 10: "ldap-injection", 12: "xpath-injection", 14: "weak-crypto", 16: "weak-crypto",
       19: "insecure-cookie", 22: "weak-random", 23: "xss", 25: "path-traversal", 27: "sql-injection", 30: "sql-injection",
-      32: "xxe", 34: "code-injection", 36: "deserialization", 38: "command-injection", 40: "deserialization"},
+      32: "xxe", 34: "code-injection", 36: "deserialization", 38: "command-injection", 40: "deserialization",
+      42: "sql-injection", 44: "sql-injection"},
         {5: "weak-random", 6: "weak-random", 7: "weak-random", 9: "trust-boundary", 11: "ldap-injection", 13: "xpath-injection",
          15: "weak-crypto", 17: "weak-crypto", 18: "insecure-cookie", 24: "xss", 26: "path-traversal", 28: "sql-injection",
          31: "sql-injection", 33: "xxe", 35: "code-injection", 37: "deserialization", 39: "command-injection",
-         41: "deserialization"}),
+         41: "deserialization", 43: "sql-injection"}),
     "templates/page.html": ("""\
 <p>{{ name|safe }}</p>
 <p>{{ name }}</p>
