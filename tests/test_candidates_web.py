@@ -112,6 +112,8 @@ public class AccountController : Controller {
         var r1 = new SqlCommand(Request.Form["sql"]);
         var r2 = new SqlCommand(int.Parse(Request.Form["n"]).ToString());
         var r3 = db.Database.SqlQuery<Order>(user);
+        ProcessStartInfo psi = new ProcessStartInfo("git");
+        Process.Start(psi);
         return View();
     }
 }
@@ -122,7 +124,7 @@ public class AccountController : Controller {
         {5: "weak-random", 6: "weak-random", 7: "weak-random", 9: "trust-boundary", 11: "ldap-injection", 13: "xpath-injection",
          15: "weak-crypto", 17: "weak-crypto", 18: "insecure-cookie", 24: "xss", 26: "path-traversal", 28: "sql-injection",
          31: "sql-injection", 33: "xxe", 35: "code-injection", 37: "deserialization", 39: "command-injection",
-         41: "deserialization", 43: "sql-injection"}),
+         41: "deserialization", 43: "sql-injection", 45: "command-injection", 46: "command-injection"}),
     "templates/page.html": ("""\
 <p>{{ name|safe }}</p>
 <p>{{ name }}</p>
