@@ -191,6 +191,9 @@ def test_a_pages_java_twin_keeps_its_lines_and_is_never_reported(scanned):
     assert 'request.getRequestDispatcher( q );' in java.split("\n")[17]  # an action's attribute is not output
     assert not any(c.file.endswith(SUFFIX) for c in scanned.candidates)
     assert scanned.files_scanned == len(TWINS)
+    jspx = to_java('<jsp:scriptlet>String a = request.getParameter("a"); if (a.length() &lt; 3) {}</jsp:scriptlet>\n'
+                   "<jsp:expression>a</jsp:expression>\n")
+    assert 'if (a.length() < 3) {}' in jspx and jspx.split("\n")[1] == "out.print(a);"  # the XML syntax (.jspx) too
     xss = next(c for c in scanned.candidates if c.file == "web/search.jsp" and c.line_start == 6)
     assert xss.snippet == "<p>You searched <%= shown %></p>"  # the page's text, not the twin's
 

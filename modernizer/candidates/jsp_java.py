@@ -68,6 +68,7 @@ def _tag_around(text: str, pos: int) -> str | None:
 
 
 def _unescape_xml(code: str) -> str:
+    """The Java of a JSP document's (.jspx) scripting element: CDATA markers gone, entities decoded."""
     return _CDATA.sub("", code).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
@@ -93,8 +94,8 @@ def to_java(text: str) -> str:
         code = m.group("code") if m.group("code") is not None else m.group("xcode")
         if decl is not None:
             declared += 1
-            opener = "<%!" if m.group("decl") is not None else "<jsp:declaration>"
-            body = _unescape_xml(decl) if opener != "<%!" else decl
+            body = decl if m.group("decl") is not None else _unescape_xml(decl)
+            # the service method closes, the members follow, a new method takes the page's code after them
             out.append(" } " + body + _DECL_OPEN.format(n=declared, locals=_LOCALS))
             continue
         if expr is not None:
