@@ -156,6 +156,28 @@ app.get('/t', (req, res) => {
   res.send(ejs.render("<b><%= name %></b>", { name: req.query.n }));
 });
 """, {2: "code-injection"}, {3: "code-injection"}),
+    "app/render.py": ("""\
+import jinja2
+from jinja2 import Environment, select_autoescape
+env = jinja2.Environment(loader=jinja2.FileSystemLoader("t"))
+safe_env = jinja2.Environment(loader=jinja2.FileSystemLoader("t"), autoescape=select_autoescape())
+raw = Environment(autoescape=False)
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "OPTIONS": {"autoescape": False}}]
+OK = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "OPTIONS": {"debug": False}}]
+""", {3: "xss", 5: "xss", 6: "xss"}, {4: "xss", 7: "xss"}),
+    "web/engine.js": ("""\
+const page = Handlebars.compile(src, { noEscape: true });
+const page2 = Handlebars.compile(src, { strict: true });
+nunjucks.configure('views', { autoescape: false });
+nunjucks.configure('views', { autoescape: true });
+""", {1: "xss", 3: "xss"}, {2: "xss", 4: "xss"}),
+    "web/engine.php": ("""\
+<?php
+$twig = new \\Twig\\Environment($loader, ['autoescape' => false]);
+$twig2 = new \\Twig\\Environment($loader, ['cache' => '/tmp']);
+$smarty->escape_html = false;
+$smarty->escape_html = true;
+""", {2: "xss", 4: "xss"}, {3: "xss", 5: "xss"}),
     "src/Ssti.java": ("""\
 class Ssti {
   void h(HttpServletRequest request, Writer w, VelocityContext ctx) {
