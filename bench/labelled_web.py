@@ -3,6 +3,7 @@
     .venv/bin/python bench/labelled_web.py fsb-jsp       /work/corpora/find-sec-bugs+find-sec-bugs
     .venv/bin/python bench/labelled_web.py semgrep-web   /work/corpora/semgrep-rules --kind jsp|csharp|templates
     .venv/bin/python bench/labelled_web.py sonar-dotnet  /work/corpora/sonar-dotnet
+    .venv/bin/python bench/labelled_web.py scs           /work/corpora/security-code-scan
     ... [--json bench/results/labelled/NAME.json] [--markdown]
     .venv/bin/python bench/labelled_corpora.py --compare BEFORE.json AFTER.json
 
@@ -30,6 +31,11 @@ the functions behind ``modernize eval``). Nothing of a corpus runs; none is copi
   TestCases) of the security rules in SONAR_DOTNET: ``// Noncompliant`` (``@+N`` shifts it) is
   vulnerable, ``// Compliant`` on a line with code is safe. Sonar's hotspot semantics: every use of
   System.Random or MD5 is Noncompliant, whatever the value becomes.
+* ``scs``: security-code-scan/security-code-scan's analyzer tests (SecurityCodeScan.Test/Tests): each
+  ``[DataRow(sink, ..., "SCSnnnn"?)]`` of a test whose C# is a ``$@"..."`` template is rendered into it and
+  is a case, vulnerable with the diagnostic it expects (SCS_CWE), safe without (the test's one CWE); a
+  fixed ``@"..."`` test is a case too, vulnerable when its ``VerifyCSharpDiagnostic(cSharpTest, ...)``
+  expects diagnostics. A case is the whole rendered file.
 """
 
 from __future__ import annotations
