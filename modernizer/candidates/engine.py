@@ -28,6 +28,7 @@ from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from modernizer.candidates import jsp_java
 from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
 from modernizer.candidates.ruleyaml import load_user_yaml
 from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, FileProblem, cwe_number, family_of
@@ -266,6 +267,8 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
         tmp = Path(tmpdir).resolve()
         root = tmp / "src"
         scanned = texts if only is None else {p: texts[p] for p in only if p in texts}
+        pages = jsp_java.translations(scanned)  # JSP pages also scanned as Java (candidates/jsp_java.py)
+        scanned = jsp_java.with_translations(scanned, pages)
         written = _write_tree(root, scanned)
         configs = [*_filled_rules(tmp / "rules", texts), *extra_paths]
         env = _private_env(tmp)
@@ -303,8 +306,9 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
         if _version_tuple(version) < MIN_SEMGREP:
             raise CandidatesUnavailable(f"semgrep {version or '(unknown version)'} is too old for our rules",
                                         hint=f"pip install 'semgrep>={_MIN}'")
-        found = _collect(data, texts, written, root, tmp, ours, user_ids, extra_paths, version, t0)
-    return _refine_java(found, scanned, ours, t0) if java_flow else found  # the evaluator reads one file at a time
+        found = _collect(data, {**texts, **scanned}, written, root, tmp, ours, user_ids, extra_paths, version, t0)
+    found = _refine_java(found, scanned, ours, t0) if java_flow else found  # the evaluator reads one file at a time
+    return jsp_java.map_back(found, pages, texts)
 
 
 def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
