@@ -8,29 +8,27 @@ from decode_mix import SCHEMA
 
 
 async def one(c, body):
-    t0 = time.perf_counter(); first = None; usage = None
-    async with c.stream("POST", sweep_bench.URL + "/v1/chat/completions", json=body) as r:
-        if r.status_code != 200:
-            return {"error": f"HTTP {r.status_code} {(await r.aread())[:200]!r}"}
-        async for line in r.aiter_lines():
-            if line.startswith("data: ") and line != "data: [DONE]":
-                d = json.loads(line[6:])
-                if d.get("usage"):
-                    usage = d["usage"]
-                    if first is None and (usage.get("completion_tokens") or 0) > 0:
-                        first = time.perf_counter()
-    return {"first": first, "end": time.perf_counter(), "tokens": (usage or {}).get("completion_tokens") or 0}
+    """One streamed chat request (sweep_bench.stream: ignore_eos only where the variant says so):
+    absolute first-token and end times, so a phase's span covers every stream."""
+    t0 = time.perf_counter()
+    r = await sweep_bench.stream(c, "/v1/chat/completions", body, ignore_eos=bool(body.get("ignore_eos")))
+    if r.get("error"):
+        return r
+    return {"first": t0 + r["ttft_s"] if r.get("completion_tokens") else None, "end": t0 + r["wall_s"],
+            "tokens": r.get("completion_tokens") or 0}
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--url", default=sweep_bench.URL)
     ap.add_argument("--timeout", type=float, default=45)
     ap.add_argument("--lines", type=int, default=600, help="lines of code in the prompt (~14 tokens each: 22000 for ~300K)")
     a = ap.parse_args()
+    sweep_bench.URL = a.url
     res = []
     async with httpx.AsyncClient(timeout=httpx.Timeout(600.0)) as c:
-        model = (await c.get(sweep_bench.URL + "/v1/models")).json()["data"][0]["id"]
+        model = sweep_bench.MODEL = (await c.get(sweep_bench.URL + "/v1/models")).json()["data"][0]["id"]
         code = "\n".join(f"int f{i}(int x) {{ return x * {i} + {i % 7}; }}" for i in range(a.lines))
         base = {"model": model, "stream": True, "temperature": 0.0, "max_tokens": 384,
                 "stream_options": {"include_usage": True, "continuous_usage_stats": True}}

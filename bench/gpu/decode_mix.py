@@ -49,26 +49,7 @@ async def one(c: httpx.AsyncClient, prompt: list[int], n: int, schema: bool) -> 
 
 
 async def stream_free(c: httpx.AsyncClient, body: dict) -> dict:
-    body = dict(body, model=sweep_bench.MODEL, stream=True, temperature=0.0, ignore_eos=False,
-                stream_options={"include_usage": True, "continuous_usage_stats": True})
-    t0 = time.perf_counter()
-    first = None
-    usage = None
-    async with c.stream("POST", sweep_bench.URL + "/v1/completions", json=body) as r:
-        if r.status_code != 200:
-            return {"error": f"HTTP {r.status_code} {(await r.aread())[:300]!r}"}
-        async for line in r.aiter_lines():
-            if line.startswith("data: ") and line != "data: [DONE]":
-                d = json.loads(line[6:])
-                if d.get("usage"):
-                    usage = d["usage"]
-                    if first is None and (usage.get("completion_tokens") or 0) > 0:
-                        first = time.perf_counter() - t0
-    wall = time.perf_counter() - t0
-    out = (usage or {}).get("completion_tokens") or 0
-    return {"ttft_s": round(first or wall, 3), "wall_s": round(wall, 3), "completion_tokens": out,
-            "cached": ((usage or {}).get("prompt_tokens_details") or {}).get("cached_tokens"),
-            "decode_tps": round(out / max(wall - (first or wall), 1e-6), 1) if out > 1 else None}
+    return await sweep_bench.stream(c, "/v1/completions", body, ignore_eos=False)
 
 
 async def phase(c, name: str, prompts: list[list[int]], n: int, schema: bool = False) -> dict:

@@ -11,10 +11,12 @@ from decode_mix import SCHEMA, phase, stream_free
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--url", default=sweep_bench.URL)
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--tokens", type=int, default=256)
     ap.add_argument("--prefix", type=int, default=8000, help="prompt length (synthetic ids: attention's cost is the same)")
     a = ap.parse_args()
+    sweep_bench.URL = a.url
     res = {"phases": []}
     async with httpx.AsyncClient(timeout=httpx.Timeout(600.0)) as c:
         sweep_bench.MODEL = (await c.get(sweep_bench.URL + "/v1/models")).json()["data"][0]["id"]

@@ -43,8 +43,9 @@ def reset_cache() -> bool:
         return False
 
 
-async def stream(c: httpx.AsyncClient, path: str, body: dict) -> dict:
-    body = dict(body, model=MODEL, stream=True, temperature=0.0, ignore_eos=True, skip_special_tokens=False,
+async def stream(c: httpx.AsyncClient, path: str, body: dict, ignore_eos: bool = True) -> dict:
+    """``ignore_eos``: off where a grammar must be allowed to end the answer (decode_mix's JSON phase)."""
+    body = dict(body, model=MODEL, stream=True, temperature=0.0, ignore_eos=ignore_eos, skip_special_tokens=False,
                 stream_options={"include_usage": True, "continuous_usage_stats": True})
     t0 = time.perf_counter()
     first = None
