@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from modernizer.candidates import find_candidates
 from modernizer.cli import app
+from support.twins import check_twin
 
 runner = CliRunner()
 
@@ -199,12 +200,7 @@ def scanned():
 @pytest.mark.parametrize("path", sorted(TWINS))
 def test_each_rule_flags_its_vulnerable_line_and_not_its_safe_twin(scanned, path):
     _, must, must_not = TWINS[path]
-    found = {(c.line_start, c.family) for c in scanned.candidates if c.file == path}
-    assert not scanned.errors, scanned.errors
-    missing = {(line, fam) for line, fam in must.items() if (line, fam) not in found}
-    assert not missing, f"no candidate for {sorted(missing)} in {path}; found {sorted(found)}"
-    wrong = {(line, fam) for line, fam in must_not.items() if (line, fam) in found}
-    assert not wrong, f"a safe twin is a candidate: {sorted(wrong)} in {path}"
+    check_twin(scanned, path, must, must_not)
 
 
 def test_the_new_families_carry_their_cwes(scanned):

@@ -18,3 +18,14 @@ def marks(folder: Path, pattern: str = "*.java") -> list[tuple[str, int, str, st
             if m:
                 out.append((p.name, n, m.group(1), m.group(2)))
     return out
+
+
+def check_twin(scanned, path: str, must: dict[int, str], must_not: dict[int, str]) -> None:  # noqa: ANN001
+    """The static pass's result for one inline twin file: every ``must`` (line -> family) is a
+    candidate, no ``must_not`` is, and Semgrep reported no error."""
+    found = {(c.line_start, c.family) for c in scanned.candidates if c.file == path}
+    assert not scanned.errors, scanned.errors
+    missing = {(line, fam) for line, fam in must.items() if (line, fam) not in found}
+    assert not missing, f"no candidate for {sorted(missing)} in {path}; found {sorted(found)}"
+    wrong = {(line, fam) for line, fam in must_not.items() if (line, fam) in found}
+    assert not wrong, f"a safe twin is a candidate: {sorted(wrong)} in {path}"
