@@ -137,6 +137,17 @@ def container_call(c: Value, name: str, args: list[Value]) -> Value | None:
         if name in ("index", "count"):
             return CLEAN_V
         return None
+    if isinstance(c, PDict) and c.config:
+        if name in ("set", "get") and len(fa) >= 2:
+            k = V("const", (fa[0].value, fa[1].value)) if fa[0].is_const and fa[1].is_const else UNK
+            if name == "set" and len(args) == 3:
+                write_item(c, k, args[2])
+                return NULL
+            if name == "get":
+                return read_item(c, k) if k.is_const else c.flat()
+        if name in ("add_section", "has_section", "has_option", "sections"):
+            return CLEAN_V
+        return None
     if isinstance(c, PDict):
         if name in ("get", "pop", "setdefault") and args:
             k = fa[0]

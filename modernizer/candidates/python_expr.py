@@ -350,8 +350,11 @@ class Expressions:
                 return CLEAN_V
             if name in READERS:
                 return join_all([r, UNK]) if r.kind != TAINT else r
-        # anything else: what went in may come out
-        escape_into(inputs, join_all([recv, *inputs]) if recv is not None else join_all(inputs))
+        if (d or name).rpartition(".")[2] in ("ConfigParser", "RawConfigParser", "SafeConfigParser") and not inputs:
+            return PDict(config=True)
+        # anything else: what went in may come out (and a list or dict handed to it, or called, may be filled)
+        escape_into([*inputs, *([recv] if recv is not None else [])],
+                    join_all([recv, *inputs]) if recv is not None else join_all(inputs))
         if recv_node is None or module_recv:
             if not inputs:
                 return CLEAN_V if (module_recv or name not in env) else UNK

@@ -100,6 +100,8 @@ def provably_safe(ev: Evaluator, tree: ast.Module, cand: Candidate) -> bool:
         return False
     seen = False
     for part in parts:
+        nested = {span(c) for n in ast.walk(part) if isinstance(n, ast.Call)
+                  for a in [*n.args, *(k.value for k in n.keywords)] for c in ast.walk(a) if isinstance(c, ast.Call)}
         for n in ast.walk(part):
             if isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return False  # code that runs later, elsewhere: not judged
@@ -111,6 +113,9 @@ def provably_safe(ev: Evaluator, tree: ast.Module, cand: Candidate) -> bool:
                     seen = True
                     continue
                 return False  # a call we never evaluated: keep
+            if span(n) in nested and isinstance(n.func, ast.Name) and n.func.id in ev.ix.functions:
+                seen = True
+                continue  # this file's function, run with these arguments: its result is judged where it goes
             fams = sanitizer_families(dotted(n.func)) if dotted(n.func) else None
             if fams is not None and cand.family in fams:
                 seen = True

@@ -43,6 +43,7 @@ class PDict:
 
     entries: dict = field(default_factory=dict)
     rest: V | None = None
+    config: bool = False  # a configparser object: keys are (section, option)
 
     def flat(self) -> V:
         return join_all([*self.entries.values(), *([self.rest] if self.rest is not None else [])])
@@ -62,7 +63,7 @@ def join(a: Value, b: Value) -> Value:
     if isinstance(a, PDict) and isinstance(b, PDict):
         keys = set(a.entries) | set(b.entries)
         rest = a.rest if b.rest is None else b.rest if a.rest is None else join_flat(a.rest, b.rest)
-        out = PDict({}, rest)
+        out = PDict({}, rest, a.config and b.config)
         for k in keys:
             if k in a.entries and k in b.entries:
                 out.entries[k] = join(a.entries[k], b.entries[k])
@@ -89,7 +90,7 @@ def join_all(vals) -> V:
 
 def copy_value(v: Value) -> Value:
     if isinstance(v, PDict):
-        return PDict({k: copy_value(x) for k, x in v.entries.items()}, v.rest)
+        return PDict({k: copy_value(x) for k, x in v.entries.items()}, v.rest, v.config)
     if isinstance(v, PList):
         return PList([copy_value(x) for x in v.items], v.exact)
     return v
