@@ -68,7 +68,7 @@ def test_the_evaluator_drops_what_semgrep_alone_flags_and_keeps_every_vulnerable
     dropped = [m for m in safe if _hits(semgrep_only, *m)]
     assert len(dropped) >= 5, dropped   # path-insensitive Semgrep flags the constant branches, list, dict and helper
     assert {fam for _, _, fam in dropped} >= {"path-traversal", "command-injection", "sql-injection", "trust-boundary", "xss"}
-    assert set(flow.candidates) <= set(semgrep_only.candidates)  # it only drops
+    assert all(c in semgrep_only.candidates for c in flow.candidates)  # it only drops
 
 
 def _cand(rule: str, family: str, line: int, file: str = "h.py") -> Candidate:
