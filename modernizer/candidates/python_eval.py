@@ -36,6 +36,7 @@ class Evaluator(Expressions):
         self.ix = index
         self.calls: dict = {}
         self.values: dict[tuple, V] = {}
+        self.receivers: dict[tuple, V] = {}
         self.live: set[tuple] = set()
         self.dead: set[tuple] = set()
         self.stack: list[ast.AST] = []
@@ -126,12 +127,15 @@ class Evaluator(Expressions):
             return env
         if isinstance(s, ast.Assign):
             v = self.expr(s.value, env)
+            self._store(s, v)  # p = base / name: the value built on this line is a sink's input too
             for t in s.targets:
                 self.bind(t, v, env, s)
             return env
         if isinstance(s, ast.AnnAssign):
             if s.value is not None:
-                self.bind(s.target, self.expr(s.value, env), env, s)
+                v = self.expr(s.value, env)
+                self._store(s, v)
+                self.bind(s.target, v, env, s)
             return env
         if isinstance(s, ast.AugAssign):
             v = self.expr(s.value, env)
@@ -141,6 +145,7 @@ class Evaluator(Expressions):
                                    old.exact and isinstance(v, PList) and v.exact)
             else:
                 new = fold_binop(type(s.op).__name__, flat(old), flat(v))
+            self._store(s, new)
             self.bind(s.target, new, env, s)
             return env
         if isinstance(s, ast.Expr):
@@ -186,7 +191,16 @@ class Evaluator(Expressions):
                     self.expr(t, env)
             return env
         if type(s).__name__ == "Match":
-            self.expr(s.subject, env)
+            subject = flat(self.expr(s.subject, env))
+            chosen = self._constant_case(s, subject, env) if subject.is_const else None
+            if chosen is not None:  # a constant subject: one case runs (or none: -1)
+                self.mark_dead([c for i, case in enumerate(s.cases) if i != chosen for c in case.body])
+                if chosen < 0:
+                    return env
+                case = s.cases[chosen]
+                if isinstance(case.pattern, ast.MatchAs) and case.pattern.name:
+                    env[case.pattern.name] = subject
+                return self.block(case.body, env)
             out = env
             for case in s.cases:
                 inner = copy_env(env)
@@ -199,6 +213,35 @@ class Evaluator(Expressions):
             if isinstance(c, ast.expr):
                 self.expr(c, env)
         return env
+
+    def _constant_case(self, s, subject: V, env: dict) -> int | None:
+        """The index of the case a constant subject takes (-1: none), or None when a pattern or guard is not decided."""
+        for i, case in enumerate(s.cases):
+            m = self._matches(case.pattern, subject.value, env)
+            if m is None:
+                return None
+            if m and case.guard is not None:
+                g = flat(self.expr(case.guard, env))
+                if not g.is_const:
+                    return None
+                m = bool(g.value)
+            if m:
+                return i
+        return -1
+
+    def _matches(self, p, value: object, env: dict) -> bool | None:
+        if isinstance(p, ast.MatchValue):
+            v = flat(self.expr(p.value, env))
+            return (type(v.value) is type(value) or {type(v.value), type(value)} <= {int, float}) and v.value == value \
+                if v.is_const else None
+        if isinstance(p, ast.MatchSingleton):
+            return value is p.value
+        if isinstance(p, ast.MatchOr):
+            got = [self._matches(x, value, env) for x in p.patterns]
+            return True if any(g is True for g in got) else None if any(g is None for g in got) else False
+        if isinstance(p, ast.MatchAs):
+            return True if p.pattern is None else self._matches(p.pattern, value, env)
+        return None
 
     def bind(self, t, v: Value, env: dict, stmt=None) -> None:
         """Assign v to a target: a name, a tuple of targets, an item of a container, an attribute."""

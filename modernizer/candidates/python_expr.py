@@ -54,6 +54,7 @@ class Expressions:
 
     ix: ModuleIndex
     calls: dict
+    receivers: dict
     dead: set
 
     def expr(self, n, env: dict) -> Value:
@@ -303,7 +304,15 @@ class Expressions:
         args = [self.expr(a, env) for a in n.args]
         kwargs = {k.arg: self.expr(k.value, env) for k in n.keywords}
         starred = any(isinstance(a, ast.Starred) for a in n.args) or None in kwargs
+        if name == "make_response" and len(args) == 1 and isinstance(args[0], PList) and args[0].exact:
+            # make_response((body, status, headers)): a headers dict is not the page (a header value is no HTML)
+            body = [x for x in args[0].items if not isinstance(x, PDict)]
+            self._record(n, name, d, body)
+            return join_all(body) if body else CLEAN_V
         self._record(n, name, d or (ast.unparse(recv_node) if recv_node is not None else ""), [*args, *kwargs.values()])
+        if recv is not None and not module_recv:  # a method's object is an input too (pathlib: p.read_text())
+            key, fr = span(n), flat(recv)
+            self.receivers[key] = join(self.receivers[key], fr) if key in self.receivers else fr  # type: ignore[assignment]
         inputs = [*args, *kwargs.values()]
         if not isinstance(func, (ast.Name, ast.Attribute)):
             self.expr(func, env)
@@ -353,14 +362,12 @@ class Expressions:
         if (d or name).rpartition(".")[2] in ("ConfigParser", "RawConfigParser", "SafeConfigParser") and not inputs:
             return PDict(config=True)
         # anything else: what went in may come out (and a list or dict handed to it, or called, may be filled)
-        escape_into([*inputs, *([recv] if recv is not None else [])],
-                    join_all([recv, *inputs]) if recv is not None else join_all(inputs))
         if recv_node is None or module_recv:
-            if not inputs:
-                return CLEAN_V if (module_recv or name not in env) else UNK
-            out = join_all(inputs)
+            out = join_all(inputs) if inputs else (CLEAN_V if (module_recv or name not in env) else UNK)
         else:
             out = join_all([recv, *inputs])
+        escape_into([*inputs, *([recv] if recv is not None else [])],
+                    join_all([recv, *inputs]) if recv is not None else join_all(inputs))
         return CLEAN_V if out.is_const else out
 
     def _builtin(self, name: str, args: list[Value], fa: list[V]) -> Value | None:

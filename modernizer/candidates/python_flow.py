@@ -121,6 +121,9 @@ def provably_safe(ev: Evaluator, tree: ast.Module, cand: Candidate) -> bool:
                 seen = True
                 continue  # an encoder for this family: its arguments are what it makes safe
             args = rec.args[:1] if cand.family == "sql-injection" and _SQL_SINKS.match(rec.name) and n.args else rec.args
+            recv = ev.receivers.get(span(n))
+            if recv is not None:
+                args = [*args, recv]
             if not all(a.safe_for(cand.family) for a in args):
                 return False
             seen = True

@@ -127,11 +127,10 @@ def _small(x: object) -> bool:
 
 
 def fold_binop(op: str, a: V, b: V) -> V:
-    """``a op b`` (op an ast operator's class name). Text operators (+ % * |) carry taint; arithmetic gives a number."""
+    """``a op b`` (op an ast operator's class name). Every operator carries taint: Python lets a class define
+    any of them (pathlib's ``base / name`` joins a path)."""
     if a.kind == TAINT or b.kind == TAINT:
-        if op in ("Add", "Mod", "Mult", "BitOr"):
-            return join_flat(a, b) if a.kind == TAINT and b.kind == TAINT else (a if a.kind == TAINT else b)
-        return CLEAN_V
+        return join_flat(a, b) if a.kind == TAINT and b.kind == TAINT else (a if a.kind == TAINT else b)
     if a.is_const and b.is_const:
         x, y = a.value, b.value
         if op == "Mod" and isinstance(x, str):
