@@ -110,6 +110,34 @@ def test_snippets_dropped_only_on_proof(body, dropped):
     assert got is dropped, (body, stats)
 
 
+@pytest.mark.parametrize("guess, dropped", [("possible[1]", True), ("possible[0]", False), ("p", False)])
+def test_a_match_on_a_constant_runs_one_case(guess, dropped):
+    body = (f"    possible = 'ABC'\n    guess = {guess}\n    match guess:\n        case 'A':\n            bar = param\n"
+            "        case 'B':\n            bar = 'ls'\n        case _:\n            bar = param\n    os.system(bar)\n")
+    src = HEAD + body
+    got, _ = _refine(src, len(src.rstrip("\n").split("\n")))
+    assert got is dropped
+
+
+@pytest.mark.parametrize("call, dropped", [
+    ("make_response(('done', {'X-Value': param}))", True),    # a header value is not the page
+    ("make_response((param, {'X-Value': 'x'}))", False),
+    ("make_response(param)", False),
+])
+def test_make_response_judges_the_body_not_the_headers(call, dropped):
+    src = HEAD.replace("import os", "import os\nfrom flask import make_response") + f"    return {call}\n"
+    got, _ = _refine(src, len(src.rstrip("\n").split("\n")), "xss", "py-xss-request-output")
+    assert got is dropped
+
+
+def test_a_path_object_built_from_request_data_stays_a_candidate():
+    src = HEAD.replace("import os", "import os\nimport pathlib") + \
+        "    p = pathlib.Path('/srv') / param\n    p.read_text()\n    q = pathlib.Path('/srv') / 'x'\n    q.read_text()\n"
+    cands = [_cand("py-path-from-request", "path-traversal", n) for n in (7, 8, 9, 10)]
+    out, _ = refine_python({"h.py": src}, cands, RULES | {"py-path-from-request"})
+    assert [c.line_start for c in out] == [7, 8]
+
+
 def test_same_file_helpers_are_followed_with_the_arguments_values():
     src = ("import os\nfrom flask import request\n\ndef const(v):\n    return 'ls'\n\ndef same(v):\n    return v\n\n"
            "def h():\n    param = request.args.get('x')\n    os.system(const(param))\n    os.system(same(param))\n"
