@@ -187,3 +187,14 @@ def test_eval_through_the_cli_counts_the_safe_twin_as_no_false_positive(tmp_path
     assert res.exit_code == 0, res.output
     scored = json.loads(res.stdout)
     assert scored["candidate_rates_by_cwe"]["CWE-78"] == {"tp": 1, "fn": 0, "fp": 0, "tn": 1, "tpr": 1.0, "fpr": 0.0, "score": 1.0}
+
+
+def test_lists_stay_bounded_whatever_the_loops_and_joins():
+    from modernizer.candidates.python_values import MAX_ITEMS, PList, V, join
+    a = PList([V("const", i) for i in range(3)], exact=False).settle()
+    b = PList([V("const", "x")] * 5)
+    assert len(join(a, b).items) == 1 and len(PList([V("const", 1)] * (MAX_ITEMS + 1)).settle().items) == 1
+    loops = "".join(f"{'    ' * (i + 1)}for x{i} in p:\n{'    ' * (i + 2)}l.append(l + [x{i}])\n" for i in range(8))
+    src = HEAD + "    l = []\n" + loops + "    os.system(l[0])\n"
+    got, stats = _refine(src, len(src.rstrip("\n").split("\n")))
+    assert got is False and stats.files == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from modernizer.candidates.python_values import CLEAN_V, NULL, TAINT, UNK, PDict, PList, V, Value, flat, join, join_all
+from modernizer.candidates.python_values import CLEAN_V, MAX_ITEMS, NULL, TAINT, UNK, PDict, PList, V, Value, flat, join, join_all
 
 # A dotted name that is data from outside: the request (Flask's global, Django's/webapp's ``self.request``),
 # the environment, the command line, the console, and an exception's text (error-message XSS repeats input).
@@ -85,10 +85,20 @@ def write_item(c: Value, key: V, v: Value) -> None:
         else:
             c.items.append(v)
             c.exact = False
+            c.settle()
 
 
 def container_call(c: Value, name: str, args: list[Value]) -> Value | None:
     """``c.name(args)`` on a local list or dict: its effect and result, or None when it is not one we follow."""
+    got = _container_call(c, name, args)
+    if isinstance(c, PList):
+        c.settle()
+    if isinstance(c, PDict) and len(c.entries) > 4 * MAX_ITEMS:
+        c.rest, c.entries = c.flat(), {}
+    return got
+
+
+def _container_call(c: Value, name: str, args: list[Value]) -> Value | None:
     fa = [flat(a) for a in args]
     if isinstance(c, PList):
         if name == "append" and len(args) == 1:
@@ -176,7 +186,7 @@ def container_call(c: Value, name: str, args: list[Value]) -> Value | None:
             return PList([c.flat()], exact=False)
         if name == "keys":
             keys = [V("const", k) for k in c.entries]
-            return PList(keys, exact=False) if c.rest is None else PList([*keys, UNK], exact=False)
+            return (PList(keys, exact=False) if c.rest is None else PList([*keys, UNK], exact=False)).settle()
         if name == "copy":
             return PDict(dict(c.entries), c.rest)
         if name == "clear":
@@ -193,6 +203,7 @@ def escape_into(args: list[Value], others: V) -> None:
         if isinstance(a, PList):
             a.items.append(join_all([others, UNK]))
             a.exact = False
+            a.settle()
         elif isinstance(a, PDict):
             new = join_all([others, UNK])
             a.rest = join_all([a.rest or NULL, new])

@@ -42,11 +42,17 @@ class Evaluator(Expressions):
         self.stack: list[ast.AST] = []
         self.returns: list[Value] = []
         self.budget = MAX_HELPER_RUNS
+        self.memo: dict[tuple, V] = {}
 
     # -- functions -----------------------------------------------------------------------------------
     def run_function(self, fn, args: list[Value] | None = None, kwargs: dict | None = None) -> Value:
         """Evaluate a def with these arguments (None: as an entry point, every parameter unknown); its result."""
+        key = None
         if args is not None:
+            if all(isinstance(a, V) for a in [*args, *(kwargs or {}).values()]):
+                key = (id(fn), tuple(args), tuple(sorted((kwargs or {}).items())))
+                if key in self.memo:  # the same function with the same flat arguments: the same result and records
+                    return self.memo[key]
             self.budget -= 1
             if fn in self.stack or len(self.stack) > MAX_DEPTH or self.budget < 0:
                 return join_all([UNK, *args, *(kwargs or {}).values()])
@@ -60,9 +66,10 @@ class Evaluator(Expressions):
         out, self.returns = self.returns, saved
         if end is not None:
             out.append(NULL)  # fell off the end: None
-        if any(isinstance(s, (ast.Yield, ast.YieldFrom)) for s in ast.walk(fn)):
-            return UNK
-        return join_all(out) if out else NULL
+        result = UNK if any(isinstance(s, (ast.Yield, ast.YieldFrom)) for s in ast.walk(fn)) else join_all(out) if out else NULL
+        if key is not None:
+            self.memo[key] = result
+        return result
 
     def bind_params(self, fn, args: list[Value] | None, kwargs: dict | None) -> dict:
         a = fn.args
@@ -142,7 +149,7 @@ class Evaluator(Expressions):
             old = self.expr(s.target, env)
             if isinstance(old, PList) and isinstance(s.op, ast.Add):
                 new: Value = PList([*old.items, *(v.items if isinstance(v, PList) else [flat(v)])],
-                                   old.exact and isinstance(v, PList) and v.exact)
+                                   old.exact and isinstance(v, PList) and v.exact).settle()
             else:
                 new = fold_binop(type(s.op).__name__, flat(old), flat(v))
             self._store(s, new)

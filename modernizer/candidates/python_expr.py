@@ -127,13 +127,13 @@ class Expressions:
                     exact = False
             else:
                 items.append(self.expr(e, env))
-        return PList(items, exact)
+        return PList(items, exact).settle()
 
     _e_Tuple = _e_List
 
     def _e_Set(self, n, env):
         v = self._e_List(n, env)
-        return PList(v.items, exact=False)
+        return PList(v.items, exact=False).settle()
 
     def _e_Dict(self, n, env):
         d = PDict()
@@ -160,7 +160,7 @@ class Expressions:
         left, right = self.expr(n.left, env), self.expr(n.right, env)
         op = type(n.op).__name__
         if op == "Add" and isinstance(left, PList) and isinstance(right, PList):
-            return PList([*left.items, *right.items], left.exact and right.exact)
+            return PList([*left.items, *right.items], left.exact and right.exact).settle()
         a, b = flat(left), flat(right)
         if op == "Mod" and a.is_const and isinstance(a.value, str):
             parts = right.items if isinstance(right, PList) and right.exact else [right]
@@ -352,7 +352,7 @@ class Expressions:
                 if ok:
                     try:
                         out = fold_str_method(name, r.value, vals)
-                        return PList([V(CONST, x) for x in out]) if isinstance(out, list) else V(CONST, out)
+                        return PList([V(CONST, x) for x in out]).settle() if isinstance(out, list) else V(CONST, out)
                     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError):
                         pass
             if name in NUMERIC_METHODS or name in CLEAN_CALLS:
@@ -391,7 +391,7 @@ class Expressions:
             return PList(list(a.items), a.exact) if isinstance(a, PList) else PList([flat(a)], exact=False)
         if name in ("set", "frozenset", "sorted", "reversed") and len(args) >= 1:
             a = args[0]
-            return PList(list(a.items) if isinstance(a, PList) else [flat(a)], exact=False)
+            return PList(list(a.items) if isinstance(a, PList) else [flat(a)], exact=False).settle()
         if name == "dict" and len(args) <= 1:
             return copy_value(args[0]) if args and isinstance(args[0], PDict) else PDict() if not args else PDict({}, flat(args[0]))
         if last in CONVERTERS and fa:

@@ -36,6 +36,17 @@ class PList:
     def flat(self) -> V:
         return join_all(self.items) if self.items else NULL
 
+    def settle(self) -> PList:
+        """A bag keeps one joined element (its order is lost anyway), a long list becomes a bag: bounded size."""
+        if len(self.items) > MAX_ITEMS:
+            self.exact = False
+        if not self.exact and len(self.items) > 1:
+            self.items = [join_all(self.items)]
+        return self
+
+
+MAX_ITEMS = 64  # the longest list followed element by element
+
 
 @dataclass
 class PDict:
@@ -75,7 +86,7 @@ def join(a: Value, b: Value) -> Value:
     if isinstance(a, PList) and isinstance(b, PList):
         if a.exact and b.exact and len(a.items) == len(b.items):
             return PList([join(x, y) for x, y in zip(a.items, b.items)])
-        return PList([*a.items, *b.items], exact=False)
+        return PList([*a.items, *b.items], exact=False).settle()
     return join_flat(flat(a), flat(b))
 
 
