@@ -33,8 +33,7 @@ from modernizer.candidates.python_fstrings import requote
 # The families whose Semgrep candidates are taint flows from outside that the evaluator can judge
 # (weak randomness is a taint rule too, but its source is the generator, not the request).
 INJECTION_FAMILIES = frozenset({"sql-injection", "command-injection", "path-traversal", "xss", "ldap-injection",
-                                "xpath-injection", "trust-boundary", "code-injection", "open-redirect",
-                                "deserialization"})
+                                "xpath-injection", "trust-boundary", "code-injection", "open-redirect"})
 PY_SUFFIXES = (".py", ".pyw")
 # A SQL sink's query is its first argument; what follows is bound as parameters (not SQL text).
 _SQL_SINKS = re.compile(r"^(execute|executemany|executescript|raw|mogrify|read_sql|read_sql_query|text|exec_driver_sql)$")
