@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-from modernizer.candidates.python_values import CLEAN_V, MAX_ITEMS, NULL, TAINT, UNK, PDict, PList, V, Value, flat, join, join_all
+from modernizer.candidates.python_values import (
+    CLEAN_V, CONST, MAX_ITEMS, NULL, TAINT, UNK, UNKNOWN, PDict, PList, V, Value, copy_value, flat, join, join_all,
+)
 
 # A dotted name that is data from outside: the request (Flask's global, Django's/webapp's ``self.request``),
 # the environment, the command line, the console, and an exception's text (error-message XSS repeats input).
@@ -208,3 +210,35 @@ def escape_into(args: list[Value], others: V) -> None:
             new = join_all([others, UNK])
             a.rest = join_all([a.rest or NULL, new])
             a.entries = {k: join(x, new) for k, x in a.entries.items()}
+
+
+def builtin_call(name: str, args: list[Value], fa: list[V]) -> Value | None:
+    """A builtin or library function on these arguments (``str``, ``int``, ``list``, ``dict``, digests,
+    converters that pass their input on), or None when it is not one of them."""
+    last = name.rpartition(".")[2]
+    if name in ("str", "repr") and len(fa) == 1:
+        v = fa[0]
+        if v.is_const:
+            return V(CONST, str(v.value) if name == "str" else repr(v.value))
+        return v if v.kind in (TAINT, UNKNOWN) else CLEAN_V
+    if name in ("int", "float", "bool") and len(fa) == 1 and fa[0].is_const:
+        try:
+            return V(CONST, {"int": int, "float": float, "bool": bool}[name](fa[0].value))  # type: ignore[operator]
+        except (TypeError, ValueError, OverflowError):
+            return CLEAN_V
+    if name == "len" and len(args) == 1 and isinstance(args[0], PList) and args[0].exact:
+        return V(CONST, len(args[0].items))
+    if last in CLEAN_CALLS and (name == last or last in ("hexdigest", "digest", "exists", "isfile", "isdir")):
+        return CLEAN_V
+    if name in ("list", "tuple") and len(args) == 1:
+        a = args[0]
+        return PList(list(a.items), a.exact) if isinstance(a, PList) else PList([flat(a)], exact=False)
+    if name in ("set", "frozenset", "sorted", "reversed") and len(args) >= 1:
+        a = args[0]
+        return PList(list(a.items) if isinstance(a, PList) else [flat(a)], exact=False).settle()
+    if name == "dict" and len(args) <= 1:
+        return copy_value(args[0]) if args and isinstance(args[0], PDict) else PDict() if not args else PDict({}, flat(args[0]))
+    if last in CONVERTERS and fa:
+        v = join_all(fa)
+        return v if v.kind in (TAINT, UNKNOWN) else CLEAN_V
+    return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from modernizer.candidates.java_expr import CallRecord
 from modernizer.candidates.python_api import (
-    CLEAN_CALLS, CONVERTERS, READERS, SOURCE_ROOTS, container_call, escape_into, read_item, sanitized,
+    CLEAN_CALLS, READERS, SOURCE_ROOTS, builtin_call, container_call, escape_into, read_item, sanitized,
     sanitizer_families,
 )
 from modernizer.candidates.python_values import (
@@ -335,7 +335,7 @@ class Expressions:
                 return got
         fa = [flat(a) for a in inputs]
         if recv_node is None or module_recv:
-            folded = self._builtin(name if recv_node is None else d, args, fa)
+            folded = builtin_call(name if recv_node is None else d, args, fa)
             if folded is not None:
                 return folded
         elif recv is not None:
@@ -369,35 +369,6 @@ class Expressions:
         escape_into([*inputs, *([recv] if recv is not None else [])],
                     join_all([recv, *inputs]) if recv is not None else join_all(inputs))
         return CLEAN_V if out.is_const else out
-
-    def _builtin(self, name: str, args: list[Value], fa: list[V]) -> Value | None:
-        last = name.rpartition(".")[2]
-        if name in ("str", "repr") and len(fa) == 1:
-            v = fa[0]
-            if v.is_const:
-                return V(CONST, str(v.value) if name == "str" else repr(v.value))
-            return v if v.kind in (TAINT, UNKNOWN) else CLEAN_V
-        if name in ("int", "float", "bool") and len(fa) == 1 and fa[0].is_const:
-            try:
-                return V(CONST, {"int": int, "float": float, "bool": bool}[name](fa[0].value))  # type: ignore[operator]
-            except (TypeError, ValueError, OverflowError):
-                return CLEAN_V
-        if name == "len" and len(args) == 1 and isinstance(args[0], PList) and args[0].exact:
-            return V(CONST, len(args[0].items))
-        if last in CLEAN_CALLS and (name == last or last in ("hexdigest", "digest", "exists", "isfile", "isdir")):
-            return CLEAN_V
-        if name in ("list", "tuple") and len(args) == 1:
-            a = args[0]
-            return PList(list(a.items), a.exact) if isinstance(a, PList) else PList([flat(a)], exact=False)
-        if name in ("set", "frozenset", "sorted", "reversed") and len(args) >= 1:
-            a = args[0]
-            return PList(list(a.items) if isinstance(a, PList) else [flat(a)], exact=False).settle()
-        if name == "dict" and len(args) <= 1:
-            return copy_value(args[0]) if args and isinstance(args[0], PDict) else PDict() if not args else PDict({}, flat(args[0]))
-        if last in CONVERTERS and fa:
-            v = join_all(fa)
-            return v if v.kind in (TAINT, UNKNOWN) else CLEAN_V
-        return None
 
     def _record(self, n, name: str, receiver: str, args: list[Value]) -> None:
         key = span(n)
