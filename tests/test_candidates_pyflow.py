@@ -102,6 +102,9 @@ HEAD = "import os\nfrom flask import request\n\ndef h(p):\n    param = request.a
      "        os.system(bar)\n", False),                                             # the handler may see the taint
     ("    os.system(os.environ.get('CMD'))\n", False),
     ("    if False:\n        os.system(param)\n", True),                             # a branch that never runs
+    ("    c = Cmd('ls')\n    c.arg = param\n    os.system(c)\n", False),              # an object keeps what is stored in it
+    ("    c = Cmd('ls')\n    c.add(param)\n    os.system(c)\n", False),               # ... or handed to its methods
+    ("    cfg.cmd = param\n    os.system(cfg.cmd)\n", False),
 ])
 def test_snippets_dropped_only_on_proof(body, dropped):
     src = HEAD + body

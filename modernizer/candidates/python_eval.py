@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 
-from modernizer.candidates.python_api import write_item
+from modernizer.candidates.python_api import escape_into, write_item
 from modernizer.candidates.python_expr import Expressions, ModuleIndex, dotted, element_of, span
 from modernizer.candidates.python_values import (
     CLEAN_V, NULL, TAINT, UNK, PDict, PList, V, Value, copy_env, flat, fold_binop, join, join_all, join_env,
@@ -273,8 +273,14 @@ class Evaluator(Expressions):
             self.expr(t.value, env)
             if stmt is not None:
                 self._store(stmt, v)
-            if dotted(t) and dotted(t).split(".")[0] in env:
-                env[dotted(t)] = v  # obj.attr = v on a local object; read back only by the same dotted name
+            d = dotted(t)
+            if d:
+                env[d] = v  # obj.attr = v: read back by the same dotted name in this function
+                root = d.split(".")[0]
+                if isinstance(env.get(root), V):
+                    env[root] = join(env[root], flat(v))  # and the object now holds it (return obj)
+                elif isinstance(env.get(root), (PList, PDict)):
+                    escape_into([env[root]], flat(v))
         elif isinstance(t, ast.Starred):
             self.bind(t.value, PList([element_of(v)], exact=False), env, stmt)
 

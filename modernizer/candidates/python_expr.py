@@ -86,6 +86,8 @@ class Expressions:
         return UNK
 
     def _e_Attribute(self, n, env):
+        if dotted(n) in env:  # obj.attr (or module.attr) assigned earlier in this function
+            return env[dotted(n)]
         if self._source(n, env):
             self.expr(n.value, env)
             return V(TAINT, line=n.lineno)
@@ -368,6 +370,9 @@ class Expressions:
             out = join_all([recv, *inputs])
         escape_into([*inputs, *([recv] if recv is not None else [])],
                     join_all([recv, *inputs]) if recv is not None else join_all(inputs))
+        if not module_recv and isinstance(recv_node, ast.Name) and isinstance(env.get(recv_node.id), V) and inputs:
+            # obj.set_data(x), resp.headers.update(x): an object may keep what its methods are given
+            env[recv_node.id] = join(env[recv_node.id], join_all(inputs))
         return CLEAN_V if out.is_const else out
 
     def _record(self, n, name: str, receiver: str, args: list[Value]) -> None:
