@@ -3,7 +3,8 @@
     .venv/bin/python bench/labelled_corpora.py benchpy /work/corpora/benchpy
     .venv/bin/python bench/labelled_corpora.py sard-php /work/corpora/phpsuite [--per-dir 40]
     .venv/bin/python bench/labelled_corpora.py semgrep-tests /work/corpora/semgrep-rules --langs php,python,javascript
-    ... [--json bench/results/labelled/NAME.json] [--markdown]
+    .venv/bin/python bench/labelled_corpora.py pyt /work/corpora/pyt
+    ... [--json bench/results/labelled/NAME.json] [--markdown] [--no-python-flow]
     .venv/bin/python bench/labelled_corpora.py --compare BEFORE.json AFTER.json
 
 The corpora are fetched public trees, never part of this repository, and nothing in them runs: their
@@ -20,6 +21,8 @@ functions behind ``modernize eval``'s candidate columns. Label formats:
   (``ruleid: R`` vulnerable, ``ok: R`` safe) whose rule R carries a CWE in a family we have; rules
   under an ``audit`` folder (sinks, not flows) are left out. Line cases match a candidate within 2
   lines (their rules often report the line that builds a string, ours the line that runs it). We only measure on them; none of their rules is copied.
+* ``pyt``: python-security/pyt's examples/vulnerable_code, labelled by its engine tests
+  (tests/vulnerabilities/vulnerabilities_test.py: ``expected_length=N`` flows, 0 = safe); a case per file.
 """
 
 from __future__ import annotations
@@ -123,7 +126,30 @@ def semgrep_tests(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
     return texts, labels, 2
 
 
-CORPORA = {"benchpy": benchpy, "sard-php": sard_php, "semgrep-tests": semgrep_tests}
+_PYT_CASE = re.compile(r"run_analysis\(\s*'(examples/[^']+\.py)'.*?expected_length=(\d+)", re.S)
+
+
+def pyt(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
+    """python-security/pyt: its engine tests run the analyser on examples/ and assert how many flows it must
+    report (0: a safe example); a case per file, its CWE from the file's name or the sink it calls."""
+    texts, labels = {}, []
+    test = _read(root / "tests" / "vulnerabilities" / "vulnerabilities_test.py")
+    for chunk in re.split(r"\n    def ", test):
+        m = _PYT_CASE.search(chunk)
+        if not m or m.group(1) in texts:
+            continue
+        rel, text = m.group(1), _read(root / m.group(1))
+        name = Path(rel).name.lower()
+        cwe = ("22" if "path_traversal" in name else "79" if "xss" in name else "89" if "sql" in rel or "execute(" in text
+               else "78" if re.search(r"subprocess\.|os\.system", text) else None)
+        if cwe is None:
+            continue
+        texts[rel] = text
+        labels.append(Label(file=rel, cwe=cwe, vulnerable=int(m.group(2)) > 0))
+    return texts, labels, 5
+
+
+CORPORA = {"benchpy": benchpy, "sard-php": sard_php, "semgrep-tests": semgrep_tests, "pyt": pyt}
 
 
 def score(name: str, root: Path, args) -> dict:
@@ -131,7 +157,8 @@ def score(name: str, root: Path, args) -> dict:
     slack = slack if args.slack is None else args.slack
     texts = {k: v for k, v in texts.items() if k in {x.file for x in labels}}
     t0 = time.perf_counter()
-    cands = find_candidates(texts, jobs=args.jobs, timeout_s=args.timeout)
+    flow = {} if not getattr(args, "no_python_flow", False) else {"python_flow": False}
+    cands = find_candidates(texts, jobs=args.jobs, timeout_s=args.timeout, **flow)
     seconds = time.perf_counter() - t0
     lines = sum(t.count("\n") + 1 for t in texts.values())
     by_cwe = case_rates(labels, lambda x: candidate_hits(x, cands.candidates, slack, by_stem=False))
@@ -190,6 +217,8 @@ def main() -> None:
     ap.add_argument("--slack", type=int, help="line cases: a candidate within this many lines matches (default: the corpus's)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--no-python-flow", action="store_true",
+                    help="Semgrep's Python taint candidates as they are (the Python flow evaluator off: the 'before' of its tables)")
     ap.add_argument("--json", type=Path, help="write the result here")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table instead of JSON")
     args = ap.parse_args()

@@ -27,7 +27,7 @@ from modernizer.candidates.model import Candidate, FileProblem
 from modernizer.fs import write_atomic
 from modernizer.userdirs import private_dir
 
-VERSION = "3"  # 2: Java taint candidates refined by candidates/java_flow.py; 3: kept per file
+VERSION = "4"  # 2: Java taint candidates refined by candidates/java_flow.py; 3: kept per file; 4: Python ones by python_flow.py
 KEEP_STORES = 4  # rule sets kept per repository (e.g. with and without a --rules file); older ones are removed
 # A file whose scan ran out of memory may pass next time: it is not kept. A timed-out file is kept (and
 # reported as such): scanning it again on every re-run cost 151 s of a 160 s unchanged re-run of a PHP

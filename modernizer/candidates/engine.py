@@ -243,7 +243,8 @@ def _clean_paths(msg: str, root: Path, tmp: Path) -> str:
 
 
 def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (), jobs: int = 2,
-                    timeout_s: float = 120, only: Collection[str] | None = None, java_flow: bool = True) -> CandidateSet:
+                    timeout_s: float = 120, only: Collection[str] | None = None, java_flow: bool = True,
+                    python_flow: bool = True) -> CandidateSet:
     """Candidate sites per CWE family in the given texts (repo-relative posix path -> decoded text).
 
     ``only``: scan just these paths (the files a re-run found changed, candidates/incremental.py);
@@ -251,6 +252,7 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
     the whole tree's scan would give for the same files.
     ``java_flow``: Java taint candidates refined by the flow evaluator (candidates/java_flow.py: constant
     conditions, map keys, list indices and same-file helpers decide); False gives Semgrep's alone.
+    ``python_flow``: the same for Python taint candidates (candidates/python_flow.py, Python's ``ast``).
 
     Raises InputError for an invalid extra rules file, CandidatesUnavailable when semgrep is missing
     or fails as a whole; a file it cannot parse or that times out is an entry of ``errors``.
@@ -307,7 +309,8 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
             raise CandidatesUnavailable(f"semgrep {version or '(unknown version)'} is too old for our rules",
                                         hint=f"pip install 'semgrep>={_MIN}'")
         found = _collect(data, {**texts, **scanned}, written, root, tmp, ours, user_ids, extra_paths, version, t0)
-    found = _refine_java(found, scanned, ours, t0) if java_flow else found  # the evaluator reads one file at a time
+    found = _refine_java(found, scanned, ours, t0) if java_flow else found  # the evaluators read one file at a time
+    found = _refine_python(found, scanned, ours, t0) if python_flow else found
     return jsp_java.map_back(found, pages, texts)
 
 
@@ -320,6 +323,14 @@ def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: 
                                                    "installed (pip install tree-sitter tree-sitter-java)"]})
     taint = frozenset(rid for rid, r in ours.items() if r.get("mode") == "taint" and "java" in (r.get("languages") or []))
     cands, _ = refine_java(texts, found.candidates, taint)
+    return found.model_copy(update={"candidates": cands, "seconds": round(time.perf_counter() - t0, 3)})
+
+
+def _refine_python(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
+    """Python taint candidates judged by the Python flow evaluator (standard library ``ast``: no dependency)."""
+    from modernizer.candidates.python_flow import refine_python
+    taint = frozenset(rid for rid, r in ours.items() if r.get("mode") == "taint" and "python" in (r.get("languages") or []))
+    cands, _ = refine_python(texts, found.candidates, taint)
     return found.model_copy(update={"candidates": cands, "seconds": round(time.perf_counter() - t0, 3)})
 
 
