@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from support import cpu_server  # noqa: E402
 from support.tiny_model import build as build_tiny_model  # noqa: E402
 
-from modernizer.analysis import AnalyzeOptions, analyze  # noqa: E402
-from modernizer.client import Endpoint  # noqa: E402
+from modernizer.run.analysis import AnalyzeOptions, analyze  # noqa: E402
+from modernizer.llm.client import Endpoint  # noqa: E402
 from modernizer.events import describe  # noqa: E402
-from modernizer.ingest import IngestOptions  # noqa: E402
+from modernizer.repo.ingest import IngestOptions  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "chunked"
 RESULTS = ROOT / "bench" / "results"

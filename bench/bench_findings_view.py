@@ -29,15 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from modernizer.assemble import build_report  # noqa: E402
-from modernizer.cwe import lookup  # noqa: E402
+from modernizer.run.assemble import build_report  # noqa: E402
+from modernizer.findings.cwe import lookup  # noqa: E402
 from modernizer.engine.results import AgentRun, PipelineResult  # noqa: E402
-from modernizer.facts import compute_facts  # noqa: E402
-from modernizer.ingest import load_snapshot  # noqa: E402
+from modernizer.repo.facts import compute_facts  # noqa: E402
+from modernizer.repo.ingest import load_snapshot  # noqa: E402
 from modernizer.render import RENDERERS  # noqa: E402
 from modernizer.render.groups import finding_groups  # noqa: E402
 from modernizer.report import LLMInfo, Report  # noqa: E402
-from modernizer.schemas import Finding, SecurityOutput  # noqa: E402
+from modernizer.findings.schemas import Finding, SecurityOutput  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 CHROMIUM = "/usr/bin/chromium"

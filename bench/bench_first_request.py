@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.schema_model import SchemaModel  # noqa: E402
 
-from modernizer.analysis import AnalyzeOptions, analyze  # noqa: E402
+from modernizer.run.analysis import AnalyzeOptions, analyze  # noqa: E402
 from modernizer.events import Planned, SideTask  # noqa: E402
 
 

@@ -9,7 +9,7 @@ installed package.)
 
 For each tree it prints one JSON line:
 - ``php_includes``: include/require statements whose expression holds a string literal (the
-  "literal includes"), ``resolved`` to a file of the tree by ``modernizer.lang.php.include_target``,
+  "literal includes"), ``resolved`` to a file of the tree by ``modernizer.repo.lang.php.include_target``,
   and ``missing`` (the rest; includes of files the tree does not ship count here too);
 - ``cycles``: the file graph's strongly connected components through import-time edges (``main``,
   with the size of the largest), the groups only deferred imports close (``deferred_new``) and the
@@ -24,10 +24,10 @@ import re
 import sys
 import time
 
-from modernizer.graph import build_graph_facts
-from modernizer.ingest import IngestOptions, load_snapshot
-from modernizer.lang import php
-from modernizer.lang.base import RepoIndex
+from modernizer.repo.graph import build_graph_facts
+from modernizer.repo.ingest import IngestOptions, load_snapshot
+from modernizer.repo.lang import php
+from modernizer.repo.lang.base import RepoIndex
 
 LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 

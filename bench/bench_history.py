@@ -33,17 +33,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from modernizer.assemble import build_report  # noqa: E402
-from modernizer.baseline import compare, present_in  # noqa: E402
+from modernizer.run.assemble import build_report  # noqa: E402
+from modernizer.findings.baseline import compare, present_in  # noqa: E402
 from modernizer.engine.results import AgentRun, PipelineResult  # noqa: E402
-from modernizer.facts import compute_facts  # noqa: E402
+from modernizer.repo.facts import compute_facts  # noqa: E402
 from modernizer.fs import write_atomic  # noqa: E402
 from modernizer.history import store  # noqa: E402
 from modernizer.history.trend import record_of, trend  # noqa: E402
-from modernizer.ingest import load_snapshot  # noqa: E402
+from modernizer.repo.ingest import load_snapshot  # noqa: E402
 from modernizer.render import render  # noqa: E402
 from modernizer.report import LLMInfo  # noqa: E402
-from modernizer.schemas import Finding, SecurityOutput  # noqa: E402
+from modernizer.findings.schemas import Finding, SecurityOutput  # noqa: E402
 
 TREES = {"flask": "/work/corpora/flask", "osticket": "/work/corpora/osticket", "tomcat7": "/work/corpora/tomcat-7.0.109"}
 WEEKS = 52

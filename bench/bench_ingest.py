@@ -423,20 +423,20 @@ def make_tools(peers: dict, with_repomix_py: bool) -> list[Tool]:
 
 # ---------------------------------------------------------------------------------------------
 # The modernizer worker: runs in its own process, times the stages by wrapping the functions
-# that modernizer.analysis.prepare calls, so the code measured is exactly the public API's.
+# that modernizer.run.analysis.prepare calls, so the code measured is exactly the public API's.
 
 
 def worker(tree: str, out: str) -> None:
     t_start = time.perf_counter()
     import asyncio
 
-    import modernizer.analysis as A
-    import modernizer.graph as G
-    from modernizer.agents import load_agents
+    import modernizer.run.analysis as A
+    import modernizer.repo.graph as G
+    from modernizer.run.agents import load_agents
 
     t_imported = time.perf_counter()
     timings: dict[str, float] = {}
-    source = str(Path(A.__file__).resolve().parent)
+    source = str(Path(A.__file__).resolve().parent.parent)
 
     def timed(name, fn):
         def wrapper(*a, **kw):
@@ -746,19 +746,19 @@ def write_markdown(res: dict) -> str:
         L.append("| stage | function | seconds |")
         L.append("|---|---|---:|")
         rows = [
-            ("import", "`import modernizer.analysis` and `modernizer.agents`", "import_s"),
-            ("ingest", "`modernizer.ingest.load_snapshot`", "ingest_s"),
-            ("facts: import edges", "`modernizer.lang.dependency_edges`", "facts_imports_s"),
+            ("import", "`import modernizer.run.analysis` and `modernizer.run.agents`", "import_s"),
+            ("ingest", "`modernizer.repo.ingest.load_snapshot`", "ingest_s"),
+            ("facts: import edges", "`modernizer.repo.lang.dependency_edges`", "facts_imports_s"),
             ("facts: graph", "rest of `compute_facts` (networkx SCCs, bounded cycles, PageRank, pydantic)", "facts_graph_s"),
-            ("facts, total", "`modernizer.facts.compute_facts`", "facts_s"),
+            ("facts, total", "`modernizer.repo.facts.compute_facts`", "facts_s"),
             ("prompt render", "rest of `prepare`: `render_codebase` + the facts template", "render_prompt_s"),
-            ("**prepare**", "`modernizer.analysis.prepare`", "prepare_s"),
+            ("**prepare**", "`modernizer.run.analysis.prepare`", "prepare_s"),
             ("tokens: render files", "`render_file` calls inside `plan_tokens` (none: a plan renders nothing)", "tokens_render_files_s"),
             ("tokens: count per file", "`TiktokenCounter.count_files` (each file's text; skipped for files in the cache)", "tokens_count_per_file_s"),
             ("tokens: second count", "the second `TiktokenCounter.count_many` call (now `[prep.frame, longest_task]`: "
              "the prompt around the files, and the task)", "tokens_count_second_s"),
-            ("**tokens**", "`modernizer.analysis.plan_tokens` (no client: tiktoken)", "tokens_s"),
-            ("module plan", "`modernizer.analysis.chunk_plan`, where the tree exceeds the window (as `analyze --plan` does)", "module_plan_s"),
+            ("**tokens**", "`modernizer.run.analysis.plan_tokens` (no client: tiktoken)", "tokens_s"),
+            ("module plan", "`modernizer.run.analysis.chunk_plan`, where the tree exceeds the window (as `analyze --plan` does)", "module_plan_s"),
             ("**prepare + tokens**", "", "total_s"),
         ]
         for name, fn, key in rows:
@@ -793,7 +793,7 @@ def write_markdown(res: dict) -> str:
                            f"NO (differs: {', '.join(s.get('differs_across_runs') or ['?'])})") for s in ok) + ".")
     if m and not m["stable_across_runs"]:
         L.append("  modernizer's prompt is not the same from one process to the next. In this version the cause is "
-                 "`modernizer.graph._bounded_cycles`: it keeps the first 50 cycles that `nx.simple_cycles` yields in each "
+                 "`modernizer.repo.graph._bounded_cycles`: it keeps the first 50 cycles that `nx.simple_cycles` yields in each "
                  "strongly connected component. That order follows set iteration over file names, which changes "
                  "with Python's string-hash seed, so once a component has more than 50 cycles, which of them get "
                  "listed (and so the prompt's bytes and tokens) varies from run to run.")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support import cpu_server  # noqa: E402
 from support.tiny_model import build  # noqa: E402
 
-from modernizer.metrics import load  # noqa: E402
+from modernizer.llm.metrics import load  # noqa: E402
 
 
 def main() -> None:

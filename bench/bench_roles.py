@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_roles.py --before CHECKOUT NAME=PATH [NAME=PATH ...]
 
-Each tree is loaded twice with ``modernizer.ingest.load_snapshot`` (every role analysed, so that
+Each tree is loaded twice with ``modernizer.repo.ingest.load_snapshot`` (every role analysed, so that
 each file's role shows): once with CHECKOUT's modernizer/ (the code before), once with this
 checkout's. Tokens are characters / 4 (as the report counts set-aside files). The files whose
 role changed are grouped by (before -> after) and by the reason the tree gave. Results go to
@@ -29,15 +29,15 @@ NOTES = "<!-- notes: kept when the tables above are written again -->"
 _WORKER = r"""
 import json, sys, time
 import modernizer
-from modernizer.ingest import load_snapshot, IngestOptions
-from modernizer.roles import ROLES
+from modernizer.repo.ingest import load_snapshot, IngestOptions
+from modernizer.repo.roles import ROLES
 t = time.perf_counter()
 snap = load_snapshot(sys.argv[1], IngestOptions(roles=list(ROLES)))
 took = time.perf_counter() - t
 files = [[f.path, f.role, len(f.text) // 4] for f in snap.files]  # before decide_roles below sets roles again
 why = {}
 try:
-    from modernizer.ingest import decide_roles
+    from modernizer.repo.ingest import decide_roles
     why = {p: w for p, (r, w) in decide_roles([f.model_copy() for f in snap.files]).items() if w}
 except ImportError:
     pass

@@ -2,7 +2,7 @@
 
 - tree-sitter (py-tree-sitter + the tree-sitter-python grammar): parse every Python file and
   collect its import statements with a query (no resolution to files at all);
-- modernizer's Python extractor (modernizer.lang.python): find the imports *and* resolve them
+- modernizer's Python extractor (modernizer.repo.lang.python): find the imports *and* resolve them
   against the package tree, producing the edges.
 
     python3 -m venv /tmp/tsv && /tmp/tsv/bin/pip install tree-sitter tree-sitter-python -e .
@@ -20,8 +20,8 @@ from pathlib import Path
 import tree_sitter_python as tspython
 from tree_sitter import Language, Parser, Query, QueryCursor
 
-from modernizer.ingest import load_snapshot
-from modernizer.lang import dependency_edges
+from modernizer.repo.ingest import load_snapshot
+from modernizer.repo.lang import dependency_edges
 
 
 def main(tree: str) -> None:
@@ -41,7 +41,7 @@ def main(tree: str) -> None:
     t2 = time.perf_counter()
     print(f"{len(py)} Python files, {sum(map(len, sources)):,} bytes")
     print(f"tree-sitter parse + import query: {t1 - t0:.2f} s, {statements:,} import statements (not resolved)")
-    print(f"modernizer.lang python extract + resolve: {t2 - t1:.2f} s, {len(edges):,} edges")
+    print(f"modernizer.repo.lang python extract + resolve: {t2 - t1:.2f} s, {len(edges):,} edges")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE / "tests"))
 SECRET = "OUTSIDE_SECRET_7f3a"
-LOAD = ("import json,sys,time; from modernizer.ingest import load_snapshot, IngestOptions; t=time.perf_counter(); "
+LOAD = ("import json,sys,time; from modernizer.repo.ingest import load_snapshot, IngestOptions; t=time.perf_counter(); "
         "s=load_snapshot(sys.argv[1], IngestOptions(use_git=sys.argv[2]=='git')); w=time.perf_counter()-t; "
         "print(json.dumps({'s': w, 'files': len(s.files), 'skipped': len(s.skipped), 'git': s.git is not None}))")
 

@@ -1,4 +1,4 @@
-"""Does a change to the import-edge extractor (modernizer/lang/) keep every edge? Runs
+"""Does a change to the import-edge extractor (modernizer/repo/lang/) keep every edge? Runs
 ``dependency_edges`` over each tree with two checkouts' modernizer/ (each in its own process, via
 PYTHONPATH) and compares the edge sets, kinds included.
 
@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _CHILD = r"""
 import json, sys, time
-from modernizer.ingest import IngestOptions, load_snapshot
-from modernizer.lang import dependency_edges
-from modernizer.roles import ROLES
+from modernizer.repo.ingest import IngestOptions, load_snapshot
+from modernizer.repo.lang import dependency_edges
+from modernizer.repo.roles import ROLES
 snap = load_snapshot(sys.argv[1], IngestOptions(roles=list(ROLES)))  # every role: the same files on both sides
 t, c = time.perf_counter(), time.process_time()
 edges = dependency_edges(snap.files)
 dt, dc = time.perf_counter() - t, time.process_time() - c
-import modernizer.lang.base as _b
+import modernizer.repo.lang.base as _b
 json.dump({"modernizer": _b.__file__, "seconds": dt, "cpu": dc, "files": len(snap.files), "edges": [[e.source, e.target, e.kind] for e in edges]}, sys.stdout)
 """
 

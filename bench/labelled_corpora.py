@@ -9,7 +9,7 @@
 
 The corpora are fetched public trees, never part of this repository, and nothing in them runs: their
 files are read as text and handed to ``modernizer.candidates.find_candidates`` (our rules, our Semgrep),
-and each labelled case is scored by ``modernizer.evaluate.case_rates``/``candidate_hits``, the very
+and each labelled case is scored by ``modernizer.findings.evaluate.case_rates``/``candidate_hits``, the very
 functions behind ``modernize eval``'s candidate columns. Label formats:
 
 * ``benchpy``: OWASP BenchmarkPython (expectedresults-*.csv; test N is testcode/BenchmarkTestN.py;
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from modernizer.candidates import find_candidates  # noqa: E402
 from modernizer.candidates.model import family_of  # noqa: E402
-from modernizer.evaluate import Label, candidate_hits, case_rates, cwe_number  # noqa: E402
+from modernizer.findings.evaluate import Label, candidate_hits, case_rates, cwe_number  # noqa: E402
 
 # the CWEs of the families issue 19 added (LDAP, XPath, trust boundary): kept in the semgrep-tests cases
 # whatever the checkout's family table says, so that runs before and after score the same cases

@@ -8,7 +8,7 @@
     .venv/bin/python bench/labelled_corpora.py --compare BEFORE.json AFTER.json
 
 The same scoring as bench/labelled_corpora.py (its ``score``: ``find_candidates`` over the corpus's
-files read as text, each labelled case scored by ``modernizer.evaluate.case_rates``/``candidate_hits``,
+files read as text, each labelled case scored by ``modernizer.findings.evaluate.case_rates``/``candidate_hits``,
 the functions behind ``modernize eval``). Nothing of a corpus runs; none is copied into the repo.
 
 * ``fsb-jsp``: find-sec-bugs' JSP samples (findsecbugs-samples-jsp/src/test/webapp), labelled by what
@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import labelled_corpora as lc  # noqa: E402
 
 from modernizer.candidates.model import family_of  # noqa: E402
-from modernizer.evaluate import Label, cwe_number  # noqa: E402
+from modernizer.findings.evaluate import Label, cwe_number  # noqa: E402
 
 # file -> (CWE, vulnerable lines, safe lines), from the find-sec-bugs detector tests named above
 FSB_JSP = {

@@ -106,7 +106,7 @@ class Note(BaseModel):
 
 
 # What a live view needs beyond the lines above: these print nothing in plain mode (``describe``
-# gives ""), a terminal folds them into its status line (modernizer/progress.py).
+# gives ""), a terminal folds them into its status line (modernizer/run/progress.py).
 
 class Phase(BaseModel):
     """A step of the run begins: loading, counting, agents, synthesis, reports."""
@@ -158,7 +158,7 @@ class RequestEnded(BaseModel):
 
 
 class ServerLoad(BaseModel):
-    """One reading of vLLM's /metrics during the run (modernizer/metrics.py ``load``)."""
+    """One reading of vLLM's /metrics during the run (modernizer/llm/metrics.py ``load``)."""
 
     kind: Literal["load"] = "load"
     at: float = Field(description="time.perf_counter() of the reading")

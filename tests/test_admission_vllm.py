@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer import admission
-from modernizer.agents import messages
+from modernizer.llm import admission
+from modernizer.run.agents import messages
 from modernizer.cli import app
-from modernizer.client import Endpoint, LLMClient
+from modernizer.llm.client import Endpoint, LLMClient
 from modernizer.report import Report
 
 pytestmark = pytest.mark.vllm

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from modernizer.agents import load_agents
-from modernizer.schemas import OUTPUT_MODELS, AnalyzerOutput, fit_schema, json_schema, worst_case_chars
+from modernizer.run.agents import load_agents
+from modernizer.findings.schemas import OUTPUT_MODELS, AnalyzerOutput, fit_schema, json_schema, worst_case_chars
 
 
 def walk(node, path="$"):

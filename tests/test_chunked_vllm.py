@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from conftest import HOTEL, ROOT
 from modernizer.cli import app
-from modernizer.graph import cycle_contains
-from modernizer.ingest import load_snapshot
+from modernizer.repo.graph import cycle_contains
+from modernizer.repo.ingest import load_snapshot
 from modernizer.report import Report
 
 pytestmark = pytest.mark.vllm

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from modernizer.reportfiles import load_report
+from modernizer.report.files import load_report
 from support.reading_model import DB_WEEK1, DB_WEEK2, TOOLS_WEEK1, TOOLS_WEEK3
 from support.review_fixtures import git
 from support.managed import served  # noqa: F401  (a fixture: the vLLM stand-in serving nemotron)

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from conftest import HOTEL, SAMPLES
 from modernizer.cli import app
-from modernizer.graph import cycle_contains
+from modernizer.repo.graph import cycle_contains
 
 runner = CliRunner()
 

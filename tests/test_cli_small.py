@@ -20,13 +20,13 @@ from typer.testing import CliRunner
 
 from conftest import HOTEL, ROOT
 from support.cpu_server import free_port
-from modernizer.analysis import AnalyzeOptions, analyze
+from modernizer.run.analysis import AnalyzeOptions, analyze
 from modernizer.cli import app
 from modernizer.cli.common import invoked_as
 from modernizer.cli.live import RunView
-from modernizer.client import Endpoint
+from modernizer.llm.client import Endpoint
 from modernizer.errors import ServerUnavailable
-from modernizer.progress import Progress
+from modernizer.run.progress import Progress
 from modernizer.serve.profiles import PROFILES
 
 runner = CliRunner()

@@ -8,9 +8,9 @@ import json
 from typer.testing import CliRunner
 
 from modernizer.cli import app
-from modernizer.graph import build_graph_facts, deferred_note
-from modernizer.lang import language_of
-from modernizer.snapshot import SourceFile
+from modernizer.repo.graph import build_graph_facts, deferred_note
+from modernizer.repo.lang import language_of
+from modernizer.repo.snapshot import SourceFile
 
 # A Python 2 shaped package: models <-> views only through imports inside functions, and a
 # three-file ring (db -> cache -> util -> db) that one deferred import closes; a and b import

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-import modernizer.derivedcache as dc
-import modernizer.ingest as ingest
+import modernizer.repo.derivedcache as dc
+import modernizer.repo.ingest as ingest
 from conftest import HOTEL
 from modernizer.cli import app
-from modernizer.ingest import load_snapshot
+from modernizer.repo.ingest import load_snapshot
 
 
 def counting(monkeypatch, tmp_path, module, name):
@@ -74,8 +74,8 @@ def test_an_unchanged_re_run_counts_no_text_with_the_tokenizer(tmp_path, monkeyp
     back: a re-run of the plan need not even load tiktoken's tables."""
     import asyncio
 
-    import modernizer.analysis as analysis
-    from modernizer.tokens import TiktokenCounter
+    import modernizer.run.analysis as analysis
+    from modernizer.repo.tokens import TiktokenCounter
 
     monkeypatch.setenv("MODERNIZE_CACHE_HOME", str(tmp_path / "cache"))
     opts = analysis.AnalyzeOptions(no_llm=True, window=8192)
@@ -104,16 +104,16 @@ def test_a_run_without_a_server_imports_no_client_and_no_report_model(tmp_path):
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    code = ("import sys, modernizer.analysis, modernizer.agents; "
-            "print(' '.join(m for m in ('httpx', 'openai', 'modernizer.client', 'modernizer.engine.run', "
-            "'modernizer.engine.chunked', 'modernizer.report.model', 'modernizer.assemble', 'modernizer.events', "
-            "'modernizer.resultcache', 'networkx', 'tiktoken') "
+    code = ("import sys, modernizer.run.analysis, modernizer.run.agents; "
+            "print(' '.join(m for m in ('httpx', 'openai', 'modernizer.llm.client', 'modernizer.engine.run', "
+            "'modernizer.engine.chunked', 'modernizer.report.model', 'modernizer.run.assemble', 'modernizer.events', "
+            "'modernizer.run.resultcache', 'networkx', 'tiktoken') "
             "if m in sys.modules))")
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
     # and the names that tests, benches and docs import from there still resolve
-    check = ("from modernizer.engine import Run, run_chunked, run_single, LLM; from modernizer.client import Endpoint, "
-             "LLMClient; from modernizer.engine.run import thinking_of; import modernizer.analysis as a; "
+    check = ("from modernizer.engine import Run, run_chunked, run_single, LLM; from modernizer.llm.client import Endpoint, "
+             "LLMClient; from modernizer.engine.run import thinking_of; import modernizer.run.analysis as a; "
              "assert a.Endpoint is Endpoint")
     subprocess.run([sys.executable, "-c", check], cwd=tmp_path, env=env, check=True)

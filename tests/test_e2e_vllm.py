@@ -79,8 +79,8 @@ def test_counts_in_the_report_are_computed_from_its_findings(hotel_report):
     assert sum(data["summary"]["by_severity"].values()) == len(data["findings"])
     assert sum(data["summary"]["by_grounding"].values()) == len(data["findings"])
     for f in report.findings:  # every grounding verdict is the deterministic check's, recomputed here
-        from modernizer.grounding import ground
-        from modernizer.ingest import load_snapshot
+        from modernizer.findings.grounding import ground
+        from modernizer.repo.ingest import load_snapshot
 
         raw = next(x for x in data["findings"] if x["id"] == f.id)
         assert ground(load_snapshot(HOTEL), raw["file"], raw["line_start"], raw["line_end"], f.snippet).status in (
@@ -115,8 +115,8 @@ def test_weekly_ci_run_sarif_validates_baseline_marks_the_fixed_bug_and_exit_fol
 
     import jsonschema
 
-    from modernizer.gate import exit_code
-    from modernizer.reportfiles import load_report
+    from modernizer.findings.gate import exit_code
+    from modernizer.report.files import load_report
     from modernizer.cli import write_reports
     from support.labelled import USER_DAO, fix_login_sql_injection, labelled_report
 
@@ -142,13 +142,13 @@ def test_weekly_ci_run_sarif_validates_baseline_marks_the_fixed_bug_and_exit_fol
 def test_plan_details_are_short_context_requests_over_the_cited_lines(vllm_server):
     import asyncio
 
-    from modernizer import agents as agentdefs
-    from modernizer.client import Endpoint, LLMClient
+    from modernizer.run import agents as agentdefs
+    from modernizer.llm.client import Endpoint, LLMClient
     from modernizer.engine.followups import cited_excerpts, followup_jobs
     from modernizer.engine.results import SourcedFinding
     from modernizer.engine.run import Run
-    from modernizer.ingest import load_snapshot
-    from modernizer.schemas import Finding, PlanItem
+    from modernizer.repo.ingest import load_snapshot
+    from modernizer.findings.schemas import Finding, PlanItem
     from support.labelled import security_findings
 
     snap = load_snapshot(HOTEL)

@@ -17,7 +17,7 @@ from conftest import HOTEL
 from support.cpu_server import free_port
 from support.managed import FAKE, wait_until
 from modernizer.cli import app
-from modernizer.client import with_api_path
+from modernizer.llm.client import with_api_path
 from modernizer.serve import manager
 
 runner = CliRunner()

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from conftest import HOTEL
-from modernizer.agents import load_agents
-from modernizer.analysis import AnalyzeOptions, analyze
-from modernizer.client import Completion, Usage
+from modernizer.run.agents import load_agents
+from modernizer.run.analysis import AnalyzeOptions, analyze
+from modernizer.llm.client import Completion, Usage
 from modernizer.engine import budget
 from modernizer.engine.asker import reask
 from modernizer.errors import InputError
-from modernizer.ingest import load_snapshot
+from modernizer.repo.ingest import load_snapshot
 from modernizer.resources import data_dir
-from modernizer.schemas import OUTPUT_MODELS, json_schema
+from modernizer.findings.schemas import OUTPUT_MODELS, json_schema
 from support.schema_model import SchemaModel, sample_pattern
 
 

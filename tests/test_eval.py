@@ -11,14 +11,14 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer.assemble import build_report
+from modernizer.run.assemble import build_report
 from modernizer.cli import app
 from modernizer.engine.results import AgentRun, PipelineResult
-from modernizer.evaluate import evaluate, load_labels
-from modernizer.facts import compute_facts
-from modernizer.ingest import load_snapshot
+from modernizer.findings.evaluate import evaluate, load_labels
+from modernizer.repo.facts import compute_facts
+from modernizer.repo.ingest import load_snapshot
 from modernizer.render import render
-from modernizer.schemas import Finding, SecurityOutput
+from modernizer.findings.schemas import Finding, SecurityOutput
 from support.labelled import labelled_report, security_findings
 
 MINI = Path(__file__).parent / "data" / "owasp-mini"

@@ -4,8 +4,8 @@ needs no source)."""
 
 from __future__ import annotations
 
-from modernizer.excerpt import CONTEXT_LINES, CUT, MAX_CITED, MAX_LINE_CHARS, excerpt
-from modernizer.ingest import load_snapshot
+from modernizer.findings.excerpt import CONTEXT_LINES, CUT, MAX_CITED, MAX_LINE_CHARS, excerpt
+from modernizer.repo.ingest import load_snapshot
 from modernizer.render import RENDERERS
 from modernizer.report import Report
 from support.labelled import labelled_report, pipeline_result

@@ -4,9 +4,9 @@ symbol, same code: same fingerprint, wherever the lines moved and however the mo
 from __future__ import annotations
 
 from conftest import HOTEL
-from modernizer.ingest import load_snapshot
-from modernizer.identity import fingerprint, kind_fingerprint
-from modernizer.symbols import enclosing_symbol
+from modernizer.repo.ingest import load_snapshot
+from modernizer.findings.identity import fingerprint, kind_fingerprint
+from modernizer.repo.symbols import enclosing_symbol
 from support.labelled import EXPECTED, labelled_report, pipeline_result, security_findings
 
 ROOM_DAO = "src/main/java/com/grandhotel/dao/RoomDao.java"

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conftest import HOTEL
-from modernizer.grounding import ground
-from modernizer.ingest import load_snapshot
+from modernizer.findings.grounding import ground
+from modernizer.repo.ingest import load_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from conftest import HOTEL
-from modernizer.context import render_file
-from modernizer.facts import compute_facts
-from modernizer.agents import load_agents
+from modernizer.run.context import render_file
+from modernizer.repo.facts import compute_facts
+from modernizer.run.agents import load_agents
 from modernizer.engine.chunked import merge_findings, render_module
 from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult
-from modernizer.ingest import load_snapshot
-from modernizer.modules import plan_modules
-from modernizer.assemble import ModuleRun, build_report
-from modernizer.tokens import TiktokenCounter
+from modernizer.repo.ingest import load_snapshot
+from modernizer.repo.modules import plan_modules
+from modernizer.run.assemble import ModuleRun, build_report
+from modernizer.repo.tokens import TiktokenCounter
 from support.labelled import security_findings
 
 

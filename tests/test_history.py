@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from modernizer import analysis
+from modernizer.run import analysis
 from modernizer.cli import app
 from modernizer.history import store
-from modernizer.reportfiles import load_report
+from modernizer.report.files import load_report
 from support.reading_model import DB_WEEK1, DB_WEEK2, TOOLS_WEEK1, TOOLS_WEEK3, ReadingModel
 from support.review_fixtures import git
 

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from modernizer.errors import InputError
-from modernizer.ingest import IngestOptions, load_snapshot
+from modernizer.repo.ingest import IngestOptions, load_snapshot
 
 
 def write(root: Path, rel: str, data: str | bytes) -> Path:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from modernizer.lang import Edge, dependency_edges, language_of, directory_of
-from modernizer.snapshot import SourceFile
+from modernizer.repo.lang import Edge, dependency_edges, language_of, directory_of
+from modernizer.repo.snapshot import SourceFile
 
 
 def sf(path: str, text: str, language: str | None = None) -> SourceFile:
@@ -124,8 +124,8 @@ def test_java_top_level_types_after_stray_braces_and_nesting():
     scanner, a stray "}" (ignored at depth 0) and types after nested blocks included."""
     import re
 
-    from modernizer.lang.base import scan_types, top_level_types
-    from modernizer.lang.java import JAVA_TYPE
+    from modernizer.repo.lang.base import scan_types, top_level_types
+    from modernizer.repo.lang.java import JAVA_TYPE
 
     decl = re.compile(r"(?P<br>[{}])|" + JAVA_TYPE.pattern)
     texts = [
@@ -537,7 +537,7 @@ def test_the_include_path_a_php_tree_sets_resolves_its_includes():
 
 
 def test_php_in_files_with_other_extensions_and_clearsilver_templates_named_cs_are_told_by_content():
-    from modernizer.lang import detect
+    from modernizer.repo.lang import detect
 
     assert detect("lang/en.txt", "<?php\n$lang['hello'] = 'Hello';\n") == "php"
     assert detect("lang/en.txt", "Hello\n") == "text"
@@ -550,7 +550,7 @@ def test_php_in_files_with_other_extensions_and_clearsilver_templates_named_cs_a
 
 
 def test_imports_inside_a_function_are_deferred_and_make_no_import_time_cycle():
-    from modernizer.graph import build_graph_facts
+    from modernizer.repo.graph import build_graph_facts
 
     a = sf("pkg/a.py", "import pkg.b\n\ndef late():\n    import pkg.c\n    return pkg.c\n")
     b = sf("pkg/b.py", "x = 1\n")

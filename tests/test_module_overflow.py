@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 from conftest import HOTEL
-from modernizer.agents import load_agents
-from modernizer.analysis import AnalyzeOptions, prepare
-from modernizer.gate import EXIT_INCOMPLETE, exit_code, incomplete
-from modernizer.client import Endpoint, LLMClient
-from modernizer.facts import compute_facts
+from modernizer.run.agents import load_agents
+from modernizer.run.analysis import AnalyzeOptions, prepare
+from modernizer.findings.gate import EXIT_INCOMPLETE, exit_code, incomplete
+from modernizer.llm.client import Endpoint, LLMClient
+from modernizer.repo.facts import compute_facts
 from modernizer.engine import Run, run_chunked
-from modernizer.modules import FilePart, Module, ModulePlan, split_module
-from modernizer.assemble import ModuleRun, build_report
+from modernizer.repo.modules import FilePart, Module, ModulePlan, split_module
+from modernizer.run.assemble import ModuleRun, build_report
 from support.scripted import ScriptedServer, sse
 
 def _largest_java(chars: int) -> list[str]:

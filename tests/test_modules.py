@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import HOTEL
-from modernizer.context import render_file
-from modernizer.graph import build_graph_facts
-from modernizer.ingest import load_snapshot
-from modernizer.modules import plan_modules
-from modernizer.tokens import TiktokenCounter
+from modernizer.run.context import render_file
+from modernizer.repo.graph import build_graph_facts
+from modernizer.repo.ingest import load_snapshot
+from modernizer.repo.modules import plan_modules
+from modernizer.repo.tokens import TiktokenCounter
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_cross_module_edges_are_counted(hotel):
 
 DENSE_CYCLES = """
 import json, networkx as nx
-from modernizer.graph import _bounded_cycles
+from modernizer.repo.graph import _bounded_cycles
 g = nx.DiGraph()
 names = [f"pkg/m{i:02d}.py" for i in range(14)]
 g.add_edges_from((a, b) for a in names for b in names if a != b and (int(a[5:7]) * 7 + int(b[5:7])) % 3)

@@ -5,9 +5,9 @@ written for this test (shaped like such trees, no code copied)."""
 
 from __future__ import annotations
 
-from modernizer.lang import dependency_edges, language_of
-from modernizer.lang.php_paths import ROOT, Constants, Evaluator
-from modernizer.snapshot import SourceFile
+from modernizer.repo.lang import dependency_edges, language_of
+from modernizer.repo.lang.php_paths import ROOT, Constants, Evaluator
+from modernizer.repo.snapshot import SourceFile
 
 
 def sf(path: str, text: str) -> SourceFile:

@@ -19,9 +19,9 @@ from modernizer.cli.live import RunView
 from modernizer.cli.summary import print_summary, summary, top_findings
 from modernizer.events import (AgentFinished, Counting, FirstToken, Loaded, ModuleFinished, ModuleSplit, Planned, ReduceStarted, RequestEnded,
                                RequestStarted, ServerFound, ServerLoad, SideTask, Waiting, WaveStarted, describe)
-from modernizer.graph import MAX_CYCLES
-from modernizer.modules import FilePart, Module, plan_modules, split_module
-from modernizer.progress import Progress
+from modernizer.repo.graph import MAX_CYCLES
+from modernizer.repo.modules import FilePart, Module, plan_modules, split_module
+from modernizer.run.progress import Progress
 from support.labelled import labelled_report
 
 runner = CliRunner()

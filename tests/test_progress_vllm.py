@@ -13,10 +13,10 @@ import uuid
 import pytest
 
 from conftest import SAMPLES
-from modernizer.analysis import AnalyzeOptions, analyze
-from modernizer.client import Endpoint
+from modernizer.run.analysis import AnalyzeOptions, analyze
+from modernizer.llm.client import Endpoint
 from modernizer.events import FirstToken, RequestEnded, RequestStarted, ServerLoad
-from modernizer.progress import Progress
+from modernizer.run.progress import Progress
 
 pytestmark = pytest.mark.vllm
 

@@ -10,10 +10,10 @@ import uuid
 import pytest
 
 from conftest import HOTEL
-from modernizer.agents import messages
-from modernizer.client import Endpoint, LLMClient
+from modernizer.run.agents import messages
+from modernizer.llm.client import Endpoint, LLMClient
 from modernizer.events import FirstToken, Waiting, describe
-from modernizer.metrics import kv_pool_tokens
+from modernizer.llm.metrics import kv_pool_tokens
 
 pytestmark = pytest.mark.vllm
 

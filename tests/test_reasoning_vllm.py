@@ -16,9 +16,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from modernizer.agents import messages
+from modernizer.run.agents import messages
 from modernizer.cli import app
-from modernizer.client import Endpoint, LLMClient
+from modernizer.llm.client import Endpoint, LLMClient
 from modernizer.report import Report
 
 pytestmark = pytest.mark.vllm

@@ -1,4 +1,4 @@
-from modernizer.redact import MARK, SecretIndex, redact
+from modernizer.findings.redact import MARK, SecretIndex, redact
 
 
 def test_secrets_in_code_config_and_urls_are_redacted():

@@ -110,8 +110,8 @@ def test_a_cache_that_cannot_be_written_is_turned_off_and_the_run_goes_on(vllm_s
     # a disk that fills up in the middle of the run
     import asyncio
 
-    from modernizer.analysis import AnalyzeOptions, analyze
-    from modernizer.client import Endpoint
+    from modernizer.run.analysis import AnalyzeOptions, analyze
+    from modernizer.llm.client import Endpoint
     from modernizer.events import describe
 
     import os

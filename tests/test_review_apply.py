@@ -22,7 +22,7 @@ from modernizer.review.apply import ApplyError, GitApplier, WorktreeApplier, che
 from modernizer.review.edits import Edit
 from modernizer.review.session import ReviewOptions, Session, open_state, proposal_from, refs_from, state_path
 from modernizer.review.terminal import TerminalUI
-from modernizer.suppressions import FILENAME, load_suppressions
+from modernizer.findings.suppressions import FILENAME, load_suppressions
 from support.review_fixtures import git, git_init, write_report
 
 DBUTIL = "src/main/java/com/grandhotel/util/DBUtil.java"

@@ -6,7 +6,7 @@ shipped example report (labelled findings, verdicts and plan; not a model run)."
 from __future__ import annotations
 
 from conftest import HOTEL, ROOT
-from modernizer.reportfiles import load_report
+from modernizer.report.files import load_report
 from modernizer.review.details import DETAIL_CONTEXT, details_of
 from modernizer.review.session import refs_from
 

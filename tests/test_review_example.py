@@ -18,8 +18,8 @@ import pytest
 
 from conftest import HOTEL, ROOT
 from modernizer.render import RENDERERS
-from modernizer.reportfiles import load_report
-from modernizer.suppressions import FILENAME
+from modernizer.report.files import load_report
+from modernizer.findings.suppressions import FILENAME
 from support.review_fixtures import git, git_init
 
 EXAMPLE = ROOT / "examples" / "review" / "legacy-hotel-example.json"

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from modernizer.review.session import ReviewOptions, Session, open_state
 from modernizer.review.terminal import TerminalUI
-from modernizer.suppressions import FILENAME, Suppression, add_suppression, load_suppressions
+from modernizer.findings.suppressions import FILENAME, Suppression, add_suppression, load_suppressions
 from support.review_fixtures import git, git_init, write_report
 
 REASON = "the page is only mapped in the dev profile"

@@ -169,7 +169,7 @@ def test_a_session_saved_with_a_rejected_finding_drops_it_on_resume(hotel_git, t
     o = ReviewOptions(owner="x")
     state, _, _ = open_state(report, o)
     from modernizer.review.session import refs_from, save_state, state_path
-    from modernizer.reportfiles import load_report
+    from modernizer.report.files import load_report
 
     ghost = [r for r in refs_from(load_report(report)[0]) if r.grounding == "rejected"]
     old = state.model_copy(update={"order": [ghost[0].id, *state.order], "skipped_rejected": [],

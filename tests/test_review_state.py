@@ -9,7 +9,7 @@ import pytest
 from modernizer.review import state as st
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, ProposedEdit, Recheck, step
 from modernizer.review.resume import drop_rejected
-from modernizer.suppressions import Suppression
+from modernizer.findings.suppressions import Suppression
 
 
 def ref(fid: str, severity: str, fp: str | None = None) -> FindingRef:

@@ -24,14 +24,14 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CACHE
-from modernizer.gate import gating_findings
+from modernizer.findings.gate import gating_findings
 from modernizer.cli import app
-from modernizer.facts import compute_facts
-from modernizer.ingest import load_snapshot
+from modernizer.repo.facts import compute_facts
+from modernizer.repo.ingest import load_snapshot
 from modernizer.engine.results import AgentRun, PipelineResult
 from modernizer.report import Report
-from modernizer.assemble import build_report
-from modernizer.suppressions import load_suppressions
+from modernizer.run.assemble import build_report
+from modernizer.findings.suppressions import load_suppressions
 from support.review_fixtures import expected_findings, git, git_init, write_report
 
 pytestmark = pytest.mark.vllm

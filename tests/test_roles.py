@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from modernizer.cli import app
-from modernizer.ingest import IngestOptions, load_snapshot
-from modernizer.roles import ANALYSED, role_of
+from modernizer.repo.ingest import IngestOptions, load_snapshot
+from modernizer.repo.roles import ANALYSED, role_of
 
 JQUERY = "/*! jQuery v1.4.2 | (c) 2010 John Resig | jquery.org/license */\n(function(a){a.fn.x=1})(window);\n"
 DOJO = "/*\n\tCopyright (c) 2004-2009, The Dojo Foundation All Rights Reserved.\n\tDojo Toolkit 1.3.2\n*/\ndojo.provide('x');\n"

@@ -19,14 +19,14 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer.baseline import compare, present_in
+from modernizer.findings.baseline import compare, present_in
 from modernizer.cli import app
-from modernizer.cwe import TABLE
-from modernizer.ingest import load_snapshot
+from modernizer.findings.cwe import TABLE
+from modernizer.repo.ingest import load_snapshot
 from modernizer.render import RENDERERS, RenderOptions
 from modernizer.render.markdown import render_markdown
 from modernizer.render.sarif import FINGERPRINT_KEY, sarif_log
-from modernizer.suppressions import Suppression, add_suppression
+from modernizer.findings.suppressions import Suppression, add_suppression
 from support.labelled import labelled_report, pipeline_result, security_findings
 
 runner = CliRunner()

@@ -9,9 +9,9 @@ import asyncio
 import re
 
 from conftest import HOTEL
-from modernizer.analysis import AnalyzeOptions, analyze
+from modernizer.run.analysis import AnalyzeOptions, analyze
 from modernizer.engine.schedule import ModulePool, SchedulerStats
-from modernizer.ingest import load_snapshot
+from modernizer.repo.ingest import load_snapshot
 from support.schema_model import SchemaModel
 
 

@@ -14,12 +14,12 @@ import asyncio
 import json
 from pathlib import Path
 
-from modernizer.analysis import AnalyzeOptions, analyze
+from modernizer.run.analysis import AnalyzeOptions, analyze
 from modernizer.cli import render
-from modernizer.client import Endpoint, LLMClient
+from modernizer.llm.client import Endpoint, LLMClient
 from modernizer.render import RENDERERS
 from modernizer.review.falsepos import suppress
-from modernizer.suppressions import FILENAME, Suppression
+from modernizer.findings.suppressions import FILENAME, Suppression
 from support.scripted import ScriptedServer, sse
 
 AWS_ID = "AKIAZQ3DEXAMPLE7K2PB"

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from conftest import HOTEL
 from modernizer.cli import app
-from modernizer.privacy import check_endpoint_allowed, is_local_host
+from modernizer.llm.privacy import check_endpoint_allowed, is_local_host
 from modernizer.errors import ProfileError, RemoteEndpointRefused
-from modernizer import metrics
+from modernizer.llm import metrics
 from modernizer.serve import doctor, gateway, gpus, profiles
 from modernizer.serve.gpus import GPU, GPUInfo
 from modernizer.serve.profiles import GiB, NEMOTRON_3_NANO, PROFILES, Overrides, build_command

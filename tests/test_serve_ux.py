@@ -22,7 +22,7 @@ from conftest import HOTEL, ROOT
 from support.cpu_server import free_port, vllm_python as cpu_vllm_python
 from support.managed import fake_vllm, state_dir  # noqa: F401  (fixtures)
 from modernizer.cli import app
-from modernizer.client import start_hint
+from modernizer.llm.client import start_hint
 from modernizer.serve import doctor, gateway, manager, profiles, supervisor, vllmcheck
 from modernizer.serve.gpus import GPUInfo
 
@@ -200,7 +200,7 @@ def test_version_loads_no_analysis_code():
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0 and done.stdout.startswith("modernizer ")
     loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-    assert not loaded & {"openai", "modernizer.analysis", "modernizer.client", "modernizer.engine", "jinja2", "networkx"}
+    assert not loaded & {"openai", "modernizer.run.analysis", "modernizer.llm.client", "modernizer.engine", "jinja2", "networkx"}
 
 
 def test_serve_help_is_grouped_and_fits_80_columns():

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modernizer.cli import app
-from modernizer.metrics import kv_pool_tokens
+from modernizer.llm.metrics import kv_pool_tokens
 from modernizer.serve import manager, vllmlog
 from support.cpu_server import free_port, vllm_python
 from support.managed import state_dir  # noqa: F401  (a fixture)

@@ -10,7 +10,7 @@ import time
 from typer.testing import CliRunner
 
 from modernizer.cli import app
-from modernizer.metrics import kv_pool_tokens, load
+from modernizer.llm.metrics import kv_pool_tokens, load
 from modernizer.serve import doctor, manager, profiles, vllmlog
 from modernizer.serve.gpus import GPU, GPUInfo
 from modernizer.serve.profiles import GiB, NEMOTRON_3_NANO, PROFILES, Overrides, build_command

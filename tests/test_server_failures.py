@@ -16,11 +16,11 @@ import httpx
 from typer.testing import CliRunner
 
 from conftest import HOTEL
-from modernizer.analysis import AnalyzeOptions, analyze
+from modernizer.run.analysis import AnalyzeOptions, analyze
 from modernizer.cli import app
-from modernizer.client import Endpoint, LLMClient, ServerStuck, first_token_deadline
+from modernizer.llm.client import Endpoint, LLMClient, ServerStuck, first_token_deadline
 from modernizer.events import describe
-from modernizer.schemas import worst_case_chars
+from modernizer.findings.schemas import worst_case_chars
 from support.scripted import ScriptedServer, sse
 
 runner = CliRunner()
@@ -256,7 +256,7 @@ def test_a_request_over_a_prefix_already_read_adds_only_its_own_part_to_the_othe
     """A sweep sends dozens of requests over one cached codebase: each must not count the whole
     codebase as still to be read (a burst of 40 would make a stuck server wait for hours), while
     the first one over the prefix does."""
-    from modernizer.agents import messages
+    from modernizer.run.agents import messages
 
     seen: list[int] = []
     client: LLMClient | None = None

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from conftest import CACHE, HOTEL, ROOT, SAMPLES
 from modernizer.cli import app
-from modernizer.testmodel import DEMO, DEMO_NAME
+from modernizer.llm.testmodel import DEMO, DEMO_NAME
 from support import cpu_server
 
 pytestmark = pytest.mark.vllm

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from modernizer.errors import InputError
-from modernizer.suppressions import FILENAME, Suppression, add_suppression, load_suppressions
+from modernizer.findings.suppressions import FILENAME, Suppression, add_suppression, load_suppressions
 
 
 def test_round_trip_with_quotes_and_expiry(tmp_path):

@@ -12,7 +12,7 @@ from modernizer.cli.summary import summary
 from modernizer.render.html import render_html
 from modernizer.render.markdown import render_markdown
 from modernizer.serve.profiles import PROFILES, build_command
-from modernizer.testmodel import DEMO, DEMO_NAME, RANDOM, dummy_weights, which_test_model
+from modernizer.llm.testmodel import DEMO, DEMO_NAME, RANDOM, dummy_weights, which_test_model
 from support.labelled import labelled_report
 
 

@@ -9,7 +9,7 @@ import json
 
 import httpx
 
-from modernizer.client import Endpoint, LLMClient
+from modernizer.llm.client import Endpoint, LLMClient
 from support.scripted import ScriptedServer, sse
 
 SECRET_THOUGHT = "the password Gr4ndH0tel!2008 is in DBUtil"

@@ -5,10 +5,10 @@ rendered files, with the same tokenizer."""
 from __future__ import annotations
 
 from conftest import SAMPLES
-from modernizer.context import render_file
-from modernizer.ingest import load_snapshot
-from modernizer.snapshot import SourceFile
-from modernizer.tokens import SAMPLE_ABOVE, TiktokenCounter
+from modernizer.run.context import render_file
+from modernizer.repo.ingest import load_snapshot
+from modernizer.repo.snapshot import SourceFile
+from modernizer.repo.tokens import SAMPLE_ABOVE, TiktokenCounter
 
 
 def test_the_estimate_of_each_file_is_close_to_counting_its_rendered_text():

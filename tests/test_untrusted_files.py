@@ -93,7 +93,7 @@ def test_a_crafted_index_cannot_bring_files_from_outside_the_tree(tree, tmp_path
 # -- 2. files that change under us --------------------------------------------------------------
 
 def test_a_file_swapped_for_a_link_after_its_check_is_not_read(tree, monkeypatch):
-    from modernizer import ingest
+    from modernizer.repo import ingest
 
     repo, outside = tree
     real = ingest._link_target
@@ -144,8 +144,9 @@ def test_a_file_swapped_back_and_forth_during_a_real_run_never_leaks(tree, tmp_p
 
 
 def test_a_file_grown_past_the_cap_after_its_size_was_seen_is_not_read_whole(tree, monkeypatch):
-    from modernizer import ingest, safeio
+    from modernizer.repo import ingest
 
+    from modernizer import safeio
     repo, _ = tree
     big = repo / "src" / "B.java"
     real, inode = os.fstat, big.stat().st_ino
@@ -313,10 +314,10 @@ ODD = ["src/My File.java", "src/<tag>.java", 'src/q"uote\'.java', "src/100%.java
 def test_sarif_uris_are_percent_encoded(tmp_path):
     from datetime import datetime, timezone
 
-    from modernizer.assemble import build_report
+    from modernizer.run.assemble import build_report
     from modernizer.engine.results import AgentRun, PipelineResult
-    from modernizer.facts import compute_facts
-    from modernizer.ingest import load_snapshot
+    from modernizer.repo.facts import compute_facts
+    from modernizer.repo.ingest import load_snapshot
     from modernizer.render import RENDERERS
 
     repo = tmp_path / "odd"
@@ -342,8 +343,8 @@ def test_sarif_uris_are_percent_encoded(tmp_path):
 
 
 def test_the_cache_is_private_to_its_user(tree, tmp_path):
-    from modernizer.resultcache import ResultCache
-    from modernizer.schemas import OUTPUT_MODELS
+    from modernizer.run.resultcache import ResultCache
+    from modernizer.findings.schemas import OUTPUT_MODELS
 
     repo, _ = tree
     home = tmp_path / "cache-home"
@@ -366,10 +367,10 @@ def test_the_cache_is_private_to_its_user(tree, tmp_path):
 
 def test_review_no_git_does_not_write_backups_through_a_link_out(tmp_path):
     """The user types the fix themselves ([e]dit), so no model is asked: the real review, no server."""
-    from modernizer.assemble import build_report
+    from modernizer.run.assemble import build_report
     from modernizer.engine.results import AgentRun, PipelineResult
-    from modernizer.facts import compute_facts
-    from modernizer.ingest import load_snapshot
+    from modernizer.repo.facts import compute_facts
+    from modernizer.repo.ingest import load_snapshot
     from modernizer.render import RENDERERS
 
     repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
@@ -397,7 +398,7 @@ def test_review_no_git_does_not_write_backups_through_a_link_out(tmp_path):
 def test_without_dir_fd_the_reader_still_refuses_links_on_the_path(tree, monkeypatch):
     """Systems that open nothing relative to a folder's descriptor (Windows) take the by-path branch."""
     from modernizer import safeio
-    from modernizer.ingest import load_snapshot
+    from modernizer.repo.ingest import load_snapshot
 
     repo, outside = tree
     monkeypatch.setattr(safeio, "_HAS_DIR_FD", False)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from modernizer.ingest import load_snapshot
-from modernizer.safegit import SafeGit, find_repository
+from modernizer.repo.ingest import load_snapshot
+from modernizer.repo.safegit import SafeGit, find_repository
 from support.hostile import FILES, HOTEL, fired, plant, tree_state
 
 MODERNIZE = str(Path(sys.executable).with_name("modernize"))
@@ -162,10 +162,10 @@ def write_report_for(repo: Path, out_dir: Path):
     """A report whose one finding is the hard-coded password in DBUtil (labelled test data)."""
     from datetime import datetime, timezone
 
-    from modernizer.facts import compute_facts
+    from modernizer.repo.facts import compute_facts
     from modernizer.engine.results import AgentRun, PipelineResult
     from modernizer.render import RENDERERS
-    from modernizer.assemble import build_report
+    from modernizer.run.assemble import build_report
 
     snapshot = load_snapshot(repo)
     finding = {"id": "S1", "title": "hard-coded database password", "category": "hardcoded-credentials", "cwe": "CWE-798",

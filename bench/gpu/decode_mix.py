@@ -26,8 +26,8 @@ import httpx
 
 import sweep_bench
 from prefill_bench import code_ids
-from modernizer.analysis import AnalyzeOptions, prepare
-from modernizer.ingest import IngestOptions
+from modernizer.run.analysis import AnalyzeOptions, prepare
+from modernizer.repo.ingest import IngestOptions
 
 SCHEMA = {"type": "object", "properties": {"findings": {"type": "array", "items": {"type": "object", "properties": {
     "file": {"type": "string"}, "line": {"type": "integer"}, "title": {"type": "string"}, "detail": {"type": "string"}},

@@ -24,8 +24,8 @@ import time
 import httpx
 
 import sweep_bench  # beside this script: its stream() and reset_cache()
-from modernizer.analysis import AnalyzeOptions, prepare
-from modernizer.ingest import IngestOptions
+from modernizer.run.analysis import AnalyzeOptions, prepare
+from modernizer.repo.ingest import IngestOptions
 
 
 async def tokenize(c: httpx.AsyncClient, url: str, model: str, text: str) -> list[int]:

@@ -4,7 +4,7 @@ with the request shape `modernize analyze` sends, as chat text and as token ids,
 Runs on the device next to a served vLLM (bench/gpu/serve.sh). Phases, each written to --out as it ends:
   cold:   the prefix cache reset, one request with the whole codebase, max_tokens 1: the first token's
           time is one cold prefill (the physical floor of reading the code once)
-  tokenize_prefix: our client tokenizing the shared prefix once (modernizer.client.LLMClient.prompt_ids)
+  tokenize_prefix: our client tokenizing the shared prefix once (modernizer.llm.client.LLMClient.prompt_ids)
   text_N / ids_N: N security-agent slice requests at once (the real system prompt, codebase, task and
           slice note of `modernize analyze`, plan_slices over the codebase cut into N slices), each
           decoding --max-tokens tokens (ignore_eos: random weights would stop at once), as chat text
@@ -24,11 +24,11 @@ import urllib.request
 
 import httpx
 
-from modernizer.agents import load_agents, messages, render_task, task_inputs
-from modernizer.analysis import AnalyzeOptions, prepare
-from modernizer.client import Endpoint, LLMClient
+from modernizer.run.agents import load_agents, messages, render_task, task_inputs
+from modernizer.run.analysis import AnalyzeOptions, prepare
+from modernizer.llm.client import Endpoint, LLMClient
 from modernizer.engine.sweep import plan_slices, slice_note
-from modernizer.ingest import IngestOptions
+from modernizer.repo.ingest import IngestOptions
 
 URL = "http://127.0.0.1:8000"
 MODEL = "nemotron"

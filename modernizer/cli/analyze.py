@@ -12,7 +12,7 @@ from modernizer.cli.common import AllowRemote, Endpoint as EndpointOpt, FailOn, 
 from modernizer.defaults import DEFAULT_BASE_URL, DEFAULT_MAX_FILE_BYTES, EXIT_FINDINGS, EXIT_INCOMPLETE, FORMATS, SLICE_TOKENS
 
 if TYPE_CHECKING:
-    from modernizer.analysis import AnalyzeOptions
+    from modernizer.run.analysis import AnalyzeOptions
     from modernizer.report import Report
 
 
@@ -63,13 +63,13 @@ def analyze(
     whole codebase from the prefix cache), checks every finding against the code, and writes the
     reports.
     """
-    from modernizer import analysis
-    from modernizer.analysis import AnalyzeOptions
-    from modernizer.endpoint import Endpoint
+    from modernizer.run import analysis
+    from modernizer.run.analysis import AnalyzeOptions
+    from modernizer.llm.endpoint import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.cli.live import RunView
-    from modernizer.ingest import IngestOptions, check_root
-    from modernizer.reportfiles import check_writable, load_report, output_location, relative_inside
+    from modernizer.repo.ingest import IngestOptions, check_root
+    from modernizer.report.files import check_writable, load_report, output_location, relative_inside
 
     try:
         check_root(path)  # first: nothing about the run is said before a bad path is
@@ -91,7 +91,7 @@ def analyze(
         base_name, base, folder = _history_baseline(None if plan else history, path, baseline, base, no_llm)
     except ModernizerError as exc:
         raise fail(exc) from None
-    from modernizer.roles import ANALYSED, ROLES
+    from modernizer.repo.roles import ANALYSED, ROLES
 
     unknown = [r for r in include_role if r not in ROLES]
     if unknown:
@@ -168,7 +168,7 @@ def _history_baseline(history: Path | None, path: Path, baseline: Path | None, b
         raise InputError("--history records the findings of model runs, and a --no-llm run has none",
                          "leave --history out of --no-llm runs: an empty run in the history would read as every finding fixed")
     from modernizer.history.folder import kept_baseline, open_folder
-    from modernizer.reportfiles import load_report
+    from modernizer.report.files import load_report
 
     folder = open_folder(history, path)
     kept = kept_baseline(folder) if baseline is None else None
@@ -197,7 +197,7 @@ def _managed_server(opts: AnalyzeOptions, profile: str | None, model: str | None
 
 def gate(report: Report, fail_on: str) -> int:
     """The run's exit code (``baseline.exit_code``), with a line saying why when it is not 0."""
-    from modernizer.gate import exit_code, gating_findings, incomplete
+    from modernizer.findings.gate import exit_code, gating_findings, incomplete
 
     code = exit_code(report, fail_on)
     if code == EXIT_INCOMPLETE:
@@ -220,7 +220,7 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     the --serve-profile's window. Never starts a server."""
     from rich.table import Table
 
-    from modernizer.analysis import chunk_plan, plan_tokens, prepare, server_pool, use_modules
+    from modernizer.run.analysis import chunk_plan, plan_tokens, prepare, server_pool, use_modules
 
     prep = prepare(path, opts)
     agents = opts.agents()
@@ -232,7 +232,7 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
     tokens = None
     pool = None
     if not opts.no_llm:
-        from modernizer.client import LLMClient
+        from modernizer.llm.client import LLMClient
         from modernizer.errors import ServerUnavailable
 
         try:
@@ -247,13 +247,13 @@ async def _print_plan(path: Path, opts: AnalyzeOptions, say, profile: str | None
             say(f"no model server answers at {opts.endpoint.base_url}: the counts below are tiktoken estimates (≈), {said}")
     if tokens is None:
         tokens = await plan_tokens(prep, None, None, agents, window)
-    from modernizer.tokens import TiktokenCounter
+    from modernizer.repo.tokens import TiktokenCounter
 
     exact = tokens.budget is not None and tokens.budget.source.exact  # else every count below is an estimate (≈)
     roles = Table(title="Files by role")
     for col in ("role", "analysed", "files", "lines", "tokens"):
         roles.add_column(col, justify="left" if col in ("role", "analysed") else "right")
-    from modernizer.assemble import role_stats
+    from modernizer.run.assemble import role_stats
 
     for r in role_stats(prep.snapshot, tokens):
         roles.add_row(r.role, "yes" if r.analysed else "set aside", f"{r.files:,}", f"{r.lines:,}",
@@ -326,13 +326,13 @@ def render(report: "Report", fmt: str, link_base: str = "", sarif_candidates: bo
 
 def report_name(report: Report) -> str:
     """The reports' file name without extension: <repo>-<time>."""
-    from modernizer.reportfiles import stamp
+    from modernizer.report.files import stamp
 
     return f"{report.repo.name}-{stamp(report.generated_at)}"
 
 
 def write_reports(report: Report, output_dir: Path, formats: list[str], link_base: str = "", sarif_candidates: bool = False) -> list[Path]:
-    from modernizer.reportfiles import write_all
+    from modernizer.report.files import write_all
 
     name = report_name(report)
     return write_all({output_dir / f"{name}.{fmt}": render(report, fmt, link_base, sarif_candidates) for fmt in formats})

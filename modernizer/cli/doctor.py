@@ -26,7 +26,7 @@ def doctor(
     """Check this machine: GPUs, the profile they get, the managed server, the endpoint's vLLM version,
     model, the window and KV pool served (beside the profile's plan) and whether prefix caching is on;
     ends with a verdict (exit 0 ready, 3 not, 7 another model than --expect-model)."""
-    from modernizer.client import Endpoint
+    from modernizer.llm.client import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.serve import doctor as doc
     from modernizer.serve import manager

@@ -34,8 +34,8 @@ def eval_(
     from rich.table import Table
 
     from modernizer.errors import ModernizerError
-    from modernizer.evaluate import evaluate, load_labels
-    from modernizer.reportfiles import load_report
+    from modernizer.findings.evaluate import evaluate, load_labels
+    from modernizer.report.files import load_report
 
     try:
         result = evaluate(load_report(json_report)[0], load_labels(labels), slack)

@@ -57,7 +57,7 @@ def table(t: "Trend") -> "Table":
     from rich import box
     from rich.table import Table
 
-    from modernizer.schemas import SEVERITIES
+    from modernizer.findings.schemas import SEVERITIES
 
     models = {r.model or "(no model)" for r in t.runs}
     one = next(iter(models)) if len(models) == 1 else None  # one model throughout: said once, not in a column

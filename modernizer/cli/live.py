@@ -1,7 +1,7 @@
 """The terminal side of a run's progress: events in, lines and a live status line out.
 
 On a terminal, a status line (rich ``Live``) stays at the bottom and redraws four times a second
-from the folded state (modernizer/progress.py); the lines that matter after the run (loaded,
+from the folded state (modernizer/run/progress.py); the lines that matter after the run (loaded,
 planned, each agent's result) print above it and stay. Elsewhere (a CI log, a pipe), only those
 lines print, plus a line for each long wait saying how far the server has read.
 """
@@ -17,7 +17,7 @@ from rich.spinner import Spinner
 
 from modernizer.cli.common import emit
 from modernizer.events import Counting, Event, ModuleFinished, Phase, Waiting, describe
-from modernizer.progress import Progress
+from modernizer.run.progress import Progress
 
 
 COUNTING_EVERY_S = 10.0

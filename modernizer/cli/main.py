@@ -51,7 +51,7 @@ for _fn, _name, _epilog in ((_analyze.analyze, None, EXIT_CODES), (_report.repor
 
 
 def _failing_step(exc: BaseException) -> str:
-    """The chain of modernizer functions the exception came through, e.g. ``analysis.analyze >
+    """The chain of modernizer functions the exception came through, e.g. ``run.analysis.analyze >
     engine.chunked.run_chunked > engine.budget.fit_count``: names the step without a traceback."""
     names = []
     for frame, _ in traceback.walk_tb(exc.__traceback__):

@@ -26,9 +26,9 @@ def report(
     With --baseline the report is compared with an earlier one first (a finding absent now counts
     as fixed: no code is read, so "not reported" cannot be told apart here); --fail-on gates on it.
     """
-    from modernizer.baseline import compare
+    from modernizer.findings.baseline import compare
     from modernizer.errors import ModernizerError
-    from modernizer.reportfiles import check_writable, load_report, write_all
+    from modernizer.report.files import check_writable, load_report, write_all
 
     check_fail_on(fail_on)
     bad = [f for f in formats if f not in FORMATS]

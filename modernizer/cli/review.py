@@ -56,11 +56,11 @@ def review(
     Try it without a GPU on the shipped example report: docs/review.md. The session is saved next to the report
     (<report>.review.json) after every change: quit any time, run the same command to resume.
     """
-    from modernizer.client import Endpoint
+    from modernizer.llm.client import Endpoint
     from modernizer.errors import ModernizerError
     from modernizer.review.session import ModelFixer, ReviewOptions, Session, open_state
     from modernizer.review.terminal import TerminalUI
-    from modernizer.schemas import SEVERITIES
+    from modernizer.findings.schemas import SEVERITIES
 
     if severity is not None and severity not in SEVERITIES:
         err.print(f"[bold red]error:[/] unknown severity {escape(severity)}; choose from {', '.join(SEVERITIES)}")
@@ -72,7 +72,7 @@ def review(
                          severity=severity, use_git=not no_git, test_cmd=test_cmd, test_timeout=test_timeout, owner=owner,
                          restart=restart or dry_run, seed=seed, worktree=worktree, repo=repo)
     try:
-        from modernizer.privacy import check_endpoint_allowed
+        from modernizer.llm.privacy import check_endpoint_allowed
 
         check_endpoint_allowed(opts.endpoint.base_url, opts.endpoint.allow_remote)
         state, report, resumed = open_state(json_report, opts)

@@ -10,10 +10,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from modernizer.gate import incomplete
-from modernizer.progress import clock
+from modernizer.findings.gate import incomplete
+from modernizer.run.progress import clock
 from modernizer.report import Report, ReportFinding
-from modernizer.schemas import SEVERITIES
+from modernizer.findings.schemas import SEVERITIES
 from modernizer.severity_style import SEVERITY_STYLE
 
 TOP_FINDINGS = 5
@@ -115,7 +115,7 @@ def candidates_line(report: Report) -> str:
 def cycles_line(report: Report) -> str:
     """Cycles as counts a person can trust: the listed cycles are bounded, so a truncated list says
     so, and the strongly connected groups (every cycle lies in one) give the true extent."""
-    from modernizer.graph import deferred_note
+    from modernizer.repo.graph import deferred_note
 
     files = report.facts.graph.files
     groups = files.strongly_connected

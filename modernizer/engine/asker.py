@@ -13,14 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from modernizer.agents import AgentSpec, template_hash
-from modernizer.client import Completion, ServerStuck
+from modernizer.run.agents import AgentSpec, template_hash
+from modernizer.llm.client import Completion, ServerStuck
 from modernizer.engine.llm import LLM
 from modernizer.engine.results import AgentRun
 from modernizer.errors import ContextOverflow, ModernizerError
 from modernizer.records import Attempt
-from modernizer.resultcache import ResultCache, request_key
-from modernizer.schemas import fit_schema, json_schema
+from modernizer.run.resultcache import ResultCache, request_key
+from modernizer.findings.schemas import fit_schema, json_schema
 
 TRUNCATION_MARGIN = 0.75
 MAX_ATTEMPTS = 2

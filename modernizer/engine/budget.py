@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
-from modernizer.agents import Agents, AgentSpec
-from modernizer.context import Budget, TokenPlan
+from modernizer.run.agents import Agents, AgentSpec
+from modernizer.run.context import Budget, TokenPlan
 from modernizer.errors import ContextOverflow
-from modernizer.tokens import TokenSource
+from modernizer.repo.tokens import TokenSource
 
 MIN_OUTPUT_TOKENS = 256
 MODULE_CONTEXT_ALLOWANCE = 800  # tokens for a module's computed context block (imports, users, cycles)

@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-from modernizer.agents import AgentSpec, compact_json, messages, render, render_task, task_inputs
+from modernizer.run.agents import AgentSpec, compact_json, messages, render, render_task, task_inputs
 from modernizer.engine import budget
 from modernizer.engine.followups import followup_jobs, report_followups
 from modernizer.engine.results import AgentRun, ModuleResult, PipelineResult, SourcedFinding
@@ -26,11 +26,11 @@ from modernizer.engine.run import Run, finished_event
 from modernizer.engine.schedule import ModulePool, RequestGate, SchedulerStats, module_reservation
 from modernizer.engine.sweep import aggregate, candidates_note, fold, plan_slices, slice_note
 from modernizer.events import ModuleFinished, ModuleSplit, ReduceStarted, WaveStarted
-from modernizer.facts import Facts
-from modernizer.context import render_file
-from modernizer.modules import FilePart, Module, ModulePlan, split_module
-from modernizer.schemas import SEVERITIES, AnalyzerOutput
-from modernizer.snapshot import Snapshot
+from modernizer.repo.facts import Facts
+from modernizer.run.context import render_file
+from modernizer.repo.modules import FilePart, Module, ModulePlan, split_module
+from modernizer.findings.schemas import SEVERITIES, AnalyzerOutput
+from modernizer.repo.snapshot import Snapshot
 
 DIGEST_MAX_FINDINGS = 150
 COMPACT_MAX_FINDINGS = 60  # per earlier agent, in a reduce agent's task

@@ -4,13 +4,13 @@ to a whole codebase, so they are asked for here rather than by the plan agent.""
 
 from __future__ import annotations
 
-from modernizer.agents import render_task, short_messages
-from modernizer.context import render_file
+from modernizer.run.agents import render_task, short_messages
+from modernizer.run.context import render_file
 from modernizer.engine.results import AgentRun, SourcedFinding
 from modernizer.engine.run import Run
 from modernizer.events import FollowupsFinished
-from modernizer.schemas import PlanItem
-from modernizer.snapshot import Snapshot
+from modernizer.findings.schemas import PlanItem
+from modernizer.repo.snapshot import Snapshot
 
 EXCERPT_CONTEXT = 12     # lines shown around each cited range in a follow-up
 EXCERPT_MAX_LINES = 160  # per follow-up, so that it stays a short-context request

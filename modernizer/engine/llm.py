@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from modernizer.client import Completion, ServerInfo
+from modernizer.llm.client import Completion, ServerInfo
 from modernizer.events import Event
 from modernizer.records import PrefixCacheCounters
 

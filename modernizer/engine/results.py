@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from modernizer.modules import FilePart
+from modernizer.repo.modules import FilePart
 from modernizer.records import Attempt, ModuleTiming, PrefixCacheCounters
-from modernizer.schemas import OUTPUT_MODELS, Component, Finding, PlanDetail, PlanItem, PlanRisk, Verdict
+from modernizer.findings.schemas import OUTPUT_MODELS, Component, Finding, PlanDetail, PlanItem, PlanRisk, Verdict
 
 
 class AgentRun(BaseModel):

@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modernizer.agents import Agents, AgentSpec
+from modernizer.run.agents import Agents, AgentSpec
 from modernizer.engine.asker import answer_key, ask
 from modernizer.engine.budget import thinking_of  # noqa: F401 - defined there, where a plan without a server reads it
 from modernizer.engine.llm import LLM
 from modernizer.engine.results import AgentRun, PipelineResult
 from modernizer.defaults import SLICE_TOKENS
 from modernizer.events import AgentFinished, Event, ignore
-from modernizer.resultcache import ResultCache
+from modernizer.run.resultcache import ResultCache
 
 MAX_DETAILS = 8  # plan items elaborated by short-context follow-ups
 

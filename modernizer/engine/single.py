@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from modernizer.agents import AgentSpec, compact_json, messages, render_task, task_inputs
+from modernizer.run.agents import AgentSpec, compact_json, messages, render_task, task_inputs
 from modernizer.engine.followups import followup_jobs, report_followups
 from modernizer.engine.results import AgentRun, PipelineResult, SourcedFinding
 from modernizer.engine.run import Run
 from modernizer.engine.sweep import aggregate, candidates_note, fold, plan_slices, slice_note, split_by_candidates
 from modernizer.events import WaveStarted
-from modernizer.schemas import SEVERITIES
-from modernizer.snapshot import Snapshot
+from modernizer.findings.schemas import SEVERITIES
+from modernizer.repo.snapshot import Snapshot
 
 COMPACT_FIELDS = ("id", "severity", "category", "cwe", "file", "line_start", "line_end", "title")
 COMPACT_MAX_FINDINGS = 80  # per findings agent, in a later agent's task

@@ -11,10 +11,10 @@ What a run can report grows with the codebase, not with one answer's schema.
 
 from __future__ import annotations
 
-from modernizer.agents import AgentSpec, render
+from modernizer.run.agents import AgentSpec, render
 from modernizer.defaults import SLICE_TOKENS
 from modernizer.engine.results import AgentRun, SourcedFinding
-from modernizer.schemas import SEVERITIES
+from modernizer.findings.schemas import SEVERITIES
 
 MAX_SLICES = 32           # per agent: past this the slices grow instead (admission, not decode, is the cost)
 SLICE_LIST_MAX = 200      # files named in one slice's note (the rest are counted)

@@ -31,7 +31,7 @@ def history_file(path: Path) -> Path:
 
 def repo_name(path: Path) -> str:
     """The name the report will give the analysed tree (as ingest names it)."""
-    from modernizer.ingest import display_path
+    from modernizer.repo.ingest import display_path
 
     return display_path(Path(path).resolve().name)
 
@@ -76,7 +76,7 @@ def record(folder: Path, report: Report, report_name: str) -> tuple[Report, Hist
 def keep_baseline(folder: Path, report: Report, json_text: str) -> str:
     """Keep a complete run's report as the next baseline (atomically: a crash leaves the old one);
     what was done, in words."""
-    from modernizer.gate import incomplete
+    from modernizer.findings.gate import incomplete
 
     if incomplete(report):
         return f"the run is incomplete: the baseline in {folder} stays the last complete run's"

@@ -8,10 +8,10 @@ count, as the baseline comparison says: leaving it out of one answer is not a fi
 
 from __future__ import annotations
 
-from modernizer.gate import incomplete
+from modernizer.findings.gate import incomplete
 from modernizer.history.model import OpenSince, RecordedFinding, RecordedRun, Trend, TrendRun
 from modernizer.report import Report
-from modernizer.schemas import SEVERITIES
+from modernizer.findings.schemas import SEVERITIES
 
 TREND_RUNS = 52  # a year of weekly runs in the report; `modernize history` can show more
 

@@ -17,10 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from modernizer.cwe import Weakness
-from modernizer.kinds import Kind, Stable, kind_of
+from modernizer.findings.cwe import Weakness
+from modernizer.findings.kinds import Kind, Stable, kind_of
 from modernizer.report import Report, ReportFinding
-from modernizer.schemas import SEVERITIES
+from modernizer.findings.schemas import SEVERITIES
 
 GroupBy = Literal["rule", "file"]  # the page offers "none" too: one list, which needs no groups
 

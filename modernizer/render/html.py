@@ -13,13 +13,13 @@ from functools import lru_cache
 import jinja2
 from markupsafe import Markup, escape
 
-from modernizer.graph import GraphView, deferred_note
+from modernizer.repo.graph import GraphView, deferred_note
 from modernizer.render import RenderOptions
 from modernizer.render.groups import finding_groups, kind
 from modernizer.render.links import in_repository, line_label, source_target, web_base
 from modernizer.render.svg import graph_svg
 from modernizer.report import Report
-from modernizer.schemas import SEVERITIES
+from modernizer.findings.schemas import SEVERITIES
 
 
 @lru_cache(maxsize=1)

@@ -12,11 +12,11 @@ import html
 import re
 from collections.abc import Iterable
 
-from modernizer.graph import deferred_note
+from modernizer.repo.graph import deferred_note
 from modernizer.render import RenderOptions
 from modernizer.render.links import in_repository, line_label, source_target
 from modernizer.report import Report, ReportFinding
-from modernizer.schemas import SEVERITIES
+from modernizer.findings.schemas import SEVERITIES
 
 MAX_ROWS = 40
 MAX_CYCLES = 10

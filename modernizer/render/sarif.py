@@ -56,9 +56,9 @@ from typing import Any
 from urllib.parse import quote
 
 from modernizer import __version__
-from modernizer.cwe import Weakness, lookup
-from modernizer.identity import kind_fingerprint
-from modernizer.kinds import Kind, kind_of
+from modernizer.findings.cwe import Weakness, lookup
+from modernizer.findings.identity import kind_fingerprint
+from modernizer.findings.kinds import Kind, kind_of
 from modernizer.render import RenderOptions
 from modernizer.render.links import in_repository
 from modernizer.report import Report, ReportCandidate, ReportFinding

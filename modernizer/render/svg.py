@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-from modernizer.graph import GraphView
+from modernizer.repo.graph import GraphView
 
 MAX_NODES = 40
 MAX_LABEL = 48  # characters; longer paths keep their end (the part that tells directories apart)

@@ -1,4 +1,4 @@
-"""The report model (pure data) and its sealing; built by ``modernizer.assemble``."""
+"""The report model (pure data) and its sealing; built by ``modernizer.run.assemble``."""
 
 from modernizer.report.model import (SCHEMA_VERSION, AgentStats, AppliedSuppression, Architecture, BaselineCounts,
                                      BaselineInfo, BaselineStatus, Candidates, LLMInfo, Modules, ModuleSummary, RepoInfo,

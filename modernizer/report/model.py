@@ -15,14 +15,14 @@ from pydantic import BaseModel, Field, computed_field
 
 from modernizer import __version__
 from modernizer.candidates.model import Candidate, Unparsed
-from modernizer.context import TokenPlan
-from modernizer.excerpt import Excerpt
-from modernizer.facts import Facts
-from modernizer.grounding import Grounding
+from modernizer.run.context import TokenPlan
+from modernizer.findings.excerpt import Excerpt
+from modernizer.repo.facts import Facts
+from modernizer.findings.grounding import Grounding
 from modernizer.history.model import Trend
 from modernizer.records import Attempt, CacheStats, ModuleTiming, PrefixCacheCounters
-from modernizer.schemas import SEVERITIES, Component, PlanDetail, PlanItem, PlanRisk
-from modernizer.snapshot import GitInfo, SetAside, SkippedFile
+from modernizer.findings.schemas import SEVERITIES, Component, PlanDetail, PlanItem, PlanRisk
+from modernizer.repo.snapshot import GitInfo, SetAside, SkippedFile
 
 # 1.1: fingerprints from category + file + enclosing symbol + code; symbol, baseline_status and
 # suppression on findings; baseline and fixed on the report. 1.0 reports still load (defaults).

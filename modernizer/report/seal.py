@@ -4,7 +4,7 @@ renderer or file sees it (see redact.py). Model text enters a report only throug
 
 from __future__ import annotations
 
-from modernizer.redact import SecretIndex, scrub
+from modernizer.findings.redact import SecretIndex, scrub
 from modernizer.report.model import Report
 
 # computed from the code's structure, never written by a model: not walked (large, and safe)

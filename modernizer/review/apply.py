@@ -26,16 +26,16 @@ from pathlib import Path
 
 from modernizer.errors import InputError, ModernizerError
 from modernizer.fs import write_atomic
-from modernizer.grounding import ground
-from modernizer.ingest import decode, disk_path
-from modernizer.lang.registry import detect
-from modernizer.redact import MARK, SecretIndex, redact
+from modernizer.findings.grounding import ground
+from modernizer.repo.ingest import decode, disk_path
+from modernizer.repo.lang.registry import detect
+from modernizer.findings.redact import MARK, SecretIndex, redact
 from modernizer.safeio import Refused, read_regular
-from modernizer.safegit import GitFailed, SafeGit, find_repository, user_identity
+from modernizer.repo.safegit import GitFailed, SafeGit, find_repository, user_identity
 from modernizer.review.edits import Edit, EditRejected, FileChange, plan_changes
 from modernizer.review.worktree import Opened, open_worktree
 from modernizer.review.state import AppliedFix, FindingRef, Proposal, Recheck, TestRun
-from modernizer.snapshot import Snapshot, SourceFile
+from modernizer.repo.snapshot import Snapshot, SourceFile
 
 TEST_TAIL_LINES = 15
 REVIEW_FILE_BYTES = 64 << 20
@@ -202,7 +202,7 @@ class GitApplier(Applier):
     """Fixes as commits on the review branch, in the review's own worktree (review/worktree.py):
     the user's HEAD, index and files never change. git runs through ``safegit``, in the user's
     repository and in the worktree alike: the repository's hooks, filters, signing programs and
-    other config never run (see modernizer/safegit.py).
+    other config never run (see modernizer/repo/safegit.py).
 
     ``self.root`` is the analysed folder's twin inside the worktree: fixes are placed, written,
     re-checked and tested there."""

@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from modernizer.cwe import cwe_for_category, lookup
+from modernizer.findings.cwe import cwe_for_category, lookup
 from modernizer.errors import ModernizerError
 from modernizer.report import Report
 from modernizer.review.apply import locate_finding
 from modernizer.review.state import FindingRef
-from modernizer.symbols import enclosing_symbol
+from modernizer.repo.symbols import enclosing_symbol
 
 DETAIL_CONTEXT = 3  # lines shown around the cited ones in the details (the [c]ode view shows more)
 MAX_VIEW_LINES = 60
@@ -102,7 +102,7 @@ class DetailsSource:
         if not self._tried:
             self._tried = True
             try:
-                from modernizer.reportfiles import load_report
+                from modernizer.report.files import load_report
 
                 self._report = load_report(self.report_path)[0]
             except ModernizerError:

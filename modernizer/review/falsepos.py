@@ -19,11 +19,11 @@ from pydantic import BaseModel
 
 from modernizer.errors import InputError
 from modernizer.fs import write_atomic
-from modernizer.redact import SecretIndex, redact
+from modernizer.findings.redact import SecretIndex, redact
 from modernizer.review.apply import ApplyError, GitApplier, TextFile, safe_path
 from modernizer.review.state import FindingRef
-from modernizer.safegit import GitFailed
-from modernizer.suppressions import FILENAME, Suppression, add_suppression, dumps, load_suppressions
+from modernizer.repo.safegit import GitFailed
+from modernizer.findings.suppressions import FILENAME, Suppression, add_suppression, dumps, load_suppressions
 
 
 class Recorded(BaseModel):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from modernizer.errors import ModernizerError
-from modernizer.ingest import load_snapshot
-from modernizer.redact import SecretIndex
+from modernizer.repo.ingest import load_snapshot
+from modernizer.findings.redact import SecretIndex
 
 
 def code_secrets(root: str | Path) -> SecretIndex:

@@ -17,17 +17,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from modernizer import agents as agentdefs
-from modernizer.client import Endpoint, LLMClient
+from modernizer.run import agents as agentdefs
+from modernizer.llm.client import Endpoint, LLMClient
 from modernizer.fs import write_atomic
-from modernizer.safegit import Identity, user_identity
+from modernizer.repo.safegit import Identity, user_identity
 from modernizer.errors import InputError, ModernizerError, ServerError, ServerUnavailable
 from modernizer.engine.asker import ask
 from modernizer.engine.followups import cited_excerpts
 from modernizer.report import Report
-from modernizer.reportfiles import load_report
+from modernizer.report.files import load_report
 from modernizer.review import state as st
-from modernizer.redact import SecretIndex
+from modernizer.findings.redact import SecretIndex
 from modernizer.review import falsepos
 from modernizer.review.apply import GitApplier, WorktreeApplier, check_edits, locate_finding, snapshot_of
 from modernizer.review.details import DetailsSource, code_view
@@ -38,8 +38,8 @@ from modernizer.review.secrets import code_secrets
 from modernizer.review.worktree import check_location, default_location
 from modernizer.review.edits import Edit, EditRejected, FileChange
 from modernizer.review.state import FindingRef, Proposal, ProposedEdit, ReviewState
-from modernizer.schemas import SEVERITIES, FixProposal, json_schema
-from modernizer.suppressions import load_suppressions
+from modernizer.findings.schemas import SEVERITIES, FixProposal, json_schema
+from modernizer.findings.suppressions import load_suppressions
 
 CODE_CONTEXT = 8  # lines shown around a finding
 

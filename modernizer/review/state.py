@@ -17,9 +17,9 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, Field
 
-from modernizer.redact import redact
-from modernizer.schemas import SEVERITIES
-from modernizer.suppressions import Suppression
+from modernizer.findings.redact import redact
+from modernizer.findings.schemas import SEVERITIES
+from modernizer.findings.suppressions import Suppression
 
 STATE_VERSION = 1
 Status = Literal["pending", "fixed", "skipped", "false-positive"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from modernizer.safeio import Refused, read_regular
 from modernizer.errors import ModernizerError
 from modernizer.fs import write_atomic
-from modernizer.safegit import GitFailed, Identity, Repository, SafeGit, find_repository
+from modernizer.repo.safegit import GitFailed, Identity, Repository, SafeGit, find_repository
 from modernizer.userdirs import data_home, inside, repo_key
 
 

@@ -1,6 +1,6 @@
 """`modernize doctor`: is this machine ready to analyse? GPUs, the managed server, the endpoint.
 
-``collect`` does the I/O (nvidia-smi, the state file, the endpoint through ``modernizer.client``);
+``collect`` does the I/O (nvidia-smi, the state file, the endpoint through ``modernizer.llm.client``);
 ``render`` is pure and turns the result into the lines printed, ending with a verdict.
 """
 
@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
-from modernizer.client import Endpoint, LLMClient, parse_prefix_metrics
+from modernizer.llm.client import Endpoint, LLMClient, parse_prefix_metrics
 from modernizer.errors import ModernizerError
 from modernizer.serve import manager, profiles, service
 from modernizer.serve.gpus import GPUInfo, describe, detect_gpus
-from modernizer.metrics import cache_config, kv_pool_tokens
+from modernizer.llm.metrics import cache_config, kv_pool_tokens
 from modernizer.serve import vllmlog
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from modernizer.privacy import is_local_host
+from modernizer.llm.privacy import is_local_host
 from modernizer.errors import ProfileError
 from modernizer.serve import manager
 from modernizer.serve.profiles import Overrides

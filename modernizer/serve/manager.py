@@ -14,7 +14,7 @@ One managed server per state directory: ``--state-dir``, ``$MODERNIZE_STATE_DIR`
 HTTP: the manager and the supervisor poll only vLLM's operational endpoints (``/health``,
 ``/metrics``) on 127.0.0.1, with plain httpx and short timeouts. That is deliberate: they run
 outside any analysis (the supervisor in its own process, without an event loop), and they never
-send code. Everything an analysis sends goes through ``modernizer.client``.
+send code. Everything an analysis sends goes through ``modernizer.llm.client``.
 """
 
 from __future__ import annotations

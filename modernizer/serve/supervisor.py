@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from modernizer.serve import manager
-from modernizer.metrics import activity
+from modernizer.llm.metrics import activity
 from modernizer.serve.manager import Launch, ServerState
 
 

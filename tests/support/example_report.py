@@ -15,14 +15,14 @@ from pathlib import Path
 
 from datetime import datetime, timezone
 
-from modernizer.analysis import AnalyzeOptions, plan_tokens, prepare
-from modernizer.assemble import build_report
-from modernizer.context import TokenPlan
+from modernizer.run.analysis import AnalyzeOptions, plan_tokens, prepare
+from modernizer.run.assemble import build_report
+from modernizer.run.context import TokenPlan
 from modernizer.engine.results import AgentRun, PipelineResult
-from modernizer.facts import compute_facts
-from modernizer.ingest import load_snapshot
+from modernizer.repo.facts import compute_facts
+from modernizer.repo.ingest import load_snapshot
 from modernizer.report import LLMInfo, Report
-from modernizer.suppressions import load_suppressions
+from modernizer.findings.suppressions import load_suppressions
 from support.labelled import analyzer_findings, security_findings
 
 GHOST = {"id": "S91", "title": "SQL injection in the audit log", "category": "sql-injection", "cwe": "CWE-89",
@@ -69,7 +69,7 @@ def example_result(long_word: bool = False) -> PipelineResult:
 
 
 def _construct(name: str, **fields):  # noqa: ANN003
-    from modernizer.schemas import OUTPUT_MODELS, Finding
+    from modernizer.findings.schemas import OUTPUT_MODELS, Finding
 
     if "findings" in fields:
         fields["findings"] = [Finding(**f) for f in fields["findings"]]

@@ -11,13 +11,13 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from modernizer.facts import compute_facts
-from modernizer.ingest import load_snapshot
+from modernizer.repo.facts import compute_facts
+from modernizer.repo.ingest import load_snapshot
 from modernizer.engine.results import AgentRun, PipelineResult
-from modernizer.schemas import AnalyzerOutput, Finding, SecurityOutput
+from modernizer.findings.schemas import AnalyzerOutput, Finding, SecurityOutput
 from modernizer.report import LLMInfo, Report
-from modernizer.assemble import build_report
-from modernizer.suppressions import load_suppressions
+from modernizer.run.assemble import build_report
+from modernizer.findings.suppressions import load_suppressions
 
 ROOT = Path(__file__).resolve().parents[2]
 USER_DAO = "src/main/java/com/grandhotel/dao/UserDao.java"

@@ -8,12 +8,12 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-from modernizer.facts import compute_facts
-from modernizer.ingest import load_snapshot
+from modernizer.repo.facts import compute_facts
+from modernizer.repo.ingest import load_snapshot
 from modernizer.engine.results import AgentRun, PipelineResult
 from modernizer.render import RENDERERS
 from modernizer.report import Report
-from modernizer.assemble import build_report
+from modernizer.run.assemble import build_report
 
 GIT_ID = ["-c", "user.name=Test Owner", "-c", "user.email=owner@hotel.test"]
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from modernizer.client import Completion, ServerInfo, Usage
+from modernizer.llm.client import Completion, ServerInfo, Usage
 from modernizer.records import PrefixCacheCounters
 
 __test__ = False

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modernizer import analysis  # noqa: E402
+from modernizer.run import analysis  # noqa: E402
 from support.reading_model import ReadingModel  # noqa: E402
 
 _real = analysis.analyze
