@@ -11,8 +11,7 @@ import asyncio
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -32,11 +31,12 @@ from modernizer.repo.modules import ModulePlan
 from modernizer.repo.snapshot import Snapshot
 from modernizer.repo.tokens import TiktokenCounter, TokenSource
 from modernizer.userdirs import inside
+from modernizer.run.candidatespass import candidates_pass, check_rules
+from modernizer.run.server import prefix_caching_off, served_test_model, server_pool, watching
 
 if TYPE_CHECKING:  # what only a run with a server needs is imported there (a plan's start-up stays short)
     from modernizer.events import Events
     from modernizer.run.resultcache import ResultCache
-    from modernizer.candidates.model import CandidateSet
     from modernizer.llm.client import ServerInfo
     from modernizer.engine.llm import LLM
     from modernizer.report import Report
@@ -221,45 +221,6 @@ def chunk_plan(prep: Prepared, tokens: TokenPlan, agents: Agents, options: "Anal
     return plan, size
 
 
-async def server_pool(client: LLM, base_url: str | None = None) -> int | None:
-    """The server's KV-cache pool in tokens: its /metrics where it says, else what the managed
-    server answering at ``base_url`` logged at start; None when unknown."""
-    from modernizer.llm.metrics import kv_pool_tokens
-
-    text = await client.metrics_text()
-    pool = kv_pool_tokens(text) if text else None
-    state = managed_state(base_url) if pool is None and base_url else None
-    if state is not None:
-        from modernizer.serve import vllmlog
-
-        try:
-            with open(state.log, "rb") as f:  # the line comes at start; a restart begins a new log
-                pool = vllmlog.start_figures(f.read(4_000_000).decode("utf-8", "replace")).pool_tokens
-        except OSError:
-            pool = None
-    return pool
-
-
-def managed_state(base_url: str):  # noqa: ANN201 - a serve.manager.ServerState or None
-    """The managed server answering at ``base_url`` (its state file), None when there is none or the
-    state directory cannot be read (then we only cannot tell what it logged or how it was started)."""
-    from modernizer.serve import gateway, manager
-
-    try:
-        return gateway.managed_at(base_url, manager.state_dir())
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def served_test_model(info: ServerInfo) -> str:
-    """Why the served model is a test model ("" when it is not): from its name and what it loaded,
-    and, for the managed server answering there, whether it was started on random weights."""
-    from modernizer.llm.testmodel import which_test_model
-
-    state = managed_state(info.base_url)
-    return which_test_model(info.model, info.root, state.argv if state is not None else None)
-
-
 def use_modules(options: AnalyzeOptions, tokens: TokenPlan) -> bool:
     fits = tokens.budget is not None and tokens.budget.fits
     return options.mode == "modules" or (options.mode == "auto" and not fits)
@@ -307,91 +268,6 @@ def tool_notes(root: str | Path) -> list[str]:
         return [f"{legacy} was not read: a result cache inside the analysed tree (from an older modernizer, or shipped with "
                 "the code) is never trusted; the cache now lives per user, outside the tree."]
     return []
-
-
-async def prefix_caching_off(client: LLM) -> bool:
-    """Whether the server says (in /metrics) that it runs without prefix caching; unknown is not off."""
-    from modernizer.llm.metrics import cache_config
-
-    text = await client.metrics_text()
-    config = cache_config(text) if text else None
-    return config is not None and config.get("enable_prefix_caching") == "False"
-
-
-@asynccontextmanager
-async def watching(client: LLM, events: Events, every: float | None) -> AsyncIterator[None]:
-    """``watch_server`` in the background for the block's duration (``every`` None: not at all)."""
-    task = asyncio.ensure_future(watch_server(client, events, every)) if every else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-
-
-async def watch_server(client: LLM, events: Events, every: float) -> None:
-    """Tell the events what the server's /metrics says, every ``every`` seconds, until cancelled or
-    the server has no /metrics. vLLM leaves /metrics out of its request counts, so the managed
-    server's idle watchdog does not take these readings for use."""
-    from modernizer.llm.metrics import load
-
-    while True:
-        text = await client.metrics_text()
-        if text is None:
-            return
-        events(load(text, time.perf_counter()))
-        await asyncio.sleep(every)
-
-
-def check_rules(options: AnalyzeOptions) -> None:
-    """A user's rule file that is not valid stops the run before any work (InputError)."""
-    from modernizer.candidates.engine import builtin_rules, check_rule_file
-
-    taken = set(builtin_rules()) if options.rules else set()
-    for p in options.rules:
-        taken.update(check_rule_file(Path(p).expanduser().resolve(), taken))
-
-
-async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir: Path | None = None,
-                          events: Events | None = None) -> CandidateSet | str:
-    """The static pass in a worker thread (Semgrep is a subprocess: it takes the CPU while the
-    server prefills on the GPU); why it did not run, when it did not. With ``cache_dir`` (the run's
-    result cache; --no-llm runs use it too) each unchanged file's result is read back and Semgrep
-    scans only the others (candidates/incremental.py)."""
-    from modernizer.events import SideTask, ignore
-
-    events = events or ignore
-    if not options.candidates:
-        return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
-    from modernizer.candidates import CandidatesUnavailable
-    from modernizer.candidates.incremental import find_candidates_cached
-    from modernizer.candidates.unparsed import summary, unparsed_files
-
-    name = "candidates pass (Semgrep)"
-    events(SideTask(name=name))
-    texts = {f.path: f.text for f in snapshot.files}
-    shas = {f.path: f.sha256 for f in snapshot.files}
-    try:
-        jobs = max(1, min(8, (os.cpu_count() or 2) - 1))  # leave a core to the run itself (and to a local server)
-        # Django (5,506 files) takes ~90 s on 2 cores: a limit for the largest trees, after which the run goes on without
-        found = await asyncio.to_thread(find_candidates_cached, texts, shas, cache_dir, extra_rules=options.rules,
-                                        jobs=jobs, timeout_s=600)
-    except CandidatesUnavailable as exc:
-        events(SideTask(name=name, done=True, detail=f"did not run: {exc}"))
-        return f"the candidates pass did not run: {exc}"
-    found.unparsed = unparsed_files(found.problems, texts)
-    if found.from_cache:
-        detail = f"{len(found.candidates):,} sites, every file's result from an earlier run on the same files and rules"
-    elif found.files_from_cache:
-        n = found.files_scanned
-        detail = (f"{len(found.candidates):,} sites; {n:,} new or changed file{'s' if n != 1 else ''} scanned in {found.seconds:.0f} s, "
-                  f"{found.files_from_cache:,} from the cache")
-    else:
-        detail = f"{len(found.candidates):,} sites in {found.seconds:.0f} s"
-    if found.unparsed:
-        detail += f"; {summary(found.unparsed)}"
-    events(SideTask(name=name, done=True, detail=detail))
-    return found
 
 
 async def analyze(path: str | Path, options: AnalyzeOptions, events: Events | None = None,
