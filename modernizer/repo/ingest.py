@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from modernizer.defaults import DEFAULT_MAX_FILE_BYTES
 from modernizer.errors import InputError
-from modernizer.repo.lang.registry import detect, language_of
+from modernizer.repo.lang.registry import detect
 from modernizer.repo.languages import (
     BINARY_EXTENSIONS,
     EXCLUDED_DIRS,
@@ -31,9 +31,7 @@ from modernizer.repo.roles import ANALYSED, role_of
 from modernizer.repo.safegit import GitFailed, GitInputRefused, SafeGit, find_repository
 from modernizer.safeio import Refused, TreeReader, parts_of, read_in_tree, special_files
 from modernizer.repo.snapshot import GitInfo, SetAside, SkippedFile, Snapshot, SourceFile
-
-_SNIFF = 8192
-
+from modernizer.repo.decode import _looks_binary, _looks_minified, decode  # decode: found here too
 
 # modernizer's own files in an analysed tree: an older version's cache, review backups, the team's
 # suppressions. They are neither analysed nor listed, so that analysing (or reviewing) a tree never
@@ -379,40 +377,3 @@ def _link_target(root: Path, rel: str) -> str:
     if target.is_dir():
         raise Refused("not-regular-file", "link to a directory inside the repository (its files are read where they are)")
     return target.relative_to(root).as_posix()
-
-
-def _looks_binary(data: bytes) -> bool:
-    chunk = data[:_SNIFF]
-    if b"\0" in chunk:
-        # UTF-16 text has NULs too; a BOM says it is text.
-        return not chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
-    if not chunk:
-        return False
-    control = len(chunk) - len(chunk.translate(None, _CONTROL))
-    return control / len(chunk) > 0.1
-
-
-_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))  # control bytes text does not hold
-
-
-def _looks_minified(text: str, rel: str) -> bool:
-    if language_of(rel) not in {"javascript", "css", "json"} or len(text) < 5000:
-        return False
-    lines = text.count("\n") + 1
-    return len(text) / lines > 500
-
-
-def decode(data: bytes) -> tuple[str, str, str | None]:
-    """UTF-8 first; legacy code is often cp1252/latin-1, which we accept but note."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16", "decoded as UTF-16 (byte-order mark)"
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), "utf-8", None
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
-    try:
-        return data.decode("cp1252"), "cp1252", f"not valid UTF-8 (first bad byte at offset {first_bad}); decoded as cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1", f"not valid UTF-8 (first bad byte at offset {first_bad}); decoded as latin-1"
