@@ -101,7 +101,7 @@ def paired(names: list[str]) -> None:
           "of one lazy step per character. Edge extraction, CPU: Tomcat 1.81 -> 1.09 s, osTicket 0.80 -> 0.47 s, "
           "sonar-dotnet (C#) 1.50 -> 0.66 s (every file; edges-i20perf.md).",
           "- Warm: a run without a server no longer imports the client (httpx), the engine's strategies or the report model "
-          "(`Endpoint` moved to `modernizer/llm/endpoint.py`, re-exported by `modernizer.llm.client`; `modernizer.engine` imports its "
+          "(`Endpoint` moved to `modernizer/endpoint.py`, re-exported by `modernizer.client`; `modernizer.engine` imports its "
           "names on first use; `analysis.py` imports what only `analyze()` needs there), and the token counts of the prompt "
           "around the files and of the longest task are kept per user by text, so an unchanged re-run does not load the "
           "tokenizer at all.\n",
