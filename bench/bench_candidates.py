@@ -1,4 +1,4 @@
-"""Computed candidates: Semgrep OSS (what modernizer.candidates runs) against tree-sitter queries.
+"""Computed candidates: Semgrep OSS (what modernizer.findings.candidates runs) against tree-sitter queries.
 
     .venv/bin/python bench/bench_candidates.py [--runs 3] [--trees hotel,pyshop,django] [--no-net-check]
     .venv/bin/python bench/bench_candidates.py --render      # rewrite candidates.md from candidates.json
@@ -7,8 +7,8 @@ What it measures, each run its own process started from here (wall, user+sys CPU
 everything it waited for, peak RSS of the largest process from wait4, and the peak summed RSS of the
 whole process tree sampled every 0.05 s from /proc, since semgrep runs as python + semgrep-core):
 
-* semgrep: ``modernizer.candidates.find_candidates`` on every text file of the tree, i.e. our rule files
-  (modernizer/candidates/rules/) with the engine of modernizer's venv, in the private temporary
+* semgrep: ``modernizer.findings.candidates.find_candidates`` on every text file of the tree, i.e. our rule files
+  (modernizer/findings/candidates/rules/) with the engine of modernizer's venv, in the private temporary
   directory the module writes (so the figures include writing the files there);
 * tree-sitter: py-tree-sitter plus the six grammar wheels (Java, PHP, Python, JS, TS, C#), in a side
   venv under bench/work/venv-treesitter (tree-sitter is not a dependency of modernizer), parsing every
@@ -228,7 +228,7 @@ def ts_worker(tree: str, out_json: str) -> None:
 
 def sg_worker(tree: str, out_json: str) -> None:
     t0 = time.perf_counter()
-    from modernizer.candidates import find_candidates
+    from modernizer.findings.candidates import find_candidates
 
     texts = read_tree(Path(tree))
     t1 = time.perf_counter()
@@ -363,7 +363,7 @@ def installed_sizes(ts_py: Path) -> dict:
 
 
 def rule_stats() -> dict:
-    from modernizer.candidates import FAMILIES, builtin_rules, family_of
+    from modernizer.findings.candidates import FAMILIES, builtin_rules, family_of
 
     per_file: dict[str, int] = {}
     per_family: dict[str, int] = {f: 0 for f in FAMILIES}
@@ -384,7 +384,7 @@ def rule_stats() -> dict:
 
 
 def recall(tree: Path, cands: list[dict]) -> dict | None:
-    from modernizer.candidates import family_of
+    from modernizer.findings.candidates import family_of
 
     exp = tree / "EXPECTED.json"
     if not exp.exists():
@@ -438,7 +438,7 @@ def engine_files(engine: str, ts_py: Path) -> list[Path]:
     if engine == "semgrep":
         import semgrep
 
-        from modernizer.candidates import RULES_DIR
+        from modernizer.findings.candidates import RULES_DIR
         return [Path(semgrep.__file__).parent, RULES_DIR]
     site = Path(subprocess.run([str(ts_py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
@@ -602,7 +602,7 @@ def render(res: dict) -> str:
           f"- tree-sitter: {sz['treesitter_mb']:.1f} MB for py-tree-sitter and the six grammar wheels "
           f"({', '.join(f'{k} {v} MB' for k, v in sz['treesitter_dists'].items())}), no dependencies.", ""]
     L += ["## Rules and what each engine can express\n",
-          f"Semgrep: {rl['semgrep_rules']} rules in modernizer/candidates/rules/ "
+          f"Semgrep: {rl['semgrep_rules']} rules in modernizer/findings/candidates/rules/ "
           f"({', '.join(f'{k} {v}' for k, v in rl['semgrep_per_file'].items())}); {rl['semgrep_modes']['search']} "
           f"structural, {rl['semgrep_modes']['taint']} taint-mode, {rl['semgrep_modes']['regex']} regex (JSP, "
           "properties/XML/YAML config, SQL scripts, templates: no grammar in either engine).\n",
@@ -633,7 +633,7 @@ def render(res: dict) -> str:
                      f"programs executed: {', '.join(s['programs_executed'])}.")
         if "unshare_n" in net:
             L.append(f"- Under `unshare -n` (no network interface at all): {net['unshare_n']}.")
-        L += ["- modernizer.candidates writes the accepted texts into a private temporary directory that is not a git "
+        L += ["- modernizer.findings.candidates writes the accepted texts into a private temporary directory that is not a git "
               "repository, never writes `.semgrepignore`/`.semgrep*` files or `.git` folders from the repo, puts its own "
               "`.semgrepignore` at the root (which also switches off semgrep's default ignore list: tests/, vendor/...), "
               "and runs `semgrep scan --metrics=off --disable-version-check --no-git-ignore --disable-nosem "
@@ -644,7 +644,7 @@ def render(res: dict) -> str:
               "- A file semgrep cannot parse is an entry of `errors` (\"PartialParsing\"/\"Syntax error\"), the pass goes on; "
               "semgrep still matches the parts it parsed.", ""]
     L += ["## Decision\n",
-          "**Semgrep OSS**, with our own rule files shipped in the wheel (modernizer/candidates/rules/), because:\n",
+          "**Semgrep OSS**, with our own rule files shipped in the wheel (modernizer/findings/candidates/rules/), because:\n",
           "1. **Expressiveness decides it.** Most labelled sites of the samples need what tree-sitter queries lack: "
           "sequences through a local variable, taint from request data to a sink, negation over a method "
           "(\"no setFeature on this factory\", \"no role check in this handler\"), metavariable regexes and "

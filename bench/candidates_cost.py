@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modernizer.candidates import find_candidates  # noqa: E402
+from modernizer.findings.candidates import find_candidates  # noqa: E402
 
 
 def main() -> None:

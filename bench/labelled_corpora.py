@@ -8,7 +8,7 @@
     .venv/bin/python bench/labelled_corpora.py --compare BEFORE.json AFTER.json
 
 The corpora are fetched public trees, never part of this repository, and nothing in them runs: their
-files are read as text and handed to ``modernizer.candidates.find_candidates`` (our rules, our Semgrep),
+files are read as text and handed to ``modernizer.findings.candidates.find_candidates`` (our rules, our Semgrep),
 and each labelled case is scored by ``modernizer.findings.evaluate.case_rates``/``candidate_hits``, the very
 functions behind ``modernize eval``'s candidate columns. Label formats:
 
@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modernizer.candidates import find_candidates  # noqa: E402
-from modernizer.candidates.model import family_of  # noqa: E402
+from modernizer.findings.candidates import find_candidates  # noqa: E402
+from modernizer.findings.candidates.model import family_of  # noqa: E402
 from modernizer.findings.evaluate import Label, candidate_hits, case_rates, cwe_number  # noqa: E402
 
 # the CWEs of the families issue 19 added (LDAP, XPath, trust boundary): kept in the semgrep-tests cases

@@ -9,7 +9,7 @@
 
 Each corpus's own labels are turned into modernizer's plain label format (``file,line,cwe,vulnerable``,
 what ``modernize eval`` reads; ``--csv`` writes it) and the corpus's files are scanned with
-``modernizer.candidates.find_candidates`` (our rules, no model). A label is *flagged* when a candidate
+``modernizer.findings.candidates.find_candidates`` (our rules, no model). A label is *flagged* when a candidate
 of its CWE family overlaps its line (give or take SLACK lines). Per CWE: recall = flagged vulnerable /
 vulnerable, FPR = flagged safe / safe, score = recall - FPR (the OWASP Benchmark's figure of merit).
 
@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modernizer.candidates import family_of, find_candidates  # noqa: E402
+from modernizer.findings.candidates import family_of, find_candidates  # noqa: E402
 
 SLACK = 1
 # Files copied from held-out benchmarks (OWASP Benchmark, Juliet, WebGoat...) are dropped unread: some

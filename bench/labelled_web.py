@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import labelled_corpora as lc  # noqa: E402
 
-from modernizer.candidates.model import family_of  # noqa: E402
+from modernizer.findings.candidates.model import family_of  # noqa: E402
 from modernizer.findings.evaluate import Label, cwe_number  # noqa: E402
 
 # file -> (CWE, vulnerable lines, safe lines), from the find-sec-bugs detector tests named above

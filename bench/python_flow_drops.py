@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modernizer.candidates import find_candidates  # noqa: E402
-from modernizer.candidates.engine import builtin_rules  # noqa: E402
-from modernizer.candidates.python_flow import INJECTION_FAMILIES, refine_python  # noqa: E402
+from modernizer.findings.candidates import find_candidates  # noqa: E402
+from modernizer.findings.candidates.engine import builtin_rules  # noqa: E402
+from modernizer.findings.candidates.python_flow import INJECTION_FAMILIES, refine_python  # noqa: E402
 
 
 def tree_texts(root: Path) -> dict[str, str]:

@@ -30,7 +30,7 @@ def read_tree(root: Path) -> dict[str, str]:
 
 
 def main() -> int:
-    from modernizer.candidates import find_candidates
+    from modernizer.findings.candidates import find_candidates
     import modernizer
     ap = argparse.ArgumentParser()
     ap.add_argument("trees", nargs="+", type=Path)
@@ -43,8 +43,8 @@ def main() -> int:
         kloc = sum(x.count("\n") for x in texts.values()) / 1000
         best, cs = None, None
         if a.flow_split:
-            from modernizer.candidates import builtin_rules
-            from modernizer.candidates.java_flow import refine_java
+            from modernizer.findings.candidates import builtin_rules
+            from modernizer.findings.candidates.java_flow import refine_java
             taint = frozenset(r for r, d in builtin_rules().items() if d.get("mode") == "taint" and "java" in d.get("languages", []))
             t0 = time.perf_counter()
             cs = find_candidates(texts, jobs=2, timeout_s=900, java_flow=False)

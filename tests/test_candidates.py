@@ -1,7 +1,7 @@
 """Computed candidates: a static pass (Semgrep OSS with modernizer's own rules, no model) that lists the
 sites per CWE family worth a look. The caller reads and filters the files; the pass gets their texts.
 
-    from modernizer.candidates import find_candidates, family_of
+    from modernizer.findings.candidates import find_candidates, family_of
     cs = find_candidates({"src/Dao.java": text, ...})          # repo-relative path -> text
     cs.candidates[0]  # Candidate(rule="java-sql-concat", family="sql-injection", cwe="CWE-89", file=..., line_start=...)
 
@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from conftest import HOTEL, SAMPLES
-from modernizer.candidates import (
+from modernizer.findings.candidates import (
     FAMILIES,
     CandidatesUnavailable,
     builtin_rules,
     family_of,
     find_candidates,
 )
-from modernizer.candidates.engine import SNIPPET_LINES
+from modernizer.findings.candidates.engine import SNIPPET_LINES
 from modernizer.errors import InputError
 
 PYSHOP = SAMPLES / "legacy-pyshop"

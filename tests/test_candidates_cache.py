@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from modernizer.candidates import cache as kept
-from modernizer.candidates.incremental import rule_texts
-from modernizer.candidates.model import FileProblem
-from modernizer.candidates.unparsed import reason, summary, unparsed_files
+from modernizer.findings.candidates import cache as kept
+from modernizer.findings.candidates.incremental import rule_texts
+from modernizer.findings.candidates.model import FileProblem
+from modernizer.findings.candidates.unparsed import reason, summary, unparsed_files
 from modernizer.cli import app
 from modernizer.report import Report
 
@@ -156,8 +156,8 @@ def test_the_summary_groups_files_by_reason():
 
 def test_a_cold_pass_runs_in_batches_and_keeps_each_one(tmp_path):
     """A pass that runs out of time keeps the batches it finished: the next run scans the rest only."""
-    from modernizer.candidates import CandidatesUnavailable
-    from modernizer.candidates import incremental
+    from modernizer.findings.candidates import CandidatesUnavailable
+    from modernizer.findings.candidates import incremental
 
     texts = dict(TREE)
     shas = {p: str(i) for i, p in enumerate(sorted(texts))}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from modernizer.candidates import find_candidates
-from modernizer.candidates.java_flow import CRYPTO_RULE, RULE, evaluate_file, refine_java
-from modernizer.candidates.model import Candidate
+from modernizer.findings.candidates import find_candidates
+from modernizer.findings.candidates.java_flow import CRYPTO_RULE, RULE, evaluate_file, refine_java
+from modernizer.findings.candidates.model import Candidate
 
 from support.twins import marks as twin_marks
 

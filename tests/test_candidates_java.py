@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from modernizer.candidates import builtin_rules, family_of, find_candidates
-from modernizer.candidates.config_values import NEVER, config_algorithms, fill_rule_slots, parse_properties
+from modernizer.findings.candidates import builtin_rules, family_of, find_candidates
+from modernizer.findings.candidates.config_values import NEVER, config_algorithms, fill_rule_slots, parse_properties
 
 from support.twins import marks as twin_marks
 

@@ -14,7 +14,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from modernizer.candidates import find_candidates
+from modernizer.findings.candidates import find_candidates
 from modernizer.cli import app
 from support.twins import check_twin
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from modernizer.candidates import find_candidates
-from modernizer.candidates.model import Candidate
-from modernizer.candidates.python_flow import parse, refine_python
-from modernizer.candidates.python_fstrings import requote
+from modernizer.findings.candidates import find_candidates
+from modernizer.findings.candidates.model import Candidate
+from modernizer.findings.candidates.python_flow import parse, refine_python
+from modernizer.findings.candidates.python_fstrings import requote
 from modernizer.cli import app
 
 TWINS = Path(__file__).parent / "data" / "python-flow"
@@ -193,7 +193,7 @@ def test_eval_through_the_cli_counts_the_safe_twin_as_no_false_positive(tmp_path
 
 
 def test_lists_stay_bounded_whatever_the_loops_and_joins():
-    from modernizer.candidates.python_values import MAX_ITEMS, PList, V, join
+    from modernizer.findings.candidates.python_values import MAX_ITEMS, PList, V, join
     a = PList([V("const", i) for i in range(3)], exact=False).settle()
     b = PList([V("const", "x")] * 5)
     assert len(join(a, b).items) == 1 and len(PList([V("const", 1)] * (MAX_ITEMS + 1)).settle().items) == 1

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from conftest import HOTEL, ROOT
 from modernizer.run.analysis import AnalyzeOptions, analyze
 from modernizer.run.assemble import candidate_section
-from modernizer.candidates import Candidate, CandidateSet
+from modernizer.findings.candidates import Candidate, CandidateSet
 from modernizer.findings.grounding import Grounding
 from modernizer.report import Report, ReportFinding
 from modernizer.cli import app

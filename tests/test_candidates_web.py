@@ -14,8 +14,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from modernizer.candidates import find_candidates
-from modernizer.candidates.jsp_java import SUFFIX, to_java
+from modernizer.findings.candidates import find_candidates
+from modernizer.findings.candidates.jsp_java import SUFFIX, to_java
 from modernizer.cli import app
 from support.twins import check_twin
 

@@ -205,7 +205,7 @@ def test_the_cwe_table_covers_every_cwe_our_rules_and_labelled_samples_name():
     we ship (candidate rules, labelled samples) has its real name, score and remediation."""
     root = Path(__file__).resolve().parents[1]
     named = set()
-    for path in [*(root / "modernizer/candidates/rules").glob("*.yml"), *(root / "sample_repos").glob("*/EXPECTED.json")]:
+    for path in [*(root / "modernizer/findings/candidates/rules").glob("*.yml"), *(root / "sample_repos").glob("*/EXPECTED.json")]:
         named |= {int(n) for n in re.findall(r"CWE-(\d+)", path.read_text(encoding="utf-8"))}
     assert named and named <= set(TABLE), sorted(named - set(TABLE))
     for n, w in TABLE.items():

@@ -99,7 +99,7 @@ def summary(report: Report, written: list[Path] | None = None, elapsed: float | 
 def candidates_line(report: Report) -> str:
     """The static pass in one line: its sites, what came from the per-file cache, and how many files
     Semgrep could not parse and why (their candidates may be missing, so the count is not complete)."""
-    from modernizer.candidates.unparsed import summary as unparsed_summary
+    from modernizer.findings.candidates.unparsed import summary as unparsed_summary
 
     c, s = report.candidates, report.summary
     line = f"candidates (static pass): {s.candidates:,} sites"

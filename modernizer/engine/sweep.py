@@ -47,7 +47,7 @@ def slice_note(files: list[str], index: int, total: int) -> str:
 
 
 def candidates_note(candidates: list | None, files: list[str] | None = None) -> str:
-    """The computed candidates (modernizer.candidates) in ``files`` (all when None), for a request
+    """The computed candidates (modernizer.findings.candidates) in ``files`` (all when None), for a request
     that answers for them; empty when there are none."""
     keep = set(files) if files is not None else None
     mine = [c for c in candidates or [] if keep is None or c.file in keep]

@@ -12,7 +12,7 @@ fetched: links are only written out. Changing a score changes code scanning's se
 alert of the rule (not its identity): do it here, with the basis.
 
 A CWE missing from the table (the model may name any of ~900) still gets a rule: its severity is
-that of the table's entry for its weakness family (``modernizer.candidates.model.FAMILIES``, e.g.
+that of the table's entry for its weakness family (``modernizer.findings.candidates.model.FAMILIES``, e.g.
 CWE-80 scores as CWE-79), else ``DEFAULT_SEVERITY``, the middle of GitHub's "medium" band (a known
 weakness, of unknown weight); its help is generic.
 
@@ -26,7 +26,7 @@ import re
 
 from pydantic import BaseModel
 
-from modernizer.candidates.model import cwe_number, family_of
+from modernizer.findings.candidates.model import cwe_number, family_of
 
 DEFAULT_SEVERITY = 5.5
 GENERIC_REMEDIATION = "Read the finding's reason and MITRE's entry for this weakness; fix the cause at the lines shown."

@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, Field
 
-from modernizer.candidates.model import family_of
+from modernizer.findings.candidates.model import family_of
 from modernizer.errors import InputError
 from modernizer.report import Report, ReportFinding
 

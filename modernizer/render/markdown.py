@@ -147,7 +147,7 @@ def render_markdown(report: Report, options: RenderOptions | None = None) -> str
                    + ", ".join(f"{text(fam, 40)} {n}" for fam, n in cands.by_family.items()) + ".")
         out.append("")
     if cands is not None and not cands.skipped and cands.unparsed:
-        from modernizer.candidates.unparsed import summary as unparsed_summary
+        from modernizer.findings.candidates.unparsed import summary as unparsed_summary
 
         out.append(f"Not complete: {text(unparsed_summary(cands.unparsed), 400)}; their candidates may be missing:")
         out.append("")

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from modernizer import __version__
-from modernizer.candidates.model import Candidate, Unparsed
+from modernizer.findings.candidates.model import Candidate, Unparsed
 from modernizer.run.context import TokenPlan
 from modernizer.findings.excerpt import Excerpt
 from modernizer.repo.facts import Facts
@@ -141,7 +141,7 @@ class ReportCandidate(Candidate):
 
 
 class Candidates(BaseModel):
-    """The static pass (modernizer.candidates): which engine and rules ran, and what they flagged."""
+    """The static pass (modernizer.findings.candidates): which engine and rules ran, and what they flagged."""
 
     engine: str = ""
     engine_version: str = ""

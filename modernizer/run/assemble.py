@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 from pydantic import BaseModel
 
-from modernizer.candidates.model import CandidateSet, family_of
+from modernizer.findings.candidates.model import CandidateSet, family_of
 from modernizer.run.context import TokenPlan
 from modernizer.findings.excerpt import excerpt
 from modernizer.repo.facts import Facts

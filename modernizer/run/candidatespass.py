@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from modernizer.candidates.model import CandidateSet
+    from modernizer.findings.candidates.model import CandidateSet
     from modernizer.events import Events
     from modernizer.repo.snapshot import Snapshot
     from modernizer.run.analysis import AnalyzeOptions
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def check_rules(options: AnalyzeOptions) -> None:
     """A user's rule file that is not valid stops the run before any work (InputError)."""
-    from modernizer.candidates.engine import builtin_rules, check_rule_file
+    from modernizer.findings.candidates.engine import builtin_rules, check_rule_file
 
     taken = set(builtin_rules()) if options.rules else set()
     for p in options.rules:
@@ -35,9 +35,9 @@ async def candidates_pass(snapshot: Snapshot, options: AnalyzeOptions, cache_dir
     events = events or ignore
     if not options.candidates:
         return "the candidates pass was turned off (--no-candidates or MODERNIZE_CANDIDATES=off)"
-    from modernizer.candidates import CandidatesUnavailable
-    from modernizer.candidates.incremental import find_candidates_cached
-    from modernizer.candidates.unparsed import summary, unparsed_files
+    from modernizer.findings.candidates import CandidatesUnavailable
+    from modernizer.findings.candidates.incremental import find_candidates_cached
+    from modernizer.findings.candidates.unparsed import summary, unparsed_files
 
     name = "candidates pass (Semgrep)"
     events(SideTask(name=name))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from modernizer.candidates.model import Candidate, FileProblem
+from modernizer.findings.candidates.model import Candidate, FileProblem
 from modernizer.fs import write_atomic
 from modernizer.userdirs import private_dir
 

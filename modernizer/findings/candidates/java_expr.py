@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from modernizer.candidates.java_api import (
+from modernizer.findings.candidates.java_api import (
     APPENDERS, CLEAN_RESULTS, FILE_READERS, LIST_TYPES, MAP_TYPES, SANITIZERS, SOURCES, STRINGISH, URL_ENCODED,
     WRAPPER_SOURCE, container_call,
 )
-from modernizer.candidates.java_values import (
+from modernizer.findings.candidates.java_values import (
     CLEAN_V, CONST, NULL, TAINT, UNK, ListV, MapV, V, Value, copy_value, flat, fold_binary,
     fold_string_method, join, join_all,
 )

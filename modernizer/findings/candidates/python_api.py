@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from modernizer.candidates.python_values import (
+from modernizer.findings.candidates.python_values import (
     CLEAN_V, CONST, MAX_ITEMS, NULL, TAINT, UNK, UNKNOWN, PDict, PList, V, Value, copy_value, flat, join, join_all,
 )
 

@@ -23,12 +23,12 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 
-from modernizer.candidates.java_flow import FlowStats
-from modernizer.candidates.model import Candidate
-from modernizer.candidates.python_api import sanitizer_families
-from modernizer.candidates.python_eval import Evaluator, evaluate_module
-from modernizer.candidates.python_expr import dotted, span
-from modernizer.candidates.python_fstrings import requote
+from modernizer.findings.candidates.java_flow import FlowStats
+from modernizer.findings.candidates.model import Candidate
+from modernizer.findings.candidates.python_api import sanitizer_families
+from modernizer.findings.candidates.python_eval import Evaluator, evaluate_module
+from modernizer.findings.candidates.python_expr import dotted, span
+from modernizer.findings.candidates.python_fstrings import requote
 
 # The families whose Semgrep candidates are taint flows from outside that the evaluator can judge
 # (weak randomness is a taint rule too, but its source is the generator, not the request).

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
-from modernizer.candidates.model import FileProblem, Unparsed
+from modernizer.findings.candidates.model import FileProblem, Unparsed
 
 _PARSE_KINDS = ("syntax", "lexical", "parse", "partial")
 _PHP4_OFFSET = re.compile(r"\$[A-Za-z_]\w*(?:->\w+)*\{\s*(?:\$\w+|\d+)")

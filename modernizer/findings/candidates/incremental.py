@@ -14,9 +14,9 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from modernizer.candidates import cache as kept
-from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
-from modernizer.candidates.engine import (
+from modernizer.findings.candidates import cache as kept
+from modernizer.findings.candidates.config_values import config_algorithms, fill_rule_slots
+from modernizer.findings.candidates.engine import (
     ENGINE,
     CandidatesUnavailable,
     builtin_rule_files,
@@ -25,7 +25,7 @@ from modernizer.candidates.engine import (
     find_candidates,
     semgrep_executable,
 )
-from modernizer.candidates.model import CandidateSet
+from modernizer.findings.candidates.model import CandidateSet
 
 # Files per Semgrep run on a cold or much-changed tree: each run costs Semgrep's start and rule parsing
 # (~5-20 s on 2 busy cores), and its results are kept as soon as it ends.

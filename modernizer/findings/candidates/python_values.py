@@ -17,8 +17,8 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass, field
 
-from modernizer.candidates.java_values import CLEAN, CLEAN_V, CONST, NULL, TAINT, UNK, UNKNOWN, V
-from modernizer.candidates.java_values import join as join_flat
+from modernizer.findings.candidates.java_values import CLEAN, CLEAN_V, CONST, NULL, TAINT, UNK, UNKNOWN, V
+from modernizer.findings.candidates.java_values import join as join_flat
 
 __all__ = ["CLEAN", "CLEAN_V", "CONST", "NULL", "TAINT", "UNK", "UNKNOWN", "PDict", "PList", "V", "Value",
            "copy_env", "flat", "fold_binop", "fold_compare", "fold_str_method", "join", "join_all", "join_env"]
@@ -203,3 +203,14 @@ def fold_str_method(name: str, recv: object, args: list[object]) -> object:
     if not _small(r):
         raise KeyError(name)
     return r
+
+
+def element_of(v: Value) -> Value:
+    """What ``for x in v`` binds: an element of a list, a key of a dict, a character of a text."""
+    if isinstance(v, PList):
+        return join_all(v.items) if v.items else NULL
+    if isinstance(v, PDict):
+        keys = [V(CONST, k) for k in v.entries]
+        return join_all([*keys, *([UNK] if v.rest is not None else [])]) if keys or v.rest is not None else NULL
+    fv = flat(v)
+    return fv if fv.kind in (TAINT, UNKNOWN) else CLEAN_V

@@ -28,13 +28,13 @@ from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from modernizer.candidates import jsp_java
-from modernizer.candidates.config_values import config_algorithms, fill_rule_slots
-from modernizer.candidates.ruleyaml import load_user_yaml
-from modernizer.candidates.model import FAMILIES, Candidate, CandidateSet, FileProblem, cwe_number, family_of
-from modernizer.errors import InputError, ModernizerError
+from modernizer.findings.candidates import jsp_java
+from modernizer.findings.candidates.config_values import config_algorithms, fill_rule_slots
+from modernizer.findings.candidates.rulefiles import (RULES_DIR, CandidatesUnavailable, _rule_meta, builtin_rule_files,  # noqa: F401
+                                                      builtin_rules, check_rule_file)  # RULES_DIR: public here before the split
+from modernizer.findings.candidates.model import FAMILIES, Candidate, CandidateSet, FileProblem
+from modernizer.errors import InputError
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
 ENGINE = "semgrep"
 MIN_SEMGREP = (1, 185, 0)
 
@@ -46,12 +46,6 @@ MESSAGE_CHARS = 240
 # File names Semgrep reads as its own configuration or ignore lists: never written from the repo.
 _CONTROL = re.compile(r"^\.semgrep", re.IGNORECASE)
 _VCS_DIRS = frozenset({".git", ".hg", ".svn"})
-
-
-class CandidatesUnavailable(ModernizerError):
-    """The engine is missing or failed as a whole: the caller notes it and goes on without candidates."""
-
-    exit_code = 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,89 +101,6 @@ def engine_version(exe: str | None = None) -> str:
     if p.returncode != 0 or not m:
         raise CandidatesUnavailable(f"semgrep --version failed: {(p.stderr or p.stdout).strip()[:200]}")
     return m.group(0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Rules
-
-
-def builtin_rule_files() -> list[Path]:
-    return sorted(RULES_DIR.glob("*.yml"))
-
-
-def _load_yaml(path: Path):
-    try:
-        from ruamel.yaml import YAML  # semgrep's own dependency
-    except ImportError as e:  # pragma: no cover - only without semgrep
-        raise CandidatesUnavailable("semgrep's dependency ruamel.yaml is missing") from e
-    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def builtin_rules() -> dict[str, dict]:
-    """Our rules by id (each with its file), read once."""
-    out: dict[str, dict] = {}
-    for f in builtin_rule_files():
-        for r in (_load_yaml(f) or {}).get("rules", []):
-            out[r["id"]] = {**r, "_file": f.name}
-    return out
-
-
-_PATTERN_KEYS = ("pattern", "patterns", "pattern-either", "pattern-regex", "mode", "match", "taint")
-
-
-def check_rule_file(path: Path, taken: set[str]) -> list[str]:
-    """Validate a user's rule file as far as we can without the engine; its rule ids. InputError if invalid."""
-    where = str(path)
-    if not path.is_file():
-        raise InputError(f"rules file {where} does not exist or is not a file")
-    try:
-        doc = load_user_yaml(path)
-    except (CandidatesUnavailable, InputError):
-        raise
-    except Exception as e:  # ruamel raises many kinds
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(f"rules file {where} is not valid YAML: {first}",
-                         hint="a Semgrep rules file: a mapping with a 'rules' list") from e
-    rules = doc.get("rules") if isinstance(doc, dict) else None
-    if not isinstance(rules, list) or not rules:
-        raise InputError(f"rules file {where} has no 'rules' list",
-                         hint="a Semgrep rules file: rules: [{id, languages, message, severity, pattern..., metadata: {cwe}}]")
-    ids: list[str] = []
-    for i, r in enumerate(rules):
-        label = f"rules file {where}, rule {i + 1}"
-        if not isinstance(r, dict) or not isinstance(r.get("id"), str) or not r["id"].strip():
-            raise InputError(f"{label} has no 'id'")
-        rid = r["id"]
-        label = f"rules file {where}, rule {rid!r}"
-        if rid in taken or rid in ids:
-            raise InputError(f"{label}: the id is already used" + (" by modernizer's own rules" if rid in taken else ""),
-                             hint="give your rule an id of its own")
-        for key in ("languages", "message"):
-            if not r.get(key):
-                raise InputError(f"{label} has no '{key}'")
-        if not any(k in r for k in _PATTERN_KEYS):
-            raise InputError(f"{label} has no pattern (pattern, patterns, pattern-either, pattern-regex or taint mode)")
-        meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
-        cwe = meta.get("cwe")
-        cwe = cwe[0] if isinstance(cwe, list) and cwe else cwe
-        if not cwe or not cwe_number(str(cwe)):
-            raise InputError(f"{label} has no metadata.cwe",
-                             hint="say which weakness it finds, e.g. metadata: {cwe: 'CWE-89'}")
-        ids.append(rid)
-    return ids
-
-
-def _rule_meta(meta: dict) -> tuple[str, str] | None:
-    cwe = meta.get("cwe")
-    cwe = cwe[0] if isinstance(cwe, list) and cwe else cwe
-    n = cwe_number(str(cwe)) if cwe else None
-    if not n:
-        return None
-    fam = meta.get("family")
-    if not isinstance(fam, str) or not fam.strip():
-        fam = family_of(n) or "other"
-    return fam.strip(), f"CWE-{n}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +228,7 @@ def find_candidates(texts: Mapping[str, str], *, extra_rules: Sequence[Path] = (
 def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
     """Java taint candidates judged by the flow evaluator (the one place it is wired in)."""
     try:
-        from modernizer.candidates.java_flow import refine_java
+        from modernizer.findings.candidates.java_flow import refine_java
     except ImportError:  # tree-sitter-java missing from this install: Semgrep's result as it is, and why
         return found.model_copy(update={"errors": [*found.errors, "the Java flow evaluator is off: tree-sitter-java is not "
                                                    "installed (pip install tree-sitter tree-sitter-java)"]})
@@ -328,7 +239,7 @@ def _refine_java(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: 
 
 def _refine_python(found: CandidateSet, texts: Mapping[str, str], ours: dict, t0: float) -> CandidateSet:
     """Python taint candidates judged by the Python flow evaluator (standard library ``ast``: no dependency)."""
-    from modernizer.candidates.python_flow import refine_python
+    from modernizer.findings.candidates.python_flow import refine_python
     taint = frozenset(rid for rid, r in ours.items() if r.get("mode") == "taint" and "python" in (r.get("languages") or []))
     cands, _ = refine_python(texts, found.candidates, taint)
     return found.model_copy(update={"candidates": cands, "seconds": round(time.perf_counter() - t0, 3)})
@@ -389,7 +300,7 @@ def _collect(data: dict, texts: Mapping[str, str], written: dict[str, str], root
         if is_rule_error and e.get("level") == "error" and not rid:
             # a whole rules file was refused: Semgrep then scans nothing at all
             raise CandidatesUnavailable(f"semgrep refused modernizer's rules file {Path(span_file or '?').name}: {msg}",
-                                        hint=f"this semgrep ({version}) may not understand our rules; see modernizer/candidates/rules/")
+                                        hint=f"this semgrep ({version}) may not understand our rules; see modernizer/findings/candidates/rules/")
         path = e.get("path")
         if path:
             errors.append(f"{written.get(path, _clean_paths(path, root, tmp))}: {kind}: {msg}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from modernizer.candidates.java_values import CLEAN_V, CONST, NULL, UNK, ListV, MapV, V, Value, flat, join
+from modernizer.findings.candidates.java_values import CLEAN_V, CONST, NULL, UNK, ListV, MapV, V, Value, flat, join
 
 SOURCES = frozenset({
     "getParameter", "getParameterValues", "getParameterMap", "getParameterNames", "getHeader", "getHeaders",
@@ -16,7 +16,7 @@ SOURCES = frozenset({
 WRAPPER_SOURCE = re.compile(r"(?i)^get(?!init)\w*(param|parameter|header|cookie|querystring)\w*$")
 SOURCE_ANNOTATIONS = frozenset({"RequestParam", "PathVariable", "RequestHeader", "CookieValue", "RequestBody",
                                 "QueryParam", "PathParam", "FormParam", "HeaderParam", "CookieParam"})
-# Encoders and what they make a value safe for (a family of modernizer.candidates.model.FAMILIES).
+# Encoders and what they make a value safe for (a family of modernizer.findings.candidates.model.FAMILIES).
 SANITIZERS: dict[str, frozenset[str]] = {
     "encodeForHTML": frozenset({"xss"}), "encodeForHTMLAttribute": frozenset({"xss"}),
     "encodeForJavaScript": frozenset({"xss"}), "encodeForXML": frozenset({"xss", "xpath-injection"}),

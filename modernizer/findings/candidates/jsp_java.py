@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from modernizer.candidates.model import Candidate, CandidateSet, FileProblem
+from modernizer.findings.candidates.model import Candidate, CandidateSet, FileProblem
 
 SUFFIX = "._jsp_.java"
 JSP_EXTENSIONS = (".jsp", ".jspf", ".jspx", ".tag")

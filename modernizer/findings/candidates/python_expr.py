@@ -9,16 +9,16 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from modernizer.candidates.java_expr import CallRecord
-from modernizer.candidates.python_api import (
+from modernizer.findings.candidates.java_expr import CallRecord
+from modernizer.findings.candidates.python_api import (
     CLEAN_CALLS, READERS, SOURCE_ROOTS, builtin_call, container_call, escape_into, read_item, sanitized,
     sanitizer_families,
 )
-from modernizer.candidates.python_values import (
+from modernizer.findings.candidates.python_values import (
     CLEAN_V, CONST, NULL, TAINT, UNK, UNKNOWN, PDict, PList, V, Value, copy_value, flat, fold_binop, fold_compare,
     fold_str_method, join, join_all,
 )
-from modernizer.candidates.python_values import NUMERIC_METHODS
+from modernizer.findings.candidates.python_values import NUMERIC_METHODS, element_of
 
 _SCALARS = (str, bytes, int, float, bool, type(None))
 
@@ -389,13 +389,3 @@ class Expressions:
             if a.is_const and isinstance(a.value, str):
                 seen.add(a.value)
 
-
-def element_of(v: Value) -> Value:
-    """What ``for x in v`` binds: an element of a list, a key of a dict, a character of a text."""
-    if isinstance(v, PList):
-        return join_all(v.items) if v.items else NULL
-    if isinstance(v, PDict):
-        keys = [V(CONST, k) for k in v.entries]
-        return join_all([*keys, *([UNK] if v.rest is not None else [])]) if keys or v.rest is not None else NULL
-    fv = flat(v)
-    return fv if fv.kind in (TAINT, UNKNOWN) else CLEAN_V

@@ -12,9 +12,9 @@ unknown, and unknown keeps a candidate (recall first). Nothing of the code runs.
 
 from __future__ import annotations
 
-from modernizer.candidates.java_api import SOURCE_ANNOTATIONS
-from modernizer.candidates.java_expr import CallRecord, Expressions, FileIndex, text
-from modernizer.candidates.java_values import NULL, TAINT, UNK, ListV, MapV, V, Value, copy_env, flat, join_all, join_env
+from modernizer.findings.candidates.java_api import SOURCE_ANNOTATIONS
+from modernizer.findings.candidates.java_expr import CallRecord, Expressions, FileIndex, text
+from modernizer.findings.candidates.java_values import NULL, TAINT, UNK, ListV, MapV, V, Value, copy_env, flat, join_all, join_env
 
 MAX_DEPTH = 3  # helper calls followed from one method
 MAX_HELPER_RUNS = 2000  # helper evaluations per file: past it a helper's result is unknown (bounded time)

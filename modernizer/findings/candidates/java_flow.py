@@ -22,9 +22,9 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from modernizer.candidates.java_eval import CallRecord, Evaluator, FileIndex, text
-from modernizer.candidates.java_values import CONST, V
-from modernizer.candidates.model import Candidate
+from modernizer.findings.candidates.java_eval import CallRecord, Evaluator, FileIndex, text
+from modernizer.findings.candidates.java_values import CONST, V
+from modernizer.findings.candidates.model import Candidate
 
 RULE = "java-flow-taint"
 CRYPTO_RULE = "java-flow-weak-crypto"

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import ast
 
-from modernizer.candidates.python_api import escape_into, write_item
-from modernizer.candidates.python_expr import Expressions, ModuleIndex, dotted, element_of, span
-from modernizer.candidates.python_values import (
-    CLEAN_V, NULL, TAINT, UNK, PDict, PList, V, Value, copy_env, flat, fold_binop, join, join_all, join_env,
+from modernizer.findings.candidates.python_api import escape_into, write_item
+from modernizer.findings.candidates.python_expr import Expressions, ModuleIndex, dotted, span
+from modernizer.findings.candidates.python_values import (
+    CLEAN_V, NULL, TAINT, UNK, PDict, PList, V, Value, copy_env, element_of, flat, fold_binop, join, join_all, join_env,
 )
 
 MAX_DEPTH = 3  # this file's functions followed from one function
