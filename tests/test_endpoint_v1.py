@@ -80,3 +80,22 @@ def test_a_server_without_a_model_list_under_v1_either_is_named_with_both_addres
     assert res.exit_code == 3, res.output
     assert f"{url}/models answered HTTP 404, and {url}/v1/models did not list models either" in res.stdout
     assert "Traceback" not in res.output
+
+
+def test_review_finds_the_server_under_v1_and_says_so(served, tmp_path):
+    """`review -e http://host:port` (no /v1): the fix request's probe finds the API under /v1 and the
+    session says so, as analyze and doctor do (the stand-in answers no chat, so the fix itself fails)."""
+    import shutil
+
+    from support.review_fixtures import git_init
+    from test_review_example import EXAMPLE, review
+
+    repo = tmp_path / "hotel"
+    shutil.copytree(HOTEL, repo)
+    git_init(repo)
+    report = tmp_path / "example.json"
+    shutil.copyfile(EXAMPLE, report)
+    res = review([str(report), "--repo", str(repo), "-e", served], "f\nq\n", tmp_path)
+    said = res.stdout + res.stderr
+    assert f"using {served}/v1: the OpenAI API lives under /v1" in said, said[-2000:]
+    assert "Traceback" not in said

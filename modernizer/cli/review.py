@@ -87,7 +87,8 @@ def review(
                 err.print(f"[dim]·[/] {escape(line)}", soft_wrap=True)
         if apply:
             ui = TerminalUI(console=out, compact=True, command=INVOKED[0])
-            session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed),
+            session = Session(state, json_report, opts, ui, fixer=ModelFixer(opts.endpoint, Path(state.repo_root), seed,
+                                                                                    say=lambda t: err.print(f"[dim]·[/] {escape(t)}", soft_wrap=True)),
                               persist=not dry_run, fail_on_server=True)
             counts = session.run_batch(apply=not dry_run)
             done = f"{counts['applied']} applied, {counts['failed']} failed to apply" if not dry_run else "dry run: nothing changed"

@@ -4,6 +4,7 @@ narrowed to the files it was shown and checked against the code before they beco
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,9 @@ class ModelFixer:
     ends them. The review itself is synchronous (a terminal), so each request runs to completion
     on that loop."""
 
-    def __init__(self, endpoint: Endpoint, root: Path, seed: int = 0) -> None:
-        self.endpoint, self.root, self.seed = endpoint, root, seed
+    def __init__(self, endpoint: Endpoint, root: Path, seed: int = 0, say: Callable[[str], None] | None = None) -> None:
+        """``say``: where a line for the reviewer goes (the endpoint's "/v1" note, as analyze prints it)."""
+        self.endpoint, self.root, self.seed, self.say = endpoint, root, seed, say
         self._spec: agentdefs.AgentSpec | None = None
         self._system: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -82,6 +84,8 @@ class ModelFixer:
                 await client.aclose()
                 raise
             self._client = client
+            if client.endpoint_note and self.say is not None:
+                self.say(client.endpoint_note)
         return self._client
 
     async def _ask(self, ref: FindingRef, attempt: int) -> FixProposal:

@@ -138,7 +138,7 @@ class Session:
         self.ui = ui
         self.root = Path(state.repo_root)
         self.state_file = state_path(report_path.resolve())
-        self.fixer = fixer or ModelFixer(opts.endpoint, self.root, opts.seed)
+        self.fixer = fixer or ModelFixer(opts.endpoint, self.root, opts.seed, say=getattr(ui, "say", None))
         self.persist = persist
         self.fail_on_server = fail_on_server
         self.exited = False
