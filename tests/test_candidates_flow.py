@@ -13,7 +13,7 @@ from modernizer.findings.candidates import find_candidates
 from modernizer.findings.candidates.java_flow import CRYPTO_RULE, RULE, evaluate_file, refine_java
 from modernizer.findings.candidates.model import Candidate
 
-from support.twins import marks as twin_marks
+from support.twins import hits, marks as twin_marks
 
 TWINS = Path(__file__).parent / "data" / "java-flow"
 
@@ -36,25 +36,21 @@ def semgrep_only():
     return find_candidates(_texts(), java_flow=False)
 
 
-def _hits(cs, file, line, family):
-    return [c.rule for c in cs.candidates if c.file == file and c.family == family and c.line_start <= line <= c.line_end]
-
-
 @pytest.mark.parametrize("file, line, kind, family", marks(), ids=lambda v: str(v))
 def test_each_flow_twin_is_flagged_or_left_alone(flow, file, line, kind, family):
-    hits = _hits(flow, file, line, family)
+    rules = hits(flow, file, line, family)
     if kind == "vuln":
-        assert hits, f"{file}:{line} should be a {family} candidate"
+        assert rules, f"{file}:{line} should be a {family} candidate"
     else:
-        assert not hits, f"{file}:{line} is safe but got {hits}"
+        assert not rules, f"{file}:{line} is safe but got {rules}"
 
 
 def test_the_evaluator_both_drops_and_adds_compared_with_semgrep_alone(flow, semgrep_only):
     assert flow.errors == [] and semgrep_only.errors == []
     safe = [(f, n, fam) for f, n, k, fam in marks() if k == "safe"]
     vuln = [(f, n, fam) for f, n, k, fam in marks() if k == "vuln"]
-    dropped = [m for m in safe if _hits(semgrep_only, *m)]
-    added = [m for m in vuln if not _hits(semgrep_only, *m)]
+    dropped = [m for m in safe if hits(semgrep_only, *m)]
+    added = [m for m in vuln if not hits(semgrep_only, *m)]
     # Semgrep alone flags several safe twins (path-insensitive, no map keys) and misses helper flows
     assert len(dropped) >= 5, dropped
     assert len(added) >= 2, added

@@ -8,7 +8,6 @@ run through the CLI (analyze --no-llm, then eval)."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,14 @@ from modernizer.findings.candidates.model import Candidate
 from modernizer.findings.candidates.python_flow import parse, refine_python
 from modernizer.findings.candidates.python_fstrings import requote
 from modernizer.cli import app
+from support.twins import PY_MARK, hits, marks as twin_marks
 
 TWINS = Path(__file__).parent / "data" / "python-flow"
-MARK = re.compile(r"#\s*(vuln|safe):\s*([\w-]+)")
 RULES = frozenset({"py-command-injection", "py-xss-request-output", "py-path-from-request", "py-sql-format"})
 
 
 def marks() -> list[tuple[str, int, str, str]]:
-    out = []
-    for p in sorted(TWINS.glob("*.py")):
-        for n, line in enumerate(p.read_text(encoding="utf-8").split("\n"), 1):
-            m = MARK.search(line)
-            if m:
-                out.append((p.name, n, m.group(1), m.group(2)))
-    return out
+    return twin_marks(TWINS, "*.py", PY_MARK)
 
 
 def _texts() -> dict[str, str]:
@@ -49,23 +42,19 @@ def semgrep_only():
     return find_candidates(_texts(), python_flow=False)
 
 
-def _hits(cs, file, line, family):
-    return [c.rule for c in cs.candidates if c.file == file and c.family == family and c.line_start <= line <= c.line_end]
-
-
 @pytest.mark.parametrize("file, line, kind, family", marks(), ids=lambda v: str(v))
 def test_each_python_twin_is_flagged_or_left_alone(flow, file, line, kind, family):
-    hits = _hits(flow, file, line, family)
+    rules = hits(flow, file, line, family)
     if kind == "vuln":
-        assert hits, f"{file}:{line} should be a {family} candidate"
+        assert rules, f"{file}:{line} should be a {family} candidate"
     else:
-        assert not hits, f"{file}:{line} is safe but got {hits}"
+        assert not rules, f"{file}:{line} is safe but got {rules}"
 
 
 def test_the_evaluator_drops_what_semgrep_alone_flags_and_keeps_every_vulnerable_twin(flow, semgrep_only):
     assert flow.errors == [] and semgrep_only.errors == []
     safe = [(f, n, fam) for f, n, k, fam in marks() if k == "safe"]
-    dropped = [m for m in safe if _hits(semgrep_only, *m)]
+    dropped = [m for m in safe if hits(semgrep_only, *m)]
     assert len(dropped) >= 5, dropped   # path-insensitive Semgrep flags the constant branches, list, dict and helper
     assert {fam for _, _, fam in dropped} >= {"path-traversal", "command-injection", "sql-injection", "trust-boundary", "xss"}
     assert all(c in semgrep_only.candidates for c in flow.candidates)  # it only drops
