@@ -48,6 +48,23 @@ ISSUE19_CWES = frozenset({"90", "91", "643", "501"})
 EXT = {"php": (".php",), "python": (".py",), "javascript": (".js", ".jsx", ".mjs"), "typescript": (".ts", ".tsx")}
 
 
+def rule_cwes(doc: dict, with_audit: bool = False) -> dict[str, str]:
+    """A semgrep-rules file's rules by short id -> the CWE number they label, for the families we
+    score. ``with_audit``: audit rules count too, and "improper encoding of output" (CWE-116, how
+    template/JSP rules label XSS) counts as XSS (labelled_web.py)."""
+    cwes = {}
+    for rule in doc.get("rules") or []:
+        meta = rule.get("metadata") or {}
+        cwe = meta.get("cwe")
+        cwe = cwe[0] if isinstance(cwe, list) and cwe else cwe
+        n = cwe_number(str(cwe or ""))
+        if n == "116" and with_audit:
+            n = "79"
+        if n and (family_of(n) or n in ISSUE19_CWES) and (with_audit or "audit" not in str(meta.get("subcategory", ""))):
+            cwes[rule["id"].split(".")[-1]] = n
+    return cwes
+
+
 def _read(p: Path) -> str:
     return p.read_text(encoding="utf-8", errors="replace")
 
@@ -92,14 +109,7 @@ def semgrep_tests(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
                 doc = yaml.load(_read(rule_file)) or {}
             except Exception:  # noqa: BLE001 - a rule file we cannot read is left out of the corpus
                 continue
-            cwes = {}
-            for rule in doc.get("rules") or []:
-                meta = rule.get("metadata") or {}
-                cwe = meta.get("cwe")
-                cwe = cwe[0] if isinstance(cwe, list) and cwe else cwe
-                n = cwe_number(str(cwe or ""))
-                if n and (family_of(n) or n in ISSUE19_CWES) and "audit" not in str(meta.get("subcategory", "")):
-                    cwes[rule["id"].split(".")[-1]] = n
+            cwes = rule_cwes(doc)
             if not cwes:
                 continue
             for test in sorted(rule_file.parent.glob(rule_file.stem + ".*")):

@@ -52,8 +52,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import labelled_corpora as lc  # noqa: E402
 
-from modernizer.findings.candidates.model import family_of  # noqa: E402
-from modernizer.findings.evaluate import Label, cwe_number  # noqa: E402
+from modernizer.findings.evaluate import Label  # noqa: E402
 
 # file -> (CWE, vulnerable lines, safe lines), from the find-sec-bugs detector tests named above
 FSB_JSP = {
@@ -127,16 +126,7 @@ def semgrep_web(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
                 doc = yaml.load(lc._read(rule_file)) or {}
             except Exception:  # noqa: BLE001 - a rule file we cannot read is left out of the corpus
                 continue
-            cwes = {}
-            for rule in doc.get("rules") or []:
-                meta = rule.get("metadata") or {}
-                cwe = meta.get("cwe")
-                cwe = cwe[0] if isinstance(cwe, list) and cwe else cwe
-                n = cwe_number(str(cwe or ""))
-                if n == "116" and with_audit:  # "improper encoding of output": these template/JSP rules are XSS rules
-                    n = "79"
-                if n and (family_of(n) or n in lc.ISSUE19_CWES) and (with_audit or "audit" not in str(meta.get("subcategory", ""))):
-                    cwes[rule["id"].split(".")[-1]] = n
+            cwes = lc.rule_cwes(doc, with_audit)
             for test in tests:
                 rel = test.relative_to(root).as_posix()
                 lines = lc._read(test).splitlines()
