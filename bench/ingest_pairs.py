@@ -71,6 +71,20 @@ def paired_rows(name: str) -> tuple[list[str], dict] | None:
     return rows, d
 
 
+
+def splice(block: str, start: str, end: str) -> None:
+    """BLOCK into ingest.md between its START and END markers (replacing what was there), or under the
+    title when the markers are not there yet; printed too."""
+    md = RESULTS / "ingest.md"
+    text = md.read_text()
+    if start in text:
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        head, _, rest = text.partition("\n")
+        text = head + "\n\n" + block + "\n" + rest
+    md.write_text(text)
+    print(block)
+
 def paired(names: list[str]) -> None:
     L = [P_START, "## Issue 20, second pass: the import-edge extraction and the re-run's start-up (paired runs)\n",
          "Before: main at 75a2d21 (`mkdir -p /tmp/i20/before75 && git -C /work/main archive 75a2d21 modernizer agents prompts | "
@@ -107,16 +121,7 @@ def paired(names: list[str]) -> None:
           "tokenizer at all.\n",
           "Commands:\n", *commands,
           "- this table: `.venv/bin/python bench/ingest_pairs.py --paired " + " ".join(names) + "`", "", P_END]
-    md = RESULTS / "ingest.md"
-    text = md.read_text()
-    block = "\n".join(L)
-    if P_START in text:
-        text = text[:text.index(P_START)] + block + text[text.index(P_END) + len(P_END):]
-    else:
-        head, _, rest = text.partition("\n")
-        text = head + "\n\n" + block + "\n" + rest
-    md.write_text(text)
-    print(block)
+    splice("\n".join(L), P_START, P_END)
 
 
 def main() -> None:
@@ -153,16 +158,7 @@ def main() -> None:
           "jQuery plugins, an SVG font; bench/results/roles.md), which repomix still packs. The cold path's largest "
           "remaining stage is the import-edge extraction (`lang/`, not touched here).\n", "Commands:\n", *commands,
           "- this table: `.venv/bin/python bench/ingest_pairs.py " + " ".join(names) + "`", "", END]
-    md = RESULTS / "ingest.md"
-    text = md.read_text()
-    block = "\n".join(L)
-    if START in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        head, _, rest = text.partition("\n")
-        text = head + "\n\n" + block + "\n" + rest
-    md.write_text(text)
-    print(block)
+    splice("\n".join(L), START, END)
 
 
 if __name__ == "__main__":
