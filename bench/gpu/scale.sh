@@ -7,6 +7,7 @@
 #   prefill  prefill_bench.py: cold prefill time against prompt length, 32K .. the window (the floor's prices)
 #   chunked  `modernize analyze /tmp/tomcat7-4m`, default options
 #   single   `modernize analyze /tmp/ant-core-1m`, default options
+#   apart    apart_probe.py: the product's client, thinking + schema answers over ~300K, one request vs two
 # An analyze runs detached (setsid) with its own wall clock, so it goes on between device calls: a call that
 # reaches its time limit leaves it running and the next call (`device.sh scale`) waits for it. Only a run
 # that died is started again, and then it resumes from its checkpoint (its cache dir is kept; the attempts
@@ -134,9 +135,14 @@ for phase in ${SCALE_PHASES:-prefill chunked single}; do
       timeout $(( $(left) / 2 )) python3 "$HERE/chat_probe.py" --lines 22000 --timeout 90 --out $R/${tag}_chat.json 2>&1 | grep -v Warning | tee $L/${tag}_chat.log | cut -c1-200
       timeout $(left) python3 "$HERE/json_probe.py" --prefix 300000 --timeout 90 --out $R/${tag}_json.json 2>&1 | grep -v Warning | tee $L/${tag}_json.log | cut -c1-200
     fi ;;
+  apart)  # the product's client, 16 thinking + schema answers over ~300K: one request each vs thinking apart (thinkapart.py)
+    if [ ! -f $R/apart_probe.json ] && [ "$(left)" -gt 120 ]; then
+      timeout $(left) python3 "$HERE/apart_probe.py" --url $URL/v1 --lines ${APART_LINES:-22000} --timeout 150 \
+        --out $R/apart_probe.json ${APART_ARGS:-} 2>&1 | grep -v Warning | tee $L/apart_probe.log | cut -c1-300
+    fi ;;
   chunked) analyze_bg chunked "$CHUNKED_DIR" || break ;;
   single) analyze_bg single "$SINGLE_DIR" || break ;;
-  *) echo "unknown phase $phase (prefill, decode, probe, chunked, single)"; exit 2 ;;
+  *) echo "unknown phase $phase (prefill, decode, probe, apart, chunked, single)"; exit 2 ;;
   esac
 done
 keep_server_log

@@ -31,12 +31,13 @@ from modernizer.llm.protocol import (  # noqa: F401 - public here, where callers
 from modernizer.llm.pulse import Pulse
 from modernizer.llm.requests import Requests
 from modernizer.llm.stream import Streaming
+from modernizer.llm.thinkapart import ThinkApart
 from modernizer.llm.tokenizing import Tokenizing
 
 from modernizer.llm.endpoint import Endpoint  # noqa: E402,F401 - public here, defined apart (no httpx to import for it)
 
 
-class LLMClient(Requests, Tokenizing, Streaming):
+class LLMClient(Requests, Tokenizing, Streaming, ThinkApart):
     def __init__(self, endpoint: Endpoint, transport: httpx.AsyncBaseTransport | None = None) -> None:
         check_endpoint_allowed(endpoint.base_url, endpoint.allow_remote)
         self.endpoint = endpoint
@@ -111,7 +112,8 @@ class LLMClient(Requests, Tokenizing, Streaming):
         (``chat_template_kwargs.enable_thinking``, which Nemotron's chat template reads: left unsaid,
         it thinks). ``thinking_budget``: the most thinking tokens, enforced by vLLM
         (``thinking_token_budget``: at the budget it closes the thinking, and the answer follows
-        under the JSON schema); ``max_tokens`` is the answer's own room, the budget comes on top. A
+        under the JSON schema); ``max_tokens`` is the answer's own room, the budget comes on top. With
+        token ids and a schema, the thinking and the answer go as two requests (thinkapart.py). A
         server that refuses a budget (no reasoning parser) gets thinking off for the rest of the
         run, and ``thinking_note`` says why.
 
@@ -149,9 +151,19 @@ class LLMClient(Requests, Tokenizing, Streaming):
                 if on_first_token:
                     on_first_token()
 
+            apart = think and await self.think_apart_applies(body, schema, thinking_budget)
+
+            def one_more() -> None:
+                nonlocal sent
+                sent += 1
+
             for attempt in range(self.endpoint.retries):
                 sent += 1
                 try:
+                    if apart:  # thinking, then the answer under the schema: two requests (thinkapart.py says why)
+                        comp = await self.think_then_answer(body, thinking_budget, first, label or schema_name, tokens, fresh,
+                                                            one_more)
+                        return comp.model_copy(update={"requests": sent})
                     comp = await self._stream(body, first, label or schema_name, tokens, fresh)
                     if comp.reasoning:  # what was generated less the answer (decoded thinking re-tokenizes differently)
                         answer = await self._count_text(comp.text) if comp.text else 0
@@ -170,7 +182,7 @@ class LLMClient(Requests, Tokenizing, Streaming):
                         raise ContextOverflow(f"the server rejected the prompt as too long: {text[:300]}",
                                               "the window is smaller than planned; check --max-model-len on the server") from exc
                     if status in (None, 400) and think and _refuses_thinking(text):
-                        think = self._thinking_off(text)
+                        think = apart = self._thinking_off(text)
                         body, text_body, tokens = await self._request(messages, max_tokens, temperature, seed, schema, schema_name,
                                                                       prompt_tokens, False, None)
                         continue
@@ -180,7 +192,7 @@ class LLMClient(Requests, Tokenizing, Streaming):
                         # a server that takes chat but not token ids: text from now on (the request is counted)
                         self._ids_ok = False
                         self.admission_note = f"prompts go as text: /v1/completions refused token ids ({text[:160]})"
-                        body = text_body
+                        body, apart = text_body, False
                         continue
                     if status < 500 and status != 429:
                         raise ServerError(f"the server refused the request (HTTP {status}): {text[:300]}") from exc

@@ -1,0 +1,80 @@
+"""Thinking and the JSON answer as two requests over one cached prompt (issue 18).
+
+Why: vLLM 0.26 (the newest release for torch 2.11, what the GPU bench runs) checks, on every decode
+step of a schema-constrained request whose thinking has not ended, whether it has ended, by copying
+the request's whole token list (``should_advance`` -> ``is_reasoning_end(list(all_token_ids))``):
+O(prompt) per request per step on the engine's one scheduling thread. Measured on an H100 with
+16 streams over a ~300K-token module: 150-470 tok/s summed where plain decode runs 1,633; one
+schema stream after a 300K prompt without a think marker: 5 tok/s (bench/results/scale.md).
+Newer vLLM (0.32, the CPU build here) looks only at the new tokens, so this costs nothing there.
+
+So a request that thinks and answers under a schema goes as:
+1. the prompt (ending inside ``<think>``), no schema, ``max_tokens`` = the thinking budget,
+   stopped at ``</think>``: plain decode, which no reasoning check slows;
+2. the same prompt + the thinking + ``</think>``, under the schema: the server's prefix cache holds
+   the prompt, so it prefills only the thinking; the prompt already closes the thinking, so the
+   grammar applies from the first token and nothing is checked per step.
+The budget is enforced by ``max_tokens`` rather than vLLM's ``thinking_token_budget``, which closes
+the thinking the same way (it forces ``</think>``). Only token-id prompts (/v1/completions) can be continued like this; chat requests keep
+the one-request form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modernizer.errors import ServerError
+from modernizer.llm.admission import SPECIAL_TAIL
+from modernizer.llm.protocol import Completion, Usage
+
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+
+
+class ThinkApart:
+    """Part of ``LLMClient`` (client.py): the two-request form of a thinking, schema-constrained answer."""
+
+    _think_ids: tuple[int, int] | None | bool = False  # False: not asked yet; None: markers are not single tokens
+
+    async def think_apart_ids(self) -> tuple[int, int] | None:
+        """(``<think>``, ``</think>``) as the served tokenizer's single ids, or None (then the one-request form)."""
+        if self._think_ids is False:
+            try:
+                pair = [await self._token_ids({"prompt": m, "add_special_tokens": False}) for m in (THINK_OPEN, THINK_CLOSE)]
+            except (ServerError, KeyError, ValueError, TypeError):
+                pair = []
+            self._think_ids = (pair[0][0], pair[1][0]) if len(pair) == 2 and all(len(p) == 1 for p in pair) else None
+        return self._think_ids or None
+
+    async def think_apart_applies(self, body: dict[str, Any], schema: dict[str, Any] | None, budget: int | None) -> bool:
+        """Whether this request goes in two: token ids, a schema, a budget, and a prompt that opens a think block."""
+        if schema is None or not budget or "prompt" not in body:
+            return False
+        ids = await self.think_apart_ids()
+        return ids is not None and ids[0] in body["prompt"][-4:]
+
+    async def think_then_answer(self, body: dict[str, Any], budget: int, on_first_token: Callable[[], None] | None,
+                                label: str, prompt_tokens: int, fresh_tokens: int, second_sent: Callable[[], None]) -> Completion:
+        """The two requests (module docstring); one Completion for both, as the one request would give.
+        ``second_sent`` is told when the answer's request goes (the caller counts requests sent)."""
+        _, close = await self.think_apart_ids()  # type: ignore[misc]
+        answer_room = body["max_tokens"] - budget
+        thinking_body = {k: v for k, v in body.items() if k not in ("response_format", "thinking_token_budget")}
+        thinking_body |= {"max_tokens": budget, "stop_token_ids": [close], "skip_special_tokens": False}
+        thought = await self._stream(thinking_body, on_first_token, label, prompt_tokens, fresh_tokens)
+        text = (thought.reasoning + thought.text).replace(THINK_OPEN, "").replace(THINK_CLOSE, "")
+        for tail in SPECIAL_TAIL:
+            text = text.replace(tail, "")
+        ids = await self._token_ids({"prompt": text, "add_special_tokens": False}) if text.strip() else []
+        answer_body = {k: v for k, v in body.items() if k != "thinking_token_budget"}
+        answer_body |= {"prompt": body["prompt"] + ids + [close], "max_tokens": answer_room}
+        second_sent()
+        answer = await self._stream(answer_body, None, label, prompt_tokens + len(ids) + 1, len(ids) + 1)
+        a, b = thought.usage, answer.usage
+        cached = None if a.cached_tokens is None and b.cached_tokens is None else (a.cached_tokens or 0) + (b.cached_tokens or 0)
+        return Completion(
+            text=answer.text, finish_reason=answer.finish_reason, wall_s=round(thought.wall_s + answer.wall_s, 3),
+            usage=Usage(prompt_tokens=a.prompt_tokens + b.prompt_tokens, cached_tokens=cached,
+                        completion_tokens=a.completion_tokens + b.completion_tokens),
+            ttft_s=thought.ttft_s, admission="ids", thinking_tokens=max(1, a.completion_tokens), requests=2)
