@@ -152,6 +152,7 @@ class LLMClient(Requests, Tokenizing, Streaming, ThinkApart):
                     on_first_token()
 
             apart = think and await self.think_apart_applies(body, schema, thinking_budget)
+            kept: dict[str, Any] = {}  # the thinking, when the answer's request is retried
 
             def one_more() -> None:
                 nonlocal sent
@@ -162,7 +163,7 @@ class LLMClient(Requests, Tokenizing, Streaming, ThinkApart):
                 try:
                     if apart:  # thinking, then the answer under the schema: two requests (thinkapart.py says why)
                         comp = await self.think_then_answer(body, thinking_budget, first, label or schema_name, tokens, fresh,
-                                                            one_more)
+                                                            one_more, kept)
                         return comp.model_copy(update={"requests": sent})
                     comp = await self._stream(body, first, label or schema_name, tokens, fresh)
                     if comp.reasoning:  # what was generated less the answer (decoded thinking re-tokenizes differently)

@@ -55,21 +55,26 @@ class ThinkApart:
         return ids is not None and ids[0] in body["prompt"][-4:]
 
     async def think_then_answer(self, body: dict[str, Any], budget: int, on_first_token: Callable[[], None] | None,
-                                label: str, prompt_tokens: int, fresh_tokens: int, second_sent: Callable[[], None]) -> Completion:
+                                label: str, prompt_tokens: int, fresh_tokens: int, sent: Callable[[], None],
+                                kept: dict[str, Any]) -> Completion:
         """The two requests (module docstring); one Completion for both, as the one request would give.
-        ``second_sent`` is told when the answer's request goes (the caller counts requests sent)."""
+        ``sent`` is told of the answer's request when the thinking's went first in this attempt (the
+        caller counts each attempt's first request itself). ``kept``: the thinking of an earlier attempt of this call, so a
+        retry after a failed answer does not think again."""
         _, close = await self.think_apart_ids()  # type: ignore[misc]
-        answer_room = body["max_tokens"] - budget
-        thinking_body = {k: v for k, v in body.items() if k not in ("response_format", "thinking_token_budget")}
-        thinking_body |= {"max_tokens": budget, "stop_token_ids": [close], "skip_special_tokens": False}
-        thought = await self._stream(thinking_body, on_first_token, label, prompt_tokens, fresh_tokens)
-        text = (thought.reasoning + thought.text).replace(THINK_OPEN, "").replace(THINK_CLOSE, "")
-        for tail in SPECIAL_TAIL:
-            text = text.replace(tail, "")
-        ids = await self._token_ids({"prompt": text, "add_special_tokens": False}) if text.strip() else []
+        if "ids" not in kept:
+            thinking_body = {k: v for k, v in body.items() if k not in ("response_format", "thinking_token_budget")}
+            thinking_body |= {"max_tokens": budget, "stop_token_ids": [close], "skip_special_tokens": False}
+            thought = await self._stream(thinking_body, on_first_token, label, prompt_tokens, fresh_tokens)
+            text = (thought.reasoning + thought.text).replace(THINK_OPEN, "").replace(THINK_CLOSE, "")
+            for tail in SPECIAL_TAIL:
+                text = text.replace(tail, "")
+            kept["ids"] = await self._token_ids({"prompt": text, "add_special_tokens": False}) if text.strip() else []
+            kept["thought"] = thought
+            sent()  # the answer is this attempt's second request (a retry's first is the answer)
+        ids, thought = kept["ids"], kept["thought"]
         answer_body = {k: v for k, v in body.items() if k != "thinking_token_budget"}
-        answer_body |= {"prompt": body["prompt"] + ids + [close], "max_tokens": answer_room}
-        second_sent()
+        answer_body |= {"prompt": body["prompt"] + ids + [close], "max_tokens": body["max_tokens"] - budget}
         answer = await self._stream(answer_body, None, label, prompt_tokens + len(ids) + 1, len(ids) + 1)
         a, b = thought.usage, answer.usage
         cached = None if a.cached_tokens is None and b.cached_tokens is None else (a.cached_tokens or 0) + (b.cached_tokens or 0)

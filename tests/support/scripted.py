@@ -25,11 +25,28 @@ def sse(text: str, finish: str = "stop", prompt_tokens: int = 100, cached: int =
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body.encode())
 
 
-class ScriptedServer:
-    """An httpx transport: /v1/models, /tokenize and /metrics answer normally; chat runs ``chat``."""
+def sse_text(text: str, finish: str = "stop", prompt_tokens: int = 100, completion_tokens: int = 7) -> httpx.Response:
+    """A /v1/completions stream (token-id prompts): the text, the finish, the usage."""
+    chunks = [{"id": "x", "object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": None}]},
+              {"id": "x", "object": "text_completion", "choices": [{"index": 0, "text": "", "finish_reason": finish}]},
+              {"id": "x", "object": "text_completion", "choices": [],
+               "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                         "total_tokens": prompt_tokens + completion_tokens, "prompt_tokens_details": {"cached_tokens": 0}}}]
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body.encode())
 
-    def __init__(self, chat: Chat, window: int = 65536, completions: Chat | None = None) -> None:
+
+MARKERS = {"<think>": "\ue000", "</think>": "\ue001"}  # one id each, as in Nemotron's vocabulary
+
+
+class ScriptedServer:
+    """An httpx transport: /v1/models, /tokenize and /metrics answer normally; chat runs ``chat``.
+    ``think``: the rendering opens a think block when the request asks to think (Nemotron's template),
+    and the think markers are one token each."""
+
+    def __init__(self, chat: Chat, window: int = 65536, completions: Chat | None = None, think: bool = False) -> None:
         self.chat = chat
+        self.think = think
         self.window = window
         self.chat_calls: list[dict] = []
         # with ``completions``, /tokenize also gives ids (one per character of a ChatML rendering, enough for
@@ -47,7 +64,11 @@ class ScriptedServer:
         if path == "/tokenize":
             body = json.loads(request.content)
             text = body.get("prompt") or "".join(m["content"] for m in body.get("messages", []))
-            tokens = [ord(c) for c in _chatml(body)] if self.completions else []
+            rendered = _chatml(body, self.think)
+            if self.think:
+                for marker, char in MARKERS.items():
+                    rendered = rendered.replace(marker, char)
+            tokens = [ord(c) for c in rendered] if self.completions else []
             return httpx.Response(200, json={"count": max(1, len(text) // 4), "max_model_len": self.window, "tokens": tokens})
         if path == "/metrics":
             return httpx.Response(200, text="vllm:prefix_cache_queries_total 0\nvllm:prefix_cache_hits_total 0\n")
@@ -62,10 +83,11 @@ class ScriptedServer:
         return httpx.Response(404)
 
 
-def _chatml(body: dict) -> str:
+def _chatml(body: dict, think: bool = False) -> str:
     if "messages" not in body:
         return body.get("prompt", "")
     text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in body["messages"])
     if body.get("continue_final_message"):
         return text[: -len("<|im_end|>\n")]
-    return text + ("<|im_start|>assistant\n" if body.get("add_generation_prompt", True) else "")
+    opened = "<think>\n" if think and (body.get("chat_template_kwargs") or {}).get("enable_thinking") else ""
+    return text + ("<|im_start|>assistant\n" + opened if body.get("add_generation_prompt", True) else "")
