@@ -1,6 +1,6 @@
 #!/bin/bash
 # Builds what the GPU benchmark carries to the device, under .gpu-carry/ (git-ignored):
-#   c0/part00, c1/part01   the vLLM 0.26.0 wheel set (../shared/tools/vllm-for-device.sh .vllm-device), one part per call
+#   c0/part00, c1/part01   the vLLM 0.26.0 wheel set (../shared/tools/vllm-for-device.sh .vllm-device), split in 58 MiB parts, one per call
 #   c2/part02 + c2/assets.tar.xz: the last part, plus model/ (config + stand-in tokenizer), django-db/ (the codebase),
 #   codebase.txt (modernizer's rendered shared head of it, for the baseline script) and baseline_layout_bench.py;
 #   c2/tomcat7-4m.tar.xz, c2/ant-core-1m.tar.xz: the scale bench's codebases (scale_trees.sh; SCALE=0 leaves them out)
@@ -14,10 +14,11 @@ if [ ! -d "$DJ" ]; then
   mkdir -p bench/work/tree && tar -xzf bench/work/dl/django-5.2.8.tar.gz -C bench/work/tree
 fi
 rm -rf .gpu-carry && mkdir -p .gpu-carry/c0 .gpu-carry/c1 .gpu-carry/c2 .gpu-carry/stage
-ln .vllm-device/part00 .gpu-carry/c0/part00
-ln .vllm-device/part01 .gpu-carry/c1/part01
-ln .vllm-device/part02 .gpu-carry/c2/part02
-cp .vllm-device/SHA256SUMS .gpu-carry/c2/
+# split again at 58 MiB: a 60 MiB part and the working tree (4.4 MB by now) would pass a call's 64 MiB
+cat .vllm-device/part0* | split -b 58M -d - .gpu-carry/stage/part
+mv .gpu-carry/stage/part00 .gpu-carry/c0/ && mv .gpu-carry/stage/part01 .gpu-carry/c1/ && mv .gpu-carry/stage/part02 .gpu-carry/c2/
+[ -z "$(ls .gpu-carry/stage/part* 2>/dev/null)" ] || { echo "the wheel set needs more than three 58 MiB parts"; exit 1; }
+(cd .gpu-carry && sha256sum c0/part00 c1/part01 c2/part02 | sed 's# c./# #' > c2/SHA256SUMS)
 # vLLM 0.26 imports lm-format-enforcer (and interegular) to validate any structured-output request; the wheel set lacks them
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 -d .gpu-carry/c2/whl lm-format-enforcer==0.11.3 interegular==0.3.3
@@ -28,8 +29,8 @@ cp -r "$DJ/django/db" .gpu-carry/stage/django-db
 rm -rf .gpu-carry/stage/django-db/migrations .gpu-carry/stage/django-db/backends/oracle
 find .gpu-carry/stage/django-db -name __pycache__ -prune -exec rm -rf {} +
 .venv/bin/python -c "
-from modernizer.analysis import prepare, AnalyzeOptions
-from modernizer.ingest import IngestOptions
+from modernizer.run.analysis import prepare, AnalyzeOptions
+from modernizer.repo.ingest import IngestOptions
 p = prepare('.gpu-carry/stage/django-db', AnalyzeOptions(no_llm=True, ingest=IngestOptions(use_git=False)))
 open('.gpu-carry/stage/codebase.txt', 'w').write(p.shared_head)
 print('codebase.txt', len(p.shared_head), 'chars;', len(p.snapshot.files), 'files')"
