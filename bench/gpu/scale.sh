@@ -139,6 +139,9 @@ for phase in ${SCALE_PHASES:-prefill chunked single}; do
     if [ ! -f $R/apart_probe.json ] && [ "$(left)" -gt 120 ]; then
       timeout $(left) python3 "$HERE/apart_probe.py" --url $URL/v1 --lines ${APART_LINES:-22000} --timeout 150 \
         --out $R/apart_probe.json ${APART_ARGS:-} 2>&1 | grep -v Warning | tee $L/apart_probe.log | cut -c1-300
+      # and over a short prefix (~8K), where the per-step copy is small: what the second request costs by itself
+      timeout $(left) python3 "$HERE/apart_probe.py" --url $URL/v1 --lines 600 --timeout 60 \
+        --out $R/apart_probe_short.json ${APART_ARGS:-} 2>&1 | grep -v Warning | tee -a $L/apart_probe.log | cut -c1-300
     fi ;;
   chunked) analyze_bg chunked "$CHUNKED_DIR" || break ;;
   single) analyze_bg single "$SINGLE_DIR" || break ;;
