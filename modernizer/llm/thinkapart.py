@@ -1,12 +1,14 @@
 """Thinking and the JSON answer as two requests over one cached prompt (issue 18).
 
-Why: vLLM 0.26 (the newest release for torch 2.11, what the GPU bench runs) checks, on every decode
-step of a schema-constrained request whose thinking has not ended, whether it has ended, by copying
-the request's whole token list (``should_advance`` -> ``is_reasoning_end(list(all_token_ids))``):
-O(prompt) per request per step on the engine's one scheduling thread. Measured on an H100 with
-16 streams over a ~300K-token module: 150-470 tok/s summed where plain decode runs 1,633; one
-schema stream after a 300K prompt without a think marker: 5 tok/s (bench/results/scale.md).
-Newer vLLM (0.32, the CPU build here) looks only at the new tokens, so this costs nothing there.
+Why (measured on an H100 with vLLM 0.26, the release for torch 2.11; bench/results/scale.md):
+- while a schema-constrained request's thinking has not ended, vLLM 0.26 checks on every decode step
+  whether it has, by copying the request's whole token list (``should_advance`` ->
+  ``is_reasoning_end(list(all_token_ids))``): O(prompt) per request per step on the engine's one
+  scheduling thread. 16 thinking + schema answers over a 290K-token prefix took 21.4 s as one request
+  each, 8.5-8.8 s as two, for the same tokens decoded. vLLM 0.32 (the CPU build) looks only at the
+  new tokens.
+- over long prompts its ``thinking_token_budget`` never closed the think block (0 of 48 requests over
+  290K and 528K tokens; 32 of 32 over 12K): a slice thought until ``max_tokens`` and never answered.
 
 So a request that thinks and answers under a schema goes as:
 1. the prompt (ending inside ``<think>``), no schema, ``max_tokens`` = the thinking budget,
@@ -14,9 +16,9 @@ So a request that thinks and answers under a schema goes as:
 2. the same prompt + the thinking + ``</think>``, under the schema: the server's prefix cache holds
    the prompt, so it prefills only the thinking; the prompt already closes the thinking, so the
    grammar applies from the first token and nothing is checked per step.
-The budget is enforced by ``max_tokens`` rather than vLLM's ``thinking_token_budget``, which closes
-the thinking the same way (it forces ``</think>``). Only token-id prompts (/v1/completions) can be continued like this; chat requests keep
-the one-request form.
+The budget is kept by ``max_tokens``, which holds at any length, not by ``thinking_token_budget``.
+Only token-id prompts (/v1/completions) can be continued like this; chat-text requests (short
+prompts, where neither problem shows) keep the one-request form.
 """
 
 from __future__ import annotations
