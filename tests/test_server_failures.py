@@ -126,6 +126,26 @@ def test_invalid_answer_then_valid_one_succeeds_and_the_reask_carries_the_error(
         assert reask["messages"][:2] == first["messages"] and reask["messages"][2]["role"] == "assistant"
 
 
+def test_a_raw_tab_inside_a_json_string_is_taken_as_a_tab_not_a_failed_answer(tmp_path):
+    """Seen on an H100: vLLM's grammar let raw control characters into JSON strings; a real model copying
+    indented code into a snippet writes exactly that. The answer is kept (no re-ask), the tab as a tab;
+    anything else that is not JSON still fails validation."""
+    def chat(body, n):
+        name = body["response_format"]["json_schema"]["name"]
+        answer = json.dumps(VALID.get(name, {"steps": [], "code_example": "", "tests": []}))
+        if name == "SecurityOutput":
+            answer = json.dumps({"findings": [{"id": "S1", "title": "SQL built from input", "category": "sql-injection",
+                                               "cwe": "CWE-89", "severity": "high", "file": "x.java", "line_start": 1,
+                                               "line_end": 1, "snippet": "TAB", "reason": "r"}]}).replace("TAB", "\tquery(sql);")
+        return sse(answer)
+
+    report = run_scripted(ScriptedServer(chat), tmp_path)
+    assert all(a.status == "ok" and a.requests == 1 and not a.attempts for a in report.agents)
+    from modernizer.engine.asker import validate
+    from modernizer.findings.schemas import SecurityOutput
+    assert validate(SecurityOutput, '{"findings": [}', "stop").startswith("answer: Invalid JSON")
+
+
 def test_a_dropped_connection_is_retried_then_recorded_with_its_reason(tmp_path):
     def chat(body, n):
         raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
