@@ -151,6 +151,9 @@ class RequestEnded(BaseModel):
     kind: Literal["request_end"] = "request_end"
     label: str
     ok: bool
+    part: Literal["whole", "thinking", "answer"] = Field(default="whole", description=(
+        "a request on its own, or the thinking or the answer of one sent as two (llm/thinkapart.py): the "
+        "thinking's end is not a request done"))
     prompt_tokens: int = 0
     cached_tokens: int | None = None
     completion_tokens: int = 0

@@ -66,6 +66,21 @@ def test_the_live_status_shows_the_prefill_as_the_server_reads_it():
     assert "cache 75%" in status  # 90,225 of the 120,300 prompt tokens asked since the first reading
 
 
+def test_a_request_sent_as_thinking_then_answer_counts_once_when_its_answer_ends():
+    """llm/thinkapart.py: one slice is two requests to the server; "requests done/expected" counts the
+    slice at its answer, while in flight shows what the server has."""
+    p = Progress(started=0.0)
+    lead_prefill(p)
+    p.apply(FirstToken(label="analyzer 1/2", waited_s=2.0), 5.0)
+    p.apply(RequestStarted(label="security 1/2", prompt_tokens=40100, fresh_tokens=100), 5.0)
+    p.apply(RequestEnded(label="security 1/2", ok=True, part="thinking", prompt_tokens=40100, completion_tokens=1024), 9.0)
+    assert "requests 0/4 (1 in flight)" in p.status(9.0)
+    p.apply(RequestStarted(label="security 1/2", prompt_tokens=41125, fresh_tokens=1025), 9.0)
+    assert "requests 0/4 (2 in flight)" in p.status(9.1)
+    p.apply(RequestEnded(label="security 1/2", ok=True, part="answer", prompt_tokens=41125, completion_tokens=40), 10.0)
+    assert "requests 1/4 (1 in flight)" in p.status(10.0)
+
+
 def test_the_candidates_pass_shows_while_it_runs_beside_the_model():
     p = Progress(started=0.0)
     lead_prefill(p)

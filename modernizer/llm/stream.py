@@ -21,7 +21,7 @@ class Streaming:
     """Part of ``LLMClient`` (client.py): sending a chat or completions request and reading its stream."""
 
     async def _stream(self, body: dict[str, Any], on_first_token: Callable[[], None] | None, label: str,
-                      prompt_tokens: int, fresh_tokens: int | None = None) -> Completion:
+                      prompt_tokens: int, fresh_tokens: int | None = None, part: str = "whole") -> Completion:
         """The request and its stream under three clocks: the first token (prefill) by a deadline
         sized from the prompt and what the server is already reading, then no gap longer than
         ``stall_timeout``, and ``request_timeout`` in all. A wait past 20 s is said out loud.
@@ -142,7 +142,7 @@ class Streaming:
             self._first_waits.pop(me, None)
             if reading:
                 self._reading -= fresh
-            self.on_event(RequestEnded(label=label, ok=ended, prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
+            self.on_event(RequestEnded(label=label, ok=ended, part=part, prompt_tokens=usage.prompt_tokens, cached_tokens=usage.cached_tokens,
                                        completion_tokens=usage.completion_tokens, wall_s=round(time.perf_counter() - t0, 3)))
         if usage.prompt_tokens and ttft:
             uncached = usage.prompt_tokens - (usage.cached_tokens or 0)

@@ -67,7 +67,7 @@ class ThinkApart:
         if "ids" not in kept:
             thinking_body = {k: v for k, v in body.items() if k not in ("response_format", "thinking_token_budget")}
             thinking_body |= {"max_tokens": budget, "stop_token_ids": [close], "skip_special_tokens": False}
-            thought = await self._stream(thinking_body, on_first_token, label, prompt_tokens, fresh_tokens)
+            thought = await self._stream(thinking_body, on_first_token, label, prompt_tokens, fresh_tokens, part="thinking")
             text = (thought.reasoning + thought.text).replace(THINK_OPEN, "").replace(THINK_CLOSE, "")
             for tail in SPECIAL_TAIL:
                 text = text.replace(tail, "")
@@ -77,7 +77,7 @@ class ThinkApart:
         ids, thought = kept["ids"], kept["thought"]
         answer_body = {k: v for k, v in body.items() if k != "thinking_token_budget"}
         answer_body |= {"prompt": body["prompt"] + ids + [close], "max_tokens": body["max_tokens"] - budget}
-        answer = await self._stream(answer_body, None, label, prompt_tokens + len(ids) + 1, len(ids) + 1)
+        answer = await self._stream(answer_body, None, label, prompt_tokens + len(ids) + 1, len(ids) + 1, part="answer")
         a, b = thought.usage, answer.usage
         cached = None if a.cached_tokens is None and b.cached_tokens is None else (a.cached_tokens or 0) + (b.cached_tokens or 0)
         return Completion(

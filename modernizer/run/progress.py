@@ -100,7 +100,7 @@ class Progress:
                 key = self._key(e.label)
                 if key is not None:
                     self.in_flight.pop(key, None)
-                self.done += 1
+                self.done += e.part != "thinking" or not e.ok
                 self.failed += not e.ok
                 self.completion_tokens += e.completion_tokens
                 self.prompt_tokens += e.prompt_tokens
