@@ -146,6 +146,24 @@ def test_a_raw_tab_inside_a_json_string_is_taken_as_a_tab_not_a_failed_answer(tm
     assert validate(SecurityOutput, '{"findings": [}', "stop").startswith("answer: Invalid JSON")
 
 
+def test_an_answer_over_the_schemas_bounds_is_cut_to_them_not_failed():
+    """Seen on an H100: the grammar let a string past its maxLength. An answer whose only fault is length
+    is cut to the bounds (strings to maxLength, lists to maxItems); any other fault still fails."""
+    from modernizer.engine.asker import parse, validate
+    from modernizer.findings.schemas import SecurityOutput
+
+    finding = {"id": "S1", "title": "SQL built from input " * 10, "category": "sql-injection", "cwe": "CWE-89",
+               "severity": "high", "file": "x.java", "line_start": 1, "line_end": 1, "snippet": "query(sql);",
+               "reason": "r" * 300}
+    long = json.dumps({"findings": [finding] * 25})
+    assert validate(SecurityOutput, long, "stop") is None
+    out = parse(SecurityOutput, long)
+    assert len(out.findings) == 20 and len(out.findings[0].title) == 90 and out.findings[0].reason == "r" * 200
+    assert out.findings[0].snippet == "query(sql);"
+    worse = json.dumps({"findings": [dict(finding, severity="apocalyptic")]})
+    assert "severity" in validate(SecurityOutput, worse, "stop")
+
+
 def test_a_dropped_connection_is_retried_then_recorded_with_its_reason(tmp_path):
     def chat(body, n):
         raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
