@@ -6,7 +6,7 @@ screenshots of its HTML, made by hand (not by the tests):
 
 The report is the labelled hotel sample's expected findings (sample_repos/legacy-hotel/EXPECTED.json)
 built through the public report builder, as the tests build it (tests/support/example_report.py).
-It is marked where every renderer and `review` say so: ``llm.test_model`` reads "an example ...,
+It is marked where every renderer and `review` say so: ``llm.test_model`` reads "not a model: ...,
 not a model run" (the HTML's banner, the Markdown's note, the SARIF's run properties and a warning
 notification, review's opening note). It names its repository by the relative path
 ``sample_repos/legacy-hotel`` and carries no git commit (neither would mean anything on another
@@ -34,8 +34,9 @@ from support.example_report import example_report  # noqa: E402
 
 SAMPLE = "sample_repos/legacy-hotel"
 EXAMPLE_JSON = ROOT / "examples" / "review" / "legacy-hotel-example.json"
-NOT_A_MODEL_RUN = ("an example built from the labelled sample's expected findings (sample_repos/legacy-hotel/EXPECTED.json), "
-                   "not a model run")
+# every renderer writes "Test model: <model> is <this>": the example's model is "labelled"
+NOT_A_MODEL_RUN = ("not a model: the labelled sample's expected findings (sample_repos/legacy-hotel/EXPECTED.json) "
+                   "made into an example report, not a model run")
 GENERATED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)  # fixed: the file changes only when its content does
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

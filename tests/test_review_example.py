@@ -52,8 +52,8 @@ def test_the_shipped_example_is_the_scripts_and_every_renderer_says_it_is_not_a_
     assert key(shipped) == key(built) and [p.id for p in shipped.plan] == [p.id for p in built.plan]
     assert shipped.repo.root == "sample_repos/legacy-hotel" and shipped.repo.git is None
     assert "not a model run" in shipped.llm.test_model
-    assert "Test model: labelled is an example built from the labelled sample" in RENDERERS["html"](shipped)
-    assert "**Test model:** labelled is an example" in RENDERERS["md"](shipped)
+    assert "Test model: labelled is not a model: the labelled sample&#39;s expected findings" in RENDERERS["html"](shipped)
+    assert "**Test model:** labelled is not a model: the labelled sample's expected findings" in RENDERERS["md"](shipped)
     run = json.loads(RENDERERS["sarif"](shipped))["runs"][0]
     assert "not a model run" in run["properties"]["testModel"]
     assert "not a model run" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
