@@ -4,7 +4,8 @@ Prints the server (profile, window, KV pool), the cold prefill against prompt le
 then per analyze run (chunked: the ~4.7M-token tree; single: the ~0.97M one): wall, requests, prefix-cache
 hit rate, peak modules and requests in flight, and per module: tokens, time queued before admission,
 prefill (first token - admitted), slices and answers (finished - first token), requests, and its cold
-prefill priced from the prefill curve. The floor is the sum of the modules' cold prefills (one context:
+prefill priced from the prefill curve; "stall s" is prefill less cold: how long an admitted module waited
+on others past its own read (queued is the pipeline: N modules through a pool that holds a few). The floor is the sum of the modules' cold prefills (one context:
 the codebase's); wall / floor says how far the run is from reading the code once at the GPU's speed.
 
 Report fields that a build lacks print "-": modules.modules[i].timing {queued_s, admitted_s,
@@ -146,8 +147,8 @@ def run(tag: str, what: str, pts: list[tuple[int, float]]) -> None:
     if rep.get("mode") != "modules":
         floor = cold_prefill(total, pts)
     else:
-        print(f"{'module':<7} {'tokens':>9} {'prompt':>9} {'queued s':>9} {'prefill s':>9} {'cold s':>7} {'answers s':>9} "
-              f"{'requests':>8} {'waits>computes':>14}  agents")
+        print(f"{'module':<7} {'tokens':>9} {'prompt':>9} {'queued s':>9} {'prefill s':>9} {'cold s':>7} {'stall s':>7} "
+              f"{'answers s':>9} {'requests':>8} {'waits>computes':>14}  agents")
         floor = 0.0 if pts else None
         for m in ms:
             t = m.get("timing") or {}
@@ -159,8 +160,9 @@ def run(tag: str, what: str, pts: list[tuple[int, float]]) -> None:
             cold = cold_prefill(m.get("prompt_tokens") or m.get("tokens"), pts)
             floor = floor + cold if floor is not None and cold is not None else None
             waits = "-" if queued is None or computes is None else ("YES" if queued > computes else "no")
+            stall = max(0.0, prefill - cold) if prefill is not None and cold is not None else None
             print(f"{m.get('id', '-'):<7} {num(m.get('tokens')):>9} {num(m.get('prompt_tokens')):>9} {num(queued):>9} {num(prefill):>9} "
-                  f"{num(cold):>7} {num(answers):>9} {num(t.get('requests')):>8} {waits:>14}  "
+                  f"{num(cold):>7} {num(stall):>7} {num(answers):>9} {num(t.get('requests')):>8} {waits:>14}  "
                   + ", ".join(f"{k} {v}" for k, v in (m.get("agents") or {}).items()))
     print("agents: " + "; ".join(f"{a.get('agent')} {num(a.get('requests'))} req, {num(a.get('wall_s'))} s, first token {num(a.get('ttft_s'))}{' s' if a.get('ttft_s') is not None else ''}, "
                                  f"{num(a.get('completion_tokens'))} out ({num(a.get('thinking_tokens'))} thinking), {a.get('status')}"
