@@ -61,8 +61,8 @@ class ThinkApart:
                                 kept: dict[str, Any]) -> Completion:
         """The two requests (module docstring); one Completion for both, as the one request would give.
         ``sent`` is told of the answer's request when the thinking's went first in this attempt (the
-        caller counts each attempt's first request itself). ``kept``: the thinking of an earlier attempt of this call, so a
-        retry after a failed answer does not think again."""
+        caller counts each attempt's first request itself). ``kept``: the thinking of an earlier
+        attempt of this call, so a retry after a failed answer does not think again."""
         _, close = await self.think_apart_ids()  # type: ignore[misc]
         if "ids" not in kept:
             thinking_body = {k: v for k, v in body.items() if k not in ("response_format", "thinking_token_budget")}
