@@ -33,6 +33,21 @@ class CallRecord:
     constants: list[set] = field(default_factory=list)  # per argument: every constant string seen in some context
 
 
+def record_call(calls: dict, key, name: str, line: int, receiver: str, args: list, join) -> None:
+    """One more context of the call site ``key``: its flattened ``args`` joined (by the language's own
+    ``join``) into what reached it before, and their constant strings kept. The Java and Python
+    evaluators both record through here."""
+    rec = calls.get(key)
+    if rec is None:
+        rec = calls[key] = CallRecord(name, line, receiver, args, 1, [set() for _ in args])
+    else:
+        rec.args = [join(a, b) for a, b in zip(rec.args, args)]
+        rec.contexts += 1
+    for seen, a in zip(rec.constants, args):
+        if a.is_const and isinstance(a.value, str):
+            seen.add(a.value)
+
+
 @dataclass
 class FileIndex:
     """The methods and constants of one parsed file."""
@@ -196,17 +211,7 @@ class Expressions:
         return v
 
     def _record(self, n, name: str, receiver: str, args: list[Value]) -> None:
-        rec = self.calls.get((n.start_byte, n.end_byte))
-        fa = [flat(a) for a in args]
-        if rec is None:
-            rec = self.calls[(n.start_byte, n.end_byte)] = CallRecord(name, n.start_point[0] + 1, receiver, fa, 1,
-                                                                      [set() for _ in fa])
-        else:
-            rec.args = [join(a, b) for a, b in zip(rec.args, fa)]  # type: ignore[misc]
-            rec.contexts += 1
-        for seen, a in zip(rec.constants, fa):
-            if a.is_const and isinstance(a.value, str):
-                seen.add(a.value)
+        record_call(self.calls, (n.start_byte, n.end_byte), name, n.start_point[0] + 1, receiver, [flat(a) for a in args], join)
 
     def new(self, n, env: dict) -> Value:
         typ = text(self.ix.src, n.child_by_field_name("type"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from modernizer.findings.candidates.java_expr import CallRecord
+from modernizer.findings.candidates.java_expr import record_call
 from modernizer.findings.candidates.python_api import (
     CLEAN_CALLS, READERS, SOURCE_ROOTS, builtin_call, container_call, escape_into, read_item, sanitized,
     sanitizer_families,
@@ -376,16 +376,5 @@ class Expressions:
         return CLEAN_V if out.is_const else out
 
     def _record(self, n, name: str, receiver: str, args: list[Value]) -> None:
-        key = span(n)
-        fa = [flat(a) for a in args]
-        rec = self.calls.get(key)
-        if rec is None:
-            self.calls[key] = CallRecord(name, n.lineno, receiver, fa, 1, [set() for _ in fa])
-            rec = self.calls[key]
-        else:
-            rec.args = [join(a, b) for a, b in zip(rec.args, fa)]  # type: ignore[misc]
-            rec.contexts += 1
-        for seen, a in zip(rec.constants, fa):
-            if a.is_const and isinstance(a.value, str):
-                seen.add(a.value)
+        record_call(self.calls, span(n), name, n.lineno, receiver, [flat(a) for a in args], join)
 
