@@ -96,6 +96,27 @@ def sard_php(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
 _ANNOT = re.compile(r"(?:#|//|/\*|<!--)\s*(ruleid|ok|todoruleid|todook)\s*:\s*([\w.,\- ]+)")
 
 
+def annotated_cases(rel: str, lines: list[str], cwes: dict[str, str], cases: dict, annot: re.Pattern = _ANNOT,
+                    own_line: tuple[str, ...] = (), strip: str | None = None) -> None:
+    """semgrep-rules' test annotations into ``cases[(file, line, cwe)] = vulnerable``: a ``ruleid:`` or
+    ``ok:`` comment labels its own line when code stands before it (unless that is only a comment opener
+    in ``own_line``, as in templates), else the next line that is neither blank nor an annotation; the
+    rule ids map to CWEs through ``cwes``, and ``strip`` is what is stripped from each id."""
+    for i, line in enumerate(lines):
+        m = annot.search(line)
+        if not m or m.group(1).startswith("todo"):
+            continue
+        before = line[:m.start()].strip()
+        target = i + 1 if before and not before.startswith(own_line) else next(
+            (j + 1 for j in range(i + 1, len(lines)) if lines[j].strip() and not annot.search(lines[j])), None)
+        if target is None:
+            continue
+        for rid in (x.strip(strip) for x in m.group(2).split(",")):
+            if rid in cwes:
+                key = (rel, target, cwes[rid])
+                cases[key] = cases.get(key, False) or m.group(1) == "ruleid"
+
+
 def semgrep_tests(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
     from ruamel.yaml import YAML
 
@@ -118,19 +139,7 @@ def semgrep_tests(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
                 rel = test.relative_to(root).as_posix()
                 lines = _read(test).splitlines()
                 texts[rel] = "\n".join(lines)
-                for i, line in enumerate(lines):
-                    m = _ANNOT.search(line)
-                    if not m or m.group(1).startswith("todo"):
-                        continue
-                    before = line[:m.start()].strip()
-                    target = i + 1 if before else next((j + 1 for j in range(i + 1, len(lines)) if lines[j].strip()
-                                                        and not _ANNOT.search(lines[j])), None)
-                    if target is None:
-                        continue
-                    for rid in (x.strip() for x in m.group(2).split(",")):
-                        if rid in cwes:
-                            key = (rel, target, cwes[rid])
-                            cases[key] = cases.get(key, False) or m.group(1) == "ruleid"
+                annotated_cases(rel, lines, cwes, cases)
     labels = [Label(file=f, cwe=c, vulnerable=v, line_start=n, line_end=n) for (f, n, c), v in sorted(cases.items())]
     # slack 2: their rules often report where the string is built, ours where it is run, a line or two on
     return texts, labels, 2

@@ -131,19 +131,7 @@ def semgrep_web(root: Path, args) -> tuple[dict[str, str], list[Label], int]:
                 rel = test.relative_to(root).as_posix()
                 lines = lc._read(test).splitlines()
                 texts[rel] = "\n".join(lines)
-                for i, line in enumerate(lines):
-                    m = _ANNOT.search(line)
-                    if not m or m.group(1).startswith("todo"):
-                        continue
-                    before = line[:m.start()].strip()
-                    target = i + 1 if before and not before.startswith(("<!--", "{{!")) else next(
-                        (j + 1 for j in range(i + 1, len(lines)) if lines[j].strip() and not _ANNOT.search(lines[j])), None)
-                    if target is None:
-                        continue
-                    for rid in (x.strip(" -") for x in m.group(2).split(",")):
-                        if rid in cwes:
-                            key = (rel, target, cwes[rid])
-                            cases[key] = cases.get(key, False) or m.group(1) == "ruleid"
+                lc.annotated_cases(rel, lines, cwes, cases, _ANNOT, own_line=("<!--", "{{!"), strip=" -")
     labels = [Label(file=f, cwe=c, vulnerable=v, line_start=n, line_end=n) for (f, n, c), v in sorted(cases.items())]
     # C#: slack 2 as bench/labelled_corpora.py (a rule may report where a string is built, ours where it runs);
     # pages and templates: 0, their test files put a vulnerable and a safe line two lines apart
