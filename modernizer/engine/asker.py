@@ -85,14 +85,18 @@ def _cut_to_bounds(data: Any, errors: list[dict[str, Any]]) -> bool:
 
 def validate(model: type[BaseModel], text: str, finish_reason: str | None) -> str | None:
     """None if ``text`` is a complete, valid answer; else why not, in a line the model can act on."""
+    return checked(model, text, finish_reason)[1]
+
+
+def checked(model: type[BaseModel], text: str, finish_reason: str | None) -> tuple[BaseModel | None, str | None]:
+    """(the answer as ``model``, None), or (None, why not): read once, for the check and the use."""
     if finish_reason == "length":
-        return "the answer was cut off at max_tokens (truncated JSON)"
+        return None, "the answer was cut off at max_tokens (truncated JSON)"
     try:
-        parse(model, text)
+        return parse(model, text), None
     except ValidationError as exc:
         errs = exc.errors()[:5]
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in errs)
-    return None
+        return None, "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in errs)
 
 
 def reask(msgs: list[dict[str, str]], comp: Completion, error: str, schema: dict[str, Any], limit: int
@@ -174,10 +178,10 @@ async def _ask_model(llm: LLM, spec: AgentSpec, msgs: list[dict[str, str]], sche
             run.cached_tokens = (run.cached_tokens or 0) + comp.usage.cached_tokens
         if run.ttft_s is None:
             run.ttft_s = comp.ttft_s
-        error = validate(spec.output_model, comp.text, comp.finish_reason)
+        output, error = checked(spec.output_model, comp.text, comp.finish_reason)
         if error is None:
             run.status, run.error, run.error_kind = "ok", None, None
-            run.output = parse(spec.output_model, comp.text)
+            run.output = output
             break
         run.attempts.append(Attempt(error=error, finish_reason=comp.finish_reason, text_head=comp.text[:600]))
         run.error = error
